@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from annotations.views import documents, projects, spans
+
+app_name = "annotations"
+
+urlpatterns = [
+    path("", projects.home, name="home"),
+    path("projects/<slug:slug>/", projects.project_page, name="project"),
+    path("projects/<slug:slug>/documents/", projects.document_add, name="document-add"),
+    path("projects/<slug:slug>/tags/", projects.tag_add, name="tag-add"),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/",
+        documents.document_page,
+        name="document",
+    ),
+    path("documents/<int:document_id>/spans/", spans.span_create, name="span-create"),
+    path("documents/<int:document_id>/spans/restore/", spans.span_restore, name="span-restore"),
+    path("spans/<int:span_id>/", documents.span_detail, name="span"),
+    path("spans/<int:span_id>/edit/", spans.span_edit, name="span-edit"),
+    path("spans/<int:span_id>/delete/", spans.span_delete, name="span-delete"),
+]

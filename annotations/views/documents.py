@@ -1,0 +1,95 @@
+"""The annotate page: the essay with its highlights, the span list and the span panel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET
+
+from annotations.guidelines import guidelines_html
+from annotations.models import Document, Span, Tag
+from annotations.permissions import Action, allows, can_edit_span
+from annotations.rendering import SpanMark, document_html, split_runs, tag_css
+from annotations.views.access import HtmxHttpRequest, document_for, span_for
+
+TEMPLATE = "annotations/document.html"
+
+
+def span_marks(spans: list[Span]) -> list[SpanMark]:
+    return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
+
+
+def essay_html(document: Document, spans: list[Span]) -> SafeString:
+    """Return the essay as HTML; rendering.py escapes every character of the text."""
+    marks = span_marks(spans)
+    html = document_html(document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks})
+    return SafeString(html)
+
+
+def panel_context(request: HttpRequest, span: Span | None, role: str, tags: list[Tag]) -> dict[str, Any]:
+    return {
+        "span": span,
+        "tags": tags,
+        "can_edit_span": span is not None and can_edit_span(role, request.user, span),
+    }
+
+
+def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict[str, Any]:
+    counts = Counter(span.tag_id for span in spans)
+    tag_rows = [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags]
+    listed = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
+    return {
+        "tag_rows": tag_rows,
+        "listed_spans": listed,
+        "span_total": len(spans),
+        "tag_filter": tag_filter,
+    }
+
+
+@require_GET
+def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    document, role = document_for(request, document_id, slug)
+    tags = list(document.project.tags.all())
+    spans = list(document.spans.select_related("tag", "author"))
+    tag_filter = request.GET.get("tag", "")
+    context: dict[str, Any] = {
+        "project": document.project,
+        "document": document,
+        "role": role,
+        "tags": tags,
+        "can_annotate": allows(role, Action.ANNOTATE),
+        **sidebar_context(spans, tags, tag_filter),
+    }
+    if request.htmx and request.htmx.target == "span-sidebar":
+        return render(request, f"{TEMPLATE}#span-sidebar", context)
+
+    selected = None
+    if request.GET.get("span", "").isdigit():
+        selected = next((s for s in spans if s.pk == int(request.GET["span"])), None)
+    context.update(panel_context(request, selected, role, tags))
+    context.update(
+        {
+            "essay_html": essay_html(document, spans),
+            "tag_css": SafeString(tag_css((tag.pk, tag.colour) for tag in tags)),
+            "guidelines_html": guidelines_html(document.project.guidelines),
+            "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
+            "create_url": reverse("annotations:span-create", args=[document.pk]),
+        }
+    )
+    return render(request, TEMPLATE, context)
+
+
+@require_GET
+def span_detail(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    """Open a span in the panel; without htmx, the annotate page with the span selected."""
+    span, role = span_for(request, span_id)
+    if not request.htmx:
+        return redirect(f"{span.document.get_absolute_url()}?span={span.pk}#span-panel")
+    tags = list(span.document.project.tags.all())
+    context = {"document": span.document, **panel_context(request, span, role, tags)}
+    return render(request, f"{TEMPLATE}#span-panel", context)

@@ -1,0 +1,14 @@
+"""Error pages that an htmx request can show as a message."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import permission_denied as default_permission_denied
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer 403 as plain text for htmx (shown as a message), as a page otherwise."""
+    if request.headers.get("HX-Request") == "true":
+        message = str(exception) or "You may not do that in this project."
+        return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+    return default_permission_denied(request, exception)

@@ -1,0 +1,91 @@
+"""The project list and a project's page: its documents, tags, and adding to both."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotations import services
+from annotations.forms import DocumentForm, TagForm
+from annotations.guidelines import guidelines_html
+from annotations.models import Membership
+from annotations.permissions import Action, allows
+from annotations.views.access import HtmxHttpRequest, project_for, require
+
+PROJECT_TEMPLATE = "annotations/project.html"
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("project")
+        .annotate(document_count=Count("project__documents"))
+        .order_by("project__name")
+    )
+    return render(request, "annotations/home.html", {"memberships": memberships})
+
+
+def _project_context(request, project, role, document_form=None, tag_form=None) -> dict:
+    return {
+        "project": project,
+        "role": role,
+        "documents": project.documents.with_span_counts().order_by("created_at", "id"),
+        "tags": project.tags.annotate(span_count=Count("spans")),
+        "can_add_documents": allows(role, Action.ADD_DOCUMENTS),
+        "can_manage_tags": allows(role, Action.MANAGE_TAGS),
+        "document_form": document_form or DocumentForm(),
+        "tag_form": tag_form or TagForm(project=project),
+        "guidelines_html": guidelines_html(project.guidelines),
+    }
+
+
+@require_GET
+def project_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    project, role = project_for(request, slug)
+    return render(request, PROJECT_TEMPLATE, _project_context(request, project, role))
+
+
+@require_POST
+def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    project, role = project_for(request, slug)
+    require(role, Action.ADD_DOCUMENTS)
+    form = DocumentForm(request.POST)
+    if form.is_valid():
+        try:
+            document = services.document_create(project=project, **form.cleaned_data)
+        except services.DomainError as error:
+            form.add_error("text" if "text" in str(error) else "title", str(error))
+        else:
+            messages.success(request, f"Added “{document.title}”.")
+            if request.htmx:
+                context = _project_context(request, project, role)
+                return render(request, f"{PROJECT_TEMPLATE}#documents", context)
+            return redirect(document.get_absolute_url())
+    context = _project_context(request, project, role, document_form=form)
+    if request.htmx:
+        return render(request, f"{PROJECT_TEMPLATE}#documents", context, status=400)
+    return render(request, PROJECT_TEMPLATE, context, status=400)
+
+
+@require_POST
+def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    project, role = project_for(request, slug)
+    require(role, Action.MANAGE_TAGS)
+    form = TagForm(request.POST, project=project)
+    if form.is_valid():
+        tag = form.save(commit=False)
+        tag.position = project.tags.count()
+        tag.full_clean()
+        tag.save()
+        messages.success(request, f"Added the tag “{tag.name}”.")
+        if request.htmx:
+            return render(request, f"{PROJECT_TEMPLATE}#tags", _project_context(request, project, role))
+        return redirect(project.get_absolute_url())
+    context = _project_context(request, project, role, tag_form=form)
+    if request.htmx:
+        return render(request, f"{PROJECT_TEMPLATE}#tags", context, status=400)
+    return render(request, PROJECT_TEMPLATE, context, status=400)

@@ -1,0 +1,144 @@
+"""Span actions from the annotate page: create, edit, delete and undo.
+
+The htmx branch answers with the span panel and, out of band, only the
+paragraphs the span touches, so an action costs the same on a long essay as
+on a short one; the span list refreshes itself on the ``spansChanged`` event.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from annotations import services
+from annotations.forms import SpanCreateForm, SpanEditForm
+from annotations.models import Document, Span
+from annotations.permissions import Action
+from annotations.rendering import SpanMark, paragraph_range, paragraphs_html
+from annotations.views.access import (
+    HtmxHttpRequest,
+    document_for,
+    require,
+    require_span_edit,
+    span_for,
+)
+from annotations.views.documents import TEMPLATE, panel_context
+
+
+def _form_error(form) -> str:
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
+def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
+    if request.htmx:
+        # Not swapped: herlens.js shows 4xx bodies as a message and keeps the selection.
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect(document.get_absolute_url())
+
+
+def _changed_paragraphs(document: Document, start: int, end: int) -> str:
+    low, high = paragraph_range(document.text, start, end)
+    rows = document.spans.filter(start__lt=high, end__gt=low).values_list("id", "start", "end", "tag_id")
+    marks = [SpanMark(*row) for row in rows]
+    return paragraphs_html(document.text, marks, {m.id: m.tag_id for m in marks}, start, end)
+
+
+def _action_response(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    span: Span | None,
+    changed: tuple[int, int],
+    *,
+    undo_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    if not request.htmx:
+        anchor = f"?span={span.pk}#span-panel" if span is not None else ""
+        return redirect(document.get_absolute_url() + anchor)
+    tags = list(document.project.tags.all())
+    context = {"document": document, "undo_token": undo_token, **panel_context(request, span, role, tags)}
+    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
+    response = HttpResponse(panel + _changed_paragraphs(document, *changed), status=status)
+    return trigger_client_event(response, "spansChanged", {"span": span.pk if span else None})
+
+
+@require_POST
+def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document, role = document_for(request, document_id)
+    require(role, Action.ANNOTATE)
+    form = SpanCreateForm(request.POST, project=document.project)
+    if not form.is_valid():
+        return _bad_request(request, document, _form_error(form))
+    data = form.cleaned_data
+    try:
+        span, created = services.span_create(
+            document=document,
+            start=data["start"],
+            end=data["end"],
+            tag=data["tag"],
+            author=request.user,
+            quote=data["quote"] if "quote" in request.POST else None,
+            note=data.get("note") or "",
+        )
+    except services.DomainError as error:
+        return _bad_request(request, document, str(error))
+    return _action_response(
+        request, document, role, span, (span.start, span.end), status=201 if created else 200
+    )
+
+
+@require_POST
+def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, role = span_for(request, span_id)
+    document = span.document
+    require(role, Action.EDIT_OWN_SPANS)
+    require_span_edit(request, role, span)
+    form = SpanEditForm(request.POST, project=document.project)
+    if not form.is_valid():
+        return _bad_request(request, document, _form_error(form))
+    try:
+        services.span_update(
+            span=span,
+            tag=form.cleaned_data["tag"],
+            note=form.cleaned_data["note"] if "note" in request.POST else None,
+        )
+    except services.DomainError as error:
+        return _bad_request(request, document, str(error))
+    if not request.htmx:
+        messages.success(request, "Span saved.")
+    return _action_response(request, document, role, span, (span.start, span.end))
+
+
+@require_POST
+def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, role = span_for(request, span_id)
+    document = span.document
+    require(role, Action.EDIT_OWN_SPANS)
+    require_span_edit(request, role, span)
+    changed = (span.start, span.end)
+    token = services.span_delete(span=span)
+    if not request.htmx:
+        messages.success(request, "Span deleted.")
+    return _action_response(request, document, role, None, changed, undo_token=token)
+
+
+@require_POST
+def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document, role = document_for(request, document_id)
+    require(role, Action.EDIT_OWN_SPANS)
+    token = request.POST.get("token", "")
+    try:
+        if services.undo_token_document_id(token) != document.pk:
+            raise services.DomainError(services.UNDO_EXPIRED)
+        span = services.span_restore(token=token)
+    except services.DomainError as error:
+        return _bad_request(request, document, str(error))
+    return _action_response(request, document, role, span, (span.start, span.end))
+
+

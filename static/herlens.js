@@ -1,0 +1,323 @@
+/* herlens: turn a text selection into a span, and drive the annotate page from the keyboard.
+ *
+ * The essay is rendered on the server as runs (<span>/<mark> with data-start, the
+ * code-point offset of the run's first character). The browser counts in UTF-16;
+ * this file converts a selection to code points once, here, and sends both the
+ * offsets and the selected text so the server can check they agree.
+ */
+(function () {
+  "use strict";
+
+  const graphemes = "Segmenter" in Intl ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+
+  /** Count code points in a JS (UTF-16) string. */
+  function codePointLength(text) {
+    let count = 0;
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      // A high surrogate followed by a low one is a single code point.
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+        const next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) i++;
+      }
+      count++;
+    }
+    return count;
+  }
+
+  /** Move a UTF-16 offset in text to the nearest grapheme boundary (backwards or forwards). */
+  function snapToGrapheme(text, offset, forwards) {
+    if (offset <= 0 || offset >= text.length) return Math.max(0, Math.min(offset, text.length));
+    if (!graphemes) {
+      const unit = text.charCodeAt(offset);
+      if (unit >= 0xdc00 && unit <= 0xdfff) return forwards ? offset + 1 : offset - 1;
+      return offset;
+    }
+    let previous = 0;
+    for (const { index } of graphemes.segment(text)) {
+      if (index === offset) return offset;
+      if (index > offset) return forwards ? index : previous;
+      previous = index;
+    }
+    return forwards ? text.length : previous;
+  }
+
+  function runOf(textNode) {
+    const parent = textNode.parentElement;
+    return parent && parent.matches("[data-start]:not(p)") ? parent : null;
+  }
+
+  function textNodesIn(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) => (runOf(node) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT),
+    });
+    const nodes = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+    return nodes;
+  }
+
+  /**
+   * Measure the selection inside the essay: return {start, end, quote} in code points,
+   * snapped to whole characters and trimmed of surrounding whitespace, or null.
+   */
+  function measureSelection(essay) {
+    const selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!essay.contains(range.commonAncestorContainer)) return null;
+
+    const nodes = textNodesIn(essay).filter((node) => range.intersectsNode(node));
+    let start = null;
+    let end = null;
+    let quote = "";
+    for (const node of nodes) {
+      const run = runOf(node);
+      const runStart = Number(run.dataset.start);
+      let from = node === range.startContainer ? range.startOffset : 0;
+      let to = node === range.endContainer ? range.endOffset : node.data.length;
+      from = snapToGrapheme(node.data, from, false);
+      to = snapToGrapheme(node.data, to, true);
+      if (from >= to) continue;
+      const pieceStart = runStart + codePointLength(node.data.slice(0, from));
+      if (start === null) {
+        start = pieceStart;
+      } else if (pieceStart > end) {
+        // Text between paragraphs is not drawn; the paragraph keeps it in data-before.
+        const paragraph = run.closest("p[data-before]");
+        const gap = paragraph ? paragraph.dataset.before : "";
+        if (codePointLength(gap) !== pieceStart - end) return null;
+        quote += gap;
+      }
+      const piece = node.data.slice(from, to);
+      quote += piece;
+      end = pieceStart + codePointLength(piece);
+    }
+    if (start === null) return null;
+
+    const chars = Array.from(quote);
+    let head = 0;
+    let tail = chars.length;
+    while (head < tail && /\s/u.test(chars[head])) head++;
+    while (tail > head && /\s/u.test(chars[tail - 1])) tail--;
+    if (head === tail) return null;
+    return {
+      start: start + head,
+      end: end - (chars.length - tail),
+      quote: chars.slice(head, tail).join(""),
+    };
+  }
+
+  function toast(message) {
+    const box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => (box.hidden = true), 6000);
+  }
+
+  function csrfHeaders() {
+    const raw = document.body.getAttribute("hx-headers");
+    try {
+      return raw ? JSON.parse(raw) : {};
+    } catch (_error) {
+      return {};
+    }
+  }
+
+  function setupAnnotatePage(page) {
+    const essay = document.getElementById("essay");
+    const createUrl = page.dataset.createUrl;
+    const canAnnotate = page.dataset.canAnnotate === "1";
+    const shortcutsNode = document.getElementById("tag-shortcuts");
+    const shortcuts = shortcutsNode ? JSON.parse(shortcutsNode.textContent) : {};
+    let selectedSpan = null;
+    let pending = false;
+
+    const spanUrl = (id, action) => `/spans/${id}/${action ? action + "/" : ""}`;
+
+    function markSelected(id) {
+      essay.querySelectorAll("mark.selected").forEach((m) => m.classList.remove("selected"));
+      document.querySelectorAll(".span-entry.current").forEach((a) => a.classList.remove("current"));
+      selectedSpan = id ? String(id) : null;
+      if (!selectedSpan) return;
+      essay.querySelectorAll(`mark[data-s~="${selectedSpan}"]`).forEach((m) => m.classList.add("selected"));
+      const entry = document.querySelector(`.span-entry[data-span="${selectedSpan}"]`);
+      if (entry) entry.classList.add("current");
+    }
+
+    function openSpan(id, scroll) {
+      markSelected(id);
+      if (scroll) {
+        const anchor = document.getElementById(`span-${id}`);
+        const first = essay.querySelector(`mark[data-s~="${id}"]`);
+        (first || anchor)?.scrollIntoView({ block: "center", behavior: "smooth" });
+      }
+      return htmx.ajax("GET", spanUrl(id), { target: "#span-panel", swap: "outerHTML", source: essay });
+    }
+
+    function post(url, values) {
+      return htmx.ajax("POST", url, {
+        target: "#span-panel",
+        swap: "outerHTML",
+        source: essay,
+        values,
+        headers: csrfHeaders(),
+      });
+    }
+
+    function tagSelection(tagSlug) {
+      if (!canAnnotate) {
+        toast("Your role in this project does not allow annotating.");
+        return true;
+      }
+      const measured = measureSelection(essay);
+      if (!measured) return false;
+      if (pending) return true;
+      pending = true;
+      post(createUrl, { start: measured.start, end: measured.end, tag: tagSlug, quote: measured.quote }).finally(
+        () => (pending = false),
+      );
+      window.getSelection().removeAllRanges();
+      return true;
+    }
+
+    function stepSpan(direction) {
+      const anchors = Array.from(essay.querySelectorAll(".anchor")).map((a) => a.id.slice(5));
+      if (!anchors.length) return;
+      let index = anchors.indexOf(selectedSpan);
+      index = index === -1 ? (direction > 0 ? 0 : anchors.length - 1) : index + direction;
+      index = Math.max(0, Math.min(anchors.length - 1, index));
+      openSpan(anchors[index], true);
+    }
+
+    document.querySelectorAll(".tag-button").forEach((button) => {
+      // Keep the selection: a mousedown on a button would otherwise clear it.
+      button.addEventListener("mousedown", (event) => event.preventDefault());
+      button.addEventListener("click", () => {
+        if (!tagSelection(button.dataset.tag) && selectedSpan) {
+          post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
+        } else if (!selectedSpan && !measureSelection(essay)) {
+          toast("Select some words in the essay first.");
+        }
+      });
+    });
+
+    essay.addEventListener("click", (event) => {
+      const mark = event.target.closest("mark[data-s]");
+      const selection = window.getSelection();
+      if (!mark || (selection && !selection.isCollapsed)) return;
+      const ids = mark.dataset.s.split(" ");
+      // Innermost first; clicking again walks outwards through nested spans.
+      const order = ids.slice().reverse();
+      const at = order.indexOf(selectedSpan);
+      openSpan(order[(at + 1) % order.length], false);
+    });
+
+    document.addEventListener("click", (event) => {
+      const entry = event.target.closest(".span-entry");
+      if (!entry) return;
+      markSelected(entry.dataset.span);
+      const first = essay.querySelector(`mark[data-s~="${entry.dataset.span}"]`);
+      first?.scrollIntoView({ block: "center", behavior: "smooth" });
+    });
+
+    document.querySelector(".help-toggle")?.addEventListener("click", toggleHelp);
+    function toggleHelp() {
+      const help = document.getElementById("keyboard-help");
+      help.hidden = !help.hidden;
+      document.querySelector(".help-toggle")?.setAttribute("aria-expanded", String(!help.hidden));
+    }
+
+    function placeCaretAtStart() {
+      const first = textNodesIn(essay)[0];
+      if (first) window.getSelection().collapse(first, 0);
+    }
+
+    document.addEventListener("keydown", (event) => {
+      const target = event.target;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+      const selection = window.getSelection();
+      const inEssay = selection && selection.rangeCount > 0 && essay.contains(selection.anchorNode);
+
+      // Keyboard selection inside the focused essay (Chromium needs caret browsing otherwise).
+      if (document.activeElement === essay && event.key.startsWith("Arrow")) {
+        if (!inEssay) placeCaretAtStart();
+        const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
+        const granularity =
+          event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey || event.altKey ? "word" : "character";
+        window.getSelection().modify(event.shiftKey ? "extend" : "move", forward ? "forward" : "backward", granularity);
+        event.preventDefault();
+        return;
+      }
+      if (event.ctrlKey && !event.shiftKey && event.key.toLowerCase() === "z") {
+        const undo = document.querySelector("#span-panel form[data-undo]");
+        if (undo) {
+          htmx.trigger(undo, "submit");
+          event.preventDefault();
+        }
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+      if (shortcuts[key]) {
+        if (inEssay && !selection.isCollapsed) {
+          tagSelection(shortcuts[key]);
+        } else if (selectedSpan) {
+          post(spanUrl(selectedSpan, "edit"), { tag: shortcuts[key] });
+        } else {
+          toast("Select some words in the essay first.");
+        }
+        event.preventDefault();
+      } else if (key === "]" || key === "[") {
+        stepSpan(key === "]" ? 1 : -1);
+        event.preventDefault();
+      } else if ((key === "Delete" || key === "Backspace") && selectedSpan) {
+        post(spanUrl(selectedSpan, "delete"), {});
+        event.preventDefault();
+      } else if (key === "Escape") {
+        selection?.removeAllRanges();
+        markSelected(null);
+      } else if (key === "?") {
+        toggleHelp();
+      }
+    });
+
+    document.body.addEventListener("spansChanged", (event) => {
+      const id = event.detail && event.detail.span;
+      markSelected(id || null);
+    });
+    document.body.addEventListener("htmx:afterSwap", (event) => {
+      if (event.detail.target && event.detail.target.id === "span-sidebar") markSelected(selectedSpan);
+      const undo = document.querySelector("#span-panel form[data-undo]");
+      if (undo) {
+        clearTimeout(setupAnnotatePage.undoTimer);
+        // Offer Undo for a while, then put the panel back to its hint.
+        setupAnnotatePage.undoTimer = setTimeout(() => {
+          const still = document.querySelector("#span-panel form[data-undo]");
+          if (still) still.closest("#span-panel").innerHTML = '<p class="muted">Span deleted.</p>';
+        }, 10000);
+      }
+    });
+
+    const initial = document.getElementById("span-panel")?.dataset.span;
+    if (initial) markSelected(initial);
+  }
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const text = xhr && xhr.responseText && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")
+      ? xhr.responseText
+      : `The server answered ${xhr ? xhr.status : "with an error"}; nothing was changed.`;
+    toast(text);
+  });
+  document.addEventListener("htmx:sendError", () => toast("Could not reach herlens; nothing was saved. Try again."));
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const page = document.getElementById("annotate");
+    if (page) setupAnnotatePage(page);
+  });
+
+  // Exposed for the browser tests and for debugging in the console.
+  window.herlens = { codePointLength, snapToGrapheme };
+})();
