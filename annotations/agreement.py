@@ -1,0 +1,506 @@
+"""Inter-annotator agreement over spans of one text (pure: no ORM, no HTTP).
+
+Everything here works on ``Unit`` tuples (annotator, tag, start, end) with
+code-point offsets, end exclusive, and the length of the text they sit in.
+A project is measured by laying its documents end to end (see ``concatenate``).
+
+Measures, each per tag:
+
+- span-level precision / recall / F1 between two annotators, exact match (same
+  start, end and tag) and overlap match (same tag, at least one shared character);
+- Cohen's kappa over characters: each character is "inside a span of this tag"
+  or not, for each annotator (Cohen 1960);
+- Krippendorff's unitizing alpha (alpha-u) for binary unitizing of one tag,
+  as defined in Krippendorff (1995) "On the reliability of unitizing continuous
+  data", Sociological Methodology 25:47-76, and Krippendorff (2004) "Content
+  Analysis", 2nd ed., section 12.4: observed disagreement sums squared boundary
+  differences of overlapping units and squared lengths of units lying in the
+  other observer's gaps; expected disagreement compares every unit with every
+  placement it could take.
+
+For more than two annotators F1 and kappa are averaged over pairs (Light's
+kappa for the latter); alpha-u takes all observers at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from statistics import mean
+from typing import NamedTuple
+
+
+class Unit(NamedTuple):
+    annotator: Hashable
+    tag: Hashable
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Span-level agreement of ``b`` against ``a`` (``a`` plays the reference)."""
+
+    a_total: int
+    b_total: int
+    a_matched: int
+    b_matched: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.b_matched / self.b_total if self.b_total else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.a_matched / self.a_total if self.a_total else None
+
+    @property
+    def f1(self) -> float | None:
+        """Return the harmonic mean of precision and recall; None when both sides are empty."""
+        if not self.a_total and not self.b_total:
+            return None
+        p, r = self.precision or 0.0, self.recall or 0.0
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def intervals(units: Iterable[Unit]) -> list[tuple[int, int]]:
+    """Return the sorted union of the units' ranges, overlapping ones merged.
+
+    Touching ranges stay apart: two adjacent claims are two units, not one.
+    """
+    merged: list[list[int]] = []
+    for start, end in sorted((u.start, u.end) for u in units):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def covered(ranges: Sequence[tuple[int, int]]) -> int:
+    """Return how many characters merged ranges cover."""
+    return sum(e - s for s, e in ranges)
+
+
+def overlap_length(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
+    """Return the characters two sorted, merged range lists share (a linear merge)."""
+    i = j = total = 0
+    while i < len(a) and j < len(b):
+        low, high = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if low < high:
+            total += high - low
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def by_annotator_and_tag(units: Iterable[Unit]) -> dict[Hashable, dict[Hashable, list[Unit]]]:
+    grouped: dict[Hashable, dict[Hashable, list[Unit]]] = defaultdict(lambda: defaultdict(list))
+    for unit in units:
+        grouped[unit.annotator][unit.tag].append(unit)
+    return grouped
+
+
+def concatenate(documents: Iterable[tuple[int, Iterable[Unit]]]) -> tuple[list[Unit], int]:
+    """Lay documents (length, units) end to end; return the shifted units and the total length.
+
+    Units never cross a document boundary, so measures over the joined text
+    pool the documents as one continuum (as Krippendorff pools a corpus).
+    """
+    joined: list[Unit] = []
+    offset = 0
+    for length, units in documents:
+        joined.extend(u._replace(start=u.start + offset, end=u.end + offset) for u in units)
+        offset += length
+    return joined, offset
+
+
+# --------------------------------------------------------------------------- span-level F1
+
+
+def span_match(a: Iterable[Unit], b: Iterable[Unit], *, overlap: bool = False) -> Match:
+    """Compare two annotators' spans of one tag (or of all tags: tags must agree to match)."""
+    a_list = sorted({(u.tag, u.start, u.end) for u in a})
+    b_list = sorted({(u.tag, u.start, u.end) for u in b})
+    if not overlap:
+        shared = len(set(a_list) & set(b_list))
+        return Match(len(a_list), len(b_list), shared, shared)
+    a_hit = _overlapping(a_list, b_list)
+    b_hit = _overlapping(b_list, a_list)
+    return Match(len(a_list), len(b_list), a_hit, b_hit)
+
+
+def _overlapping(these: list[tuple], others: list[tuple]) -> int:
+    """Count spans in ``these`` sharing a character with a same-tag span in ``others``."""
+    by_tag: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
+    for tag, start, end in others:
+        by_tag[tag].append((start, end))
+    hits = 0
+    for tag, start, end in these:
+        candidates = by_tag.get(tag, ())
+        # Spans are short and few per tag; a scan from the first possible start is enough.
+        hits += any(s < end and start < e for s, e in candidates)
+    return hits
+
+
+# --------------------------------------------------------------------------- Cohen's kappa
+
+
+def cohen_kappa(a: Iterable[Unit], b: Iterable[Unit], length: int) -> float | None:
+    """Return Cohen's kappa of two annotators over the ``length`` characters, for one tag.
+
+    A character is "in" for an annotator when one of their units covers it.
+    None when chance agreement is total (both mark nothing, or everything).
+    """
+    if length <= 0:
+        return None
+    ra, rb = intervals(a), intervals(b)
+    na, nb, both = covered(ra), covered(rb), overlap_length(ra, rb)
+    observed = (length - na - nb + 2 * both) / length
+    pa, pb = na / length, nb / length
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    if expected >= 1:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+# --------------------------------------------------------------------------- alpha-u
+
+
+def _segments(ranges: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int, bool]]:
+    """Cut [0, length) into (start, end, is_unit) segments: units and the gaps between them."""
+    segments: list[tuple[int, int, bool]] = []
+    position = 0
+    for start, end in ranges:
+        if start > position:
+            segments.append((position, start, False))
+        segments.append((start, end, True))
+        position = end
+    if position < length:
+        segments.append((position, length, False))
+    return segments
+
+
+def _distance(g: tuple[int, int, bool], h: tuple[int, int, bool]) -> int:
+    """Return Krippendorff's squared unitizing distance between two segments.
+
+    Two overlapping units: the squared differences of their starts and of their
+    ends. A unit lying wholly inside the other observer's gap: its squared
+    length. Anything else (gap with gap, a unit partly over a gap) costs
+    nothing here, because the part that differs is counted with the unit it
+    overlaps.
+    """
+    (gs, ge, g_unit), (hs, he, h_unit) = g, h
+    if g_unit and h_unit:
+        return (gs - hs) ** 2 + (ge - he) ** 2 if gs < he and hs < ge else 0
+    if g_unit and hs <= gs and ge <= he:
+        return (ge - gs) ** 2
+    if h_unit and gs <= hs and he <= ge:
+        return (he - hs) ** 2
+    return 0
+
+
+def _pair_disagreement(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]) -> int:
+    """Sum the distances of every overlapping pair of segments of two observers (a linear merge)."""
+    i = j = total = 0
+    while i < len(a) and j < len(b):
+        total += _distance(a[i], b[j])
+        if a[i][1] < b[j][1]:
+            i += 1
+        elif b[j][1] < a[i][1]:
+            j += 1
+        else:
+            i += 1
+            j += 1
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class AlphaU:
+    observed: float
+    expected: float
+
+    @property
+    def alpha(self) -> float | None:
+        """Return 1 - Do/De; None when De is 0 (nobody marked anything, so nothing to compare)."""
+        if self.expected == 0:
+            return None
+        return 1 - self.observed / self.expected
+
+
+def alpha_u(units_by_observer: Sequence[Iterable[Unit]], length: int) -> AlphaU:
+    """Return Krippendorff's alpha-u for one tag over observers' units of a text of ``length``.
+
+    Every observer counts, also one who marked nothing (all gap). Overlapping
+    units of one observer are merged first, as alpha-u requires one
+    observer's units of a category not to overlap.
+    """
+    m = len(units_by_observer)
+    if m < 2 or length <= 0:
+        return AlphaU(0.0, 0.0)
+    merged = [intervals(units) for units in units_by_observer]
+    segmented = [_segments(r, length) for r in merged]
+
+    pair_sum = sum(_pair_disagreement(a, b) for a, b in itertools.combinations(segmented, 2))
+    # Each unordered pair counts twice in the sum over ordered pairs i != j.
+    observed = 2 * pair_sum / (m * (m - 1) * length**2)
+
+    unit_lengths = [e - s for ranges in merged for s, e in ranges]
+    gap_lengths = sorted(e - s for segments in segmented for s, e, unit in segments if not unit)
+    n_units = len(unit_lengths)
+    if n_units == 0:
+        return AlphaU(observed, 0.0)
+    # For each unit, sum (gap - l + 1) over the gaps at least as long as it: the
+    # places it could sit inside a gap. Suffix sums over sorted gaps make it O(log n).
+    suffix_sum = list(itertools.accumulate(reversed(gap_lengths)))[::-1] + [0]
+    numerator = 0.0
+    for lu in unit_lengths:
+        placements_with_units = (n_units - 1) * (2 * lu**3 - 3 * lu**2 + lu) / 3
+        k = bisect_left(gap_lengths, lu)
+        count = len(gap_lengths) - k
+        placements_in_gaps = suffix_sum[k] - count * (lu - 1)
+        numerator += placements_with_units + lu**2 * placements_in_gaps
+    denominator = m * length * (m * length - 1) - sum(lu * (lu - 1) for lu in unit_lengths)
+    expected = (2 / length) * numerator / denominator if denominator > 0 else 0.0
+    return AlphaU(observed, expected)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True, slots=True)
+class PairFigures:
+    f1_exact: float | None
+    f1_overlap: float | None
+    kappa: float | None
+    alpha_u: float | None
+
+
+@dataclass(slots=True)
+class TagReport:
+    tag: Hashable
+    #: Over all annotators: F1 and kappa averaged over pairs, alpha-u over everyone at once.
+    f1_exact: float | None
+    f1_overlap: float | None
+    kappa: float | None
+    alpha_u: float | None
+    span_count: int
+    #: (annotator a, annotator b) -> figures, for a before b in the annotator order.
+    pairs: dict[tuple[Hashable, Hashable], PairFigures] = field(default_factory=dict)
+
+    def matrix(self, annotators: Sequence[Hashable], measure: str) -> list[list[float | None]]:
+        """Return a square matrix of one measure; the diagonal is 1 (self-agreement)."""
+        rows: list[list[float | None]] = []
+        for a in annotators:
+            row: list[float | None] = []
+            for b in annotators:
+                if a == b:
+                    row.append(1.0)
+                    continue
+                figures = self.pairs.get((a, b)) or self.pairs.get((b, a))
+                row.append(getattr(figures, measure) if figures else None)
+            rows.append(row)
+        return rows
+
+
+def pair_figures(a: list[Unit], b: list[Unit], length: int) -> PairFigures:
+    """Return every measure for two annotators' units of one tag."""
+    return PairFigures(
+        f1_exact=span_match(a, b).f1,
+        f1_overlap=span_match(a, b, overlap=True).f1,
+        kappa=cohen_kappa(a, b, length),
+        alpha_u=alpha_u([a, b], length).alpha,
+    )
+
+
+def tag_reports(
+    units: Iterable[Unit],
+    length: int,
+    annotators: Sequence[Hashable],
+    tags: Sequence[Hashable],
+    *,
+    pairwise: bool = True,
+) -> list[TagReport]:
+    """Return one report per tag; annotators without units count as marking nothing."""
+    grouped = by_annotator_and_tag(u for u in units if u.annotator in set(annotators))
+    reports = []
+    for tag in tags:
+        layers = [grouped.get(a, {}).get(tag, []) for a in annotators]
+        pairs: dict[tuple[Hashable, Hashable], PairFigures] = {}
+        if pairwise or len(annotators) == 2:
+            for (i, a), (j, b) in itertools.combinations(enumerate(annotators), 2):
+                pairs[(a, b)] = pair_figures(layers[i], layers[j], length)
+        reports.append(
+            TagReport(
+                tag=tag,
+                f1_exact=_mean(p.f1_exact for p in pairs.values()),
+                f1_overlap=_mean(p.f1_overlap for p in pairs.values()),
+                kappa=_mean(p.kappa for p in pairs.values()),
+                alpha_u=alpha_u(layers, length).alpha,
+                span_count=sum(len(layer) for layer in layers),
+                pairs=pairs,
+            )
+        )
+    return reports
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return mean(present) if present else None
+
+
+def reading(report: TagReport, tag_name: str) -> str:
+    """Say in one line what the figures of a tag mean for a class."""
+    if report.span_count == 0:
+        return f"Nobody marked a {tag_name.lower()} yet."
+    if report.f1_overlap is None or report.alpha_u is None:
+        return f"Only one reader marked {tag_name.lower()}s, so there is nothing to compare."
+    name = tag_name.lower()
+    exact = report.f1_exact or 0.0
+    # Boundaries first: alpha-u forgives small boundary shifts, exact matching does not.
+    if report.f1_overlap >= 0.6 and report.f1_overlap - exact >= 0.25:
+        return f"Readers find the same {name}s but disagree about where they begin and end."
+    if report.alpha_u >= 0.8:
+        return f"Strong agreement: readers mark the same {name}s with nearly the same boundaries."
+    if report.f1_overlap < 0.4:
+        return f"Readers mostly mark different passages as {name}s: discuss what counts as one."
+    return (
+        f"Partial agreement on {name}s: some passages are shared, others are marked by few readers."
+    )
+
+
+# --------------------------------------------------------------------------- disputes
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    tag: Hashable
+    start: int
+    end: int
+    #: How many annotators cover some of the passage, and how many there are.
+    marked_by: int
+    annotators: int
+    #: Disagreeing annotator pairs summed over the passage's characters, over all pairs.
+    score: float
+
+
+def disputes(
+    units: Iterable[Unit], annotators: Sequence[Hashable], tags: Sequence[Hashable], limit: int = 10
+) -> list[Dispute]:
+    """Return the passages with most disagreement, worst first.
+
+    For each tag, a character covered by c of m annotators splits c * (m - c)
+    pairs; a passage is a stretch where 0 < c < m, scored by the sum over its
+    characters, normalised by the number of pairs.
+    """
+    m = len(annotators)
+    if m < 2:
+        return []
+    wanted = set(annotators)
+    grouped = by_annotator_and_tag(u for u in units if u.annotator in wanted)
+    pairs = m * (m - 1) / 2
+    found: list[Dispute] = []
+    for tag in tags:
+        events: dict[int, int] = defaultdict(int)
+        for annotator in annotators:
+            for start, end in intervals(grouped.get(annotator, {}).get(tag, [])):
+                events[start] += 1
+                events[end] -= 1
+        depth = 0
+        run_start = None
+        run_score = 0.0
+        run_peak = 0
+        points = sorted(events)
+        for here, after in zip(points, [*points[1:], None], strict=True):
+            depth += events[here]
+            disputed = 0 < depth < m
+            if disputed and run_start is None:
+                run_start, run_score, run_peak = here, 0.0, 0
+            if disputed and after is not None:
+                run_score += depth * (m - depth) * (after - here)
+                run_peak = max(run_peak, depth)
+            if not disputed and run_start is not None:
+                found.append(Dispute(tag, run_start, here, run_peak, m, run_score / pairs))
+                run_start = None
+    found.sort(key=lambda d: (-d.score, d.start))
+    return found[:limit]
+
+
+# --------------------------------------------------------------------------- against a reference
+
+
+@dataclass(slots=True)
+class Feedback:
+    """A reader's spans of one tag compared with the reference layer."""
+
+    found: list[tuple[Unit, Unit]] = field(default_factory=list)
+    #: Same passage, other boundaries: (reader's unit, reference unit).
+    boundary: list[tuple[Unit, Unit]] = field(default_factory=list)
+    missed: list[Unit] = field(default_factory=list)
+    extra: list[Unit] = field(default_factory=list)
+    reference_total: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """Share of the reader's spans that hit a reference span (boundaries may differ)."""
+        hits = len(self.found) + len(self.boundary)
+        mine = hits + len(self.extra)
+        return hits / mine if mine else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of the reference spans the reader hit (boundaries may differ)."""
+        if not self.reference_total:
+            return None
+        return (self.reference_total - len(self.missed)) / self.reference_total
+
+
+def compare_to_reference(
+    mine: Iterable[Unit], reference: Iterable[Unit]
+) -> dict[Hashable, Feedback]:
+    """Sort a reader's units against the reference, per tag: found, boundary, missed, extra.
+
+    A reader's unit equal to a reference unit is found; one that overlaps a
+    reference unit of the same tag without equalling it is a boundary
+    difference (paired with the reference unit it overlaps most); a reference
+    unit nobody overlapped is missed; a reader's unit overlapping none is extra.
+    """
+    result: dict[Hashable, Feedback] = defaultdict(Feedback)
+    mine_by_tag: dict[Hashable, list[Unit]] = defaultdict(list)
+    ref_by_tag: dict[Hashable, list[Unit]] = defaultdict(list)
+    for unit in mine:
+        mine_by_tag[unit.tag].append(unit)
+    for unit in reference:
+        ref_by_tag[unit.tag].append(unit)
+    for tag in sorted({*mine_by_tag, *ref_by_tag}, key=str):
+        feedback = result[tag]
+        refs = sorted(ref_by_tag[tag], key=lambda u: (u.start, u.end))
+        exact = {(u.start, u.end): u for u in refs}
+        hit_refs: set[tuple[int, int]] = set()
+        for unit in sorted(mine_by_tag[tag], key=lambda u: (u.start, u.end)):
+            twin = exact.get((unit.start, unit.end))
+            if twin is not None:
+                feedback.found.append((unit, twin))
+                hit_refs.add((twin.start, twin.end))
+                continue
+            best = max(
+                (r for r in refs if r.start < unit.end and unit.start < r.end),
+                key=lambda r: min(r.end, unit.end) - max(r.start, unit.start),
+                default=None,
+            )
+            if best is None:
+                feedback.extra.append(unit)
+            else:
+                feedback.boundary.append((unit, best))
+                hit_refs.add((best.start, best.end))
+        feedback.missed = [r for r in refs if (r.start, r.end) not in hit_refs]
+        feedback.reference_total = len(refs)
+    return dict(result)
