@@ -419,6 +419,8 @@ def disputes(
         run_score = 0.0
         run_peak = 0
         points = sorted(events)
+        if not points:
+            continue
         for here, after in zip(points, [*points[1:], None], strict=True):
             depth += events[here]
             disputed = 0 < depth < m

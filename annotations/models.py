@@ -42,6 +42,12 @@ class Origin(models.TextChoices):
     SUGGESTION = "suggestion", "Accepted suggestion"
 
 
+class Visibility(models.TextChoices):
+    #: Annotators see only their own spans until the document is revealed.
+    BLIND = "blind", "Blind: students see only their own spans until you reveal a document"
+    OPEN = "open", "Open: everyone sees everyone's spans"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -50,9 +56,26 @@ class Project(models.Model):
     guidelines = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # --- class mode
+    #: A class: the owner teaches, students join with a code and get assignments.
+    is_class = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.OPEN)
+    #: Short code a logged-in user enters (or follows as a link) to join as annotator.
+    join_code = models.CharField(max_length=16, blank=True)
+    join_open = models.BooleanField(default=False)
+    #: Whether someone without an account may create one on the join page.
+    allow_self_signup = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["join_code"], condition=~Q(join_code=""), name="project_unique_join_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="project_visibility_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -66,6 +89,8 @@ class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Last time the member opened a document of the project (updated at most every few minutes).
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -140,6 +165,8 @@ class Document(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: In a blind project, when the teacher let students see each other's spans here.
+    revealed_at = models.DateTimeField(null=True, blank=True)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -170,6 +197,8 @@ class Span(models.Model):
     #: The text the span covered when made; checked against the document on every write.
     quote = models.TextField()
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MANUAL)
+    #: Part of the adjudicated reference layer (author is whoever accepted it into the layer).
+    is_reference = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,13 +210,23 @@ class Span(models.Model):
             ),
             # A double-click or a replayed request must not create the same span twice.
             models.UniqueConstraint(
-                fields=["document", "start", "end", "tag", "author"], name="span_unique_per_author"
+                fields=["document", "start", "end", "tag", "author"],
+                condition=Q(is_reference=False),
+                name="span_unique_per_author",
+            ),
+            # The reference layer holds each passage and tag once, whoever adjudicated it.
+            models.UniqueConstraint(
+                fields=["document", "start", "end", "tag"],
+                condition=Q(is_reference=True),
+                name="span_unique_reference",
             ),
             models.CheckConstraint(condition=Q(origin__in=Origin.values), name="span_origin_valid"),
         ]
         indexes = [
             # Re-rendering a paragraph asks for the spans that overlap a range of one document.
             models.Index(fields=["document", "start", "end"], name="span_document_range"),
+            # The live poll asks for the count and latest change of one document's spans.
+            models.Index(fields=["document", "updated_at"], name="span_document_updated"),
         ]
 
     def __str__(self) -> str:
@@ -196,3 +235,100 @@ class Span(models.Model):
     @property
     def length(self) -> int:
         return self.end - self.start
+
+
+# --------------------------------------------------------------------------- class mode
+
+
+class Assignment(models.Model):
+    """A document the teacher set as work, for the whole class or for chosen students."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="assignment")
+    #: True: every annotator of the project, also those who join later.
+    everyone = models.BooleanField(default=True)
+    students = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assignments")
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Assignment of {self.document}"
+
+
+class SubmissionState(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    REOPENED = "reopened", "Reopened by the teacher"
+
+
+class Submission(models.Model):
+    """A student's hand-in of an assignment; while submitted, their spans there are locked."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    state = models.CharField(
+        max_length=12, choices=SubmissionState.choices, default=SubmissionState.SUBMITTED
+    )
+    submitted_at = models.DateTimeField()
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "student"], name="submission_unique_per_student"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=SubmissionState.values), name="submission_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.state} {self.assignment}"
+
+
+class Comment(models.Model):
+    """One message in the discussion thread of a span; seen by whoever may see the span."""
+
+    span = models.ForeignKey(Span, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="span_comments"
+    )
+    text = models.TextField()
+    #: Pinned by the teacher as feedback: shown first and marked.
+    pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-pinned", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on span {self.span_id}"
+
+    @property
+    def edited(self) -> bool:
+        return (self.updated_at - self.created_at).total_seconds() > 1
+
+
+class AccountSetup(models.Model):
+    """An account a teacher created: its first password was shown once and must be changed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_setup"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Setup of {self.user}"

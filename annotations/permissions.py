@@ -10,9 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from annotations.models import Document, Membership, Project, Role, Span
+from annotations.models import Comment, Document, Membership, Project, Role, Span, Visibility
 
 
 class Action(StrEnum):
@@ -22,12 +22,16 @@ class Action(StrEnum):
     EDIT_ANY_SPAN = "edit_any_span"
     ADD_DOCUMENTS = "add_documents"
     MANAGE_TAGS = "manage_tags"
+    #: Class mode: roster, join code, assignments, reveal, pinning feedback.
+    TEACH = "teach"
+    #: Class mode: build the reference layer from everyone's spans.
+    ADJUDICATE = "adjudicate"
 
 
 #: The whole permission model. Tests generate their role x endpoint matrix from it.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
-    Role.EDITOR: frozenset(Action),
+    Role.EDITOR: frozenset(Action) - {Action.TEACH},
     Role.ANNOTATOR: frozenset({Action.VIEW, Action.ANNOTATE, Action.EDIT_OWN_SPANS}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
@@ -38,6 +42,8 @@ FORBIDDEN_MESSAGES: dict[Action, str] = {
     Action.EDIT_ANY_SPAN: "You can change only your own spans; editors and owners can change everyone's.",
     Action.ADD_DOCUMENTS: "Only the project's editors and owners can add documents.",
     Action.MANAGE_TAGS: "Only the project's editors and owners can change its tags.",
+    Action.TEACH: "Only the class's teacher can do that.",
+    Action.ADJUDICATE: "Only the teacher or an editor can build the reference layer.",
 }
 
 User = AbstractBaseUser | AnonymousUser
@@ -68,10 +74,75 @@ def visible_documents(user: User) -> QuerySet[Document]:
     return Document.objects.filter(project__memberships__user=user)
 
 
+# --------------------------------------------------------------------------- who sees which span
+#
+# Blind mode is decided here and nowhere else. Pages, fragments, the live poll,
+# exports and the API ask ``spans_visible_in`` (one document or one project,
+# role known) or ``visible_spans`` (all projects of a user) and never filter
+# Span.objects themselves.
+
+#: Roles that see every span of their projects, blind or not.
+SEES_ALL_ROLES = frozenset({Role.OWNER, Role.EDITOR})
+
+
+def sees_every_span(role: str | None) -> bool:
+    return role in SEES_ALL_ROLES
+
+
+def _member_span_rule(user: User) -> Q:
+    """Return the spans a member outside SEES_ALL_ROLES may see (the blind rule).
+
+    Their own spans always; other readers' spans when the project is open or the
+    document revealed; the reference layer only once the document is revealed.
+    """
+    return (
+        Q(author_id=user.pk, is_reference=False)
+        | Q(is_reference=False, document__project__visibility=Visibility.OPEN)
+        | Q(document__revealed_at__isnull=False)
+    )
+
+
+def spans_visible_in(
+    user: User,
+    role: str | None,
+    *,
+    document: Document | None = None,
+    project: Project | None = None,
+) -> QuerySet[Span]:
+    """Return the spans of one document (or one project) a member with ``role`` may see.
+
+    ``role`` is the user's role in that project (``role_in`` gives it); None
+    means a stranger, who sees nothing. Exports and the API call this with
+    ``project=`` to stay blind-safe.
+    """
+    if (document is None) == (project is None):
+        raise TypeError("Give exactly one of document= or project=.")
+    if role is None or not user.is_authenticated:
+        return Span.objects.none()
+    spans = (
+        Span.objects.filter(document=document)
+        if document is not None
+        else Span.objects.filter(document__project=project)
+    )
+    if sees_every_span(role):
+        return spans
+    return spans.filter(_member_span_rule(user))
+
+
 def visible_spans(user: User) -> QuerySet[Span]:
+    """Return every span the user may see in any of their projects, blind mode applied."""
     if not user.is_authenticated:
         return Span.objects.none()
-    return Span.objects.filter(document__project__memberships__user=user)
+    # One filter() call, so both conditions use the same membership row.
+    return Span.objects.filter(
+        Q(document__project__memberships__user=user)
+        & (Q(document__project__memberships__role__in=SEES_ALL_ROLES) | _member_span_rule(user))
+    )
+
+
+def comments_visible_in(user: User, role: str | None, *, document: Document) -> QuerySet[Comment]:
+    """Return the comments of a document a member may see: those on spans they may see."""
+    return Comment.objects.filter(span__in=spans_visible_in(user, role, document=document))
 
 
 def role_in(user: User, project: Project) -> str | None:

@@ -126,6 +126,7 @@ def span_create(
                 end=end,
                 tag=tag,
                 author=author,
+                is_reference=False,
                 defaults={"quote": document.text[start:end], "note": note, "origin": origin},
             )
     except IntegrityError as error:  # pragma: no cover - the database's last word
@@ -144,8 +145,10 @@ def span_update(*, span: Span, tag: Tag | None = None, note: str | None = None) 
             start=span.start,
             end=span.end,
             tag=tag,
-            author_id=span.author_id,
+            is_reference=span.is_reference,
         ).exclude(pk=span.pk)
+        if not span.is_reference:  # the reference layer is one layer, whoever wrote it
+            clash = clash.filter(author_id=span.author_id)
         if clash.exists():
             raise DomainError(DUPLICATE_AFTER_EDIT)
         span.tag = tag
@@ -170,6 +173,7 @@ def span_delete(*, span: Span) -> str:
         "note": span.note,
         "quote": span.quote,
         "origin": span.origin,
+        "is_reference": span.is_reference,
         "created_at": span.created_at.isoformat(),
     }
     span.delete()
@@ -206,6 +210,7 @@ def span_restore(*, token: str) -> Span:
         end=snapshot["end"],
         tag_id=snapshot["tag"],
         author_id=snapshot["author"],
+        is_reference=snapshot.get("is_reference", False),
         defaults={
             "id": snapshot["id"],
             "note": snapshot["note"],

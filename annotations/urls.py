@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotations.views import documents, projects, spans
+from annotations.views import (
+    adjudication,
+    agreement,
+    classes,
+    discussion,
+    documents,
+    live,
+    projects,
+    spans,
+)
 
 app_name = "annotations"
 
@@ -21,4 +30,70 @@ urlpatterns = [
     path("spans/<int:span_id>/", documents.span_detail, name="span"),
     path("spans/<int:span_id>/edit/", spans.span_edit, name="span-edit"),
     path("spans/<int:span_id>/delete/", spans.span_delete, name="span-delete"),
+    # Class mode
+    path("classes/new/", classes.class_new, name="class-new"),
+    path("join/", classes.join, name="join"),
+    path("join/<str:code>/", classes.join, name="join-code"),
+    path("projects/<slug:slug>/class/", classes.class_page, name="class"),
+    path("projects/<slug:slug>/class/settings/", classes.class_settings, name="class-settings"),
+    path("projects/<slug:slug>/class/code/", classes.class_code_rotate, name="class-code"),
+    path("projects/<slug:slug>/class/accounts/", classes.class_accounts, name="class-accounts"),
+    path(
+        "projects/<slug:slug>/class/members/<int:membership_id>/",
+        classes.member_update,
+        name="class-member",
+    ),
+    path("projects/<slug:slug>/assignments/", classes.assignments_page, name="assignments"),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/assign/",
+        classes.assignment_update,
+        name="assign",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/submit/",
+        classes.submit,
+        name="submit",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/reopen/<int:user_id>/",
+        classes.reopen,
+        name="reopen",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/reveal/",
+        classes.reveal,
+        name="reveal",
+    ),
+    path("documents/<int:document_id>/live/", live.live_poll, name="live"),
+    path("spans/<int:span_id>/comments/", discussion.thread, name="comments"),
+    path("spans/<int:span_id>/comments/new/", discussion.comment_add, name="comment-add"),
+    path("comments/<int:comment_id>/edit/", discussion.comment_edit, name="comment-edit"),
+    path("comments/<int:comment_id>/delete/", discussion.comment_delete, name="comment-delete"),
+    path("comments/<int:comment_id>/pin/", discussion.comment_pin, name="comment-pin"),
+    path("projects/<slug:slug>/agreement/", agreement.agreement_page, name="agreement"),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/adjudicate/",
+        adjudication.adjudicate_page,
+        name="adjudicate",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/adjudicate/accept/",
+        adjudication.accept,
+        name="adjudicate-accept",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/adjudicate/reject/<int:span_id>/",
+        adjudication.reject,
+        name="adjudicate-reject",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/adjudicate/agreed/",
+        adjudication.accept_agreed,
+        name="adjudicate-agreed",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/feedback/",
+        adjudication.feedback_page,
+        name="feedback",
+    ),
 ]

@@ -60,6 +60,14 @@ def require_span_edit(request: HttpRequest, role: str, span: Span) -> None:
         raise PermissionDenied(FORBIDDEN_MESSAGES[action])
 
 
+def require_unlocked(request: HttpRequest, document: Document, role: str) -> None:
+    """Raise 403 while the reader's submission of this document is handed in (class mode)."""
+    from annotations import classroom
+
+    if document.project.is_class and classroom.is_locked(request.user, role, document):
+        raise PermissionDenied(classroom.SUBMITTED_LOCK)
+
+
 def _role(request: HttpRequest, project_id: int) -> str:
     role = (
         Membership.objects.filter(user=request.user, project_id=project_id)

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, Span, Tag
 from annotations.permissions import Action, allows, can_edit_span
-from annotations.rendering import SpanMark, document_html, split_runs, tag_css
+from annotations.rendering import SpanMark, document_html, split_runs
+from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
 
 TEMPLATE = "annotations/document.html"
@@ -24,10 +25,11 @@ def span_marks(spans: list[Span]) -> list[SpanMark]:
     return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
 
 
-def essay_html(document: Document, spans: list[Span]) -> SafeString:
+def essay_html(document: Document, spans: list[Span], style_of: dict | None = None) -> SafeString:
     """Return the essay as HTML; rendering.py escapes every character of the text."""
     marks = span_marks(spans)
-    html = document_html(document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks})
+    styles = style_of or {m.id: m.tag_id for m in marks}
+    html = document_html(document.text, split_runs(document.text, marks), styles)
     return SafeString(html)
 
 
@@ -55,7 +57,9 @@ def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict
 def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id, slug)
     tags = list(document.project.tags.all())
-    spans = list(document.spans.select_related("tag", "author"))
+    # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
+    shown = layers.page_layers(request, document, role, tags)
+    spans = shown.spans
     tag_filter = request.GET.get("tag", "")
     context: dict[str, Any] = {
         "project": document.project,
@@ -63,6 +67,7 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
         "role": role,
         "tags": tags,
         "can_annotate": allows(role, Action.ANNOTATE),
+        "layers": shown,
         **sidebar_context(spans, tags, tag_filter),
     }
     if request.htmx and request.htmx.target == "span-sidebar":
@@ -74,8 +79,10 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     context.update(panel_context(request, selected, role, tags))
     context.update(
         {
-            "essay_html": essay_html(document, spans),
-            "tag_css": SafeString(tag_css((tag.pk, tag.colour) for tag in tags)),
+            "essay_html": essay_html(document, spans, shown.style_of),
+            "tag_css": layers.layer_css(shown),
+            **layers.live_context(request, document, role, shown),
+            **layers.class_context(request, document, role),
             "guidelines_html": guidelines_html(document.project.guidelines),
             "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
             "create_url": reverse("annotations:span-create", args=[document.pk]),

@@ -18,12 +18,14 @@ from annotations import services
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
-from annotations.rendering import SpanMark, paragraph_range, paragraphs_html
+from annotations.rendering import paragraph_range, paragraphs_html
+from annotations.views import layers
 from annotations.views.access import (
     HtmxHttpRequest,
     document_for,
     require,
     require_span_edit,
+    require_unlocked,
     span_for,
 )
 from annotations.views.documents import TEMPLATE, panel_context
@@ -41,11 +43,11 @@ def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> 
     return redirect(document.get_absolute_url())
 
 
-def _changed_paragraphs(document: Document, start: int, end: int) -> str:
+def _changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
     low, high = paragraph_range(document.text, start, end)
-    rows = document.spans.filter(start__lt=high, end__gt=low).values_list("id", "start", "end", "tag_id")
-    marks = [SpanMark(*row) for row in rows]
-    return paragraphs_html(document.text, marks, {m.id: m.tag_id for m in marks}, start, end)
+    # Only spans this reader may see, coloured as on their page (views/layers.py).
+    marks, styles = layers.changed_marks(request, document, role, low, high)
+    return paragraphs_html(document.text, marks, styles, start, end)
 
 
 def _action_response(
@@ -64,7 +66,7 @@ def _action_response(
     tags = list(document.project.tags.all())
     context = {"document": document, "undo_token": undo_token, **panel_context(request, span, role, tags)}
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    response = HttpResponse(panel + _changed_paragraphs(document, *changed), status=status)
+    response = HttpResponse(panel + _changed_paragraphs(request, document, role, *changed), status=status)
     return trigger_client_event(response, "spansChanged", {"span": span.pk if span else None})
 
 
@@ -72,6 +74,7 @@ def _action_response(
 def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     require(role, Action.ANNOTATE)
+    require_unlocked(request, document, role)
     form = SpanCreateForm(request.POST, project=document.project)
     if not form.is_valid():
         return _bad_request(request, document, _form_error(form))
@@ -99,6 +102,7 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     document = span.document
     require(role, Action.EDIT_OWN_SPANS)
     require_span_edit(request, role, span)
+    require_unlocked(request, document, role)
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
         return _bad_request(request, document, _form_error(form))
@@ -121,6 +125,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     document = span.document
     require(role, Action.EDIT_OWN_SPANS)
     require_span_edit(request, role, span)
+    require_unlocked(request, document, role)
     changed = (span.start, span.end)
     token = services.span_delete(span=span)
     if not request.htmx:
@@ -132,6 +137,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
 def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     require(role, Action.EDIT_OWN_SPANS)
+    require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
         if services.undo_token_document_id(token) != document.pk:

@@ -1,0 +1,116 @@
+"""The agreement page: who agrees with whom, per tag, and the most disputed passages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Length
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET
+
+from annotations import agreement
+from annotations.charts import heatmap_svg
+from annotations.models import Span
+from annotations.permissions import Action
+from annotations.rendering import paragraph_bounds
+from annotations.views.access import HtmxHttpRequest, project_for, require
+
+TEMPLATE = "annotations/agreement.html"
+MEASURES = {
+    "alpha_u": "Krippendorff’s alpha-u",
+    "kappa": "Cohen’s kappa (characters)",
+    "f1_overlap": "F1, overlapping spans",
+    "f1_exact": "F1, exact spans",
+}
+
+
+def project_agreement(project, document_id: int | None = None) -> dict[str, Any]:
+    """Compute every figure of the page for one document or the whole project (all spans)."""
+    documents = project.documents.annotate(length=Length("text"))
+    if document_id is not None:
+        documents = documents.filter(pk=document_id)
+    documents = list(documents)
+    rows = Span.objects.filter(
+        document__in=[d.pk for d in documents], is_reference=False
+    ).values_list("document_id", "author_id", "tag_id", "start", "end")
+    by_document: dict[int, list[agreement.Unit]] = {d.pk: [] for d in documents}
+    for document_id_, author, tag, start, end in rows:
+        by_document[document_id_].append(agreement.Unit(author, tag, start, end))
+    units, length = agreement.concatenate((d.length, by_document[d.pk]) for d in documents)
+    annotators = sorted({u.annotator for u in units})
+    tags = list(project.tags.all())
+    reports = agreement.tag_reports(units, length, annotators, [t.pk for t in tags])
+    disputes = []
+    for document in documents:
+        for d in agreement.disputes(by_document[document.pk], annotators, [t.pk for t in tags]):
+            disputes.append((d, document))
+    disputes.sort(key=lambda pair: -pair[0].score)
+    return {
+        "documents": documents,
+        "annotators": annotators,
+        "tags": tags,
+        "reports": reports,
+        "disputes": disputes[:12],
+    }
+
+
+@require_GET
+def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    project, role = project_for(request, slug)
+    # Agreement shows everyone's spans, so only those who may see them all get it.
+    require(role, Action.ADJUDICATE)
+    raw_document = request.GET.get("document", "")
+    document_id = int(raw_document) if raw_document.isdigit() else None
+    measure = request.GET.get("measure", "alpha_u")
+    if measure not in MEASURES:
+        measure = "alpha_u"
+    data = project_agreement(project, document_id)
+    users = get_user_model().objects.in_bulk(data["annotators"])
+    labels = [users[uid].get_username() for uid in data["annotators"]]
+    tag_by_id = {t.pk: t for t in data["tags"]}
+    tag_rows = []
+    for report in data["reports"]:
+        tag = tag_by_id[report.tag]
+        matrix = report.matrix(data["annotators"], measure)
+        title = f"{MEASURES[measure]} for {tag.name}, reader by reader"
+        tag_rows.append(
+            {
+                "tag": tag,
+                "report": report,
+                "reading": agreement.reading(report, tag.name),
+                # charts.py escapes every label.
+                "svg": SafeString(heatmap_svg(labels, matrix, title)) if len(labels) > 1 else "",
+            }
+        )
+    disputes = []
+    for dispute, document in data["disputes"]:
+        text = document.text
+        bounds = paragraph_bounds(text)
+        para = next((i for i, (_, s, e) in enumerate(bounds) if s <= dispute.start < e), 0)
+        disputes.append(
+            {
+                "dispute": dispute,
+                "document": document,
+                "tag": tag_by_id[dispute.tag],
+                "quote": text[dispute.start : dispute.end],
+                "anchor": f"{document.get_absolute_url()}#para-{para}",
+            }
+        )
+    context = {
+        "project": project,
+        "role": role,
+        "documents": data["documents"] if document_id else project.documents.all(),
+        "document_id": document_id,
+        "measure": measure,
+        "measures": MEASURES,
+        "measure_label": MEASURES[measure],
+        "tag_rows": tag_rows,
+        "disputes": disputes,
+        "annotator_count": len(labels),
+    }
+    if request.htmx and request.htmx.target == "agreement-figures":
+        return render(request, f"{TEMPLATE}#agreement-figures", context)
+    return render(request, TEMPLATE, context)

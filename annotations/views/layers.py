@@ -1,0 +1,199 @@
+"""What the annotate page shows in class mode: whose spans, in which colours, and live updates.
+
+The annotate page asks ``page_layers`` for its spans instead of reading
+``document.spans``: it applies the blind rule (permissions.spans_visible_in),
+the reader's choice of layers (``?layers=12,15,ref``), and when several
+readers' spans show at once gives each reader a colour family.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from annotations import classroom
+from annotations.models import Assignment, Document, Span, Tag
+from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
+from annotations.rendering import SpanMark, tag_css
+
+#: Hues (degrees) of the annotator colour families, far apart on the colour wheel.
+FAMILY_HUES = (210, 28, 130, 330, 265, 50, 175, 0, 95, 300)
+REFERENCE_KEY = "ref"
+LIVE_SALT = "herlens.live"
+#: A poll token is re-issued after this long, so a removed member stops getting updates.
+LIVE_MAX_AGE = 600
+POLL_SECONDS = 3
+
+
+@dataclass
+class Layers:
+    spans: list[Span]
+    #: span id -> the key of its colour rules (tag id, or "tagid-k" per reader family).
+    style_of: dict[int, Any]
+    css: str
+    #: [{"key", "label", "colour", "shown"}] for the filter; empty when only one layer exists.
+    legend: list[dict[str, Any]] = field(default_factory=list)
+    selected: set[str] = field(default_factory=set)
+    multi: bool = False
+
+
+def selected_layers(query: str) -> set[str]:
+    """Return the chosen layer keys from a query ("layers=12,ref" or "layers=12&layers=ref").
+
+    Empty means all layers.
+    """
+    values = parse_qs(query).get("layers", [])
+    parts = {part for raw in values for part in raw.split(",")}
+    return {part for part in parts if part.isdigit() or part == REFERENCE_KEY}
+
+
+def _family_colour(hue: int, shade: int) -> str:
+    """Return "#rrggbb" for a reader's hue, one shade per tag so tags stay apart."""
+    lightness = (0.38, 0.52, 0.30, 0.62, 0.45)[shade % 5]
+    r, g, b = colorsys.hls_to_rgb(hue / 360, lightness, 0.72)
+    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+
+
+def _layer_key(span: Span) -> str:
+    return REFERENCE_KEY if span.is_reference else str(span.author_id)
+
+
+def page_layers(
+    request: HttpRequest, document: Document, role: str, tags: list[Tag], query: str | None = None
+) -> Layers:
+    """Return the spans the page shows and how to colour them."""
+    visible = list(
+        spans_visible_in(request.user, role, document=document).select_related("tag", "author")
+    )
+    keys = {_layer_key(span) for span in visible}
+    chosen = selected_layers(request.GET.urlencode() if query is None else query) & keys
+    shown = [s for s in visible if not chosen or _layer_key(s) in chosen]
+    shown_keys = {_layer_key(s) for s in shown}
+    if len(keys) <= 1:
+        style = {s.pk: s.tag_id for s in shown}
+        css = tag_css((tag.pk, tag.colour) for tag in tags)
+        return Layers(shown, style, css)
+
+    authors = {s.author_id: s.author for s in visible if not s.is_reference}
+    order = sorted(authors, key=lambda uid: (uid != request.user.pk, authors[uid].get_username()))
+    shade_of = {tag.pk: n for n, tag in enumerate(tags)}
+    legend = []
+    rules: list[tuple[str, str]] = [(str(tag.pk), tag.colour) for tag in tags]
+    for n, uid in enumerate(order):
+        hue = FAMILY_HUES[n % len(FAMILY_HUES)]
+        legend.append(
+            {
+                "key": str(uid),
+                "label": "you" if uid == request.user.pk else authors[uid].get_username(),
+                "colour": _family_colour(hue, 0),
+                "shown": str(uid) in shown_keys,
+            }
+        )
+        rules.extend((f"{tag.pk}-{uid}", _family_colour(hue, shade_of[tag.pk])) for tag in tags)
+    if REFERENCE_KEY in keys:
+        legend.append(
+            {
+                "key": REFERENCE_KEY,
+                "label": "reference",
+                "colour": "#222222",
+                "shown": REFERENCE_KEY in shown_keys,
+            }
+        )
+        rules.extend((f"{tag.pk}-ref", "#222222") for tag in tags)
+    style: dict[int, Any] = {
+        s.pk: f"{s.tag_id}-{REFERENCE_KEY if s.is_reference else s.author_id}" for s in shown
+    }
+    return Layers(shown, style, tag_css(rules), legend, chosen, multi=True)
+
+
+def marks_and_styles(layers: Layers, start: int = 0, end: int | None = None):
+    """Return (SpanMark list, style map) for the spans overlapping [start, end)."""
+    marks = [
+        SpanMark(s.pk, s.start, s.end, layers.style_of[s.pk])
+        for s in layers.spans
+        if end is None or (s.start < end and start < s.end)
+    ]
+    return marks, {m.id: layers.style_of[m.id] for m in marks}
+
+
+def changed_marks(request: HttpRequest, document: Document, role: str, low: int, high: int):
+    """Return marks and styles for re-drawn paragraphs after a span action.
+
+    The layer choice lives in the page's URL, which htmx sends as HX-Current-URL.
+    """
+    current = getattr(request, "htmx", None) and request.htmx.current_url or ""
+    tags = list(document.project.tags.all())
+    layers = page_layers(request, document, role, tags, query=urlsplit(current).query)
+    return marks_and_styles(layers, low, high)
+
+
+# --------------------------------------------------------------------------- live updates
+
+
+def live_token(document: Document, user_id: int, role: str) -> str:
+    """Sign who polls which document in which role, so the poll needs no membership query."""
+    return signing.dumps({"d": document.pk, "u": user_id, "r": role}, salt=LIVE_SALT)
+
+
+def read_live_token(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=LIVE_SALT, max_age=LIVE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def live_context(
+    request: HttpRequest, document: Document, role: str, layers: Layers
+) -> dict[str, Any]:
+    """Return what the page's poller element needs: its URL with the current fingerprint."""
+    fingerprint = classroom.live_fingerprint(
+        spans_visible_in(request.user, role, document=document)
+    )
+    query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
+    if layers.selected:
+        query["layers"] = ",".join(sorted(layers.selected))
+    return {
+        "live_url": reverse("annotations:live", args=[document.pk]) + "?" + urlencode(query),
+        "live_seconds": POLL_SECONDS,
+        "live_fingerprint": fingerprint,
+    }
+
+
+def class_context(request: HttpRequest, document: Document, role: str) -> dict[str, Any]:
+    """Return the class-mode bits of the annotate page: assignment, submission, reveal."""
+    project = document.project
+    if not project.is_class:
+        return {"class_mode": False}
+    classroom.membership_seen(user=request.user, project_id=project.pk)
+    assignment = Assignment.objects.filter(document=document).first()
+    teacher = allows(role, Action.TEACH) or sees_every_span(role)
+    context: dict[str, Any] = {
+        "class_mode": True,
+        "assignment": assignment,
+        "is_teacher": teacher,
+        "blind": project.visibility == "blind" and document.revealed_at is None,
+        "locked": classroom.is_locked(request.user, role, document),
+        "can_adjudicate": allows(role, Action.ADJUDICATE),
+    }
+    if assignment is not None and not teacher:
+        status = classroom.statuses([request.user.pk], [assignment])[(assignment.pk, request.user.pk)]
+        context["my_status"] = status[0]
+        context["assigned"] = classroom.is_assigned(assignment, request.user)
+    return context
+
+
+def layer_css(layers: Layers) -> SafeString:
+    # tag_css checks every colour is plain hex before it reaches the stylesheet.
+    return SafeString(layers.css)
+
+
+def keys_of(spans: Iterable[Span]) -> set[str]:
+    return {_layer_key(s) for s in spans}

@@ -1,0 +1,63 @@
+"""The live poll of the annotate page: new spans of others appear without a reload.
+
+The page's poller asks every few seconds with the fingerprint of what it shows
+(``v``) and a signed token naming the document, the reader and their role
+(``t``). Nothing changed: 204 No Content after one indexed query (htmx swaps
+nothing and keeps polling). Something changed: the membership is checked
+again, and the poller is replaced by a fresh one carrying the re-drawn
+paragraphs in a <template>; static/classroom.js moves in only the paragraphs
+that differ and leaves the one holding the reader's selection until it is free.
+An expired or foreign token gets the full check too, and a fresh token.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET
+
+from annotations import classroom
+from annotations.models import Document
+from annotations.permissions import spans_visible_in
+from annotations.rendering import document_html, split_runs
+from annotations.views import layers
+from annotations.views.access import HtmxHttpRequest, document_for
+
+#: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
+NOTHING_CHANGED = 204
+
+
+@require_GET
+def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    token = layers.read_live_token(request.GET.get("t", ""))
+    since = request.GET.get("v", "")
+    if token and token["d"] == document_id and token["u"] == request.user.pk and since:
+        # The one query: count and latest change of the spans this reader may see.
+        fingerprint = classroom.live_fingerprint(
+            spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
+        )
+        if fingerprint == since:
+            return HttpResponse(status=NOTHING_CHANGED)
+    document, role = document_for(request, document_id)
+    tags = list(document.project.tags.all())
+    shown = layers.page_layers(request, document, role, tags)
+    live = layers.live_context(request, document, role, shown)
+    if live["live_fingerprint"] == since:
+        # Same spans under a renewed token: swap in the new poller, no paragraphs.
+        paragraphs = ""
+    else:
+        marks, styles = layers.marks_and_styles(shown)
+        # rendering.py escapes every character of the text.
+        paragraphs = SafeString(
+            document_html(document.text, split_runs(document.text, marks), styles)
+        )
+    context = {
+        **live,
+        "document": document,
+        "paragraphs": paragraphs,
+        "tag_css": layers.layer_css(shown),
+    }
+    response = render(request, "annotations/_live.html", context)
+    response["HX-Trigger-After-Settle"] = "liveSpansChanged" if paragraphs else "liveRenewed"
+    return response
