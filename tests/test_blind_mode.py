@@ -1,0 +1,175 @@
+"""Blind mode leaks: a student never receives another student's span or comment before reveal.
+
+Every page, fragment and live endpoint of the annotate loop and of class mode
+is requested as a student (and as a viewer); the answer must carry no id,
+author, note or comment of a classmate. The same requests after reveal, and in
+an open class, show the classmate's span, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from annotations import classroom
+from tests import factories
+from tests.classfixtures import make_class, phrase
+
+pytestmark = pytest.mark.django_db
+
+SPAN_ID_PATTERNS = (
+    r'data-s="([0-9 ]+)"',
+    r'id="span-(\d+)"',
+    r'data-span="(\d+)"',
+    r"/spans/(\d+)/",
+)
+
+
+def span_ids(html: str) -> set[int]:
+    found: set[int] = set()
+    for pattern in SPAN_ID_PATTERNS:
+        for match in re.findall(pattern, html):
+            found.update(int(part) for part in match.split())
+    return found
+
+
+@pytest.fixture
+def blind():
+    c = make_class(visibility="blind")
+    d = c.document
+    c.alice_span = factories.make_span(d, *phrase(d, "loneliness is a design problem"), c.alice)
+    c.bob_span = factories.make_span(d, *phrase(d, "loneliness is a design"), c.bob)
+    c.bob_span.note = "BOBS-PRIVATE-NOTE"
+    c.bob_span.save()
+    c.bob_comment = classroom.comment_create(
+        span=c.bob_span, author=c.bob, text="BOBS-PRIVATE-COMMENT"
+    )
+    c.teacher_ref, _ = classroom.reference_add(
+        document=d, start=c.bob_span.start, end=c.bob_span.end, tag_id=c.bob_span.tag_id, by=c.teacher
+    )
+    classroom.assignment_set(document=d, by=c.teacher, everyone=True)
+    return c
+
+
+def student_requests(c, reader):
+    """Yield (label, response) for every GET endpoint, and the POSTs a student can make."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reader)
+    d, slug = c.document, c.project.slug
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    yield "annotate page", client.get(d.get_absolute_url())
+    yield "annotate page, layers", client.get(d.get_absolute_url() + f"?layers={c.bob.pk}")
+    yield "sidebar fragment", client.get(
+        d.get_absolute_url(), **htmx, HTTP_HX_TARGET="span-sidebar"
+    )
+    yield "span panel of classmate", client.get(
+        reverse("annotations:span", args=[c.bob_span.pk]), **htmx
+    )
+    yield "span page of classmate", client.get(reverse("annotations:span", args=[c.bob_span.pk]))
+    yield "thread of classmate", client.get(reverse("annotations:comments", args=[c.bob_span.pk]))
+    yield "thread fragment", client.get(
+        reverse("annotations:comments", args=[c.bob_span.pk]), **htmx
+    )
+    yield "own thread", client.get(reverse("annotations:comments", args=[c.alice_span.pk]), **htmx)
+    live = reverse("annotations:live", args=[d.pk])
+    yield "live poll, stale", client.get(live + "?v=stale&t=bad", **htmx)
+    yield "assignments", client.get(reverse("annotations:assignments", args=[slug]))
+    yield "project page", client.get(c.project.get_absolute_url())
+    yield "feedback", client.get(reverse("annotations:feedback", args=[slug, d.pk]))
+    yield "agreement", client.get(reverse("annotations:agreement", args=[slug]))
+    yield "adjudicate", client.get(reverse("annotations:adjudicate", args=[slug, d.pk]))
+    yield "class page", client.get(reverse("annotations:class", args=[slug]))
+    # Writes a student can make return fragments: they must not carry classmates' spans.
+    start, end = phrase(d, "design problem")
+    yield "span create fragment", client.post(
+        reverse("annotations:span-create", args=[d.pk]),
+        {"start": start, "end": end, "tag": "claim", "quote": "design problem"},
+        **htmx,
+        HTTP_HX_CURRENT_URL="http://testserver" + d.get_absolute_url(),
+    )
+    yield "edit classmate span", client.post(
+        reverse("annotations:span-edit", args=[c.bob_span.pk]), {"tag": "claim"}, **htmx
+    )
+    yield "delete classmate span", client.post(
+        reverse("annotations:span-delete", args=[c.bob_span.pk]), **htmx
+    )
+    yield "comment on classmate span", client.post(
+        reverse("annotations:comment-add", args=[c.bob_span.pk]), {"text": "hi"}, **htmx
+    )
+    for name in ("comment-edit", "comment-delete", "comment-pin"):
+        yield name, client.post(
+            reverse(f"annotations:{name}", args=[c.bob_comment.pk]), {"text": "x"}, **htmx
+        )
+
+
+def assert_nothing_of_bob(c, label, response):
+    body = response.content.decode()
+    assert response.status_code in (200, 201, 204, 302, 403, 404), (label, response.status_code)
+    leaked = span_ids(body) & {c.bob_span.pk, c.teacher_ref.pk}
+    assert not leaked, f"{label}: classmate span ids {leaked}"
+    assert "BOBS-PRIVATE" not in body, label
+    assert c.bob.get_username() not in body, label
+
+
+@pytest.mark.parametrize("reader_name", ["alice", "viewer"])
+def test_blind_class_leaks_nothing_of_a_classmate(blind, reader_name):
+    reader = getattr(blind, reader_name)
+    labels = []
+    for label, response in student_requests(blind, reader):
+        assert_nothing_of_bob(blind, label, response)
+        labels.append(label)
+    assert len(labels) == 21
+
+
+def test_blind_class_keeps_classmate_spans_and_comments_untouched(blind):
+    list(student_requests(blind, blind.alice))
+    blind.bob_span.refresh_from_db()
+    blind.bob_comment.refresh_from_db()
+    assert blind.bob_comment.text == "BOBS-PRIVATE-COMMENT"
+    assert not blind.bob_comment.pinned
+
+
+def test_student_sees_own_span_in_blind_class(blind):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(blind.alice)
+    body = client.get(blind.document.get_absolute_url()).content.decode()
+    assert blind.alice_span.pk in span_ids(body)
+
+
+def test_after_reveal_the_classmate_span_and_comment_show(blind):
+    from django.test import Client
+
+    classroom.document_reveal(document=blind.document, revealed=True)
+    client = Client()
+    client.force_login(blind.alice)
+    page = client.get(blind.document.get_absolute_url()).content.decode()
+    assert {blind.bob_span.pk, blind.teacher_ref.pk} <= span_ids(page)
+    thread = client.get(reverse("annotations:comments", args=[blind.bob_span.pk])).content
+    assert b"BOBS-PRIVATE-COMMENT" in thread
+
+
+def test_open_class_shows_classmate_span_but_not_reference_before_reveal(blind):
+    from django.test import Client
+
+    blind.project.visibility = "open"
+    blind.project.save()
+    client = Client()
+    client.force_login(blind.alice)
+    ids = span_ids(client.get(blind.document.get_absolute_url()).content.decode())
+    assert blind.bob_span.pk in ids
+    assert blind.teacher_ref.pk not in ids
+
+
+def test_teacher_sees_every_span_in_blind_class(blind):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(blind.teacher)
+    ids = span_ids(client.get(blind.document.get_absolute_url()).content.decode())
+    assert {blind.alice_span.pk, blind.bob_span.pk, blind.teacher_ref.pk} <= ids
