@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "template_partials.apps.SimpleAppConfig",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "annotations",
@@ -107,7 +107,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Partials and htmx tags everywhere without {% load %}, as Django 6 does.
-            "builtins": ["template_partials.templatetags.partials", "django_htmx.templatetags.django_htmx"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "django_htmx.templatetags.django_htmx",
+            ],
         },
     }
 ]
