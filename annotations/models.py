@@ -120,6 +120,13 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.colour = (self.colour or "").lower()
+        self.shortcut = (self.shortcut or "").lower()
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         self.colour = (self.colour or "").lower()
         self.shortcut = (self.shortcut or "").lower()
@@ -129,13 +136,6 @@ class Tag(models.Model):
             raise ValidationError({"shortcut": "Use one printable key, such as c or 1."})
         if self.shortcut.isspace():
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
-
-    def save(self, *args, **kwargs) -> None:
-        self.colour = (self.colour or "").lower()
-        self.shortcut = (self.shortcut or "").lower()
-        if not self.slug:
-            self.slug = slugify(self.name)
-        super().save(*args, **kwargs)
 
 
 class DocumentQuerySet(models.QuerySet):
