@@ -290,15 +290,9 @@ def test_add_document_both_branches(owner, project):
     assert document.text == "Line one\nline two"
     fragment = client.post(url, {"title": "Second", "text": "More words."}, **HTMX)
     assert fragment.status_code == 200
-    assert (
-        "<html" not in fragment.text
-    )
-    assert (
-        'id="documents"' in fragment.text
-    )
-    assert (
-        "Second" in fragment.text
-    )
+    assert "<html" not in fragment.text
+    assert 'id="documents"' in fragment.text
+    assert "Second" in fragment.text
 
 
 def test_add_document_with_empty_text_shows_the_error_and_keeps_the_title(owner, project):
@@ -316,15 +310,9 @@ def test_add_tag_both_branches_and_shortcut_clash(owner, project):
     client = client_for(owner)
     url = reverse("annotations:tag-add", args=[project.slug])
     response = client.post(url, {"name": "Quotation", "colour": "#112233", "shortcut": "Q"}, **HTMX)
-    assert (
-        response.status_code == 200
-    )
-    assert (
-        'id="tags"' in response.text
-    )
-    assert (
-        "<html" not in response.text
-    )
+    assert response.status_code == 200
+    assert 'id="tags"' in response.text
+    assert "<html" not in response.text
     tag = Tag.objects.get(project=project, slug="quotation")
     assert (tag.shortcut, tag.colour, tag.position) == ("q", "#112233", 3)
     clash = client.post(url, {"name": "Another", "colour": "#112233", "shortcut": "c"})
