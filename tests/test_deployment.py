@@ -17,7 +17,14 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT"}
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "herlens.settings"
@@ -86,10 +93,8 @@ def test_compose_wires_database_web_and_worker():
         assert service["depends_on"]["db"]["condition"] == "service_healthy"
         assert service["environment"]["DATABASE_URL"].endswith("@db:5432/herlens")
         assert "SECRET_KEY" in service["environment"]
-    assert (
-        "migrate" in services["web"]["command"]
-        and "gunicorn herlens.wsgi" in services["web"]["command"]
-    )
+    assert "migrate" in services["web"]["command"]
+    assert "gunicorn herlens.wsgi" in services["web"]["command"]
     assert services["worker"]["command"] == "python manage.py db_worker"
     assert services["web"]["ports"] == ["8000:8000"]
 
