@@ -70,8 +70,10 @@ def page_layers(
     request: HttpRequest, document: Document, role: str, tags: list[Tag], query: str | None = None
 ) -> Layers:
     """Return the spans the page shows and how to colour them."""
-    visible = list(
-        spans_visible_in(request.user, role, document=document).select_related("tag", "author")
+    from annotations.views.documents import spans_with_tags_and_authors
+
+    visible = spans_with_tags_and_authors(
+        document, tags, spans_visible_in(request.user, role, document=document)
     )
     keys = {_layer_key(span) for span in visible}
     chosen = selected_layers(request.GET.urlencode() if query is None else query) & keys

@@ -64,10 +64,18 @@ def _action_response(
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
         return redirect(document.get_absolute_url() + anchor)
     tags = list(document.project.tags.all())
-    context = {"document": document, "undo_token": undo_token, **panel_context(request, span, role, tags)}
+    context = {
+        "document": document,
+        "undo_token": undo_token,
+        **panel_context(request, span, role, tags),
+    }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    response = HttpResponse(panel + _changed_paragraphs(request, document, role, *changed), status=status)
-    return trigger_client_event(response, "spansChanged", {"span": span.pk if span else None})
+    paragraphs = _changed_paragraphs(request, document, role, *changed)
+    response = HttpResponse(panel + paragraphs, status=status)
+    # After settle, so the out-of-band paragraphs are in place when listeners run.
+    return trigger_client_event(
+        response, "spansChanged", {"span": span.pk if span else None}, after="settle"
+    )
 
 
 @require_POST
@@ -146,5 +154,3 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(request, document, role, span, (span.start, span.end))
-
-
