@@ -24,7 +24,11 @@ def cell_colour(value: float | None) -> str:
         r, g, b = 215, round(48 + (180 - 48) * t), 39
     else:
         t = (v - 0.5) / 0.5
-        r, g, b = round(215 - (215 - 26) * t), round(180 - (180 - 150) * t), round(39 + (65 - 39) * t)
+        r, g, b = (
+            round(215 - (215 - 26) * t),
+            round(180 - (180 - 150) * t),
+            round(39 + (65 - 39) * t),
+        )
     return f"#{r:02x}{g:02x}{b:02x}"
 
 

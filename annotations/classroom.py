@@ -37,7 +37,9 @@ from annotations.models import (
 from annotations.services import DomainError, project_create
 
 JOIN_CLOSED = "This class is not taking new students; ask your teacher for a new code."
-JOIN_UNKNOWN = "No class has this code. Check it with your teacher (letters and digits, like K7QM-2XPA)."
+JOIN_UNKNOWN = (
+    "No class has this code. Check it with your teacher (letters and digits, like K7QM-2XPA)."
+)
 ALREADY_MEMBER = "You are already in this class."
 LAST_OWNER = "A class needs its teacher: give the owner role to someone else first."
 NOT_A_STUDENT = "Only the class's students can be given assignments."
@@ -132,6 +134,17 @@ def pseudonym_map(user_ids: Iterable[int]) -> dict[int, str]:
     ordered = sorted(set(user_ids))
     width = max(2, len(str(len(ordered))))
     return {uid: f"annotator-{n:0{width}d}" for n, uid in enumerate(ordered, start=1)}
+
+
+def project_pseudonyms(project: Project) -> dict[int, str]:
+    """Map everyone who is or was in the project (members and span authors) to a pseudonym.
+
+    For sharing a class corpus: exports replace author names with these. The
+    numbering follows user ids, so it does not change when members come or go.
+    """
+    members = Membership.objects.filter(project=project).values_list("user_id", flat=True)
+    authors = Span.objects.filter(document__project=project).values_list("author_id", flat=True)
+    return pseudonym_map({*members, *authors.distinct()})
 
 
 # --------------------------------------------------------------------------- classes and joining

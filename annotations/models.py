@@ -262,7 +262,9 @@ class Assignment(models.Model):
     document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="assignment")
     #: True: every annotator of the project, also those who join later.
     everyone = models.BooleanField(default=True)
-    students = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assignments")
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assignments"
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

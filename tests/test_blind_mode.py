@@ -47,7 +47,11 @@ def blind():
         span=c.bob_span, author=c.bob, text="BOBS-PRIVATE-COMMENT"
     )
     c.teacher_ref, _ = classroom.reference_add(
-        document=d, start=c.bob_span.start, end=c.bob_span.end, tag_id=c.bob_span.tag_id, by=c.teacher
+        document=d,
+        start=c.bob_span.start,
+        end=c.bob_span.end,
+        tag_id=c.bob_span.tag_id,
+        by=c.teacher,
     )
     classroom.assignment_set(document=d, by=c.teacher, everyone=True)
     return c
@@ -63,16 +67,19 @@ def student_requests(c, reader):
     htmx = {"HTTP_HX_REQUEST": "true"}
     yield "annotate page", client.get(d.get_absolute_url())
     yield "annotate page, layers", client.get(d.get_absolute_url() + f"?layers={c.bob.pk}")
-    yield "sidebar fragment", client.get(
-        d.get_absolute_url(), **htmx, HTTP_HX_TARGET="span-sidebar"
+    yield (
+        "sidebar fragment",
+        client.get(d.get_absolute_url(), **htmx, HTTP_HX_TARGET="span-sidebar"),
     )
-    yield "span panel of classmate", client.get(
-        reverse("annotations:span", args=[c.bob_span.pk]), **htmx
+    yield (
+        "span panel of classmate",
+        client.get(reverse("annotations:span", args=[c.bob_span.pk]), **htmx),
     )
     yield "span page of classmate", client.get(reverse("annotations:span", args=[c.bob_span.pk]))
     yield "thread of classmate", client.get(reverse("annotations:comments", args=[c.bob_span.pk]))
-    yield "thread fragment", client.get(
-        reverse("annotations:comments", args=[c.bob_span.pk]), **htmx
+    yield (
+        "thread fragment",
+        client.get(reverse("annotations:comments", args=[c.bob_span.pk]), **htmx),
     )
     yield "own thread", client.get(reverse("annotations:comments", args=[c.alice_span.pk]), **htmx)
     live = reverse("annotations:live", args=[d.pk])
@@ -85,24 +92,37 @@ def student_requests(c, reader):
     yield "class page", client.get(reverse("annotations:class", args=[slug]))
     # Writes a student can make return fragments: they must not carry classmates' spans.
     start, end = phrase(d, "design problem")
-    yield "span create fragment", client.post(
-        reverse("annotations:span-create", args=[d.pk]),
-        {"start": start, "end": end, "tag": "claim", "quote": "design problem"},
-        **htmx,
-        HTTP_HX_CURRENT_URL="http://testserver" + d.get_absolute_url(),
+    yield (
+        "span create fragment",
+        client.post(
+            reverse("annotations:span-create", args=[d.pk]),
+            {"start": start, "end": end, "tag": "claim", "quote": "design problem"},
+            **htmx,
+            HTTP_HX_CURRENT_URL="http://testserver" + d.get_absolute_url(),
+        ),
     )
-    yield "edit classmate span", client.post(
-        reverse("annotations:span-edit", args=[c.bob_span.pk]), {"tag": "claim"}, **htmx
+    yield (
+        "edit classmate span",
+        client.post(
+            reverse("annotations:span-edit", args=[c.bob_span.pk]), {"tag": "claim"}, **htmx
+        ),
     )
-    yield "delete classmate span", client.post(
-        reverse("annotations:span-delete", args=[c.bob_span.pk]), **htmx
+    yield (
+        "delete classmate span",
+        client.post(reverse("annotations:span-delete", args=[c.bob_span.pk]), **htmx),
     )
-    yield "comment on classmate span", client.post(
-        reverse("annotations:comment-add", args=[c.bob_span.pk]), {"text": "hi"}, **htmx
+    yield (
+        "comment on classmate span",
+        client.post(
+            reverse("annotations:comment-add", args=[c.bob_span.pk]), {"text": "hi"}, **htmx
+        ),
     )
     for name in ("comment-edit", "comment-delete", "comment-pin"):
-        yield name, client.post(
-            reverse(f"annotations:{name}", args=[c.bob_comment.pk]), {"text": "x"}, **htmx
+        yield (
+            name,
+            client.post(
+                reverse(f"annotations:{name}", args=[c.bob_comment.pk]), {"text": "x"}, **htmx
+            ),
         )
 
 

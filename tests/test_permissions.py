@@ -110,3 +110,29 @@ def test_role_matrix(role, endpoint, htmx, members, project, document, owner):
         assert response.status_code in (200, 201, 302), response.content[:300]
     else:
         assert response.status_code == int(expected)
+
+
+# Class mode: the blind rule as exports and the API call it ------------------------------
+
+
+def test_spans_visible_in_project_applies_the_blind_rule():
+    from annotations import classroom
+    from annotations.permissions import spans_visible_in
+    from tests.classfixtures import make_class, phrase
+
+    c = make_class(visibility="blind")
+    d = c.document
+    mine = factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    theirs = factories.make_span(d, *phrase(d, "too neat"), c.bob)
+    assert list(spans_visible_in(c.alice, "annotator", project=c.project)) == [mine]
+    assert set(spans_visible_in(c.teacher, "owner", project=c.project)) == {mine, theirs}
+    assert not spans_visible_in(c.alice, None, project=c.project).exists()
+    classroom.document_reveal(document=d, revealed=True)
+    assert set(spans_visible_in(c.alice, "annotator", project=c.project)) == {mine, theirs}
+
+
+def test_spans_visible_in_wants_document_or_project():
+    from annotations.permissions import spans_visible_in
+
+    with pytest.raises(TypeError):
+        spans_visible_in(factories.make_user(), "owner")

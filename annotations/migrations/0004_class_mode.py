@@ -6,173 +6,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0001_initial'),
+        ("annotations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountSetup',
+            name="AccountSetup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('everyone', models.BooleanField(default=True)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("everyone", models.BooleanField(default=True)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['due_at', 'created_at'],
+                "ordering": ["due_at", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('pinned', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("pinned", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-pinned', 'created_at', 'id'],
+                "ordering": ["-pinned", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('reopened', 'Reopened by the teacher')], default='submitted', max_length=12)),
-                ('submitted_at', models.DateTimeField()),
-                ('reopened_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("reopened", "Reopened by the teacher"),
+                        ],
+                        default="submitted",
+                        max_length=12,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField()),
+                ("reopened_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='span',
-            name='span_unique_per_author',
+            model_name="span",
+            name="span_unique_per_author",
         ),
         migrations.AddField(
-            model_name='document',
-            name='revealed_at',
+            model_name="document",
+            name="revealed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='last_seen_at',
+            model_name="membership",
+            name="last_seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='project',
-            name='allow_self_signup',
+            model_name="project",
+            name="allow_self_signup",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='project',
-            name='is_class',
+            model_name="project",
+            name="is_class",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='project',
-            name='join_code',
+            model_name="project",
+            name="join_code",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='project',
-            name='join_open',
+            model_name="project",
+            name="join_open",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='project',
-            name='visibility',
-            field=models.CharField(choices=[('blind', 'Blind: students see only their own spans until you reveal a document'), ('open', "Open: everyone sees everyone's spans")], default='open', max_length=8),
+            model_name="project",
+            name="visibility",
+            field=models.CharField(
+                choices=[
+                    (
+                        "blind",
+                        "Blind: students see only their own spans until you reveal a document",
+                    ),
+                    ("open", "Open: everyone sees everyone's spans"),
+                ],
+                default="open",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='span',
-            name='is_reference',
+            model_name="span",
+            name="is_reference",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['document', 'updated_at'], name='span_document_updated'),
+            model_name="span",
+            index=models.Index(fields=["document", "updated_at"], name="span_document_updated"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(condition=models.Q(('join_code', ''), _negated=True), fields=('join_code',), name='project_unique_join_code'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("join_code", ""), _negated=True),
+                fields=("join_code",),
+                name="project_unique_join_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['blind', 'open'])), name='project_visibility_valid'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility__in", ["blind", "open"])),
+                name="project_visibility_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_reference', False)), fields=('document', 'start', 'end', 'tag', 'author'), name='span_unique_per_author'),
+            model_name="span",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_reference", False)),
+                fields=("document", "start", "end", "tag", "author"),
+                name="span_unique_per_author",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_reference', True)), fields=('document', 'start', 'end', 'tag'), name='span_unique_reference'),
+            model_name="span",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_reference", True)),
+                fields=("document", "start", "end", "tag"),
+                name="span_unique_reference",
+            ),
         ),
         migrations.AddField(
-            model_name='accountsetup',
-            name='created_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="accountsetup",
+            name="created_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='accountsetup',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='account_setup', to=settings.AUTH_USER_MODEL),
+            model_name="accountsetup",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="account_setup",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="assignment",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='document',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='assignment', to='annotations.document'),
+            model_name="assignment",
+            name="document",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignment",
+                to="annotations.document",
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='students',
-            field=models.ManyToManyField(blank=True, related_name='assignments', to=settings.AUTH_USER_MODEL),
+            model_name="assignment",
+            name="students",
+            field=models.ManyToManyField(
+                blank=True, related_name="assignments", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='span_comments', to=settings.AUTH_USER_MODEL),
+            model_name="comment",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="span_comments",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='span',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='annotations.span'),
+            model_name="comment",
+            name="span",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="comments",
+                to="annotations.span",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='assignment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='annotations.assignment'),
+            model_name="submission",
+            name="assignment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="submissions",
+                to="annotations.assignment",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='student',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to=settings.AUTH_USER_MODEL),
+            model_name="submission",
+            name="student",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="submissions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comment',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='comment_text_not_empty'),
+            model_name="comment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="comment_text_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('assignment', 'student'), name='submission_unique_per_student'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "student"), name="submission_unique_per_student"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['submitted', 'reopened'])), name='submission_state_valid'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["submitted", "reopened"])),
+                name="submission_state_valid",
+            ),
         ),
     ]

@@ -73,7 +73,9 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
         "majority": reader_count // 2 + 1 if reader_count else 1,
         # rendering.py escapes every character of the text; tag_css checks colours.
         "essay_html": SafeString(
-            document_html(document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks})
+            document_html(
+                document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks}
+            )
         ),
         "tag_css": SafeString(tag_css((t.pk, t.colour) for t in tags)),
     }
@@ -116,7 +118,9 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
             document=document, start=start, end=end, tag_id=tag_id, by=request.user
         )
     except (ValueError, DomainError, document.project.tags.model.DoesNotExist) as exc:
-        message = str(exc) if isinstance(exc, DomainError) else "Give start, end and tag as numbers."
+        message = (
+            str(exc) if isinstance(exc, DomainError) else "Give start, end and tag as numbers."
+        )
         if request.htmx:
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         messages.error(request, message)

@@ -150,7 +150,9 @@ def _assignments(project) -> list[Assignment]:
 
 def _class_context(request, project, role, **extra) -> dict:
     assignments = _assignments(project)
-    join_path = reverse("annotations:join-code", args=[project.join_code]) if project.join_code else ""
+    join_path = (
+        reverse("annotations:join-code", args=[project.join_code]) if project.join_code else ""
+    )
     return {
         "project": project,
         "role": role,
@@ -357,9 +359,7 @@ def submit(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
 def reopen(request: HtmxHttpRequest, slug: str, document_id: int, user_id: int) -> HttpResponse:
     document, role = document_for(request, document_id, slug)
     require(role, Action.TEACH)
-    submission = get_object_or_404(
-        Submission, assignment__document=document, student_id=user_id
-    )
+    submission = get_object_or_404(Submission, assignment__document=document, student_id=user_id)
     classroom.submission_reopen(submission=submission)
     messages.success(request, f"Reopened for {submission.student.get_username()}.")
     return redirect(_next(request, reverse("annotations:assignments", args=[slug])))
@@ -372,7 +372,9 @@ def reveal(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     revealed = request.POST.get("revealed", "1") == "1"
     classroom.document_reveal(document=document, revealed=revealed)
     if revealed:
-        messages.success(request, "Revealed: students now see each other's spans and the reference.")
+        messages.success(
+            request, "Revealed: students now see each other's spans and the reference."
+        )
     else:
         messages.success(request, "Hidden again: students see only their own spans.")
     return redirect(_next(request, document.get_absolute_url()))

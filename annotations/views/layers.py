@@ -59,7 +59,7 @@ def _family_colour(hue: int, shade: int) -> str:
     """Return "#rrggbb" for a reader's hue, one shade per tag so tags stay apart."""
     lightness = (0.38, 0.52, 0.30, 0.62, 0.45)[shade % 5]
     r, g, b = colorsys.hls_to_rgb(hue / 360, lightness, 0.72)
-    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def _layer_key(span: Span) -> str:
@@ -186,7 +186,9 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
         "can_adjudicate": allows(role, Action.ADJUDICATE),
     }
     if assignment is not None and not teacher:
-        status = classroom.statuses([request.user.pk], [assignment])[(assignment.pk, request.user.pk)]
+        status = classroom.statuses([request.user.pk], [assignment])[
+            (assignment.pk, request.user.pk)
+        ]
         context["my_status"] = status[0]
         context["assigned"] = classroom.is_assigned(assignment, request.user)
     return context

@@ -24,14 +24,20 @@ def open_class(transactional_db):
     project = classroom.class_create(name="Live class", teacher=teacher)
     project.visibility = "open"
     project.save()
-    ada = factories.add_member(project, Role.ANNOTATOR, factories.make_user("ada", password=PASSWORD))
-    ben = factories.add_member(project, Role.ANNOTATOR, factories.make_user("ben", password=PASSWORD))
+    ada = factories.add_member(
+        project, Role.ANNOTATOR, factories.make_user("ada", password=PASSWORD)
+    )
+    ben = factories.add_member(
+        project, Role.ANNOTATOR, factories.make_user("ben", password=PASSWORD)
+    )
     document = factories.make_document(project, text=ESSAY, title="Live essay")
     return document, ada, ben
 
 
 def has_mark(page, span_id: int) -> bool:
-    return page.evaluate("(id) => !!document.querySelector(`#essay mark[data-s~='${id}']`)", span_id)
+    return page.evaluate(
+        "(id) => !!document.querySelector(`#essay mark[data-s~='${id}']`)", span_id
+    )
 
 
 def test_span_of_one_student_appears_for_the_other_without_reload(browser, live_server, open_class):

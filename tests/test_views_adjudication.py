@@ -1,0 +1,124 @@
+"""Adjudication end to end: readers annotate, the teacher builds the reference, students get feedback."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotations import classroom
+from annotations.models import Span
+from annotations.views import adjudication
+from tests import factories
+from tests.classfixtures import make_class, phrase
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_adjudication_to_feedback_end_to_end():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    design = phrase(d, "loneliness is a design problem")
+    for student in (c.alice, c.bob):
+        factories.make_span(d, *design, student)
+    neat_bob = factories.make_span(d, *phrase(d, "the ending was too neat"), c.bob)
+    factories.make_span(d, *phrase(d, "ending was too neat"), c.alice)  # boundary
+    factories.make_span(d, *phrase(d, "remembered for its voice"), c.alice)  # will be extra
+    teacher = client_for(c.teacher)
+
+    page = teacher.get(reverse("annotations:adjudicate", args=[slug, d.pk]))
+    assert page.status_code == 200
+    assert "2 of 2" in page.text
+
+    # Bulk: the passage both readers marked alike.
+    response = teacher.post(
+        reverse("annotations:adjudicate-agreed", args=[slug, d.pk]), {"min_readers": "2"}, **HTMX
+    )
+    assert 'id="adjudication"' in response.text
+    assert "<html" not in response.text
+    # One reader's span, accepted as is, then one accepted with corrected boundaries.
+    teacher.post(reverse("annotations:adjudicate-accept", args=[slug, d.pk]), {"span": neat_bob.pk})
+    they = phrase(d, "they may be right")
+    teacher.post(
+        reverse("annotations:adjudicate-accept", args=[slug, d.pk]),
+        {"span": neat_bob.pk, "start": they[0], "end": they[1]},
+    )
+    reference = Span.objects.filter(document=d, is_reference=True).order_by("start")
+    assert [r.quote for r in reference] == [
+        "loneliness is a design problem",
+        "the ending was too neat",
+        "they may be right",
+    ]
+    # Reject the edited one again.
+    teacher.post(reverse("annotations:adjudicate-reject", args=[slug, d.pk, reference[2].pk]))
+    assert Span.objects.filter(document=d, is_reference=True).count() == 2
+
+    feedback_url = reverse("annotations:feedback", args=[slug, d.pk])
+    alice = client_for(c.alice)
+    assert adjudication.NOT_REVEALED in alice.get(feedback_url).text
+
+    classroom.document_reveal(document=d, revealed=True)
+    mine = alice.get(feedback_url).text
+    assert "Found (1)" in mine
+    assert "Same passage, other boundaries (1)" in mine
+    assert "Missed (0)" in mine
+    assert "Extra (1)" in mine
+    assert "precision 0.67 · recall 1.00" in mine
+
+    overview = teacher.get(feedback_url).text
+    assert c.alice.get_username() in overview
+    assert c.bob.get_username() in overview
+    one = teacher.get(feedback_url + f"?student={c.bob.pk}").text
+    assert "Found (2)" in one
+
+
+def test_students_cannot_adjudicate():
+    c = make_class()
+    span = factories.make_span(c.document, 0, 3, c.alice)
+    alice = client_for(c.alice)
+    slug, pk = c.project.slug, c.document.pk
+    assert alice.get(reverse("annotations:adjudicate", args=[slug, pk])).status_code == 403
+    assert (
+        alice.post(
+            reverse("annotations:adjudicate-accept", args=[slug, pk]), {"span": span.pk}
+        ).status_code
+        == 403
+    )
+    assert (
+        alice.post(
+            reverse("annotations:adjudicate-agreed", args=[slug, pk]), {"min_readers": 1}
+        ).status_code
+        == 403
+    )
+    assert not Span.objects.filter(is_reference=True).exists()
+
+
+def test_accept_with_bad_offsets_says_why_htmx():
+    c = make_class()
+    span = factories.make_span(c.document, 0, 3, c.alice)
+    response = client_for(c.teacher).post(
+        reverse("annotations:adjudicate-accept", args=[c.project.slug, c.document.pk]),
+        {"span": span.pk, "start": "5", "end": "99999"},
+        **HTMX,
+    )
+    assert response.status_code == 400
+    assert not Span.objects.filter(is_reference=True).exists()
+
+
+def test_adjudicate_fragment_for_htmx():
+    c = make_class()
+    response = client_for(c.teacher).get(
+        reverse("annotations:adjudicate", args=[c.project.slug, c.document.pk]),
+        **HTMX,
+        HTTP_HX_TARGET="adjudication",
+    )
+    assert 'id="adjudication"' in response.text
+    assert "<html" not in response.text

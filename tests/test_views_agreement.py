@@ -1,0 +1,57 @@
+"""The agreement page: figures per tag, heat maps, disputed passages; only for those who see all."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+from tests.classfixtures import make_class, phrase
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def annotated():
+    c = make_class()
+    d = c.document
+    for student in (c.alice, c.bob):
+        factories.make_span(d, *phrase(d, "loneliness is a design problem"), student)
+    factories.make_span(d, *phrase(d, "the ending was too neat"), c.carol)
+    return c
+
+
+def test_agreement_page_shows_figures_heatmap_and_disputes(annotated):
+    url = reverse("annotations:agreement", args=[annotated.project.slug])
+    response = client_for(annotated.teacher).get(url + f"?document={annotated.document.pk}")
+    assert response.status_code == 200
+    body = response.text
+    assert "<svg" in body
+    assert "Claim" in body
+    assert annotated.alice.get_username() in body
+    assert "the ending was too neat" in body  # the disputed passage, marked by one of three
+    assert f"{annotated.document.get_absolute_url()}#para-1" in body
+
+
+def test_agreement_fragment_for_htmx(annotated):
+    url = reverse("annotations:agreement", args=[annotated.project.slug])
+    response = client_for(annotated.teacher).get(
+        url + "?measure=kappa", **HTMX, HTTP_HX_TARGET="agreement-figures"
+    )
+    assert 'id="agreement-figures"' in response.text
+    assert "<html" not in response.text
+    assert "Cohen’s kappa" in response.text
+
+
+def test_students_get_403(annotated):
+    url = reverse("annotations:agreement", args=[annotated.project.slug])
+    assert client_for(annotated.alice).get(url).status_code == 403

@@ -1,0 +1,271 @@
+"""Class pages: starting, joining, roster, settings, accounts, assignments, submit and reveal."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from annotations import classroom
+from annotations.models import Membership, Project, Role, Submission
+from tests import factories
+from tests.classfixtures import make_class, phrase
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_start_a_class_makes_the_user_its_teacher():
+    teacher = factories.make_user()
+    client = client_for(teacher)
+    assert client.get(reverse("annotations:class-new")).status_code == 200
+    response = client.post(reverse("annotations:class-new"), {"name": "Film seminar"})
+    project = Project.objects.get(name="Film seminar")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("annotations:class", args=[project.slug])
+    assert project.is_class
+    assert project.visibility == "blind"
+
+
+def test_start_a_class_without_name_says_why():
+    response = client_for(factories.make_user()).post(
+        reverse("annotations:class-new"), {"name": ""}
+    )
+    assert response.status_code == 400
+    assert "Give the project a name" in response.text
+
+
+def test_join_link_asks_then_joins_a_logged_in_user():
+    c = make_class()
+    newcomer = factories.make_user()
+    client = client_for(newcomer)
+    page = client.get(reverse("annotations:join-code", args=[c.project.join_code]))
+    assert page.status_code == 200
+    assert c.project.name in page.text
+    response = client.post(
+        reverse("annotations:join"), {"code": classroom.format_code(c.project.join_code)}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("annotations:assignments", args=[c.project.slug])
+    assert Membership.objects.get(user=newcomer, project=c.project).role == Role.ANNOTATOR
+
+
+def test_join_with_a_wrong_code_says_so():
+    response = client_for(factories.make_user()).post(reverse("annotations:join"), {"code": "NOPE"})
+    assert response.status_code == 400
+    assert "No class has this code" in response.text
+
+
+def test_anonymous_join_needs_login_unless_self_signup():
+    c = make_class()
+    client = Client()
+    url = reverse("annotations:join-code", args=[c.project.join_code])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Log in" in page.text
+    assert "id_password1" not in page.text
+    c.project.allow_self_signup = True
+    c.project.save()
+    assert "id_password1" in client.get(url).text
+    response = client.post(
+        reverse("annotations:join"),
+        {
+            "code": c.project.join_code,
+            "username": "newstudent",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="newstudent")
+    assert Membership.objects.get(user=user, project=c.project).role == Role.ANNOTATOR
+
+
+def test_class_page_full_and_roster_fragment():
+    c = make_class()
+    client = client_for(c.teacher)
+    url = reverse("annotations:class", args=[c.project.slug])
+    full = client.get(url)
+    assert "<html" in full.text
+    assert classroom.format_code(c.project.join_code) in full.text
+    assert c.alice.get_username() in full.text
+    fragment = client.get(url, **HTMX, HTTP_HX_TARGET="roster")
+    assert "<html" not in fragment.text
+    assert 'id="roster"' in fragment.text
+
+
+def test_students_and_editors_cannot_open_the_class_page():
+    c = make_class()
+    editor = factories.add_member(c.project, Role.EDITOR)
+    for user in (c.alice, editor):
+        assert (
+            client_for(user).get(reverse("annotations:class", args=[c.project.slug])).status_code
+            == 403
+        )
+    assert (
+        client_for(factories.make_user())
+        .get(reverse("annotations:class", args=[c.project.slug]))
+        .status_code
+        == 404
+    )
+
+
+def test_settings_close_joining_and_open_visibility_htmx():
+    c = make_class()
+    response = client_for(c.teacher).post(
+        reverse("annotations:class-settings", args=[c.project.slug]),
+        {"visibility": "open"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert 'id="join-box"' in response.text
+    assert "<html" not in response.text
+    assert "Joining is closed" in response.text
+    c.project.refresh_from_db()
+    assert (c.project.join_open, c.project.visibility) == (False, "open")
+
+
+def test_rotate_code_plain_post_redirects():
+    c = make_class()
+    old = c.project.join_code
+    response = client_for(c.teacher).post(reverse("annotations:class-code", args=[c.project.slug]))
+    assert response.status_code == 302
+    c.project.refresh_from_db()
+    assert c.project.join_code != old
+
+
+def test_bulk_accounts_show_passwords_once_and_not_cached():
+    c = make_class()
+    client = client_for(c.teacher)
+    response = client.post(
+        reverse("annotations:class-accounts", args=[c.project.slug]),
+        {"people": "Ada Lovelace <ada@example.org>\nGrace Hopper"},
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert "graceh" in response.text
+    password = response.text.split("<code>")[2].split("</code>")[0]
+    assert get_user_model().objects.get(username="ada").check_password(password)
+    again = client.get(reverse("annotations:class", args=[c.project.slug]))
+    assert password not in again.text
+
+
+def test_account_made_by_teacher_must_change_password_first():
+    c = make_class()
+    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    client = Client()
+    assert client.login(username=account.username, password=account.password)
+    response = client.get(c.document.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+    done = client.post(
+        reverse("password_change"),
+        {
+            "old_password": account.password,
+            "new_password1": "my-own-pass-phrase-77",
+            "new_password2": "my-own-pass-phrase-77",
+        },
+    )
+    assert done.status_code == 302
+    client.get(done["Location"])
+    assert client.get(c.document.get_absolute_url()).status_code == 200
+
+
+def test_roster_changes_role_and_removes_member_htmx():
+    c = make_class()
+    client = client_for(c.teacher)
+    membership = Membership.objects.get(user=c.alice, project=c.project)
+    url = reverse("annotations:class-member", args=[c.project.slug, membership.pk])
+    response = client.post(url, {"role": "editor"}, **HTMX)
+    assert 'id="roster"' in response.text
+    membership.refresh_from_db()
+    assert membership.role == Role.EDITOR
+    client.post(url, {"action": "remove"}, **HTMX)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_demoting_the_only_teacher_is_refused_htmx():
+    c = make_class()
+    membership = Membership.objects.get(user=c.teacher, project=c.project)
+    response = client_for(c.teacher).post(
+        reverse("annotations:class-member", args=[c.project.slug, membership.pk]),
+        {"role": "annotator"},
+        **HTMX,
+    )
+    assert response.status_code == 400
+    assert "needs its teacher" in response.text
+
+
+def test_assign_submit_lock_reopen_and_reveal():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    teacher, alice = client_for(c.teacher), client_for(c.alice)
+    response = teacher.post(
+        reverse("annotations:assign", args=[slug, d.pk]),
+        {"everyone": "off", "students": [c.alice.pk], "due_at": "2030-01-15T09:00"},
+    )
+    assert response.status_code == 302
+    mine = alice.get(reverse("annotations:assignments", args=[slug]))
+    assert d.title in mine.text
+    assert "not started" in mine.text
+    assert (
+        d.title not in client_for(c.bob).get(reverse("annotations:assignments", args=[slug])).text
+    )
+
+    start, end = phrase(d, "design problem")
+    create = reverse("annotations:span-create", args=[d.pk])
+    assert alice.post(create, {"start": start, "end": end, "tag": "claim"}).status_code == 302
+    assert "in progress" in alice.get(reverse("annotations:assignments", args=[slug])).text
+
+    alice.post(reverse("annotations:submit", args=[slug, d.pk]))
+    assert Submission.objects.get(student=c.alice).state == "submitted"
+    locked = alice.post(create, {"start": 0, "end": 3, "tag": "claim"}, **HTMX)
+    assert locked.status_code == 403
+    overview = teacher.get(reverse("annotations:assignments", args=[slug]))
+    assert "submitted" in overview.text
+
+    teacher.post(reverse("annotations:reopen", args=[slug, d.pk, c.alice.pk]))
+    assert alice.post(create, {"start": 0, "end": 3, "tag": "claim"}, **HTMX).status_code == 201
+
+    teacher.post(reverse("annotations:reveal", args=[slug, d.pk]), {"revealed": "1"})
+    d.refresh_from_db()
+    assert d.revealed_at is not None
+
+
+def test_assignments_fragment_for_htmx():
+    c = make_class()
+    response = client_for(c.alice).get(
+        reverse("annotations:assignments", args=[c.project.slug]),
+        **HTMX,
+        HTTP_HX_TARGET="assignments",
+    )
+    assert 'id="assignments"' in response.text
+    assert "<html" not in response.text
+
+
+def test_students_cannot_assign_reveal_or_reopen():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    alice = client_for(c.alice)
+    assert alice.post(reverse("annotations:assign", args=[slug, d.pk]), {}).status_code == 403
+    assert alice.post(reverse("annotations:reveal", args=[slug, d.pk])).status_code == 403
+    assert (
+        alice.post(reverse("annotations:reopen", args=[slug, d.pk, c.alice.pk])).status_code == 403
+    )
+
+
+def test_reveal_ignores_next_pointing_elsewhere():
+    c = make_class()
+    response = client_for(c.teacher).post(
+        reverse("annotations:reveal", args=[c.project.slug, c.document.pk]),
+        {"revealed": "1", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == c.document.get_absolute_url()
