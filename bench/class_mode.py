@@ -66,11 +66,43 @@ from annotations.models import Membership, Role, Span  # noqa: E402
 STUDENTS = 30
 SPANS_EACH = 40
 PASSAGES = 60
-WORDS = (
-    "the film voice machine screen city light lonely future letter camera memory rain "
-    "operating system love talk writer window quiet morning crowd phone song distance "
-    "will might perhaps surely argue claim suggests shows because although"
-).split()
+WORDS = [
+    "the",
+    "film",
+    "voice",
+    "machine",
+    "screen",
+    "city",
+    "light",
+    "lonely",
+    "future",
+    "letter",
+    "camera",
+    "memory",
+    "rain",
+    "operating",
+    "system",
+    "love",
+    "talk",
+    "writer",
+    "window",
+    "quiet",
+    "morning",
+    "crowd",
+    "phone",
+    "song",
+    "distance",
+    "will",
+    "might",
+    "perhaps",
+    "surely",
+    "argue",
+    "claim",
+    "suggests",
+    "shows",
+    "because",
+    "although",
+]
 
 
 def essay(words: int, seed: int) -> str:
