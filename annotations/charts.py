@@ -11,6 +11,8 @@ from html import escape
 
 CELL = 30
 LABEL_WIDTH = 130
+#: Room above the grid for the slanted column labels.
+TOP = 80
 
 
 def cell_colour(value: float | None) -> str:
@@ -35,37 +37,38 @@ def cell_colour(value: float | None) -> str:
 def heatmap_svg(labels: Sequence[str], matrix: Sequence[Sequence[float | None]], title: str) -> str:
     """Return an SVG heat map of a square matrix with row and column labels."""
     n = len(labels)
-    size = LABEL_WIDTH + n * CELL + 10
+    width = LABEL_WIDTH + n * CELL + 40
+    height = TOP + n * CELL + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" '
-        f'viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     for i, label in enumerate(labels):
-        short = escape(label if len(label) <= 16 else label[:15] + "…")
-        y = LABEL_WIDTH + i * CELL + CELL * 0.65
+        short = escape(label if len(label) <= 12 else label[:11] + "…")
+        y = TOP + i * CELL + CELL * 0.65
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y:.1f}" text-anchor="end" font-size="12">{short}</text>'
         )
         x = LABEL_WIDTH + i * CELL + CELL * 0.65
         parts.append(
-            f'<text x="{x:.1f}" y="{LABEL_WIDTH - 6}" font-size="12" '
-            f'transform="rotate(-60 {x:.1f} {LABEL_WIDTH - 6})">{short}</text>'
+            f'<text x="{x:.1f}" y="{TOP - 6}" font-size="12" '
+            f'transform="rotate(-60 {x:.1f} {TOP - 6})">{short}</text>'
         )
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             text = "–" if value is None else f"{value:.2f}"
             who = f"{escape(labels[i])} and {escape(labels[j])}: {text}"
             parts.append(
-                f'<rect x="{LABEL_WIDTH + j * CELL}" y="{LABEL_WIDTH + i * CELL}" '
+                f'<rect x="{LABEL_WIDTH + j * CELL}" y="{TOP + i * CELL}" '
                 f'width="{CELL - 1}" height="{CELL - 1}" fill="{cell_colour(value)}">'
                 f"<title>{who}</title></rect>"
             )
             if n <= 12:
                 parts.append(
                     f'<text x="{LABEL_WIDTH + j * CELL + CELL / 2 - 0.5:.1f}" '
-                    f'y="{LABEL_WIDTH + i * CELL + CELL * 0.62:.1f}" font-size="9" '
+                    f'y="{TOP + i * CELL + CELL * 0.62:.1f}" font-size="9" '
                     f'text-anchor="middle">{"" if value is None else f"{value:.1f}"}</text>'
                 )
     parts.append("</svg>")

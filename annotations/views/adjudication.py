@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,8 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from annotations import agreement, classroom
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
-from annotations.rendering import SpanMark, document_html, split_runs, tag_css
+from annotations.rendering import document_html, split_runs
 from annotations.services import DomainError
+from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, require
 
 TEMPLATE = "annotations/adjudicate.html"
@@ -60,7 +62,12 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
     reference = [s for s in spans if s.is_reference]
     readers = [s for s in spans if not s.is_reference]
     tags = list(document.project.tags.all())
-    marks = [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in reference]
+    # The essay shows every reader's layer and the reference together, one colour family
+    # each (views/layers.py); ?layers= narrows it as on the annotate page.
+    current = request.htmx.current_url if request.htmx and request.htmx.current_url else ""
+    query = request.GET.urlencode() or urlsplit(current).query
+    shown = layers.page_layers(request, document, role, tags, query=query)
+    marks, styles = layers.marks_and_styles(shown)
     reader_count = len({s.author_id for s in readers})
     return {
         "project": document.project,
@@ -73,11 +80,10 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
         "majority": reader_count // 2 + 1 if reader_count else 1,
         # rendering.py escapes every character of the text; tag_css checks colours.
         "essay_html": SafeString(
-            document_html(
-                document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks}
-            )
+            document_html(document.text, split_runs(document.text, marks), styles)
         ),
-        "tag_css": SafeString(tag_css((t.pk, t.colour) for t in tags)),
+        "tag_css": layers.layer_css(shown),
+        "layers": shown,
     }
 
 

@@ -95,7 +95,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 "dispute": dispute,
                 "document": document,
                 "tag": tag_by_id[dispute.tag],
-                "quote": text[dispute.start : dispute.end],
+                "quote": text[dispute.start : dispute.end].strip(),
                 "anchor": f"{document.get_absolute_url()}#para-{para}",
             }
         )
