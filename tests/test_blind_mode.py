@@ -193,3 +193,15 @@ def test_teacher_sees_every_span_in_blind_class(blind):
     client.force_login(blind.teacher)
     ids = span_ids(client.get(blind.document.get_absolute_url()).content.decode())
     assert {blind.alice_span.pk, blind.bob_span.pk, blind.teacher_ref.pk} <= ids
+
+
+def test_project_page_counts_only_the_spans_a_student_may_see(blind):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(blind.alice)
+    page = client.get(blind.project.get_absolute_url()).text
+    assert '<td class="num">1</td>' in page
+    teacher = Client()
+    teacher.force_login(blind.teacher)
+    assert '<td class="num">3</td>' in teacher.get(blind.project.get_absolute_url()).text

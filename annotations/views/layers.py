@@ -76,7 +76,13 @@ def page_layers(
         document, tags, spans_visible_in(request.user, role, document=document)
     )
     keys = {_layer_key(span) for span in visible}
-    chosen = selected_layers(request.GET.urlencode() if query is None else query) & keys
+    if query is None:
+        query = request.GET.urlencode()
+        htmx = getattr(request, "htmx", None)
+        if "layers" not in request.GET and htmx and htmx.current_url:
+            # A fragment (the span list) keeps the layer choice of the page it is on.
+            query = urlsplit(htmx.current_url).query
+    chosen = selected_layers(query) & keys
     shown = [s for s in visible if not chosen or _layer_key(s) in chosen]
     shown_keys = {_layer_key(s) for s in shown}
     if len(keys) <= 1:

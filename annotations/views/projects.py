@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +12,7 @@ from annotations import services
 from annotations.forms import DocumentForm, TagForm
 from annotations.guidelines import guidelines_html
 from annotations.models import Membership
-from annotations.permissions import Action, allows
+from annotations.permissions import Action, allows, spans_visible_in
 from annotations.views.access import HtmxHttpRequest, project_for, require
 
 PROJECT_TEMPLATE = "annotations/project.html"
@@ -30,11 +30,15 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _project_context(request, project, role, document_form=None, tag_form=None) -> dict:
+    # Counts only of the spans this member may see: a blind class shows a student theirs.
+    visible = Q(spans__in=spans_visible_in(request.user, role, project=project))
     return {
         "project": project,
         "role": role,
-        "documents": project.documents.with_span_counts().order_by("created_at", "id"),
-        "tags": project.tags.annotate(span_count=Count("spans")),
+        "documents": project.documents.annotate(span_count=Count("spans", filter=visible)).order_by(
+            "created_at", "id"
+        ),
+        "tags": project.tags.annotate(span_count=Count("spans", filter=visible)),
         "can_add_documents": allows(role, Action.ADD_DOCUMENTS),
         "can_manage_tags": allows(role, Action.MANAGE_TAGS),
         "document_form": document_form or DocumentForm(),

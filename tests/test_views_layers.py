@@ -1,0 +1,66 @@
+"""The annotate page in class mode: whose layers show, in which colours, chosen how."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from annotations.views.layers import selected_layers
+from tests import factories
+from tests.classfixtures import make_class, phrase
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_selected_layers_reads_commas_and_repeats_and_ignores_junk():
+    assert selected_layers("layers=12,ref&layers=7") == {"12", "7", "ref"}
+    assert selected_layers("layers=x,<b>") == set()
+    assert selected_layers("") == set()
+
+
+def test_several_readers_get_colour_families_and_a_filter():
+    c = make_class(visibility="open")
+    d = c.document
+    mine = factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    theirs = factories.make_span(d, *phrase(d, "too neat"), c.bob)
+    page = client_for(c.alice).get(d.get_absolute_url()).text
+    assert 'class="layer-filter"' in page
+    assert f"bg-{mine.tag_id}-{c.alice.pk}" in page
+    assert f"bg-{theirs.tag_id}-{c.bob.pk}" in page
+    assert ">you</label>" in page.replace("\n", "").replace("  ", "") or "you" in page
+
+
+def test_one_reader_keeps_plain_tag_colours():
+    c = make_class(visibility="open")
+    d = c.document
+    span = factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    page = client_for(c.alice).get(d.get_absolute_url()).text
+    assert 'class="layer-filter"' not in page
+    assert f"bg-{span.tag_id} " in page
+
+
+def test_span_list_fragment_keeps_the_layer_choice_of_the_page():
+    c = make_class(visibility="open")
+    d = c.document
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    factories.make_span(d, *phrase(d, "too neat"), c.bob)
+    client = client_for(c.teacher)
+    page = d.get_absolute_url() + f"?layers={c.bob.pk}"
+    full = client.get(page).text
+    assert "design problem</span>" not in full.split('id="span-sidebar"')[1]
+    fragment = client.get(
+        d.get_absolute_url(),
+        **HTMX,
+        HTTP_HX_TARGET="span-sidebar",
+        HTTP_HX_CURRENT_URL="http://testserver" + page,
+    ).text
+    assert "too neat" in fragment
+    assert "design problem" not in fragment
