@@ -6,7 +6,7 @@ result is safe to place in a page as is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 CELL = 30
@@ -34,8 +34,16 @@ def cell_colour(value: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def heatmap_svg(labels: Sequence[str], matrix: Sequence[Sequence[float | None]], title: str) -> str:
-    """Return an SVG heat map of a square matrix with row and column labels."""
+def heatmap_svg(
+    labels: Sequence[str],
+    matrix: Sequence[Sequence[float | None]],
+    title: str,
+    link: Callable[[int, int], str] | None = None,
+) -> str:
+    """Return an SVG heat map of a square matrix with row and column labels.
+
+    ``link(i, j)`` gives the address a cell opens (the pair's details), if any.
+    """
     n = len(labels)
     width = LABEL_WIDTH + n * CELL + 40
     height = TOP + n * CELL + 10
@@ -60,11 +68,14 @@ def heatmap_svg(labels: Sequence[str], matrix: Sequence[Sequence[float | None]],
         for j, value in enumerate(row):
             text = "–" if value is None else f"{value:.2f}"
             who = f"{escape(labels[i])} and {escape(labels[j])}: {text}"
-            parts.append(
+            rect = (
                 f'<rect x="{LABEL_WIDTH + j * CELL}" y="{TOP + i * CELL}" '
                 f'width="{CELL - 1}" height="{CELL - 1}" fill="{cell_colour(value)}">'
                 f"<title>{who}</title></rect>"
             )
+            if link is not None and i != j:
+                rect = f'<a href="{escape(link(i, j))}">{rect}</a>'
+            parts.append(rect)
             if n <= 12:
                 parts.append(
                     f'<text x="{LABEL_WIDTH + j * CELL + CELL / 2 - 0.5:.1f}" '

@@ -55,3 +55,16 @@ def test_agreement_fragment_for_htmx(annotated):
 def test_students_get_403(annotated):
     url = reverse("annotations:agreement", args=[annotated.project.slug])
     assert client_for(annotated.alice).get(url).status_code == 403
+
+
+def test_heatmap_cells_link_to_the_pair_figures(annotated):
+    url = reverse("annotations:agreement", args=[annotated.project.slug])
+    client = client_for(annotated.teacher)
+    page = client.get(url).text
+    a, b = annotated.alice.pk, annotated.bob.pk
+    assert f'href="?measure=alpha_u&amp;a={a}&amp;b={b}#pair"' in page
+    detail = client.get(url, {"a": a, "b": b}).text
+    assert f"{annotated.alice.get_username()} and {annotated.bob.get_username()}" in detail
+    # Both marked the same passage alike: exact F1 of 1 for claims.
+    claim_row = detail.split('id="pair"')[1].split("Claim")[1].split("</tr>")[0]
+    assert claim_row.count(">1.00<") == 4

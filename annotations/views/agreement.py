@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Length
@@ -57,6 +58,21 @@ def project_agreement(project, document_id: int | None = None) -> dict[str, Any]
     }
 
 
+def _pair(request, data, users, tag_by_id) -> dict[str, Any] | None:
+    """Return the figures of two chosen readers (?a=&b=), tag by tag, or None."""
+    raw_a, raw_b = request.GET.get("a", ""), request.GET.get("b", "")
+    if not (raw_a.isdigit() and raw_b.isdigit()):
+        return None
+    a, b = int(raw_a), int(raw_b)
+    if a == b or a not in users or b not in users:
+        return None
+    rows = []
+    for report in data["reports"]:
+        figures = report.pairs.get((a, b)) or report.pairs.get((b, a))
+        rows.append({"tag": tag_by_id[report.tag], "figures": figures})
+    return {"a": users[a], "b": users[b], "rows": rows}
+
+
 @require_GET
 def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = project_for(request, slug)
@@ -71,10 +87,17 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     users = get_user_model().objects.in_bulk(data["annotators"])
     labels = [users[uid].get_username() for uid in data["annotators"]]
     tag_by_id = {t.pk: t for t in data["tags"]}
+    annotators = data["annotators"]
+    base = {"measure": measure, **({"document": document_id} if document_id else {})}
+
+    def pair_link(i: int, j: int) -> str:
+        query = urlencode({**base, "a": annotators[i], "b": annotators[j]})
+        return f"?{query}#pair"
+
     tag_rows = []
     for report in data["reports"]:
         tag = tag_by_id[report.tag]
-        matrix = report.matrix(data["annotators"], measure)
+        matrix = report.matrix(annotators, measure)
         title = f"{MEASURES[measure]} for {tag.name}, reader by reader"
         tag_rows.append(
             {
@@ -82,7 +105,9 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 "report": report,
                 "reading": agreement.reading(report, tag.name),
                 # charts.py escapes every label.
-                "svg": SafeString(heatmap_svg(labels, matrix, title)) if len(labels) > 1 else "",
+                "svg": SafeString(heatmap_svg(labels, matrix, title, pair_link))
+                if len(labels) > 1
+                else "",
             }
         )
     disputes = []
@@ -100,6 +125,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             }
         )
     context = {
+        "pair": _pair(request, data, users, tag_by_id),
         "project": project,
         "role": role,
         "documents": data["documents"] if document_id else project.documents.all(),
