@@ -1,0 +1,44 @@
+"""Adjudication from the keyboard: move between passages, accept and reject."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations import classroom
+from annotations.models import Role, Span
+from tests import factories
+from tests.browser.conftest import PASSWORD, log_in
+from tests.classfixtures import ESSAY, phrase
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_keys_accept_and_reject_passages(page, live_server):
+    teacher = factories.make_user("teacher-keys", password=PASSWORD)
+    project = classroom.class_create(name="Keys class", teacher=teacher)
+    document = factories.make_document(project, text=ESSAY, title="Keys essay")
+    for name, text in (("kim", "loneliness is a design problem"), ("lee", "the ending was too neat")):
+        student = factories.add_member(project, Role.ANNOTATOR, factories.make_user(name))
+        factories.make_span(document, *phrase(document, text), student)
+
+    log_in(page, live_server, "teacher-keys")
+    page.goto(f"{live_server.url}/projects/{project.slug}/documents/{document.pk}/adjudicate/")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.wait_for_selector(".candidate.accepted")
+    assert [s.quote for s in Span.objects.filter(is_reference=True)] == [
+        "loneliness is a design problem"
+    ]
+    # Focus stays on the same passage after the list is re-drawn; j moves on, a accepts.
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.wait_for_function("() => document.querySelectorAll('.candidate.accepted').length === 2")
+    assert Span.objects.filter(is_reference=True).count() == 2
+    page.keyboard.press("x")
+    page.wait_for_function("() => document.querySelectorAll('.candidate.accepted').length === 1")
+    assert [s.quote for s in Span.objects.filter(is_reference=True)] == [
+        "loneliness is a design problem"
+    ]
+    # The reference layer is drawn in the essay.
+    reference = Span.objects.get(is_reference=True)
+    assert page.locator(f"#adjudication mark[data-s~='{reference.pk}']").count() >= 1
