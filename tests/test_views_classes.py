@@ -269,3 +269,23 @@ def test_reveal_ignores_next_pointing_elsewhere():
         {"revealed": "1", "next": "https://evil.example/"},
     )
     assert response["Location"] == c.document.get_absolute_url()
+
+
+def test_anonymous_join_post_without_signup_goes_to_login_and_back():
+    c = make_class()
+    response = Client().post(reverse("annotations:join"), {"code": c.project.join_code})
+    assert response.status_code == 302
+    back = reverse("annotations:join-code", args=[c.project.join_code])
+    assert response["Location"] == f"{reverse('login')}?next={back.replace('/', '%2F')}"
+
+
+def test_opening_a_class_document_notes_last_activity_at_most_every_few_minutes():
+    c = make_class()
+    client = client_for(c.alice)
+    client.get(c.document.get_absolute_url())
+    membership = Membership.objects.get(user=c.alice, project=c.project)
+    first = membership.last_seen_at
+    assert first is not None
+    client.get(c.document.get_absolute_url())
+    membership.refresh_from_db()
+    assert membership.last_seen_at == first

@@ -7,6 +7,7 @@ annotators are the students.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -72,7 +73,8 @@ def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     if request.method == "POST" and project is not None:
         if not request.user.is_authenticated:
             if not project.allow_self_signup:
-                return redirect(f"{reverse('login')}?next={request.path}")
+                back = reverse("annotations:join-code", args=[code])
+                return redirect(f"{reverse('login')}?{urlencode({'next': back})}")
             form = UserCreationForm(request.POST)
             if not form.is_valid():
                 context["signup_form"] = form

@@ -17,7 +17,10 @@ def test_keys_accept_and_reject_passages(page, live_server):
     teacher = factories.make_user("teacher-keys", password=PASSWORD)
     project = classroom.class_create(name="Keys class", teacher=teacher)
     document = factories.make_document(project, text=ESSAY, title="Keys essay")
-    for name, text in (("kim", "loneliness is a design problem"), ("lee", "the ending was too neat")):
+    for name, text in (
+        ("kim", "loneliness is a design problem"),
+        ("lee", "the ending was too neat"),
+    ):
         student = factories.add_member(project, Role.ANNOTATOR, factories.make_user(name))
         factories.make_span(document, *phrase(document, text), student)
 
