@@ -67,20 +67,24 @@ def test_classmate_span_in_blind_class_does_not_wake_the_poll():
     assert client.get(url, **HTMX).status_code == 204
 
 
-def test_removed_member_gets_404_once_something_changes():
+def test_removed_member_is_told_to_stop_polling_once_something_changes():
     c = make_class(visibility="open")
     client = client_for(c.alice)
     url = poll_url(client, c.document)
     Membership.objects.filter(user=c.alice).delete()
     factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
-    assert client.get(url, **HTMX).status_code == 404
+    response = client.get(url, **HTMX)
+    assert response.status_code == 286
+    assert response.content == b""
 
 
 def test_token_of_another_user_gets_the_full_check():
     c = make_class(visibility="open")
     url = poll_url(client_for(c.alice), c.document)
     stranger = client_for(factories.make_user())
-    assert stranger.get(url, **HTMX).status_code == 404
+    response = stranger.get(url, **HTMX)
+    assert response.status_code == 286
+    assert response.content == b""
 
 
 def test_expired_token_renews_the_poller_without_paragraphs(settings):

@@ -12,7 +12,7 @@ An expired or foreign token gets the full check too, and a fresh token.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
@@ -26,6 +26,7 @@ from annotations.views.access import HtmxHttpRequest, document_for
 
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
+STOP_POLLING = 286
 
 
 @require_GET
@@ -39,7 +40,12 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         )
         if fingerprint == since:
             return HttpResponse(status=NOTHING_CHANGED)
-    document, role = document_for(request, document_id)
+    try:
+        document, role = document_for(request, document_id)
+    except Http404:
+        # No longer a member (or never was): 286 makes htmx stop polling, and the empty
+        # answer replaces the poller, so the page stays as it was without error messages.
+        return HttpResponse(status=STOP_POLLING)
     tags = list(document.project.tags.all())
     shown = layers.page_layers(request, document, role, tags)
     live = layers.live_context(request, document, role, shown)
