@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchdoc import replace_section  # noqa: E402
+from common import free_port, replace_section, wait_for_port  # noqa: E402
 
 
 def memory_kib(pid: int) -> int:
@@ -49,12 +48,6 @@ def descendants(pid: int) -> list[int]:
         if path.exists():
             children += [int(child) for child in path.read_text().split()]
     return [pid] + [d for child in children for d in descendants(child)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:
@@ -104,12 +97,7 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         for _ in range(5):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/").read()
         time.sleep(3)
