@@ -21,7 +21,6 @@ import argparse
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from benchdoc import replace_section  # noqa: E402
+from common import CHROMIUM_ARGS, free_port, replace_section, wait_for_port  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -176,12 +175,6 @@ def measure_create(client: Client, document, runs: int = 30) -> float:
     return median_ms(times)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def measure_chromium(document, username: str, password: str, span_count: int) -> float | None:
     chromium = os.environ.get("HERLENS_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
@@ -208,23 +201,11 @@ def measure_chromium(document, username: str, password: str, span_count: int) ->
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
+                args=CHROMIUM_ARGS,
             )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/accounts/login/")

@@ -52,7 +52,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from benchdoc import replace_section  # noqa: E402
+from common import replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
