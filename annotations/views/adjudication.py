@@ -57,7 +57,9 @@ def _candidates(spans: list[Span], reference: list[Span]) -> list[dict[str, Any]
 
 def _adjudication_context(request, document, role) -> dict[str, Any]:
     spans = list(
-        Span.objects.filter(document=document).select_related("tag", "author").order_by("start")
+        spans_visible_in(request.user, role, document=document)
+        .select_related("tag", "author")
+        .order_by("start")
     )
     reference = [s for s in spans if s.is_reference]
     readers = [s for s in spans if not s.is_reference]

@@ -7,15 +7,14 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Length
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from annotations import agreement
 from annotations.charts import heatmap_svg
-from annotations.models import Span
-from annotations.permissions import Action
+from annotations.permissions import Action, spans_visible_in
 from annotations.rendering import paragraph_bounds
 from annotations.views.access import HtmxHttpRequest, project_for, require
 
@@ -28,15 +27,23 @@ MEASURES = {
 }
 
 
-def project_agreement(project, document_id: int | None = None) -> dict[str, Any]:
-    """Compute every figure of the page for one document or the whole project (all spans)."""
+def project_agreement(
+    request: HttpRequest, project, role: str, document_id: int | None = None
+) -> dict[str, Any]:
+    """Compute every figure of the page for one document or the whole project.
+
+    Readers' spans only (not the reference layer), and only those the viewer may see.
+    """
     documents = project.documents.annotate(length=Length("text"))
     if document_id is not None:
         documents = documents.filter(pk=document_id)
     documents = list(documents)
-    rows = Span.objects.filter(
-        document__in=[d.pk for d in documents], is_reference=False
-    ).values_list("document_id", "author_id", "tag_id", "start", "end")
+    rows = (
+        spans_visible_in(request.user, role, project=project)
+        .filter(document__in=[d.pk for d in documents], is_reference=False)
+        .order_by()
+        .values_list("document_id", "author_id", "tag_id", "start", "end")
+    )
     by_document: dict[int, list[agreement.Unit]] = {d.pk: [] for d in documents}
     for document_id_, author, tag, start, end in rows:
         by_document[document_id_].append(agreement.Unit(author, tag, start, end))
@@ -83,7 +90,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     measure = request.GET.get("measure", "alpha_u")
     if measure not in MEASURES:
         measure = "alpha_u"
-    data = project_agreement(project, document_id)
+    data = project_agreement(request, project, role, document_id)
     users = get_user_model().objects.in_bulk(data["annotators"])
     labels = [users[uid].get_username() for uid in data["annotators"]]
     tag_by_id = {t.pk: t for t in data["tags"]}

@@ -106,18 +106,15 @@ def _roster(project, assignments) -> list[dict]:
         .select_related("user")
         .order_by("role", "user__username")
     )
-    span_counts = dict(
+    # Counts for the teacher's eyes only (the page needs Action.TEACH).
+    per_author = list(
         Span.objects.filter(document__project=project, is_reference=False)
+        .order_by()
         .values("author_id")
-        .annotate(n=Count("id"))
-        .values_list("author_id", "n")
+        .annotate(n=Count("id"), last=Max("updated_at"))
     )
-    last_span = dict(
-        Span.objects.filter(document__project=project, is_reference=False)
-        .values("author_id")
-        .annotate(last=Max("updated_at"))
-        .values_list("author_id", "last")
-    )
+    span_counts = {row["author_id"]: row["n"] for row in per_author}
+    last_span = {row["author_id"]: row["last"] for row in per_author}
     student_ids = [m.user_id for m in members if m.role == Role.ANNOTATOR]
     status = classroom.statuses(student_ids, assignments)
     rows = []
