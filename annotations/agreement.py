@@ -162,7 +162,13 @@ def cohen_kappa(a: Iterable[Unit], b: Iterable[Unit], length: int) -> float | No
     """
     if length <= 0:
         return None
-    ra, rb = intervals(a), intervals(b)
+    return _kappa(intervals(a), intervals(b), length)
+
+
+def _kappa(
+    ra: Sequence[tuple[int, int]], rb: Sequence[tuple[int, int]], length: int
+) -> float | None:
+    """Cohen's kappa from two merged range lists (see ``cohen_kappa``)."""
     na, nb, both = covered(ra), covered(rb), overlap_length(ra, rb)
     observed = (length - na - nb + 2 * both) / length
     pa, pb = na / length, nb / length
@@ -243,12 +249,19 @@ def alpha_u(units_by_observer: Sequence[Iterable[Unit]], length: int) -> AlphaU:
     units of one observer are merged first, as alpha-u requires one
     observer's units of a category not to overlap.
     """
-    m = len(units_by_observer)
-    if m < 2 or length <= 0:
+    if len(units_by_observer) < 2 or length <= 0:
         return AlphaU(0.0, 0.0)
     merged = [intervals(units) for units in units_by_observer]
-    segmented = [_segments(r, length) for r in merged]
+    return _alpha_u(merged, [_segments(r, length) for r in merged], length)
 
+
+def _alpha_u(
+    merged: Sequence[Sequence[tuple[int, int]]],
+    segmented: Sequence[list[tuple[int, int, bool]]],
+    length: int,
+) -> AlphaU:
+    """Alpha-u from each observer's merged ranges and segments (see ``alpha_u``)."""
+    m = len(merged)
     pair_sum = sum(_pair_disagreement(a, b) for a, b in itertools.combinations(segmented, 2))
     # Each unordered pair counts twice in the sum over ordered pairs i != j.
     observed = 2 * pair_sum / (m * (m - 1) * length**2)
@@ -311,14 +324,49 @@ class TagReport:
         return rows
 
 
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """One annotator's units of one tag, prepared once for every pair they are in."""
+
+    keys: frozenset[tuple[int, int]]
+    ranges: list[tuple[int, int]]
+    starts: list[int]
+    segments: list[tuple[int, int, bool]]
+
+
+def _layer(units: Iterable[Unit], length: int) -> _Layer:
+    ranges = intervals(units)
+    keys = frozenset((u.start, u.end) for u in units)
+    return _Layer(keys, ranges, [s for s, _ in ranges], _segments(ranges, length))
+
+
+def _hits(these: _Layer, others: _Layer) -> int:
+    """Count spans of ``these`` sharing a character with the union of ``others``' spans."""
+    hits = 0
+    for start, end in these.keys:
+        # The last merged range starting before ``end`` is the only one that can overlap.
+        i = bisect_left(others.starts, end) - 1
+        hits += i >= 0 and others.ranges[i][1] > start
+    return hits
+
+
+def _pair(a: _Layer, b: _Layer, length: int) -> PairFigures:
+    shared = len(a.keys & b.keys)
+    exact = Match(len(a.keys), len(b.keys), shared, shared)
+    overlap = Match(len(a.keys), len(b.keys), _hits(a, b), _hits(b, a))
+    return PairFigures(
+        f1_exact=exact.f1,
+        f1_overlap=overlap.f1,
+        kappa=_kappa(a.ranges, b.ranges, length) if length > 0 else None,
+        alpha_u=_alpha_u([a.ranges, b.ranges], [a.segments, b.segments], length).alpha
+        if length > 0
+        else None,
+    )
+
+
 def pair_figures(a: list[Unit], b: list[Unit], length: int) -> PairFigures:
     """Return every measure for two annotators' units of one tag."""
-    return PairFigures(
-        f1_exact=span_match(a, b).f1,
-        f1_overlap=span_match(a, b, overlap=True).f1,
-        kappa=cohen_kappa(a, b, length),
-        alpha_u=alpha_u([a, b], length).alpha,
-    )
+    return _pair(_layer(a, length), _layer(b, length), length)
 
 
 def tag_reports(
@@ -334,17 +382,22 @@ def tag_reports(
     reports = []
     for tag in tags:
         layers = [grouped.get(a, {}).get(tag, []) for a in annotators]
+        prepared = [_layer(layer, length) for layer in layers]
         pairs: dict[tuple[Hashable, Hashable], PairFigures] = {}
         if pairwise or len(annotators) == 2:
             for (i, a), (j, b) in itertools.combinations(enumerate(annotators), 2):
-                pairs[(a, b)] = pair_figures(layers[i], layers[j], length)
+                pairs[(a, b)] = _pair(prepared[i], prepared[j], length)
         reports.append(
             TagReport(
                 tag=tag,
                 f1_exact=_mean(p.f1_exact for p in pairs.values()),
                 f1_overlap=_mean(p.f1_overlap for p in pairs.values()),
                 kappa=_mean(p.kappa for p in pairs.values()),
-                alpha_u=alpha_u(layers, length).alpha,
+                alpha_u=_alpha_u(
+                    [p.ranges for p in prepared], [p.segments for p in prepared], length
+                ).alpha
+                if len(prepared) >= 2 and length > 0
+                else None,
                 span_count=sum(len(layer) for layer in layers),
                 pairs=pairs,
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotations.agreement import (
     Unit,
@@ -12,6 +14,7 @@ from annotations.agreement import (
     concatenate,
     disputes,
     intervals,
+    pair_figures,
     reading,
     span_match,
     tag_reports,
@@ -224,3 +227,21 @@ def test_concatenate_shifts_units_of_later_documents():
     joined, length = concatenate([(10, [Unit("a", "x", 0, 5)]), (20, [Unit("a", "x", 1, 2)])])
     assert length == 30
     assert [(u.start, u.end) for u in joined] == [(0, 5), (11, 12)]
+
+
+unit_lists = st.lists(
+    st.tuples(st.integers(0, 58), st.integers(1, 12)).map(lambda p: (p[0], min(60, p[0] + p[1]))),
+    max_size=8,
+)
+
+
+@given(a=unit_lists, b=unit_lists)
+def test_pair_figures_agree_with_the_plain_functions(a, b):
+    # tag_reports prepares each annotator once; the figures must not depend on it.
+    ua = [Unit("a", "x", s, e) for s, e in a]
+    ub = [Unit("b", "x", s, e) for s, e in b]
+    figures = pair_figures(ua, ub, 60)
+    assert figures.f1_exact == span_match(ua, ub).f1
+    assert figures.f1_overlap == span_match(ua, ub, overlap=True).f1
+    assert figures.kappa == cohen_kappa(ua, ub, 60)
+    assert figures.alpha_u == alpha_u([ua, ub], 60).alpha
