@@ -65,3 +65,18 @@ def test_span_list_fragment_keeps_the_layer_choice_of_the_page():
     ).text
     assert "too neat" in fragment
     assert "design problem" not in fragment
+
+
+def test_reference_spans_are_named_reference_in_the_list_and_panel():
+    from annotations import classroom
+
+    c = make_class(visibility="open")
+    d = c.document
+    reference, _ = classroom.reference_add(
+        document=d, start=0, end=3, tag_id=d.project.tags.first().pk, by=c.teacher
+    )
+    client = client_for(c.teacher)
+    page = client.get(d.get_absolute_url()).text
+    assert "· reference</span>" in page
+    panel = client.get(f"/spans/{reference.pk}/", **HTMX).text
+    assert f"reference (by {c.teacher.get_username()})" in panel

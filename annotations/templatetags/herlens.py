@@ -25,13 +25,15 @@ def span_entries(spans: Iterable[Span]) -> SafeString:
     rows = []
     for span in spans:
         note = " · note" if span.note else ""
+        # Class mode: the reference layer is named as such, not after who adjudicated it.
+        who = "reference" if span.is_reference else span.author.get_username()
         rows.append(
             f'<li><a class="span-entry" href="?span={span.pk}#span-{span.pk}" data-span="{span.pk}" '
             f'hx-get="{span_url}{span.pk}/" hx-target="#span-panel" hx-swap="outerHTML">'
             f'<span class="swatch" style="--tag: {escape(span.tag.colour)}" aria-hidden="true"></span>'
             f'<span class="entry-quote">{escape(_shorten(span.quote, 90))}</span>'
             f'<span class="muted small">{escape(span.tag.name)} · '
-            f"{escape(span.author.get_username())}{note}</span></a></li>"
+            f"{escape(who)}{note}</span></a></li>"
         )
     return SafeString("\n".join(rows))
 
