@@ -466,12 +466,23 @@ def reference_add(
     tag_id: int,
     by: AbstractBaseUser,
     note: str = "",
+    quote: str | None = None,
 ) -> tuple[Span, bool]:
-    """Put a passage into the document's reference layer; the bool says if it is new there."""
+    """Put a passage into the document's reference layer; the bool says if it is new there.
+
+    ``quote``, when given, must equal the text at [start, end) (a stale page must not
+    put the wrong words into the reference).
+    """
+    from annotations.offsets import OffsetError, check_quote
     from annotations.services import _check_span_fields
 
     tag = document.project.tags.get(pk=tag_id)
     _check_span_fields(document=document, start=start, end=end, tag=tag)
+    if quote is not None:
+        try:
+            check_quote(document.text, start, end, quote)
+        except OffsetError as error:
+            raise DomainError(str(error)[:1].upper() + str(error)[1:]) from None
     return Span.objects.get_or_create(
         document=document,
         start=start,

@@ -82,6 +82,11 @@ urlpatterns = [
         name="adjudicate-accept",
     ),
     path(
+        "projects/<slug:slug>/documents/<int:document_id>/adjudicate/add/",
+        adjudication.add,
+        name="adjudicate-add",
+    ),
+    path(
         "projects/<slug:slug>/documents/<int:document_id>/adjudicate/reject/<int:span_id>/",
         adjudication.reject,
         name="adjudicate-reject",

@@ -71,6 +71,25 @@
     if (pending.size) flushPending();
   });
 
+  /* Adjudication: words selected in the essay plus a tag's key go into the reference. */
+  function addSelection(key) {
+    const essay = document.getElementById("adjudicate-essay");
+    const data = document.getElementById("adjudicate-shortcuts");
+    if (!essay || !data || !window.herlens || !window.herlens.measureSelection) return false;
+    const slug = JSON.parse(data.textContent)[key.toLowerCase()];
+    if (!slug) return false;
+    const measured = window.herlens.measureSelection(essay);
+    if (!measured) return false;
+    htmx.ajax("POST", essay.dataset.addUrl, {
+      source: essay,
+      target: "#adjudication",
+      swap: "outerHTML",
+      values: { start: measured.start, end: measured.end, quote: measured.quote, tag: slug },
+    });
+    window.getSelection().removeAllRanges();
+    return true;
+  }
+
   /* Adjudication: j/k move between passages, a accepts, x rejects the current one. */
   function setupAdjudication() {
     let index = -1;
@@ -79,6 +98,10 @@
       const target = event.target;
       if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (addSelection(event.key)) {
+        event.preventDefault();
+        return;
+      }
       const items = Array.from(document.querySelectorAll("[data-candidate]"));
       if (!items.length) return;
       const current = items.indexOf(document.activeElement);

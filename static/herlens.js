@@ -319,5 +319,6 @@
   });
 
   // Exposed for the browser tests and for debugging in the console.
-  window.herlens = { codePointLength, snapToGrapheme };
+  // measureSelection also serves the adjudication page (static/classroom.js).
+  window.herlens = { codePointLength, snapToGrapheme, measureSelection };
 })();

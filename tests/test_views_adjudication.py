@@ -122,3 +122,22 @@ def test_adjudicate_fragment_for_htmx():
     )
     assert 'id="adjudication"' in response.text
     assert "<html" not in response.text
+
+
+def test_add_a_selected_passage_to_the_reference_checks_the_quote():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    start, end = phrase(d, "too neat")
+    url = reverse("annotations:adjudicate-add", args=[slug, d.pk])
+    teacher = client_for(c.teacher)
+    stale = teacher.post(
+        url, {"start": start, "end": end, "tag": "claim", "quote": "too near"}, **HTMX
+    )
+    assert stale.status_code == 400
+    assert not Span.objects.filter(is_reference=True).exists()
+    response = teacher.post(
+        url, {"start": start, "end": end, "tag": "claim", "quote": "too neat"}, **HTMX
+    )
+    assert 'id="adjudication"' in response.text
+    assert Span.objects.get(is_reference=True).quote == "too neat"
+    assert client_for(c.alice).post(url, {"start": 0, "end": 3, "tag": "claim"}).status_code == 403

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import agreement, classroom
+from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import document_html, split_runs
@@ -86,6 +87,7 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
         ),
         "tag_css": layers.layer_css(shown),
         "layers": shown,
+        "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
     }
 
 
@@ -135,6 +137,34 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
         return redirect(reverse("annotations:adjudicate", args=[slug, document.pk]))
     if not request.htmx:
         messages.success(request, "Accepted." if created else "Already in the reference.")
+    return _answer(request, document, role)
+
+
+@require_POST
+def add(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Put a passage selected in the adjudication essay straight into the reference."""
+    document, role = _adjudicator_document(request, slug, document_id)
+    form = SpanCreateForm(request.POST, project=document.project)
+    message = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            classroom.reference_add(
+                document=document,
+                start=data["start"],
+                end=data["end"],
+                tag_id=data["tag"].pk,
+                by=request.user,
+                quote=data["quote"] if "quote" in request.POST else None,
+            )
+        except DomainError as exc:
+            message = str(exc)
+    else:
+        message = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    if message:
+        if request.htmx:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
     return _answer(request, document, role)
 
 

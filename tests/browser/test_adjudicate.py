@@ -45,3 +45,27 @@ def test_keys_accept_and_reject_passages(page, live_server):
     # The reference layer is drawn in the essay.
     reference = Span.objects.get(is_reference=True)
     assert page.locator(f"#adjudication mark[data-s~='{reference.pk}']").count() >= 1
+
+
+def test_select_words_and_press_a_tag_key_to_add_them(page, live_server):
+    from tests.browser.test_annotate import LOCATE
+
+    teacher = factories.make_user("teacher-select", password=PASSWORD)
+    project = classroom.class_create(name="Select class", teacher=teacher)
+    document = factories.make_document(project, text=ESSAY, title="Select essay")
+    student = factories.add_member(project, Role.ANNOTATOR, factories.make_user("moe"))
+    factories.make_span(document, *phrase(document, "the ending was too neat"), student)
+
+    log_in(page, live_server, "teacher-select")
+    page.goto(f"{live_server.url}/projects/{project.slug}/documents/{document.pk}/adjudicate/")
+    # LOCATE looks in #essay; point it at the adjudication essay.
+    points = page.evaluate(LOCATE.replace('"essay"', '"adjudicate-essay"'), "a design problem")
+    page.mouse.move(points["start"]["x"], points["start"]["y"])
+    page.mouse.down()
+    page.mouse.move(points["end"]["x"], points["end"]["y"], steps=8)
+    page.mouse.up()
+    page.keyboard.press("p")
+    page.wait_for_selector(".reference-list li[id^='ref-']")
+    reference = Span.objects.get(is_reference=True)
+    assert reference.quote == "a design problem"
+    assert reference.tag.slug == "prediction"
