@@ -205,3 +205,58 @@ def test_project_page_counts_only_the_spans_a_student_may_see(blind):
     teacher = Client()
     teacher.force_login(blind.teacher)
     assert '<td class="num">3</td>' in teacher.get(blind.project.get_absolute_url()).text
+
+
+#: Endpoints the matrix above requests as a student.
+COVERED = {
+    "document",
+    "span",
+    "comments",
+    "live",
+    "assignments",
+    "project",
+    "feedback",
+    "agreement",
+    "adjudicate",
+    "class",
+    "span-create",
+    "span-edit",
+    "span-delete",
+    "comment-add",
+    "comment-edit",
+    "comment-delete",
+    "comment-pin",
+}
+#: Endpoints that never answer with a span or comment of someone else (checked by reading them).
+NO_SPANS = {
+    "home",  # project names and counts of documents
+    "document-add",  # adds a document, answers with the documents list (no spans)
+    "tag-add",  # answers with the tag list and counts (same visible counts as the project page)
+    "span-restore",  # restores the reader's own deleted span only (token is signed)
+    "class-new",
+    "join",
+    "join-code",
+    "class-settings",
+    "class-code",
+    "class-accounts",
+    "class-member",
+    "assign",
+    "submit",
+    "reopen",
+    "reveal",
+    "adjudicate-accept",  # teachers and editors only (403 for students, tested there)
+    "adjudicate-add",
+    "adjudicate-reject",
+    "adjudicate-agreed",
+}
+
+
+def test_every_endpoint_is_in_the_blind_matrix_or_known_to_show_no_spans():
+    from annotations.urls import urlpatterns
+
+    names = {pattern.name for pattern in urlpatterns}
+    missing = names - COVERED - NO_SPANS
+    assert not missing, (
+        f"New endpoints {sorted(missing)}: add them to student_requests() in this file "
+        "(and to COVERED), or to NO_SPANS if they never show spans or comments."
+    )
