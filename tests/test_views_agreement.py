@@ -68,3 +68,11 @@ def test_heatmap_cells_link_to_the_pair_figures(annotated):
     # Both marked the same passage alike: exact F1 of 1 for claims.
     claim_row = detail.split('id="pair"')[1].split("Claim")[1].split("</tr>")[0]
     assert claim_row.count(">1.00<") == 4
+
+
+def test_pseudonyms_replace_usernames_on_request(annotated):
+    url = reverse("annotations:agreement", args=[annotated.project.slug])
+    page = client_for(annotated.teacher).get(url, {"pseudonyms": "1"}).text
+    assert annotated.alice.get_username() not in page
+    assert "annotator-02" in page
+    assert "pseudonyms=1" in page

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import agreement
+from annotations import agreement, classroom
 from annotations.charts import heatmap_svg
 from annotations.permissions import Action, spans_visible_in
 from annotations.rendering import paragraph_bounds
@@ -65,7 +65,7 @@ def project_agreement(
     }
 
 
-def _pair(request, data, users, tag_by_id) -> dict[str, Any] | None:
+def _pair(request, data, users, tag_by_id, pseudonyms) -> dict[str, Any] | None:
     """Return the figures of two chosen readers (?a=&b=), tag by tag, or None."""
     raw_a, raw_b = request.GET.get("a", ""), request.GET.get("b", "")
     if not (raw_a.isdigit() and raw_b.isdigit()):
@@ -77,7 +77,11 @@ def _pair(request, data, users, tag_by_id) -> dict[str, Any] | None:
     for report in data["reports"]:
         figures = report.pairs.get((a, b)) or report.pairs.get((b, a))
         rows.append({"tag": tag_by_id[report.tag], "figures": figures})
-    return {"a": users[a], "b": users[b], "rows": rows}
+
+    def name(uid: int) -> str:
+        return pseudonyms.get(uid) or users[uid].get_username()
+
+    return {"a": name(a), "b": name(b), "rows": rows}
 
 
 @require_GET
@@ -92,10 +96,17 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         measure = "alpha_u"
     data = project_agreement(request, project, role, document_id)
     users = get_user_model().objects.in_bulk(data["annotators"])
-    labels = [users[uid].get_username() for uid in data["annotators"]]
+    # For showing the page to the class: stable pseudonyms instead of usernames.
+    pseudonymous = request.GET.get("pseudonyms") == "1"
+    pseudonyms = classroom.project_pseudonyms(project) if pseudonymous else {}
+    labels = [pseudonyms.get(uid) or users[uid].get_username() for uid in data["annotators"]]
     tag_by_id = {t.pk: t for t in data["tags"]}
     annotators = data["annotators"]
-    base = {"measure": measure, **({"document": document_id} if document_id else {})}
+    base = {
+        "measure": measure,
+        **({"document": document_id} if document_id else {}),
+        **({"pseudonyms": 1} if pseudonymous else {}),
+    }
 
     def pair_link(i: int, j: int) -> str:
         query = urlencode({**base, "a": annotators[i], "b": annotators[j]})
@@ -132,7 +143,8 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             }
         )
     context = {
-        "pair": _pair(request, data, users, tag_by_id),
+        "pair": _pair(request, data, users, tag_by_id, pseudonyms),
+        "pseudonymous": pseudonymous,
         "project": project,
         "role": role,
         "documents": data["documents"] if document_id else project.documents.all(),
