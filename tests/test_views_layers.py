@@ -80,3 +80,16 @@ def test_reference_spans_are_named_reference_in_the_list_and_panel():
     assert "· reference</span>" in page
     panel = client.get(f"/spans/{reference.pk}/", **HTMX).text
     assert f"reference (by {c.teacher.get_username()})" in panel
+
+
+def test_class_bar_offers_reveal_to_the_teacher_only():
+    from annotations.models import Role
+
+    c = make_class()
+    editor = factories.add_member(c.project, Role.EDITOR)
+    reveal = f"/projects/{c.project.slug}/documents/{c.document.pk}/reveal/"
+    assert reveal in client_for(c.teacher).get(c.document.get_absolute_url()).text
+    editor_page = client_for(editor).get(c.document.get_absolute_url()).text
+    assert reveal not in editor_page
+    assert "Adjudicate" in editor_page
+    assert reveal not in client_for(c.alice).get(c.document.get_absolute_url()).text

@@ -190,6 +190,7 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
         "blind": project.visibility == "blind" and document.revealed_at is None,
         "locked": classroom.is_locked(request.user, role, document),
         "can_adjudicate": allows(role, Action.ADJUDICATE),
+        "can_teach": allows(role, Action.TEACH),
     }
     if assignment is not None and not teacher:
         status = classroom.statuses([request.user.pk], [assignment])[
