@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from annotations import services
-from annotations.models import Document, Membership, Project, Span, Tag
+from annotations import classroom, services
+from annotations.models import Document, Membership, Project, Role, Span, Tag
 
 _counter = itertools.count(1)
 
@@ -53,3 +54,41 @@ def make_span(
         document=document, start=start, end=end, tag=tag(document.project, tag_slug), author=author
     )
     return span
+
+
+# --------------------------------------------------------------------------- class mode
+CLASS_ESSAY = (
+    "The film argues that loneliness is a design problem. It will be remembered for its voice.\n\n"
+    "Critics said the ending was too neat, and they may be right about that."
+)
+
+
+@dataclass
+class Classroom:
+    """A small class: a teacher, three students and a viewer, one essay."""
+
+    project: Project
+    document: Document
+    teacher: AbstractBaseUser
+    alice: AbstractBaseUser
+    bob: AbstractBaseUser
+    carol: AbstractBaseUser
+    viewer: AbstractBaseUser
+
+
+def make_class(*, visibility: str = "blind") -> Classroom:
+    teacher = make_user()
+    project = classroom.class_create(name=f"Class {teacher.pk}", teacher=teacher)
+    project.visibility = visibility
+    project.save(update_fields=["visibility"])
+    document = make_document(project, text=CLASS_ESSAY, title="On loneliness")
+    alice = add_member(project, Role.ANNOTATOR)
+    bob = add_member(project, Role.ANNOTATOR)
+    carol = add_member(project, Role.ANNOTATOR)
+    viewer = add_member(project, Role.VIEWER)
+    return Classroom(project, document, teacher, alice, bob, carol, viewer)
+
+
+def phrase(document: Document, text: str) -> tuple[int, int]:
+    start = document.text.index(text)
+    return start, start + len(text)

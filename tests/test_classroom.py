@@ -10,7 +10,7 @@ from annotations.classroom import RosterLine
 from annotations.models import AccountSetup, Membership, Role, Span, SubmissionState
 from annotations.services import DomainError
 from tests import factories
-from tests.classfixtures import make_class, phrase
+from tests.factories import make_class, phrase
 
 
 def test_parse_roster_reads_names_emails_and_both():

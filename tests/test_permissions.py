@@ -118,7 +118,7 @@ def test_role_matrix(role, endpoint, htmx, members, project, document, owner):
 def test_spans_visible_in_project_applies_the_blind_rule():
     from annotations import classroom
     from annotations.permissions import spans_visible_in
-    from tests.classfixtures import make_class, phrase
+    from tests.factories import make_class, phrase
 
     c = make_class(visibility="blind")
     d = c.document

@@ -10,7 +10,7 @@ from annotations import classroom
 from annotations.models import Span
 from annotations.views import adjudication
 from tests import factories
-from tests.classfixtures import make_class, phrase
+from tests.factories import make_class, phrase
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from tests.classfixtures import make_class, phrase
+from tests.factories import make_class, phrase
 
 pytestmark = pytest.mark.django_db
 

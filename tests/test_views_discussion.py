@@ -9,7 +9,7 @@ from django.urls import reverse
 from annotations import classroom
 from annotations.models import Comment
 from tests import factories
-from tests.classfixtures import make_class, phrase
+from tests.factories import make_class, phrase
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Membership
 from tests import factories
-from tests.classfixtures import make_class, phrase
+from tests.factories import make_class, phrase
 
 pytestmark = pytest.mark.django_db
 

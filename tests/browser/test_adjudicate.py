@@ -8,7 +8,8 @@ from annotations import classroom
 from annotations.models import Role, Span
 from tests import factories
 from tests.browser.conftest import PASSWORD, log_in
-from tests.classfixtures import ESSAY, phrase
+from tests.factories import CLASS_ESSAY as ESSAY
+from tests.factories import phrase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
