@@ -138,6 +138,8 @@ class Document(models.Model):
     source = models.CharField(max_length=500, blank=True, help_text="Where the text comes from (URL or citation).")
     #: Normalised on save (NFC, "\n" line endings): every offset counts code points into this.
     text = models.TextField()
+    #: Extra fields that came with the text on import (other CSV columns, JSONL metadata).
+    metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,179 @@
+"""Export a project's corpus: one small module per format, all fed by ``iter_corpus``.
+
+Every format reads the corpus the same way: documents in pages of a fixed size
+(keyset pagination on the id, so the order is stable and memory does not grow
+with the project), and for each page the spans that match the filter, in the
+order a reader meets them (start, longest first, then id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from annotations.models import Document, Project, Span
+
+#: Documents read per query; the peak memory of an export is about this many texts.
+DOCUMENT_PAGE = 200
+#: Rows the database driver hands over at a time.
+SPAN_CHUNK = 2000
+
+FORMATS = ("csv", "jsonl", "spacy", "w3c")
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which spans to export; an empty field means "all"."""
+
+    tags: tuple[str, ...] = ()  #: tag slugs
+    annotators: tuple[str, ...] = ()  #: usernames
+    origins: tuple[str, ...] = ()
+    documents: tuple[int, ...] = ()
+
+    def spans(self, project: Project) -> QuerySet[Span]:
+        spans = Span.objects.filter(document__project=project)
+        if self.tags:
+            spans = spans.filter(tag__slug__in=self.tags)
+        if self.annotators:
+            spans = spans.filter(author__username__in=self.annotators)
+        if self.origins:
+            spans = spans.filter(origin__in=self.origins)
+        if self.documents:
+            spans = spans.filter(document_id__in=self.documents)
+        return spans
+
+    def documents_of(self, project: Project) -> QuerySet[Document]:
+        documents = Document.objects.filter(project=project)
+        if self.documents:
+            documents = documents.filter(pk__in=self.documents)
+        return documents
+
+
+@dataclass(slots=True)
+class SpanRow:
+    id: int
+    start: int
+    end: int
+    tag: str
+    tag_slug: str
+    annotator: str
+    origin: str
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class DocumentRow:
+    id: int
+    title: str
+    author: str
+    source: str
+    text: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    spans: list[SpanRow] = field(default_factory=list)
+
+
+_DOCUMENT_FIELDS = ("id", "title", "author", "source", "text", "metadata", "created_at")
+_SPAN_FIELDS = (
+    "document_id",
+    "id",
+    "start",
+    "end",
+    "tag__name",
+    "tag__slug",
+    "author__username",
+    "origin",
+    "note",
+    "created_at",
+    "updated_at",
+)
+
+
+def iter_corpus(
+    project: Project,
+    export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
+    *,
+    only_with_spans: bool = False,
+    page: int | None = None,
+) -> Iterator[DocumentRow]:
+    """Yield the project's documents in id order, each with its matching spans.
+
+    ``only_with_spans`` leaves out documents without a matching span (the CSV
+    needs none of them; JSONL keeps them so a re-import brings every text back).
+    """
+    page = page or DOCUMENT_PAGE
+    documents = export_filter.documents_of(project).order_by("pk")
+    spans = export_filter.spans(project)
+    last_id = 0
+    while True:
+        batch = [
+            DocumentRow(*values)
+            for values in documents.filter(pk__gt=last_id).values_list(*_DOCUMENT_FIELDS)[:page]
+        ]
+        if not batch:
+            return
+        last_id = batch[-1].id
+        by_id = {document.id: document for document in batch}
+        rows = (
+            spans.filter(document_id__in=by_id)
+            .order_by("document_id", "start", "-end", "id")
+            .values_list(*_SPAN_FIELDS)
+        )
+        for document_id, *values in rows.iterator(chunk_size=SPAN_CHUNK):
+            by_id[document_id].spans.append(SpanRow(*values))
+        for document in batch:
+            if document.spans or not only_with_spans:
+                yield document
+
+
+def count_spans(project: Project, export_filter: ExportFilter = ExportFilter()) -> int:  # noqa: B008
+    """Return how many spans an export with this filter writes."""
+    return export_filter.spans(project).count()
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "spacy": "application/octet-stream",
+    "w3c": "application/ld+json; charset=utf-8",
+}
+EXTENSIONS = {"csv": "csv", "jsonl": "jsonl", "spacy": "spacy", "w3c": "jsonld"}
+
+
+def export_stream(
+    fmt: str,
+    project: Project,
+    export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
+    *,
+    exact: bool = False,
+    base: str = "",
+) -> Iterator[bytes]:
+    """Return the byte chunks of an export in format ``fmt`` (one of FORMATS)."""
+    # Imported here: the spaCy module pulls in spaCy, which only its format needs.
+    if fmt == "csv":
+        from annotations.exports import csv
+
+        return csv.stream(project, export_filter, exact=exact)
+    if fmt == "jsonl":
+        from annotations.exports import jsonl
+
+        return jsonl.stream(project, export_filter)
+    if fmt == "spacy":
+        from annotations.exports import spacy
+
+        return spacy.stream(project, export_filter)
+    if fmt == "w3c":
+        from annotations.exports import w3c
+
+        return w3c.stream(project, export_filter, base=base)
+    raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def export_filename(project: Project, fmt: str) -> str:
+    return f"{project.slug}.{EXTENSIONS[fmt]}"
