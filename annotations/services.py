@@ -6,7 +6,10 @@ Each service is keyword-only and atomic; a rule that is broken raises
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -16,6 +19,9 @@ from django.utils.text import slugify
 from annotations.models import DEFAULT_TAGS, Document, Membership, Origin, Project, Role, Span, Tag
 from annotations.offsets import OffsetError, check_quote, check_range, normalise_text
 
+if TYPE_CHECKING:
+    from annotations.imports.base import ParsedDocument
+
 TAG_OF_OTHER_PROJECT = "The tag “{tag}” belongs to another project."
 WHITESPACE_ONLY = "The selection holds only spaces or line breaks: select some words to tag."
 EMPTY_TEXT = "The document has no text: paste or type the essay first."
@@ -24,6 +30,7 @@ DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this pl
 UNDO_EXPIRED = "This undo has expired or is not valid; the span stays deleted."
 UNDO_TEXT_CHANGED = "The document text changed since the span was deleted, so it cannot be restored."
 SLUG_TAKEN = "A project with the address “{slug}” exists already; choose another."
+TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
 
 #: How long the Undo of a deletion stays valid (the page offers it for a few seconds).
 UNDO_MAX_AGE_SECONDS = 600
@@ -216,6 +223,153 @@ def span_restore(*, token: str) -> Span:
     Span.objects.filter(pk=span.pk).update(created_at=datetime.fromisoformat(snapshot["created_at"]))
     span.refresh_from_db()
     return span
+
+
+#: Rows per INSERT when importing many documents and spans.
+IMPORT_BATCH = 500
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """What ``documents_import`` did: documents made, duplicates left out, spans made."""
+
+    documents: int = 0
+    duplicates: int = 0
+    spans: int = 0
+    #: Spans whose annotator is not a member of the project, so credited to the importer.
+    credited_to_importer: int = 0
+    #: Tags that did not exist in the project and were added for the imported spans.
+    tags_created: tuple[str, ...] = ()
+
+
+def text_fingerprint(text: str) -> str:
+    """Return the fingerprint that finds the same text twice (after normalising)."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def project_fingerprints(project: Project) -> set[str]:
+    """Return the fingerprints of the texts already in a project (one pass, little memory)."""
+    texts = Document.objects.filter(project=project).values_list("text", flat=True)
+    return {text_fingerprint(text) for text in texts.iterator(chunk_size=200)}
+
+
+@transaction.atomic
+def documents_import(
+    *,
+    project: Project,
+    author: AbstractBaseUser,
+    documents: Sequence[ParsedDocument],
+    known: set[str] | None = None,
+) -> ImportOutcome:
+    """Store many documents and their spans in one go, all or nothing.
+
+    The checks are those of ``document_create`` and ``span_create``; a text
+    already in the project (its fingerprint is in ``known``, which is updated)
+    is left out and counted as a duplicate. Spans name their tag by name or
+    slug (a missing tag is added) and their annotator by username (kept if a
+    member of the project, else the span is credited to ``author``).
+    """
+    from annotations.models import Origin
+
+    known = project_fingerprints(project) if known is None else known
+    tags = _TagResolver(project)
+    members = dict(
+        Membership.objects.filter(project=project).values_list("user__username", "user_id")
+    )
+    outcome = ImportOutcome()
+    new_documents: list[Document] = []
+    span_sets: list[list[Span]] = []
+    batch_fingerprints: set[str] = set()
+    for parsed in documents:
+        text = normalise_text(parsed.text)
+        title = parsed.title.strip()
+        if not title:
+            raise DomainError(EMPTY_TITLE)
+        if not text.strip():
+            raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
+        fingerprint = text_fingerprint(text)
+        if fingerprint in known or fingerprint in batch_fingerprints:
+            outcome.duplicates += 1
+            continue
+        batch_fingerprints.add(fingerprint)
+        document = Document(
+            project=project,
+            title=_clip(title, 300),
+            text=text,
+            author=_clip(parsed.author.strip(), 200),
+            source=_clip(parsed.source.strip(), 500),
+            metadata=parsed.metadata,
+        )
+        spans: dict[tuple[int, int, int, int], Span] = {}
+        for number, item in enumerate(parsed.spans, start=1):
+            tag = tags.get(item.tag, item.tag_slug)
+            try:
+                _check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+            except DomainError as error:
+                raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
+            user_id = members.get(item.annotator) if item.annotator else None
+            if user_id is None:
+                user_id = author.pk
+                outcome.credited_to_importer += bool(item.annotator)
+            origin = item.origin if item.origin in Origin.values else Origin.MANUAL
+            key = (item.start, item.end, tag.pk, user_id)
+            spans.setdefault(
+                key,
+                Span(
+                    start=item.start,
+                    end=item.end,
+                    tag=tag,
+                    author_id=user_id,
+                    note=item.note.strip(),
+                    quote=text[item.start : item.end],
+                    origin=origin,
+                ),
+            )
+        new_documents.append(document)
+        span_sets.append(list(spans.values()))
+    Document.objects.bulk_create(new_documents, batch_size=IMPORT_BATCH)
+    all_spans = []
+    for document, spans in zip(new_documents, span_sets, strict=True):
+        for span in spans:
+            span.document = document
+            all_spans.append(span)
+    Span.objects.bulk_create(all_spans, batch_size=IMPORT_BATCH)
+    known |= batch_fingerprints
+    outcome.documents = len(new_documents)
+    outcome.spans = len(all_spans)
+    outcome.tags_created = tuple(tags.created)
+    return outcome
+
+
+class _TagResolver:
+    """Find a project's tag by slug or name (any case), adding it when missing."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.by_key: dict[str, Tag] = {}
+        self.created: list[str] = []
+        for tag in project.tags.all():
+            self.by_key[tag.slug] = tag
+            self.by_key[tag.name.casefold()] = tag
+
+    def get(self, name: str, slug: str = "") -> Tag:
+        for key in (slug, name, name.casefold(), slugify(name)):
+            if key and key in self.by_key:
+                return self.by_key[key]
+        slug = slugify(slug or name)[:80]
+        if not slug:
+            raise DomainError(TAG_WITHOUT_SLUG.format(tag=name))
+        tag = Tag.objects.create(
+            project=self.project, name=name[:80], slug=slug, position=len(self.by_key) // 2
+        )
+        self.created.append(tag.name)
+        self.by_key[tag.slug] = tag
+        self.by_key[tag.name.casefold()] = tag
+        return tag
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _capitalise(message: str) -> str:
