@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotations.views import documents, projects, spans
+from annotations.views import corpus, documents, projects, spans
 
 app_name = "annotations"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("projects/<slug:slug>/", projects.project_page, name="project"),
     path("projects/<slug:slug>/documents/", projects.document_add, name="document-add"),
     path("projects/<slug:slug>/tags/", projects.tag_add, name="tag-add"),
+    path("projects/<slug:slug>/imports/", corpus.import_upload, name="import-upload"),
+    path("projects/<slug:slug>/imports/<int:job_id>/", corpus.import_job, name="import-job"),
+    path("projects/<slug:slug>/export/", corpus.export_download, name="export"),
     path(
         "projects/<slug:slug>/documents/<int:document_id>/",
         documents.document_page,

@@ -92,6 +92,16 @@ def expand_sources(sources: Iterable[Source], limits: ImportLimits) -> Iterator[
                 yield item
 
 
+def count_files(name: str, data: bytes) -> int:
+    """Return how many files an upload holds (the members of a zip, else 1), for progress."""
+    if extension(name) != "zip":
+        return 1
+    try:
+        return max(1, sum(archive.is_visible(info) for info in archive.open_zip(data).infolist()))
+    except Rejected:
+        return 1
+
+
 def _with_prefix(zip_name: str, members: Iterable[Source]) -> Iterator[Source]:
     for name, data in members:
         yield f"{zip_name}/{name}", data
