@@ -264,3 +264,48 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API; only its SHA-256 is stored, never the token."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “notebook”.")
+    #: sha256 of the whole token; a token is looked up by this and cannot be read back.
+    key_hash = models.CharField(max_length=64, unique=True)
+    #: The token's first characters, so a person can tell tokens apart in the list.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """The span an API create made under an Idempotency-Key, so a retry gets the same span."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    #: sha256 of the request (document and body), to refuse the same key for a different request.
+    request_hash = models.CharField(max_length=64)
+    span = models.ForeignKey(Span, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annotations.views import corpus, documents, projects, spans
+from annotations.views import account, corpus, documents, projects, spans
 
 app_name = "annotations"
 
 urlpatterns = [
     path("", projects.home, name="home"),
+    path("account/", account.account_page, name="account"),
+    path("account/tokens/", account.token_create, name="token-create"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token-revoke"),
     path("projects/<slug:slug>/", projects.project_page, name="project"),
     path("projects/<slug:slug>/documents/", projects.document_add, name="document-add"),
     path("projects/<slug:slug>/tags/", projects.tag_add, name="tag-add"),

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "template_partials.apps.SimpleAppConfig",
     "django_tasks",
     "django_tasks_db",
+    # Listed so the API docs use the Swagger UI files shipped with django-ninja, not a CDN.
+    "ninja",
     "annotations",
 ]
 

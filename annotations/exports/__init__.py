@@ -8,14 +8,14 @@ order a reader meets them (start, longest first, then id).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
-from annotations.models import Document, Project, Span
+from annotations.models import Document, Origin, Project, Span
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
@@ -23,6 +23,8 @@ DOCUMENT_PAGE = 200
 SPAN_CHUNK = 2000
 
 FORMATS = ("csv", "jsonl", "spacy", "w3c")
+#: The largest id a database column holds; larger numbers name no document.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,36 @@ class ExportFilter:
     annotators: tuple[str, ...] = ()  #: usernames
     origins: tuple[str, ...] = ()
     documents: tuple[int, ...] = ()
+
+    @classmethod
+    def clean(
+        cls,
+        *,
+        tags: Iterable[str] = (),
+        annotators: Iterable[str] = (),
+        origins: Iterable[str] = (),
+        documents: Iterable[str | int] = (),
+    ) -> ExportFilter:
+        """Build a filter from untrusted values, leaving out those that can match nothing."""
+
+        def texts(values: Iterable[str]) -> tuple[str, ...]:
+            # A NUL cannot be in any stored value (and PostgreSQL refuses it in a query).
+            return tuple(value for value in values if value and "\x00" not in value)
+
+        ids = []
+        for value in documents:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                continue
+            if 0 < number <= MAX_ID:
+                ids.append(number)
+        return cls(
+            tags=texts(tags),
+            annotators=texts(annotators),
+            origins=tuple(value for value in origins if value in Origin.values),
+            documents=tuple(ids),
+        )
 
     def spans(self, project: Project) -> QuerySet[Span]:
         spans = Span.objects.filter(document__project=project)

@@ -18,7 +18,7 @@ from annotations.exports import (
 )
 from annotations.imports import IMPORTED, REJECTED, SKIPPED, FileResult, too_large
 from annotations.imports.base import ImportLimits, extension
-from annotations.models import ImportJob, ImportUpload, Origin
+from annotations.models import ImportJob, ImportUpload
 from annotations.permissions import Action
 from annotations.tasks import import_job_run
 from annotations.views.access import HtmxHttpRequest, project_for, require
@@ -81,13 +81,11 @@ def import_job(request: HtmxHttpRequest, slug: str, job_id: int) -> HttpResponse
 
 def export_filter_from(params) -> ExportFilter:
     """Read the export filter from query parameters (repeated keys for several values)."""
-    documents = tuple(int(value) for value in params.getlist("document") if value.isdigit())
-    origins = tuple(value for value in params.getlist("origin") if value in Origin.values)
-    return ExportFilter(
-        tags=tuple(value for value in params.getlist("tag") if value),
-        annotators=tuple(value for value in params.getlist("annotator") if value),
-        origins=origins,
-        documents=documents,
+    return ExportFilter.clean(
+        tags=params.getlist("tag"),
+        annotators=params.getlist("annotator"),
+        origins=params.getlist("origin"),
+        documents=params.getlist("document"),
     )
 
 
