@@ -7,7 +7,7 @@ Each service is keyword-only and atomic; a rule that is broken raises
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this pl
 UNDO_EXPIRED = "This undo has expired or is not valid; the span stays deleted."
 UNDO_TEXT_CHANGED = "The document text changed since the span was deleted, so it cannot be restored."
 SLUG_TAKEN = "A project with the address “{slug}” exists already; choose another."
+NUL_CHARACTER = "The text holds the NUL character (\\u0000), which cannot be stored; remove it."
 TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
 
 #: How long the Undo of a deletion stays valid (the page offers it for a few seconds).
@@ -268,7 +269,7 @@ def documents_import(
     *,
     project: Project,
     author: AbstractBaseUser,
-    documents: Sequence[ParsedDocument],
+    documents: Iterable[ParsedDocument],
     known: set[str] | None = None,
 ) -> ImportOutcome:
     """Store many documents and their spans in one go, all or nothing.
@@ -288,13 +289,20 @@ def documents_import(
     new_documents: list[Document] = []
     span_sets: list[list[Span]] = []
     batch_fingerprints: set[str] = set()
+    # Documents are stored a batch at a time as they are read, so memory holds
+    # one batch, not the whole file; the surrounding transaction still makes
+    # the file all or nothing.
     for parsed in documents:
+        if len(new_documents) >= IMPORT_BATCH:
+            _store_batch(new_documents, span_sets, outcome)
+            new_documents, span_sets = [], []
         text = normalise_text(parsed.text)
         title = parsed.title.strip()
         if not title:
             raise DomainError(EMPTY_TITLE)
         if not text.strip():
             raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
+        _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
         fingerprint = text_fingerprint(text)
         if fingerprint in known or fingerprint in batch_fingerprints:
             outcome.duplicates += 1
@@ -313,6 +321,7 @@ def documents_import(
             tag = tags.get(item.tag, item.tag_slug)
             try:
                 _check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+                _refuse_nul(item.note)
             except DomainError as error:
                 raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
             user_id = members.get(item.annotator) if item.annotator else None
@@ -335,18 +344,43 @@ def documents_import(
             )
         new_documents.append(document)
         span_sets.append(list(spans.values()))
-    Document.objects.bulk_create(new_documents, batch_size=IMPORT_BATCH)
-    all_spans = []
-    for document, spans in zip(new_documents, span_sets, strict=True):
-        for span in spans:
-            span.document = document
-            all_spans.append(span)
-    Span.objects.bulk_create(all_spans, batch_size=IMPORT_BATCH)
+    _store_batch(new_documents, span_sets, outcome)
     known |= batch_fingerprints
-    outcome.documents = len(new_documents)
-    outcome.spans = len(all_spans)
     outcome.tags_created = tuple(tags.created)
     return outcome
+
+
+def _store_batch(
+    documents: list[Document], span_sets: list[list[Span]], outcome: ImportOutcome
+) -> None:
+    Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    spans = []
+    for document, document_spans in zip(documents, span_sets, strict=True):
+        for span in document_spans:
+            span.document = document
+            spans.append(span)
+    Span.objects.bulk_create(spans, batch_size=IMPORT_BATCH * 4)
+    outcome.documents += len(documents)
+    outcome.spans += len(spans)
+
+
+def _refuse_nul(*values: str) -> None:
+    # No database column can hold NUL (PostgreSQL refuses it outright).
+    if any("\x00" in value for value in values):
+        raise DomainError(NUL_CHARACTER)
+
+
+def _strings_in(value: Any) -> Iterable[str]:
+    """Yield every string (keys too) inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
 
 
 class _TagResolver:

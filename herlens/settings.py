@@ -220,7 +220,7 @@ LOGGING = {
 
 # Imports: every limit can be set from the environment (bytes and counts).
 HERLENS_IMPORT_LIMITS = {
-    "max_file_bytes": env_int("HERLENS_IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024),
-    "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 2000),
-    "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 500 * 1024 * 1024),
+    "max_file_bytes": env_int("HERLENS_IMPORT_MAX_FILE_BYTES", 100 * 1024 * 1024),
+    "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 5000),
+    "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 1024 * 1024 * 1024),
 }

@@ -186,3 +186,30 @@ def test_documents_import_creates_documents_and_spans_in_bulk(project, owner):
     assert all(span.quote == "Essay" for span in Span.objects.all())
     assert Tag.objects.filter(project=project).count() == 3
     assert Membership.objects.filter(project=project).count() == 1
+
+
+def test_a_late_error_rolls_back_batches_already_stored(project, owner, monkeypatch):
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    lines = [json.dumps({"title": f"T{i}", "text": f"Essay {i}."}) for i in range(5)]
+    lines.append('{"title": "broken"')
+    [result] = run(project, owner, {"x.jsonl": "\n".join(lines).encode()})
+    assert result.status == REJECTED
+    assert result.message.startswith("Line 6 is not valid JSON")
+    assert project.documents.count() == 0
+
+
+def test_batches_store_every_document(project, owner, monkeypatch):
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    lines = [
+        json.dumps(
+            {
+                "title": f"T{i}",
+                "text": f"Essay {i}.",
+                "spans": [{"start": 0, "end": 5, "tag": "claim"}],
+            }
+        )
+        for i in range(5)
+    ]
+    [result] = run(project, owner, {"x.jsonl": "\n".join(lines).encode()})
+    assert (result.documents, result.spans) == (5, 5)
+    assert Span.objects.filter(quote="Essay").count() == 5

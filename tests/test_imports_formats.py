@@ -131,6 +131,10 @@ def test_csv_row_with_an_empty_text_rejects_the_file():
         csv_import.parse("x.csv", b"title,text\nA,fine\nB,\n")
 
 
+def parse_jsonl(data: bytes):
+    return list(jsonl.parse("x.jsonl", data))
+
+
 def jsonl_line(**fields) -> str:
     return json.dumps(fields, ensure_ascii=False)
 
@@ -142,7 +146,7 @@ def test_jsonl_reads_documents_and_spans():
         metadata={"k": 1},
         spans=[{"start": 8, "end": 9, "tag": "Claim", "text": "🎬", "annotator": "ada"}],
     )
-    [document] = jsonl.parse("x.jsonl", (line + "\n\n").encode())
+    [document] = parse_jsonl((line + "\n\n").encode())
     assert document.metadata == {"k": 1}
     [span] = document.spans
     assert (span.start, span.end, span.tag, span.annotator) == (8, 9, "Claim", "ada")
@@ -154,13 +158,13 @@ def test_jsonl_span_whose_text_does_not_match_is_rejected():
         title="T", text="Zoë saw 🎬 it", spans=[{"start": 8, "end": 10, "tag": "c", "text": "🎬"}]
     )
     with pytest.raises(Rejected, match="line 1, span 1: the text at 8-10"):
-        jsonl.parse("x.jsonl", line.encode())
+        parse_jsonl(line.encode())
 
 
 def test_jsonl_text_that_normalising_would_change_is_rejected_when_it_has_spans():
     line = jsonl_line(title="T", text="Zoe\u0308 here", spans=[{"start": 5, "end": 9, "tag": "c"}])
     with pytest.raises(Rejected, match="normal form"):
-        jsonl.parse("x.jsonl", line.encode())
+        parse_jsonl(line.encode())
 
 
 @pytest.mark.parametrize(
@@ -178,4 +182,22 @@ def test_jsonl_text_that_normalising_would_change_is_rejected_when_it_has_spans(
 )
 def test_jsonl_errors_say_where_and_why(line, reason):
     with pytest.raises(Rejected, match=reason):
-        jsonl.parse("x.jsonl", line.encode())
+        parse_jsonl(line.encode())
+
+
+def test_jsonl_reads_utf16_files_and_crlf_lines():
+    data = (jsonl_line(title="A", text="one") + "\r\n" + jsonl_line(title="B", text="two")).encode(
+        "utf-16"
+    )
+    assert [d.title for d in parse_jsonl(data)] == ["A", "B"]
+
+
+def test_jsonl_line_that_is_not_utf8_is_rejected():
+    data = jsonl_line(title="A", text="x").encode() + b"\n" + b'{"title": "caf\xe9"}'
+    with pytest.raises(Rejected, match="line 2 is not UTF-8"):
+        parse_jsonl(data)
+
+
+def test_jsonl_nul_in_text_is_rejected():
+    with pytest.raises(Rejected, match="NUL"):
+        parse_jsonl(b'{"title": "T", "text": "a\\u0000b"}')

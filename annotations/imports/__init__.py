@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 IMPORTED, SKIPPED, REJECTED = "imported", "skipped", "rejected"
 INTERNAL_ERROR = "This file could not be imported because of an error in herlens."
 
-PARSERS: dict[str, Callable[[str, bytes], list[ParsedDocument]]] = {
+PARSERS: dict[str, Callable[[str, bytes], Iterable[ParsedDocument]]] = {
     "txt": txt.parse,
     "text": txt.parse,
     "md": markdown.parse,
@@ -54,8 +54,8 @@ class FileResult:
         return asdict(self)
 
 
-def parse_file(name: str, data: bytes, limits: ImportLimits) -> list[ParsedDocument]:
-    """Return the documents in one file, or raise Rejected."""
+def parse_file(name: str, data: bytes, limits: ImportLimits) -> Iterable[ParsedDocument]:
+    """Return the documents in one file, or raise Rejected (a stream may raise it later)."""
     kind = extension(name)
     if kind not in PARSERS:
         shown = f".{kind}" if kind else "a file without an extension"

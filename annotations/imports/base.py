@@ -16,11 +16,11 @@ class Rejected(ValueError):
 @dataclass(frozen=True, slots=True)
 class ImportLimits:
     #: Largest single file, also inside a zip (bytes).
-    max_file_bytes: int = 20 * MB
+    max_file_bytes: int = 100 * MB
     #: Most files in one import, counting those inside zips.
-    max_files: int = 2000
+    max_files: int = 5000
     #: Most bytes a zip may hold uncompressed, declared or actually decompressed.
-    max_zip_bytes: int = 500 * MB
+    max_zip_bytes: int = 1024 * MB
 
     @classmethod
     def from_settings(cls) -> ImportLimits:

@@ -9,7 +9,9 @@ offsets, so offsets counted in another unit are caught, not imported wrong.
 
 from __future__ import annotations
 
+import codecs
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from annotations.imports.base import ParsedDocument, ParsedSpan, Rejected
@@ -19,23 +21,46 @@ from annotations.offsets import normalise_text
 ORIGINS = ("manual", "suggestion")
 
 
-def parse(name: str, data: bytes) -> list[ParsedDocument]:
-    # Not normalised here: offsets count into each text as written, so a text
-    # that normalising would change is caught per line below.
-    text = decode(data, normalise=False)
-    documents = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
+def parse(name: str, data: bytes) -> Iterator[ParsedDocument]:
+    """Yield the documents line by line, so a large file is never held twice in memory."""
+    found = False
+    for number, line in _lines(data):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
             raise Rejected(f"line {number} is not valid JSON ({error.msg})") from None
-        documents.append(_document(item, number))
-    if not documents:
+        found = True
+        yield _document(item, number)
+    if not found:
         raise Rejected("the file has no lines with documents")
-    return documents
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """Yield (number, line) of the file, decoding UTF-8 one line at a time.
+
+    Not normalised: offsets count into each text as written, so a text that
+    normalising would change is caught per line instead.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = decode(data, normalise=False)
+        for number, line in enumerate(text.split("\n"), start=1):
+            yield number, line.removesuffix("\r")
+        return
+    position = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    number = 0
+    while position <= len(data):
+        end = data.find(b"\n", position)
+        if end == -1:
+            end = len(data)
+        number += 1
+        raw = data[position:end].removesuffix(b"\r")
+        position = end + 1
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(f"line {number} is not UTF-8, which JSON Lines files must be") from None
 
 
 def _document(item: Any, number: int) -> ParsedDocument:
@@ -47,6 +72,8 @@ def _document(item: Any, number: int) -> ParsedDocument:
         raise Rejected(f"{where} has no “title”")
     if not isinstance(text, str) or not text.strip():
         raise Rejected(f"{where} has no “text”")
+    if "\x00" in text or "\x00" in title:
+        raise Rejected(f"{where}: the text holds the NUL character (\\u0000); remove it")
     metadata = item.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise Rejected(f"{where}: “metadata” must be an object")
