@@ -11,17 +11,24 @@ reader sees there (counted from 0).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from annotations.rendering import paragraph_bounds
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
-_ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "eg", "ie", "cf", "al"}
-    | {"fig", "no", "vol", "pp", "ch", "ed", "eds", "approx", "dept"}
+_ABBREVIATIONS = (
+    *("mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "eg", "ie", "cf", "al"),
+    *("fig", "no", "vol", "pp", "ch", "ed", "eds", "approx", "dept"),
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+# One pass of one expression finds every sentence end: a full stop counts only
+# when it does not close a known abbreviation, a single initial ("J.") or a
+# dotted one ("e.g."); the look-behinds are fixed-width, one per abbreviation.
+_NOT_ABBREVIATION = "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
+_SENTENCE_END = re.compile(
+    rf"(?:\.(?<!\b[^\W\d_]\.)(?<!\.[^\W\d_]\.){_NOT_ABBREVIATION}|[!?…])"
+    r"[.!?…]*[\"'”’»)\]]*(?=\s)",
+    re.IGNORECASE,
+)
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -30,23 +37,10 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     for _gap, p_start, p_end in paragraph_bounds(text):
         start = p_start
         for match in _SENTENCE_END.finditer(text, p_start, p_end):
-            if _is_abbreviation(text, start, match.start(), match.group()):
-                continue
             _append(bounds, text, start, match.end())
             start = match.end()
         _append(bounds, text, start, p_end)
     return bounds
-
-
-def _is_abbreviation(text: str, sentence_start: int, stop: int, punctuation: str) -> bool:
-    if punctuation != ".":
-        return False
-    word = _WORD_BEFORE.search(text, sentence_start, stop)
-    if word is None:
-        return False
-    token = word.group(1).replace(".", "").lower()
-    # "J." or "e.g." or "Dr.": not the end of a sentence.
-    return len(token) == 1 or token in _ABBREVIATIONS or "." in word.group(1)
 
 
 def _append(bounds: list[tuple[int, int]], text: str, start: int, end: int) -> None:
@@ -71,18 +65,26 @@ class TextContext:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._sentences = sentence_bounds(text)
-        self._sentence_starts = [start for start, _ in self._sentences]
-        self._paragraph_starts = [start for _gap, start, _end in paragraph_bounds(text)]
+        paragraphs = paragraph_bounds(text)
+        self._paragraph_starts = [start for _gap, start, _end in paragraphs]
+        # Every place a sentence may begin or end: paragraph edges and sentence ends.
+        breaks = [0]
+        for _gap, p_start, p_end in paragraphs:
+            breaks.append(p_start)
+            breaks.extend(match.end() for match in _SENTENCE_END.finditer(text, p_start, p_end))
+            breaks.append(p_end)
+        breaks.append(len(text))
+        self._breaks = breaks
 
     def for_span(self, start: int, end: int) -> SpanContext:
         """Return the context of [start, end); a span across sentences gets all of them."""
-        first = max(0, bisect_right(self._sentence_starts, start) - 1)
-        last = max(first, bisect_right(self._sentence_starts, max(start, end - 1)) - 1)
-        if self._sentences:
-            low = min(self._sentences[first][0], start)
-            high = max(self._sentences[last][1], end)
-        else:
-            low, high = start, end
+        breaks = self._breaks
+        low = breaks[bisect_right(breaks, start) - 1]
+        high = breaks[min(bisect_left(breaks, end), len(breaks) - 1)]
+        text = self.text
+        while low < start and text[low].isspace():
+            low += 1
+        while high > end and text[high - 1].isspace():
+            high -= 1
         paragraph = max(0, bisect_right(self._paragraph_starts, start) - 1)
-        return SpanContext(sentence=self.text[low:high], paragraph_index=paragraph)
+        return SpanContext(sentence=text[low:high], paragraph_index=paragraph)
