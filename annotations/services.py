@@ -287,6 +287,7 @@ def documents_import(
         Membership.objects.filter(project=project).values_list("user__username", "user_id")
     )
     outcome = ImportOutcome()
+    origins = frozenset(Origin.values)
     new_documents: list[Document] = []
     span_sets: list[list[tuple]] = []
     batch_fingerprints: set[str] = set()
@@ -329,7 +330,7 @@ def documents_import(
             if user_id is None:
                 user_id = author.pk
                 outcome.credited_to_importer += bool(item.annotator)
-            origin = item.origin if item.origin in Origin.values else Origin.MANUAL
+            origin = item.origin if item.origin in origins else Origin.MANUAL
             key = (item.start, item.end, tag.pk, user_id)
             # Columns in _SPAN_COLUMNS order, less the document and timestamps.
             quote = text[item.start : item.end]
@@ -368,13 +369,30 @@ def _store_batch(
         for document, document_spans in zip(documents, span_sets, strict=True)
         for values in document_spans
     ]
-    if rows:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
-        marks = ", ".join(["%s"] * len(_SPAN_COLUMNS))
-        sql = f"INSERT INTO {quote(Span._meta.db_table)} ({columns}) VALUES ({marks})"
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+    quote = connection.ops.quote_name
+    table = quote(Span._meta.db_table)
+    columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
+        with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        outcome.documents += len(documents)
+        outcome.spans += len(rows)
+        return
+    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
+    # Many rows per INSERT: one statement per row would cost a round trip each.
+    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES "
+                + ", ".join([row_marks] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
     outcome.documents += len(documents)
     outcome.spans += len(rows)
 
@@ -410,9 +428,11 @@ class _TagResolver:
             self.by_key[tag.name.casefold()] = tag
 
     def get(self, name: str, slug: str = "") -> Tag:
-        for key in (slug, name, name.casefold(), slugify(name)):
+        for key in (slug, name, name.casefold()):
             if key and key in self.by_key:
                 return self.by_key[key]
+        if (slugged := slugify(name)) in self.by_key:
+            return self.by_key[slugged]
         slug = slugify(slug or name)[:80]
         if not slug:
             raise DomainError(TAG_WITHOUT_SLUG.format(tag=name))

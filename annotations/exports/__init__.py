@@ -67,7 +67,10 @@ class ExportFilter:
         )
 
     def spans(self, project: Project) -> QuerySet[Span]:
-        spans = Span.objects.filter(document__project=project)
+        return self.narrow(Span.objects.filter(document__project=project))
+
+    def narrow(self, spans: QuerySet[Span]) -> QuerySet[Span]:
+        """Return spans with the filter's tags, annotators, origins and documents only."""
         if self.tags:
             spans = spans.filter(tag__slug__in=self.tags)
         if self.annotators:
@@ -141,7 +144,8 @@ def iter_corpus(
     """
     page = page or DOCUMENT_PAGE
     documents = export_filter.documents_of(project).order_by("pk")
-    spans = export_filter.spans(project)
+    # The page's document ids already confine the spans to the project.
+    spans = export_filter.narrow(Span.objects.all())
     last_id = 0
     while True:
         batch = [

@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
+
 from annotations import services
 from annotations.imports import archive, csv, docx, html, jsonl, markdown, txt
 from annotations.imports.base import ImportLimits, ParsedDocument, Rejected, extension
-from annotations.models import Project
+from annotations.models import Document, Project, Span
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +179,22 @@ def import_files(
         results.append(result)
         if progress is not None:
             progress(result)
+    if any(result.documents for result in results):
+        refresh_statistics()
     return results
+
+
+def refresh_statistics() -> None:
+    """Let PostgreSQL's planner know the new rows (autovacuum may take a minute).
+
+    Without this, an export right after a large import can be planned as if the
+    tables were empty and take many times longer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Document, Span))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def sources_from_paths(
