@@ -14,7 +14,8 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -152,6 +153,15 @@ class DocumentSummary(Schema):
     length: int = Field(..., description="Characters (code points) in the text.")
     created_at: datetime
     updated_at: datetime
+
+    # Lists come from a queryset that never loads the texts; single documents from a dict.
+    @staticmethod
+    def resolve_project(obj: Any) -> str:
+        return obj["project"] if isinstance(obj, dict) else obj.project_slug
+
+    @staticmethod
+    def resolve_length(obj: Any) -> int:
+        return obj["length"] if isinstance(obj, dict) else obj.length
 
 
 class DocumentOut(DocumentSummary):
@@ -299,10 +309,11 @@ def projects_list(request: HttpRequest):
 def documents_list(request: HttpRequest, slug: str):
     """List a project's documents (without their text), oldest first."""
     project, _role = _project(request, slug)
-    return [
-        _document_out(document)
-        for document in project.documents.select_related("project").order_by("created_at", "pk")
-    ]
+    return (
+        project.documents.defer("text", "metadata")
+        .annotate(length=Length("text"), project_slug=F("project__slug"))
+        .order_by("created_at", "pk")
+    )
 
 
 @api.post(
