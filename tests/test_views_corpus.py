@@ -78,7 +78,7 @@ def test_upload_runs_the_import_and_lists_every_file(
     assert not ImportUpload.objects.exists()
     page = owner_client.get(response["Location"])
     assert b"<html" in page.content
-    assert b"Imported: 2" in page.content
+    assert b"Files imported: 2" in page.content
     assert b"class.zip/d.pdf" in page.content
 
 
