@@ -33,6 +33,8 @@ ESSAYS = 1000
 WORDS = 1000
 SPANS = 20
 SCALE = 10
+#: The 1x figures are the best of this many runs (on a shared machine, the least disturbed).
+REPEATS = 3
 TAGS = ("claim", "prediction", "film-reference")
 SECTION = "## Corpus import and export"
 
@@ -122,7 +124,7 @@ def phase_setup(args) -> dict:
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-only")
-    for slug in ("bench-1x", "bench-10x"):
+    for slug in (*(f"bench-1x-{run}" for run in range(REPEATS)), "bench-10x"):
         services.project_create(name=slug, slug=slug, owner=user)
     return {}
 
@@ -267,14 +269,30 @@ def measure(database: str, workdir: Path, small: Path, large: Path) -> dict:
     else:
         env["DATABASE_URL"] = fresh_postgres(database)
     run_phase("setup", env)
+    one_x = workdir / "1x.csv"
     results = {
-        "import": run_phase("import", env, project="bench-1x", file=small),
-        "export": run_phase("export", env, project="bench-1x", out=workdir / "1x.csv"),
-        "floor": run_phase("floor", env, reference=workdir / "1x.csv", out=workdir / "floor.csv"),
+        "import": best(
+            run_phase("import", env, project=f"bench-1x-{run}", file=small)
+            for run in range(REPEATS)
+        ),
+        "export": best(
+            run_phase("export", env, project="bench-1x-0", out=one_x) for _ in range(REPEATS)
+        ),
+        "floor": best(
+            run_phase("floor", env, reference=one_x, out=workdir / "floor.csv")
+            for _ in range(REPEATS)
+        ),
         "import_10x": run_phase("import", env, project="bench-10x", file=large),
         "export_10x": run_phase("export", env, project="bench-10x", out=workdir / "10x.csv"),
     }
     return results
+
+
+def best(runs) -> dict:
+    """Return the fastest run, with the highest peak memory of all runs."""
+    runs = list(runs)
+    fastest = min(runs, key=lambda run: run["seconds"])
+    return {**fastest, "peak_mb": max(run["peak_mb"] for run in runs)}
 
 
 def report(runs: dict[str, dict], essays: int) -> str:
@@ -284,7 +302,8 @@ def report(runs: dict[str, dict], essays: int) -> str:
         f"Measured by `python bench/corpus.py` on {time.strftime('%Y-%m-%d')} "
         f"({os.cpu_count()} cores). Corpus written by the benchmark: {essays:,} essays of "
         f"about {WORDS:,} words with {SPANS} spans each, imported from one JSONL file; the "
-        f"10x corpus has {essays * SCALE:,} essays. Peak memory is the process's maximum "
+        f"10x corpus has {essays * SCALE:,} essays. 1x times are the best of {REPEATS} runs. "
+        "Peak memory is the process's maximum "
         "resident set size (the Django process itself starts at the baseline shown).",
         "",
         "| work | Label Studio | doccano | herlens goal | "

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from annotations.models import Document, Origin, Project, Span
+from annotations.models import Document, Origin, Project, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
@@ -120,9 +121,8 @@ _SPAN_FIELDS = (
     "id",
     "start",
     "end",
-    "tag__name",
-    "tag__slug",
-    "author__username",
+    "tag_id",
+    "author_id",
     "origin",
     "note",
     "created_at",
@@ -143,6 +143,10 @@ def iter_corpus(
     needs none of them; JSONL keeps them so a re-import brings every text back).
     """
     page = page or DOCUMENT_PAGE
+    tags: dict[int, tuple[str, str]] = {
+        pk: (name, slug) for pk, name, slug in project.tags.values_list("pk", "name", "slug")
+    }
+    authors: dict[int, str] = _usernames(memberships__project=project)
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
     spans = export_filter.narrow(Span.objects.all())
@@ -161,11 +165,27 @@ def iter_corpus(
             .order_by("document_id", "start", "-end", "id")
             .values_list(*_SPAN_FIELDS)
         )
-        for document_id, *values in rows.iterator(chunk_size=SPAN_CHUNK):
-            by_id[document_id].spans.append(SpanRow(*values))
+        for document_id, span_id, start, end, tag_id, author_id, *rest in rows.iterator(
+            chunk_size=SPAN_CHUNK
+        ):
+            # Names come from small maps, not from a join repeated on every row.
+            if tag_id not in tags:
+                found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
+                tags.update((pk, (name, slug)) for pk, name, slug in found)
+            if author_id not in authors:  # someone who has left the project since
+                authors.update(_usernames(pk=author_id))
+            tag_name, tag_slug = tags[tag_id]
+            by_id[document_id].spans.append(
+                SpanRow(span_id, start, end, tag_name, tag_slug, authors[author_id], *rest)
+            )
         for document in batch:
             if document.spans or not only_with_spans:
                 yield document
+
+
+def _usernames(**lookup: Any) -> dict[int, str]:
+    """Return {user id: username} of the users matching the lookup."""
+    return dict(get_user_model().objects.filter(**lookup).values_list("pk", "username"))
 
 
 def count_spans(project: Project, export_filter: ExportFilter = ExportFilter()) -> int:  # noqa: B008
