@@ -39,7 +39,9 @@ EMPTY_TEXT = "The document has no text: paste or type the essay first."
 EMPTY_TITLE = "Give the document a title."
 DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this place."
 UNDO_EXPIRED = "This undo has expired or is not valid; the span stays deleted."
-UNDO_TEXT_CHANGED = "The document text changed since the span was deleted, so it cannot be restored."
+UNDO_TEXT_CHANGED = (
+    "The document text changed since the span was deleted, so it cannot be restored."
+)
 SLUG_TAKEN = "A project with the address “{slug}” exists already; choose another."
 NUL_CHARACTER = "The text holds the NUL character (\\u0000), which cannot be stored; remove it."
 TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
@@ -232,7 +234,9 @@ def span_restore(*, token: str) -> Span:
             "origin": snapshot["origin"],
         },
     )
-    Span.objects.filter(pk=span.pk).update(created_at=datetime.fromisoformat(snapshot["created_at"]))
+    Span.objects.filter(pk=span.pk).update(
+        created_at=datetime.fromisoformat(snapshot["created_at"])
+    )
     span.refresh_from_db()
     return span
 

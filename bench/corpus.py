@@ -36,7 +36,7 @@ SCALE = 10
 #: The 1x figures are the best of this many runs (on a shared machine, the least disturbed).
 REPEATS = 3
 TAGS = ("claim", "prediction", "film-reference")
-SECTION = "## Corpus import and export"
+SECTION = "Corpus import and export"
 
 
 def peak_rss_mb() -> float:
@@ -297,8 +297,6 @@ def best(runs) -> dict:
 
 def report(runs: dict[str, dict], essays: int) -> str:
     lines = [
-        SECTION,
-        "",
         f"Measured by `python bench/corpus.py` on {time.strftime('%Y-%m-%d')} "
         f"({os.cpu_count()} cores). Corpus written by the benchmark: {essays:,} essays of "
         f"about {WORDS:,} words with {SPANS} spans each, imported from one JSONL file; the "
@@ -373,17 +371,10 @@ def report(runs: dict[str, dict], essays: int) -> str:
 
 
 def write_report(section: str) -> Path:
+    from bench.common import replace_section
+
     path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        following = rest.find("\n## ")
-        tail = rest[following + 1 :] if following != -1 else ""
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, "utf-8")
+    replace_section(path, SECTION, section)
     return path
 
 

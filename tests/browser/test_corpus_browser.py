@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("HERLENS_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-
-@pytest.fixture
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set HERLENS_CHROMIUM)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-for-tests")
-    page.click("button[type=submit], input[type=submit]")
-
-
-def test_upload_lists_each_file_and_export_downloads(page, live_server, transactional_db, tmp_path):
-    owner = factories.make_user("ada")
-    project = factories.make_project(owner=owner, name="Browser corpus")
+def test_upload_lists_each_file_and_export_downloads(page, live_server, editor_user, tmp_path):
+    project = factories.make_project(owner=editor_user, name="Browser corpus")
     essay = tmp_path / "voice.txt"
     essay.write_text("A voice that listens. 🎬 It will be remembered.", "utf-8")
     archive = tmp_path / "bundle.zip"
@@ -59,7 +27,7 @@ def test_upload_lists_each_file_and_export_downloads(page, live_server, transact
         zipped.writestr("scan.pdf", "%PDF-1.4")
     archive.write_bytes(buffer.getvalue())
 
-    log_in(page, live_server, "ada")
+    log_in(page, live_server, editor_user.username)
     page.goto(live_server.url + project.get_absolute_url())
     page.set_input_files("#import-files", [str(essay), str(archive)])
     page.click("#import button[type=submit]")
