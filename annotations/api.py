@@ -277,6 +277,14 @@ def _tag(project: Project, name: str) -> Tag:
     return tag
 
 
+class Pages(LimitOffsetPagination):
+    """Limit and offset, bounded so that no number reaches the database too large for it."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000, description="Items per page (at most 1,000).")
+        offset: int = Field(0, ge=0, le=MAX_ID, description="Items to skip.")
+
+
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
@@ -305,7 +313,7 @@ def projects_list(request: HttpRequest):
     response={200: list[DocumentSummary], **ERRORS},
     tags=["documents"],
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def documents_list(request: HttpRequest, slug: str):
     """List a project's documents (without their text), oldest first."""
     project, _role = _project(request, slug)

@@ -351,3 +351,10 @@ def test_role_matrix(apis, project, document, owner_span, role, endpoint):
     else:
         expected = 403
     assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize("query", ["offset=110120577297135566848", "limit=0", "limit=5000"])
+def test_out_of_range_pages_are_422_not_errors(apis, project, query):
+    response = apis[Role.OWNER].get(f"/projects/{project.slug}/documents?{query}")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("The request is not valid:")
