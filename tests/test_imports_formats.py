@@ -81,6 +81,15 @@ def test_docx_gives_paragraph_text_and_its_title():
     assert document.text == "First paragraph.\n\nSecond\tone\nwrapped"
 
 
+def test_docx_text_box_paragraphs_are_read_once():
+    body = (
+        "<w:p><w:r><w:t>Outer </w:t></w:r><w:r><w:txbxContent>"
+        "<w:p><w:r><w:t>boxed</w:t></w:r></w:p></w:txbxContent></w:r></w:p>"
+    )
+    [document] = docx.parse("box.docx", make_docx(body))
+    assert document.text == "Outer boxed"
+
+
 def test_docx_with_an_entity_declaration_is_refused():
     dtd = '<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
     with pytest.raises(Rejected, match="refused for safety"):

@@ -53,7 +53,11 @@ def parse(name: str, data: bytes, limits: ImportLimits | None = None) -> list[Pa
     body = _xml(archive, "word/document.xml", limits)
     if body is None:
         raise Rejected(NOT_DOCX)
-    paragraphs = [paragraph_text(p) for p in body.iter(f"{W}p")]
+    every = list(body.iter(f"{W}p"))
+    # A text box holds paragraphs inside a paragraph; its text is read with the
+    # outer paragraph, so the inner ones are not read a second time.
+    nested = {id(inner) for outer in every for inner in outer.iter(f"{W}p") if inner is not outer}
+    paragraphs = [paragraph_text(p) for p in every if id(p) not in nested]
     text = normalise_text("\n\n".join(p.strip() for p in paragraphs if p.strip()))
     if not text:
         raise Rejected("the document has no text")
