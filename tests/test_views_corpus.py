@@ -103,15 +103,17 @@ def test_upload_without_files_says_what_to_do(owner_client, project):
     assert not ImportJob.objects.exists()
 
 
-@override_settings(HERLENS_IMPORT_LIMITS={"max_file_bytes": 10})
+@override_settings(HERLENS_IMPORT_LIMITS={"max_file_bytes": 3 * 1024 * 1024})
 def test_oversized_upload_is_rejected_without_being_stored(
     owner_client, project, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(upload_url(project), {"files": files(**{"big.txt": b"x" * 50})})
+        owner_client.post(
+            upload_url(project), {"files": files(**{"big.txt": b"x" * (4 * 1024 * 1024)})}
+        )
     job = ImportJob.objects.get()
     assert job.results[0]["status"] == "rejected"
-    assert job.results[0]["message"] == "The file is 50 bytes; the limit is 10 bytes."
+    assert job.results[0]["message"] == "The file is 4.0 MB; the limit is 3.0 MB."
     assert project.documents.count() == 0
 
 

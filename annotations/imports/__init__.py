@@ -127,7 +127,7 @@ def import_one(
             project=project, author=user, documents=parsed, known=known
         )
     except (Rejected, services.DomainError) as error:
-        return FileResult(name, REJECTED, _sentence(str(error)))
+        return FileResult(name, REJECTED, sentence(str(error)))
     except Exception:  # a bad file must never stop the others; the log keeps the detail
         logger.exception("import of %s into %s failed", name, project.slug)
         return FileResult(name, REJECTED, INTERNAL_ERROR)
@@ -232,7 +232,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _sentence(message: str) -> str:
+def sentence(message: str) -> str:
+    """Return message as a sentence: capital first letter, closing stop."""
     message = message.strip()
     message = message[:1].upper() + message[1:]
     return message if message.endswith((".", "?", "!")) else message + "."

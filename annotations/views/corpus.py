@@ -16,7 +16,14 @@ from annotations.exports import (
     export_filename,
     export_stream,
 )
-from annotations.imports import IMPORTED, REJECTED, SKIPPED, FileResult, too_large
+from annotations.imports import (
+    IMPORTED,
+    REJECTED,
+    SKIPPED,
+    FileResult,
+    sentence,
+    too_large,
+)
 from annotations.imports.base import ImportLimits, extension
 from annotations.models import ImportJob, ImportUpload
 from annotations.permissions import Action
@@ -46,7 +53,7 @@ def import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 reason = f"One import takes at most {limits.max_files} files."
                 job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
             elif upload.size > limit:
-                reason = too_large(upload.size, limit).capitalize() + "."
+                reason = sentence(too_large(upload.size, limit))
                 job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
             else:
                 ImportUpload.objects.create(
