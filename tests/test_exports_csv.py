@@ -27,8 +27,21 @@ def test_columns_come_first_in_the_documented_order(built):
     data, _ = read(project, exact=True)
     header = data.decode("utf-8").split("\r\n", 1)[0].split(",")
     assert header[:15] == [
-        "project", "document_id", "document_title", "span_id", "start", "end", "text", "tag",
-        "annotator", "origin", "note", "created_at", "updated_at", "sentence", "paragraph_index",
+        "project",
+        "document_id",
+        "document_title",
+        "span_id",
+        "start",
+        "end",
+        "text",
+        "tag",
+        "annotator",
+        "origin",
+        "note",
+        "created_at",
+        "updated_at",
+        "sentence",
+        "paragraph_index",
     ]
     assert tuple(header) == COLUMNS
 
@@ -79,8 +92,7 @@ def test_rows_come_in_document_then_reading_order(built):
     project, _ = built
     _, rows = read(project, exact=True)
     keys = [
-        (int(r["document_id"]), int(r["start"]), -int(r["end"]), int(r["span_id"]))
-        for r in rows
+        (int(r["document_id"]), int(r["start"]), -int(r["end"]), int(r["span_id"])) for r in rows
     ]
     assert keys == sorted(keys)
     _, again = read(project, exact=True)
@@ -134,3 +146,21 @@ def test_empty_project_exports_only_the_header(project):
     data, rows = read(project, exact=True)
     assert rows == []
     assert data.decode().startswith("project,document_id")
+
+
+def test_timestamps_are_iso_8601_utc_exactly_as_stored(built):
+    from datetime import UTC, datetime
+
+    project, _ = built
+    whole_second = Span.objects.filter(document__project=project).order_by("pk").first()
+    Span.objects.filter(pk=whole_second.pk).update(
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )
+    _, rows = read(project, exact=True)
+    for row in rows:
+        span = Span.objects.get(pk=row["span_id"])
+        assert row["created_at"] == span.created_at.astimezone(UTC).isoformat()
+        assert row["updated_at"] == span.updated_at.astimezone(UTC).isoformat()
+    assert next(r for r in rows if r["span_id"] == str(whole_second.pk))["created_at"] == (
+        "2026-01-02T03:04:05+00:00"
+    )

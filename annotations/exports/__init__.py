@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from annotations.models import Document, Origin, Project, Span, Tag
 
@@ -99,8 +101,9 @@ class SpanRow:
     annotator: str
     origin: str
     note: str
-    created_at: datetime
-    updated_at: datetime
+    #: ISO 8601 in UTC, as every format writes them.
+    created_at: str
+    updated_at: str
 
 
 @dataclass(slots=True)
@@ -125,8 +128,8 @@ _SPAN_FIELDS = (
     "author_id",
     "origin",
     "note",
-    "created_at",
-    "updated_at",
+    "created_text",
+    "updated_text",
 )
 
 
@@ -161,12 +164,12 @@ def iter_corpus(
         last_id = batch[-1].id
         by_id = {document.id: document for document in batch}
         rows = (
-            spans.filter(document_id__in=by_id)
+            _with_timestamp_text(spans.filter(document_id__in=by_id))
             .order_by("document_id", "start", "-end", "id")
             .values_list(*_SPAN_FIELDS)
         )
-        for document_id, span_id, start, end, tag_id, author_id, *rest in rows.iterator(
-            chunk_size=SPAN_CHUNK
+        for document_id, span_id, start, end, tag_id, author_id, *rest, created, updated in (
+            rows.iterator(chunk_size=SPAN_CHUNK)
         ):
             # Names come from small maps, not from a join repeated on every row.
             if tag_id not in tags:
@@ -176,11 +179,44 @@ def iter_corpus(
                 authors.update(_usernames(pk=author_id))
             tag_name, tag_slug = tags[tag_id]
             by_id[document_id].spans.append(
-                SpanRow(span_id, start, end, tag_name, tag_slug, authors[author_id], *rest)
+                SpanRow(
+                    span_id,
+                    start,
+                    end,
+                    tag_name,
+                    tag_slug,
+                    authors[author_id],
+                    *rest,
+                    _iso(created),
+                    _iso(updated),
+                )
             )
         for document in batch:
             if document.spans or not only_with_spans:
                 yield document
+
+
+def _with_timestamp_text(spans: QuerySet[Span]) -> QuerySet[Span]:
+    """Add the span's timestamps as created_text/updated_text, cheaply.
+
+    SQLite stores them as UTC text already; reading that text skips parsing
+    two datetimes per row (a third of an export's time) only to format them
+    again. Other databases hand over datetimes, formatted by ``_iso``.
+    """
+    if connection.vendor == "sqlite":
+        return spans.annotate(
+            created_text=Cast("created_at", TextField()),
+            updated_text=Cast("updated_at", TextField()),
+        )
+    return spans.annotate(created_text=F("created_at"), updated_text=F("updated_at"))
+
+
+def _iso(value: datetime | str) -> str:
+    """Return a UTC timestamp as ISO 8601, from a datetime or SQLite's stored text."""
+    if isinstance(value, str):
+        # SQLite's text is "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (USE_TZ).
+        return value.replace(" ", "T", 1) + "+00:00"
+    return value.astimezone(UTC).isoformat()
 
 
 def _usernames(**lookup: Any) -> dict[int, str]:

@@ -37,8 +37,8 @@ def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
                 "annotator": span.annotator,
                 "origin": span.origin,
                 "note": span.note,
-                "created_at": span.created_at.isoformat(),
-                "updated_at": span.updated_at.isoformat(),
+                "created_at": span.created_at,
+                "updated_at": span.updated_at,
             }
             for span in document.spans
         ],
