@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
@@ -61,6 +62,12 @@ class BearerToken(HttpBearer):
         return user
 
 
+class Utf8JSON(JSONRenderer):
+    """JSON with non-ASCII text as itself ("Zoë", "🎬"), as the exports write it."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="herlens API",
     version="1",
@@ -72,6 +79,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
+    renderer=Utf8JSON(),
 )
 
 

@@ -358,3 +358,9 @@ def test_out_of_range_pages_are_422_not_errors(apis, project, query):
     response = apis[Role.OWNER].get(f"/projects/{project.slug}/documents?{query}")
     assert response.status_code == 422
     assert response.json()["detail"].startswith("The request is not valid:")
+
+
+def test_json_answers_write_non_ascii_text_as_itself(apis, document):
+    response = apis[Role.VIEWER].get(f"/documents/{document.pk}")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "🤖".encode() in response.content
