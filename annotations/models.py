@@ -177,6 +177,8 @@ class Document(models.Model):
     )
     #: Normalised on save (NFC, "\n" line endings): every offset counts code points into this.
     text = models.TextField()
+    #: Extra fields that came with the text on import (other CSV columns, JSONL metadata).
+    metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     #: In a blind project, when the teacher let students see each other's spans here.
@@ -350,3 +352,114 @@ class AccountSetup(models.Model):
 
     def __str__(self) -> str:
         return f"Setup of {self.user}"
+
+
+class ImportJob(models.Model):
+    """Files uploaded for import, worked through in the background with progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    #: Files to import, counting those inside zips; known once the job starts.
+    total_files = models.PositiveIntegerField(default=0)
+    #: One entry per file: {"name", "status", "message", "documents", "duplicates", "spans"}.
+    results = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="importjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.project}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.total_files:
+            return 0
+        return min(99, round(100 * len(self.results) / self.total_files))
+
+    def count(self, status: str) -> int:
+        return sum(1 for result in self.results if result["status"] == status)
+
+
+class ImportUpload(models.Model):
+    """One uploaded file waiting in an ImportJob; deleted once the job has read it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
+    name = models.CharField(max_length=500)
+    #: Kept in the database so the web server and the worker need no shared disk.
+    data = models.BinaryField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API; only its SHA-256 is stored, never the token."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “notebook”.")
+    #: sha256 of the whole token; a token is looked up by this and cannot be read back.
+    key_hash = models.CharField(max_length=64, unique=True)
+    #: The token's first characters, so a person can tell tokens apart in the list.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """The span an API create made under an Idempotency-Key, so a retry gets the same span."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    #: sha256 of the request (document and body), to refuse the same key for a different request.
+    request_hash = models.CharField(max_length=64)
+    span = models.ForeignKey(Span, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

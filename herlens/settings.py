@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # Listed so the API docs use the Swagger UI files shipped with django-ninja, not a CDN.
+    "ninja",
     "annotations",
 ]
 
@@ -205,4 +207,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Imports: every limit can be set from the environment (bytes and counts).
+HERLENS_IMPORT_LIMITS = {
+    "max_file_bytes": env_int("HERLENS_IMPORT_MAX_FILE_BYTES", 100 * 1024 * 1024),
+    "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 5000),
+    "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 1024 * 1024 * 1024),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,12 @@ from annotations.permissions import Action, allows, spans_visible_in
 from annotations.views.access import HtmxHttpRequest, project_for, require
 
 PROJECT_TEMPLATE = "annotations/project.html"
+EXPORT_FORMATS = (
+    ("csv", "CSV (one row per span)"),
+    ("jsonl", "JSON Lines (one document per line)"),
+    ("spacy", "spaCy DocBin (.spacy)"),
+    ("w3c", "W3C Web Annotation (JSON-LD)"),
+)
 
 
 @require_GET
@@ -44,6 +51,12 @@ def _project_context(request, project, role, document_form=None, tag_form=None) 
         "document_form": document_form or DocumentForm(),
         "tag_form": tag_form or TagForm(project=project),
         "guidelines_html": guidelines_html(project.guidelines),
+        "export_formats": EXPORT_FORMATS,
+        "annotators": get_user_model()
+        .objects.filter(spans__document__project=project)
+        .distinct()
+        .order_by("username")
+        .values_list("username", flat=True),
     }
 
 

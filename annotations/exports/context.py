@@ -1,0 +1,90 @@
+"""Where a span sits in its text: its sentence and its paragraph (pure).
+
+A small rule-based sentence splitter is enough here, and needs no trained
+model: a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes
+or brackets) followed by white space, except after a common abbreviation or a
+single initial; a paragraph break always ends a sentence. Paragraphs are the
+same as on the annotate page, so ``paragraph_index`` names the paragraph a
+reader sees there (counted from 0).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from annotations.rendering import paragraph_bounds
+
+_ABBREVIATIONS = (
+    *("mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "eg", "ie", "cf", "al"),
+    *("fig", "no", "vol", "pp", "ch", "ed", "eds", "approx", "dept"),
+)
+# One pass of one expression finds every sentence end: a full stop counts only
+# when it does not close a known abbreviation, a single initial ("J.") or a
+# dotted one ("e.g."); the look-behinds are fixed-width, one per abbreviation.
+_NOT_ABBREVIATION = "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
+_SENTENCE_END = re.compile(
+    rf"(?:\.(?<!\b[^\W\d_]\.)(?<!\.[^\W\d_]\.){_NOT_ABBREVIATION}|[!?…])"
+    r"[.!?…]*[\"'”’»)\]]*(?=\s)",
+    re.IGNORECASE,
+)
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each sentence of text, white space around it excluded."""
+    bounds: list[tuple[int, int]] = []
+    for _gap, p_start, p_end in paragraph_bounds(text):
+        start = p_start
+        for match in _SENTENCE_END.finditer(text, p_start, p_end):
+            _append(bounds, text, start, match.end())
+            start = match.end()
+        _append(bounds, text, start, p_end)
+    return bounds
+
+
+def _append(bounds: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        bounds.append((start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class SpanContext:
+    """The sentence(s) a span lies in and the index of its paragraph."""
+
+    sentence: str
+    paragraph_index: int
+
+
+class TextContext:
+    """Answer "which sentence, which paragraph" for many spans of one text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        paragraphs = paragraph_bounds(text)
+        self._paragraph_starts = [start for _gap, start, _end in paragraphs]
+        # Every place a sentence may begin or end: paragraph edges and sentence ends.
+        breaks = [0]
+        for _gap, p_start, p_end in paragraphs:
+            breaks.append(p_start)
+            breaks.extend(match.end() for match in _SENTENCE_END.finditer(text, p_start, p_end))
+            breaks.append(p_end)
+        breaks.append(len(text))
+        self._breaks = breaks
+
+    def for_span(self, start: int, end: int) -> SpanContext:
+        """Return the context of [start, end); a span across sentences gets all of them."""
+        breaks = self._breaks
+        low = breaks[bisect_right(breaks, start) - 1]
+        high = breaks[min(bisect_left(breaks, end), len(breaks) - 1)]
+        text = self.text
+        while low < start and text[low].isspace():
+            low += 1
+        while high > end and text[high - 1].isspace():
+            high -= 1
+        paragraph = max(0, bisect_right(self._paragraph_starts, start) - 1)
+        return SpanContext(sentence=text[low:high], paragraph_index=paragraph)

@@ -1,0 +1,57 @@
+"""JSON Lines: one document per line with its text and spans.
+
+Offsets are code points into ``text``, as everywhere in herlens, and each span
+repeats its ``text`` so a reader can check them. ``imports/jsonl.py`` reads
+this format back without loss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from annotations.exports import DocumentRow, ExportFilter, iter_corpus
+from annotations.models import Project
+
+
+def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
+    """Return the JSON object of one document."""
+    return {
+        "project": project_slug,
+        "id": document.id,
+        "title": document.title,
+        "author": document.author,
+        "source": document.source,
+        "metadata": document.metadata,
+        "created_at": document.created_at.isoformat(),
+        "text": document.text,
+        "spans": [
+            {
+                "id": span.id,
+                "start": span.start,
+                "end": span.end,
+                "text": document.text[span.start : span.end],
+                "tag": span.tag,
+                "tag_slug": span.tag_slug,
+                "annotator": span.annotator,
+                "origin": span.origin,
+                "note": span.note,
+                "created_at": span.created_at,
+                "updated_at": span.updated_at,
+            }
+            for span in document.spans
+        ],
+    }
+
+
+def stream(
+    project: Project,
+    export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
+    *,
+    exact: bool = True,
+) -> Iterator[bytes]:
+    """Yield one UTF-8 line per document."""
+    for document in iter_corpus(project, export_filter):
+        line = json.dumps(document_object(document, project.slug), ensure_ascii=False)
+        yield (line + "\n").encode("utf-8")

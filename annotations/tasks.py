@@ -1,0 +1,69 @@
+"""Background tasks: ids in, then a call into the domain code."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from annotations.imports import FileResult, count_files, import_files
+from annotations.imports.base import ImportLimits
+from annotations.models import ImportJob, ImportUpload
+
+#: Progress is written at most this often (seconds), so a big zip does not flood the database.
+PROGRESS_EVERY = 0.5
+
+
+@task()
+def import_job_run(job_id: int) -> None:
+    """Import the files of an ImportJob, recording each file's result as it goes."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update()
+            .select_related("project", "created_by")
+            .get(pk=job_id)
+        )
+        if job.status != ImportJob.Status.QUEUED:
+            return  # already run (a task may be delivered twice)
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    limits = ImportLimits.from_settings()
+    uploads = ImportUpload.objects.filter(job=job).order_by("position", "id")
+    rows = uploads.values_list("name", "data").iterator(chunk_size=1)
+    job.total_files = len(job.results) + sum(count_files(name, bytes(data)) for name, data in rows)
+    job.save(update_fields=["total_files"])
+    last_saved = time.monotonic()
+
+    def progress(result: FileResult) -> None:
+        nonlocal last_saved
+        job.results.append(result.as_dict())
+        if time.monotonic() - last_saved >= PROGRESS_EVERY:
+            job.save(update_fields=["results"])
+            last_saved = time.monotonic()
+
+    def sources():
+        # One upload in memory at a time.
+        for upload_id, name in uploads.values_list("id", "name"):
+            data = ImportUpload.objects.filter(pk=upload_id).values_list("data", flat=True).get()
+            yield name, bytes(data)
+
+    try:
+        import_files(
+            project=job.project,
+            user=job.created_by,
+            sources=sources(),
+            limits=limits,
+            progress=progress,
+        )
+    except Exception as error:  # recorded for the person waiting on the page, then re-raised
+        job.status = ImportJob.Status.FAILED
+        job.error = f"The import stopped: {error}"
+        raise
+    else:
+        job.status = ImportJob.Status.DONE
+    finally:
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "results", "finished_at"])
+        uploads.delete()

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from annotations.exports.context import TextContext, sentence_bounds
+
+
+def sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_bounds(text)]
+
+
+def test_sentences_end_at_stops_and_questions():
+    assert sentences("One is here. Two? Three!  Four") == ["One is here.", "Two?", "Three!", "Four"]
+
+
+def test_abbreviations_and_initials_do_not_end_a_sentence():
+    text = "Dr. Okafor met J. Rivera, e.g. at noon. Then left."
+    assert sentences(text) == ["Dr. Okafor met J. Rivera, e.g. at noon.", "Then left."]
+
+
+def test_closing_quotes_stay_with_their_sentence():
+    assert sentences("She said “go.” He went.") == ["She said “go.”", "He went."]
+
+
+def test_a_paragraph_break_ends_a_sentence_without_a_stop():
+    assert sentences("A heading\n\nBody text here.") == ["A heading", "Body text here."]
+
+
+def test_decimal_numbers_do_not_split():
+    assert sentences("It cost 3.50 today. Fine.") == ["It cost 3.50 today.", "Fine."]
+
+
+def test_span_gets_its_sentence_and_paragraph():
+    text = "First one. Second 🎬 one.\n\nThird here."
+    context = TextContext(text)
+    start = text.index("🎬")
+    where = context.for_span(start, start + 1)
+    assert where.sentence == "Second 🎬 one."
+    assert where.paragraph_index == 0
+    third = text.index("Third")
+    assert context.for_span(third, third + 5).paragraph_index == 1
+
+
+def test_span_across_sentences_gets_all_of_them():
+    text = "First one. Second one. Third one."
+    context = TextContext(text)
+    where = context.for_span(text.index("one."), text.index("Second") + 6)
+    assert where.sentence == "First one. Second one."
+
+
+def test_text_without_sentences_gives_the_span_itself():
+    assert TextContext("   ").for_span(1, 2).sentence == " "

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+
+def test_imports_a_folder_and_lists_every_file(project, tmp_path):
+    (tmp_path / "a.txt").write_text("Essay A about a film.", "utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("# B\n\nEssay B.", "utf-8")
+    (tmp_path / ".hidden.txt").write_text("not me", "utf-8")
+    out = io.StringIO()
+    call_command("import_documents", project.slug, str(tmp_path), stdout=out)
+    output = out.getvalue()
+    assert "a.txt: Imported 1 document." in output
+    assert "b.md: Imported 1 document." in output
+    assert "hidden" not in output
+    assert "2 files: 2 documents imported" in output
+    assert project.documents.count() == 2
+
+
+def test_rejected_files_make_the_command_fail_after_the_others(project, tmp_path):
+    (tmp_path / "good.txt").write_text("Fine.", "utf-8")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_documents", project.slug, str(tmp_path), stdout=out)
+    assert project.documents.count() == 1
+    assert "rejected" in out.getvalue()
+
+
+def test_missing_path_is_reported(project, tmp_path):
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", project.slug, str(tmp_path / "nope"), stdout=out)
+    assert "no such file or folder" in out.getvalue()
