@@ -33,6 +33,8 @@ from annotations.permissions import (
     allows,
     can_edit_span,
     role_in,
+    span_visibility,
+    spans_visible_in,
     visible_documents,
     visible_projects,
     visible_spans,
@@ -47,8 +49,7 @@ NO_DOCUMENT = "There is no document {id} in your projects."
 NO_SPAN = "There is no span {id} in your projects."
 NO_TAG = "The project has no tag “{tag}”; its tags are: {tags}."
 KEY_REUSED = (
-    "This Idempotency-Key was already used for a different request; "
-    "send a new key for a new span."
+    "This Idempotency-Key was already used for a different request; send a new key for a new span."
 )
 KEY_SPAN_GONE = "The span first created with this Idempotency-Key has been deleted since."
 NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
@@ -332,9 +333,7 @@ def documents_list(request: HttpRequest, slug: str):
     )
 
 
-@api.post(
-    "/projects/{slug}/documents", response={201: DocumentOut, **ERRORS}, tags=["documents"]
-)
+@api.post("/projects/{slug}/documents", response={201: DocumentOut, **ERRORS}, tags=["documents"])
 def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     """Add a document; its text is stored in Unicode NFC with "\\n" line breaks."""
     project, role = _project(request, slug)
@@ -350,13 +349,15 @@ def documents_detail(request: HttpRequest, document_id: int):
     return _document_out(document, with_text=True)
 
 
-@api.get(
-    "/documents/{document_id}/spans", response={200: list[SpanOut], **ERRORS}, tags=["spans"]
-)
+@api.get("/documents/{document_id}/spans", response={200: list[SpanOut], **ERRORS}, tags=["spans"])
 def spans_list(request: HttpRequest, document_id: int):
     """List a document's spans in reading order (start, longest first)."""
-    document, _role = _document(request, document_id)
-    spans = document.spans.select_related("tag", "author").order_by("start", "-end", "pk")
+    document, role = _document(request, document_id)
+    spans = (
+        spans_visible_in(request.auth, role, document=document)
+        .select_related("tag", "author")
+        .order_by("start", "-end", "pk")
+    )
     return [_span_out(span) for span in spans]
 
 
@@ -447,6 +448,8 @@ class ExportQuery(Schema):
     annotator: list[str] = Field(default_factory=list, description="Usernames to keep.")
     origin: list[Literal["manual", "suggestion"]] = Field(default_factory=list)
     document: list[int] = Field(default_factory=list, description="Document ids to keep.")
+    reference_only: bool = Field(False, description="Only the reference (adjudicated) layer.")
+    pseudonyms: bool = Field(False, description="annotator-01, ... instead of usernames.")
 
 
 EXPORT_CONTENT = {
@@ -467,9 +470,15 @@ def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
     """Stream the project's spans as CSV, JSONL, a spaCy DocBin or W3C Web Annotation."""
     from annotations.views.corpus import export_response
 
-    project, _role = _project(request, slug)
+    project, role = _project(request, slug)
     export_filter = ExportFilter.clean(
-        tags=query.tag, annotators=query.annotator, origins=query.origin, documents=query.document
+        tags=query.tag,
+        annotators=query.annotator,
+        origins=query.origin,
+        documents=query.document,
+        reference_only=query.reference_only,
+        pseudonyms=query.pseudonyms,
+        visible=span_visibility(request.auth, role),
     )
     return export_response(request, project, query.format, export_filter, query.exact)
 

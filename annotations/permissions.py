@@ -102,6 +102,19 @@ def _member_span_rule(user: User) -> Q:
     )
 
 
+def span_visibility(user: User, role: str | None) -> Q:
+    """Return the condition on spans that a member with ``role`` may see, for any span query.
+
+    For callers that build their own span queries across documents (exports):
+    ``Span.objects.filter(document__project=project).filter(span_visibility(user, role))``.
+    """
+    if role is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    if sees_every_span(role):
+        return Q()
+    return _member_span_rule(user)
+
+
 def spans_visible_in(
     user: User,
     role: str | None,

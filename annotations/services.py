@@ -340,11 +340,17 @@ def documents_import(
                 user_id = author.pk
                 outcome.credited_to_importer += bool(item.annotator)
             origin = item.origin if item.origin in origins else Origin.MANUAL
-            key = (item.start, item.end, tag.pk, user_id)
+            # The reference layer holds one span per place and tag, whoever adjudicated it.
+            owner = None if item.is_reference else user_id
+            key = (item.start, item.end, tag.pk, owner, item.is_reference)
             # Columns in _SPAN_COLUMNS order, less the document and timestamps.
             quote = text[item.start : item.end]
             spans.setdefault(
-                key, (item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin)
+                key,
+                (
+                    *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
+                    item.is_reference,
+                ),
             )
         new_documents.append(document)
         span_sets.append(list(spans.values()))
@@ -355,7 +361,7 @@ def documents_import(
 
 
 _SPAN_COLUMNS = (
-    *("start", "end", "tag", "author", "note", "quote", "origin"),
+    *("start", "end", "tag", "author", "note", "quote", "origin", "is_reference"),
     *("document", "created_at", "updated_at"),
 )
 
@@ -383,9 +389,10 @@ def _store_batch(
     columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
     if connection.vendor == "postgresql":
         # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN"
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         outcome.documents += len(documents)
@@ -398,8 +405,7 @@ def _store_batch(
         for first in range(0, len(rows), per_statement):
             chunk = rows[first : first + per_statement]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES "
-                + ", ".join([row_marks] * len(chunk)),
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_marks] * len(chunk)),
                 [value for row in chunk for value in row],
             )
     outcome.documents += len(documents)

@@ -13,7 +13,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations import classroom
+from annotations import classroom, services
 from tests import factories
 from tests.factories import make_class, phrase
 
@@ -124,6 +124,39 @@ def student_requests(c, reader):
                 reverse(f"annotations:{name}", args=[c.bob_comment.pk]), {"text": "x"}, **htmx
             ),
         )
+    export = reverse("annotations:export", args=[slug])
+    for fmt in ("csv", "jsonl", "w3c"):
+        yield f"export {fmt}", _body(client.get(export, {"format": fmt, "exact": "1"}))
+    yield "export csv, reference only", _body(client.get(export, {"reference": "1"}))
+    # The JSON API, with the reader's own token.
+    _token, raw = services.api_token_create(user=reader, name="blind test")
+    api = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    yield "api spans", client.get(f"/api/v1/documents/{d.pk}/spans", **api)
+    yield (
+        "api edit classmate span",
+        client.patch(
+            f"/api/v1/spans/{c.bob_span.pk}",
+            '{"note": "x"}',
+            content_type="application/json",
+            **api,
+        ),
+    )
+    yield "api export", _body(client.get(f"/api/v1/projects/{slug}/export?format=jsonl", **api))
+    yield "api document", client.get(f"/api/v1/documents/{d.pk}", **api)
+
+
+class _Streamed:
+    """A streamed answer read whole, so the leak checks can look at its body."""
+
+    def __init__(self, response) -> None:
+        self.status_code = response.status_code
+        self.content = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
+
+
+def _body(response) -> _Streamed:
+    return _Streamed(response)
 
 
 def assert_nothing_of_bob(c, label, response):
@@ -142,7 +175,7 @@ def test_blind_class_leaks_nothing_of_a_classmate(blind, reader_name):
     for label, response in student_requests(blind, reader):
         assert_nothing_of_bob(blind, label, response)
         labels.append(label)
-    assert len(labels) == 22
+    assert len(labels) == 30
 
 
 def test_blind_class_keeps_classmate_spans_and_comments_untouched(blind):
@@ -226,6 +259,7 @@ COVERED = {
     "comment-edit",
     "comment-delete",
     "comment-pin",
+    "export",
 }
 #: Endpoints that never answer with a span or comment of someone else (checked by reading them).
 NO_SPANS = {
@@ -248,6 +282,11 @@ NO_SPANS = {
     "adjudicate-add",
     "adjudicate-reject",
     "adjudicate-agreed",
+    "account",  # the reader's own API tokens
+    "token-create",
+    "token-revoke",
+    "import-upload",  # editors and owners only; answers with file results, never spans
+    "import-job",
 }
 
 
@@ -260,3 +299,28 @@ def test_every_endpoint_is_in_the_blind_matrix_or_known_to_show_no_spans():
         f"New endpoints {sorted(missing)}: add them to student_requests() in this file "
         "(and to COVERED), or to NO_SPANS if they never show spans or comments."
     )
+
+
+def test_student_export_holds_only_their_own_spans_until_reveal(blind):
+    import csv
+    import io
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(blind.alice)
+    url = reverse("annotations:export", args=[blind.project.slug])
+    rows = list(csv.DictReader(io.StringIO(client.get(url, {"exact": "1"}).getvalue().decode())))
+    assert {int(row["span_id"]) for row in rows} == {blind.alice_span.pk}
+    classroom.document_reveal(document=blind.document, revealed=True)
+    rows = list(csv.DictReader(io.StringIO(client.get(url, {"exact": "1"}).getvalue().decode())))
+    assert {int(row["span_id"]) for row in rows} == {
+        blind.alice_span.pk,
+        blind.bob_span.pk,
+        blind.teacher_ref.pk,
+    }
+    reference = client.get(url, {"exact": "1", "reference": "1", "pseudonyms": "1"})
+    [row] = list(csv.DictReader(io.StringIO(reference.getvalue().decode())))
+    assert (int(row["span_id"]), row["is_reference"]) == (blind.teacher_ref.pk, "true")
+    assert row["annotator"].startswith("annotator-")
+    assert blind.teacher.get_username() not in reference.getvalue().decode()

@@ -35,7 +35,9 @@ def test_note_becomes_a_commenting_body(owner):
     items = collection(project, ExportFilter(origins=("suggestion",)))["first"]["items"]
     assert len(items) == 1
     assert items[0]["body"][1] == {
-        "type": "TextualBody", "purpose": "commenting", "value": "+note that looks like a formula"
+        "type": "TextualBody",
+        "purpose": "commenting",
+        "value": "+note that looks like a formula",
     }
     assert items[0]["id"].startswith("urn:herlens:corpus-tests:spans/")
 

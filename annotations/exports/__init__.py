@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import F, QuerySet, TextField
+from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from annotations.models import Document, Origin, Project, Span, Tag
@@ -38,6 +38,12 @@ class ExportFilter:
     annotators: tuple[str, ...] = ()  #: usernames
     origins: tuple[str, ...] = ()
     documents: tuple[int, ...] = ()
+    #: Only the reference layer (the spans adjudicated into it).
+    reference_only: bool = False
+    #: Write stable pseudonyms (annotator-01, ...) instead of usernames.
+    pseudonyms: bool = False
+    #: The spans the exporting reader may see (permissions.span_visibility); Q() is all.
+    visible: Q = field(default_factory=Q)
 
     @classmethod
     def clean(
@@ -47,6 +53,9 @@ class ExportFilter:
         annotators: Iterable[str] = (),
         origins: Iterable[str] = (),
         documents: Iterable[str | int] = (),
+        reference_only: bool = False,
+        pseudonyms: bool = False,
+        visible: Q | None = None,
     ) -> ExportFilter:
         """Build a filter from untrusted values, leaving out those that can match nothing."""
 
@@ -67,13 +76,19 @@ class ExportFilter:
             annotators=texts(annotators),
             origins=tuple(value for value in origins if value in Origin.values),
             documents=tuple(ids),
+            reference_only=reference_only,
+            pseudonyms=pseudonyms,
+            visible=Q() if visible is None else visible,
         )
 
     def spans(self, project: Project) -> QuerySet[Span]:
         return self.narrow(Span.objects.filter(document__project=project))
 
     def narrow(self, spans: QuerySet[Span]) -> QuerySet[Span]:
-        """Return spans with the filter's tags, annotators, origins and documents only."""
+        """Return the visible spans with the filter's tags, annotators, origins and documents."""
+        spans = spans.filter(self.visible)
+        if self.reference_only:
+            spans = spans.filter(is_reference=True)
         if self.tags:
             spans = spans.filter(tag__slug__in=self.tags)
         if self.annotators:
@@ -101,6 +116,7 @@ class SpanRow:
     annotator: str
     origin: str
     note: str
+    is_reference: bool
     #: ISO 8601 in UTC, as every format writes them.
     created_at: str
     updated_at: str
@@ -128,6 +144,7 @@ _SPAN_FIELDS = (
     "author_id",
     "origin",
     "note",
+    "is_reference",
     "created_text",
     "updated_text",
 )
@@ -149,7 +166,12 @@ def iter_corpus(
     tags: dict[int, tuple[str, str]] = {
         pk: (name, slug) for pk, name, slug in project.tags.values_list("pk", "name", "slug")
     }
-    authors: dict[int, str] = _usernames(memberships__project=project)
+    if export_filter.pseudonyms:
+        from annotations.classroom import project_pseudonyms
+
+        authors: dict[int, str] = project_pseudonyms(project)
+    else:
+        authors = _usernames(memberships__project=project)
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
     spans = export_filter.narrow(Span.objects.all())
@@ -168,15 +190,27 @@ def iter_corpus(
             .order_by("document_id", "start", "-end", "id")
             .values_list(*_SPAN_FIELDS)
         )
-        for document_id, span_id, start, end, tag_id, author_id, *rest, created, updated in (
-            rows.iterator(chunk_size=SPAN_CHUNK)
-        ):
+        for (
+            document_id,
+            span_id,
+            start,
+            end,
+            tag_id,
+            author_id,
+            *rest,
+            created,
+            updated,
+        ) in rows.iterator(chunk_size=SPAN_CHUNK):
             # Names come from small maps, not from a join repeated on every row.
             if tag_id not in tags:
                 found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
                 tags.update((pk, (name, slug)) for pk, name, slug in found)
             if author_id not in authors:  # someone who has left the project since
-                authors.update(_usernames(pk=author_id))
+                authors.update(
+                    {author_id: f"annotator-{author_id}"}
+                    if export_filter.pseudonyms
+                    else _usernames(pk=author_id)
+                )
             tag_name, tag_slug = tags[tag_id]
             by_id[document_id].spans.append(
                 SpanRow(

@@ -32,6 +32,7 @@ COLUMNS = (
     "sentence",
     "paragraph_index",
     "tag_slug",
+    "is_reference",
 )
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -69,6 +70,7 @@ def rows(documents: Iterable[DocumentRow], project_slug: str) -> Iterator[list[s
                 where.sentence,
                 str(where.paragraph_index),
                 span.tag_slug,
+                "true" if span.is_reference else "false",
             ]
 
 

@@ -37,6 +37,7 @@ def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
                 "annotator": span.annotator,
                 "origin": span.origin,
                 "note": span.note,
+                "is_reference": span.is_reference,
                 "created_at": span.created_at,
                 "updated_at": span.updated_at,
             }

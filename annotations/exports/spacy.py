@@ -45,6 +45,7 @@ def to_doc(nlp: spacy.Language, document: DocumentRow) -> Doc:
                 "annotator": span.annotator,
                 "origin": span.origin,
                 "note": span.note,
+                "is_reference": span.is_reference,
             }
             for span in document.spans
         ],

@@ -40,6 +40,7 @@ def annotation(document: DocumentRow, span: SpanRow, base: str) -> dict[str, Any
         "creator": {"type": "Person", "nickname": span.annotator},
         "generator": {"type": "Software", "name": "herlens"},
         "herlens:origin": span.origin,
+        "herlens:isReference": span.is_reference,
         "body": bodies,
         "target": {
             "source": f"{base}documents/{document.id}",

@@ -41,6 +41,8 @@ class ParsedSpan:
     origin: str = "manual"
     #: Username of who made it; kept only if that person is a member of the project.
     annotator: str = ""
+    #: Part of the reference (adjudicated) layer, as the exports mark it.
+    is_reference: bool = False
 
 
 @dataclass(slots=True)

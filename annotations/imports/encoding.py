@@ -12,9 +12,7 @@ from charset_normalizer import from_bytes
 from annotations.imports.base import Rejected
 from annotations.offsets import normalise_text
 
-NOT_TEXT = (
-    "this is not text in an encoding herlens can read; save it as UTF-8 text and try again"
-)
+NOT_TEXT = "this is not text in an encoding herlens can read; save it as UTF-8 text and try again"
 BINARY = "this looks like a binary file, not text"
 
 CHAOS_MARGIN = 0.05

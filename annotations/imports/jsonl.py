@@ -124,6 +124,7 @@ def _span(raw: Any, text: str, where: str) -> ParsedSpan:
         note=_string(raw.get("note")),
         origin=origin,
         annotator=_string(raw.get("annotator")),
+        is_reference=raw.get("is_reference") is True,
     )
 
 

@@ -26,7 +26,7 @@ from annotations.imports import (
 )
 from annotations.imports.base import ImportLimits, extension
 from annotations.models import ImportJob, ImportUpload
-from annotations.permissions import Action
+from annotations.permissions import Action, span_visibility
 from annotations.tasks import import_job_run
 from annotations.views.access import HtmxHttpRequest, project_for, require
 
@@ -86,13 +86,20 @@ def import_job(request: HtmxHttpRequest, slug: str, job_id: int) -> HttpResponse
     return render(request, JOB_TEMPLATE, context)
 
 
-def export_filter_from(params) -> ExportFilter:
-    """Read the export filter from query parameters (repeated keys for several values)."""
+def export_filter_from(params, user, role: str) -> ExportFilter:
+    """Read the export filter from query parameters (repeated keys for several values).
+
+    The export holds only the spans this reader may see: in a blind class, a
+    student's export is their own work.
+    """
     return ExportFilter.clean(
         tags=params.getlist("tag"),
         annotators=params.getlist("annotator"),
         origins=params.getlist("origin"),
         documents=params.getlist("document"),
+        reference_only=params.get("reference") == "1",
+        pseudonyms=params.get("pseudonyms") == "1",
+        visible=span_visibility(user, role),
     )
 
 
@@ -113,7 +120,7 @@ def export_response(request, project, fmt: str, export_filter: ExportFilter, exa
 @require_GET
 def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Stream the project's spans in the chosen format, filtered as the form says."""
-    project, _role = project_for(request, slug)
+    project, role = project_for(request, slug)
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         return HttpResponseBadRequest(
@@ -121,4 +128,5 @@ def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     exact = request.GET.get("exact") in ("1", "on", "true")
-    return export_response(request, project, fmt, export_filter_from(request.GET), exact)
+    export_filter = export_filter_from(request.GET, request.user, role)
+    return export_response(request, project, fmt, export_filter, exact)

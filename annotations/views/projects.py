@@ -52,8 +52,9 @@ def _project_context(request, project, role, document_form=None, tag_form=None) 
         "tag_form": tag_form or TagForm(project=project),
         "guidelines_html": guidelines_html(project.guidelines),
         "export_formats": EXPORT_FORMATS,
+        # Only authors of spans this reader may see: a blind class hides classmates' names.
         "annotators": get_user_model()
-        .objects.filter(spans__document__project=project)
+        .objects.filter(spans__in=spans_visible_in(request.user, role, project=project))
         .distinct()
         .order_by("username")
         .values_list("username", flat=True),

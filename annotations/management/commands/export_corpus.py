@@ -27,6 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--annotator", **many, help="Only this annotator (username).")
         parser.add_argument("--origin", **many, choices=Origin.values)
         parser.add_argument("--document", **many, type=int, help="Only this document id.")
+        parser.add_argument(
+            "--reference-only", action="store_true", help="Only the reference (adjudicated) layer."
+        )
+        parser.add_argument(
+            "--pseudonyms",
+            action="store_true",
+            help="Write annotator-01, annotator-02, ... instead of usernames (stable per project).",
+        )
         parser.add_argument("--base-url", default="", help="W3C: the address the ids hang from.")
 
     def handle(self, *args, **options) -> None:
@@ -38,6 +46,8 @@ class Command(BaseCommand):
             annotators=tuple(options["annotator"]),
             origins=tuple(options["origin"]),
             documents=tuple(options["document"]),
+            reference_only=options["reference_only"],
+            pseudonyms=options["pseudonyms"],
         )
         chunks = export_stream(
             options["format"],
