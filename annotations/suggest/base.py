@@ -1,0 +1,61 @@
+"""What every rule produces, and the small helpers the rules share (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+CLAIM = "claim"
+PREDICTION = "prediction"
+FILM_REFERENCE = "film-reference"
+
+#: The tag slugs the pipeline can suggest; a project without one of them gets none of that tag.
+TAG_SLUGS: tuple[str, ...] = (CLAIM, PREDICTION, FILM_REFERENCE)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested span: code-point offsets into the text, end exclusive."""
+
+    start: int
+    end: int
+    tag: str
+    score: float
+    #: Shown to the reviewer: names the cue that fired, quoting the words.
+    reason: str
+    #: A stable name of the rule, so the project page can count what each rule earns.
+    rule: str
+
+    def as_dict(self, text: str) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "tag": self.tag,
+            "text": text[self.start : self.end],
+            "score": round(self.score, 2),
+            "reason": self.reason,
+            "rule": self.rule,
+        }
+
+
+def quoted(words: str) -> str:
+    """Quote the cue's words for a reason, collapsing whitespace."""
+    return "“" + " ".join(words.split()) + "”"
+
+
+def trimmed_bounds(span: Span) -> tuple[int, int] | None:
+    """Return the character bounds of a span without surrounding whitespace tokens."""
+    tokens = [token for token in span if not token.is_space]
+    if not tokens:
+        return None
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def is_capitalised(token: Token) -> bool:
+    text = token.text
+    return bool(text) and (text[0].isupper() or (text[0].isdigit() and token.is_alpha is False))
+
+
+def sentence_of(doc: Doc, index: int) -> Span:
+    return doc[index].sent
