@@ -189,7 +189,9 @@ def load_demo() -> tuple[Project, bool]:
     for title, author, text, spans in DEMO_DOCUMENTS:
         document = Document.objects.filter(project=project, title=title).first()
         if document is None:
-            document = services.document_create(project=project, title=title, author=author, text=text)
+            document = services.document_create(
+                project=project, title=title, author=author, text=text
+            )
         for tag_slug, phrase, username, note in spans:
             start = document.text.find(phrase)
             if start < 0 or tag_slug not in tags:

@@ -18,7 +18,13 @@ COLOUR_RE = re.compile(r"^#[0-9a-f]{6}$")
 
 #: The tags every new project starts with: (name, slug, colour, shortcut, hint).
 DEFAULT_TAGS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("Claim", "claim", "#e4a11b", "c", "An arguable assertion made by the author or reported by them."),
+    (
+        "Claim",
+        "claim",
+        "#e4a11b",
+        "c",
+        "An arguable assertion made by the author or reported by them.",
+    ),
     ("Prediction", "prediction", "#3b82c4", "p", "A statement about what will or may happen."),
     (
         "Film reference",
@@ -62,14 +68,18 @@ class Project(models.Model):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "project"], name="membership_unique_user_project"),
+            models.UniqueConstraint(
+                fields=["user", "project"], name="membership_unique_user_project"
+            ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
@@ -102,11 +112,20 @@ class Tag(models.Model):
                 name="tag_unique_shortcut_per_project",
             ),
             # Colours go into the page's stylesheet, so only plain hex may be stored.
-            models.CheckConstraint(condition=Q(colour__regex=r"^#[0-9a-f]{6}$"), name="tag_colour_hex"),
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-f]{6}$"), name="tag_colour_hex"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.colour = (self.colour or "").lower()
+        self.shortcut = (self.shortcut or "").lower()
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         self.colour = (self.colour or "").lower()
@@ -118,13 +137,6 @@ class Tag(models.Model):
         if self.shortcut.isspace():
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
 
-    def save(self, *args, **kwargs) -> None:
-        self.colour = (self.colour or "").lower()
-        self.shortcut = (self.shortcut or "").lower()
-        if not self.slug:
-            self.slug = slugify(self.name)
-        super().save(*args, **kwargs)
-
 
 class DocumentQuerySet(models.QuerySet):
     def with_span_counts(self) -> DocumentQuerySet:
@@ -135,7 +147,9 @@ class Document(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=300)
     author = models.CharField(max_length=200, blank=True)
-    source = models.CharField(max_length=500, blank=True, help_text="Where the text comes from (URL or citation).")
+    source = models.CharField(
+        max_length=500, blank=True, help_text="Where the text comes from (URL or citation)."
+    )
     #: Normalised on save (NFC, "\n" line endings): every offset counts code points into this.
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,7 +179,9 @@ class Span(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="spans")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans"
+    )
     note = models.TextField(blank=True)
     #: The text the span covered when made; checked against the document on every write.
     quote = models.TextField()

@@ -88,9 +88,7 @@ def check_range(text: str, start: int, end: int) -> None:
     if end <= start:
         raise OffsetError(f"end {end} must be greater than start {start}")
     if end > len(text):
-        raise OffsetError(
-            f"end {end} is past the end of the document ({len(text)} characters)"
-        )
+        raise OffsetError(f"end {end} is past the end of the document ({len(text)} characters)")
 
 
 def check_quote(text: str, start: int, end: int, quote: str) -> None:

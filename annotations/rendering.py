@@ -110,7 +110,8 @@ def split_runs(
                     active[span.id] = span
                 next_start += 1
             layers = tuple(
-                s.id for s in sorted(active.values(), key=lambda s: (-(s.end - s.start), s.start, s.id))
+                s.id
+                for s in sorted(active.values(), key=lambda s: (-(s.end - s.start), s.start, s.id))
             )
             runs.append(Run(run_start, run_end, layers))
         paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs)))
@@ -138,7 +139,7 @@ def paragraph_html(
     """
     parts = [
         f'<p class="para" id="para-{paragraph.index}" data-start="{paragraph.start}" '
-        f'data-end="{paragraph.end}" data-before="{escape(text[paragraph.gap_start:paragraph.start])}"'
+        f'data-end="{paragraph.end}" data-before="{escape(text[paragraph.gap_start : paragraph.start])}"'
         + (' hx-swap-oob="true">' if oob else ">")
     ]
     for run in paragraph.runs:

@@ -22,7 +22,9 @@ EMPTY_TEXT = "The document has no text: paste or type the essay first."
 EMPTY_TITLE = "Give the document a title."
 DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this place."
 UNDO_EXPIRED = "This undo has expired or is not valid; the span stays deleted."
-UNDO_TEXT_CHANGED = "The document text changed since the span was deleted, so it cannot be restored."
+UNDO_TEXT_CHANGED = (
+    "The document text changed since the span was deleted, so it cannot be restored."
+)
 SLUG_TAKEN = "A project with the address “{slug}” exists already; choose another."
 
 #: How long the Undo of a deletion stays valid (the page offers it for a few seconds).
@@ -213,7 +215,9 @@ def span_restore(*, token: str) -> Span:
             "origin": snapshot["origin"],
         },
     )
-    Span.objects.filter(pk=span.pk).update(created_at=datetime.fromisoformat(snapshot["created_at"]))
+    Span.objects.filter(pk=span.pk).update(
+        created_at=datetime.fromisoformat(snapshot["created_at"])
+    )
     span.refresh_from_db()
     return span
 

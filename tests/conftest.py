@@ -43,7 +43,9 @@ def members(project, owner):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     skipped = terminalreporter.stats.get("skipped", [])
-    reasons = sorted({str(report.longrepr[2]) for report in skipped if isinstance(report.longrepr, tuple)})
+    reasons = sorted(
+        {str(report.longrepr[2]) for report in skipped if isinstance(report.longrepr, tuple)}
+    )
     database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite (embedded)"
     terminalreporter.write_sep("=", f"herlens: database under test: {database}")
     if reasons:

@@ -24,13 +24,17 @@ def make_project(owner: AbstractBaseUser | None = None, name: str | None = None)
     return services.project_create(name=name, owner=owner)
 
 
-def add_member(project: Project, role: str, user: AbstractBaseUser | None = None) -> AbstractBaseUser:
+def add_member(
+    project: Project, role: str, user: AbstractBaseUser | None = None
+) -> AbstractBaseUser:
     user = user or make_user()
     Membership.objects.create(user=user, project=project, role=role)
     return user
 
 
-def make_document(project: Project, text: str = "A short essay about a film.", title: str = "Essay") -> Document:
+def make_document(
+    project: Project, text: str = "A short essay about a film.", title: str = "Essay"
+) -> Document:
     return services.document_create(project=project, title=title, text=text)
 
 

@@ -21,3 +21,5 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Whitenoise looks at STATIC_ROOT when the app starts; collectstatic makes it in production.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -33,7 +33,9 @@ def project_for(request: HttpRequest, slug: str) -> tuple[Project, str]:
     return project, _role(request, project.pk)
 
 
-def document_for(request: HttpRequest, document_id: int, slug: str | None = None) -> tuple[Document, str]:
+def document_for(
+    request: HttpRequest, document_id: int, slug: str | None = None
+) -> tuple[Document, str]:
     documents = visible_documents(request.user).select_related("project")
     if slug is not None:
         documents = documents.filter(project__slug=slug)
@@ -51,12 +53,16 @@ def span_for(request: HttpRequest, span_id: int) -> tuple[Span, str]:
 def require(role: str, action: Action) -> None:
     """Raise 403 with a message unless the role allows the action."""
     if not allows(role, action):
-        raise PermissionDenied(FORBIDDEN_MESSAGES.get(action, "You may not do that in this project."))
+        raise PermissionDenied(
+            FORBIDDEN_MESSAGES.get(action, "You may not do that in this project.")
+        )
 
 
 def require_span_edit(request: HttpRequest, role: str, span: Span) -> None:
     if not can_edit_span(role, request.user, span):
-        action = Action.EDIT_ANY_SPAN if allows(role, Action.EDIT_OWN_SPANS) else Action.EDIT_OWN_SPANS
+        action = (
+            Action.EDIT_ANY_SPAN if allows(role, Action.EDIT_OWN_SPANS) else Action.EDIT_OWN_SPANS
+        )
         raise PermissionDenied(FORBIDDEN_MESSAGES[action])
 
 

@@ -27,11 +27,15 @@ def span_marks(spans: list[Span]) -> list[SpanMark]:
 def essay_html(document: Document, spans: list[Span]) -> SafeString:
     """Return the essay as HTML; rendering.py escapes every character of the text."""
     marks = span_marks(spans)
-    html = document_html(document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks})
+    html = document_html(
+        document.text, split_runs(document.text, marks), {m.id: m.tag_id for m in marks}
+    )
     return SafeString(html)
 
 
-def panel_context(request: HttpRequest, span: Span | None, role: str, tags: list[Tag]) -> dict[str, Any]:
+def panel_context(
+    request: HttpRequest, span: Span | None, role: str, tags: list[Tag]
+) -> dict[str, Any]:
     return {
         "span": span,
         "tags": tags,

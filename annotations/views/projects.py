@@ -83,7 +83,9 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         tag.save()
         messages.success(request, f"Added the tag “{tag.name}”.")
         if request.htmx:
-            return render(request, f"{PROJECT_TEMPLATE}#tags", _project_context(request, project, role))
+            return render(
+                request, f"{PROJECT_TEMPLATE}#tags", _project_context(request, project, role)
+            )
         return redirect(project.get_absolute_url())
     context = _project_context(request, project, role, tag_form=form)
     if request.htmx:

@@ -43,7 +43,9 @@ def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> 
 
 def _changed_paragraphs(document: Document, start: int, end: int) -> str:
     low, high = paragraph_range(document.text, start, end)
-    rows = document.spans.filter(start__lt=high, end__gt=low).values_list("id", "start", "end", "tag_id")
+    rows = document.spans.filter(start__lt=high, end__gt=low).values_list(
+        "id", "start", "end", "tag_id"
+    )
     marks = [SpanMark(*row) for row in rows]
     return paragraphs_html(document.text, marks, {m.id: m.tag_id for m in marks}, start, end)
 
@@ -62,10 +64,17 @@ def _action_response(
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
         return redirect(document.get_absolute_url() + anchor)
     tags = list(document.project.tags.all())
-    context = {"document": document, "undo_token": undo_token, **panel_context(request, span, role, tags)}
+    context = {
+        "document": document,
+        "undo_token": undo_token,
+        **panel_context(request, span, role, tags),
+    }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
     response = HttpResponse(panel + _changed_paragraphs(document, *changed), status=status)
-    return trigger_client_event(response, "spansChanged", {"span": span.pk if span else None})
+    # After settle, so the out-of-band paragraphs are in place when listeners run.
+    return trigger_client_event(
+        response, "spansChanged", {"span": span.pk if span else None}, after="settle"
+    )
 
 
 @require_POST
@@ -140,5 +149,3 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(request, document, role, span, (span.start, span.end))
-
-

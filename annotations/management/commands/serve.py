@@ -28,7 +28,9 @@ class Command(BaseCommand):
             web = [sys.executable, manage, "runserver", f"{host}:{port}"]
         worker = [sys.executable, manage, "db_worker"]
         processes = [subprocess.Popen(worker), subprocess.Popen(web)]
-        self.stdout.write(self.style.SUCCESS(f"herlens is at http://{host}:{port}/ (Ctrl-C stops it)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"herlens is at http://{host}:{port}/ (Ctrl-C stops it)")
+        )
         try:
             while all(process.poll() is None for process in processes):
                 time.sleep(0.5)
@@ -44,6 +46,10 @@ class Command(BaseCommand):
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     process.kill()
-        failed = [p.args[2] if len(p.args) > 2 else p.args for p in processes if p.returncode not in (0, None, -2, 130)]
+        failed = [
+            p.args[2] if len(p.args) > 2 else p.args
+            for p in processes
+            if p.returncode not in (0, None, -2, 130)
+        ]
         if failed:
             self.stderr.write(f"Stopped because a process exited: {failed}")
