@@ -98,7 +98,9 @@ def test_a_name_found_by_a_cue_is_found_again_later():
 def test_capitalised_common_word_is_not_a_title_without_a_cue_or_list():
     text = "Her voice is warm. She speaks softly."
     assert found(text, "film-reference") == []
-    assert found(text, "film-reference", names=("Her",)) == []  # sentence-initial "Her" stays a pronoun
+    assert (
+        found(text, "film-reference", names=("Her",)) == []
+    )  # sentence-initial "Her" stays a pronoun
 
 
 def test_project_list_adds_names_case_sensitively():
@@ -111,7 +113,10 @@ def test_offsets_are_code_points_even_after_astral_characters():
     suggestions = get_suggester().suggest(text)
     assert suggestions
     for suggestion in suggestions:
-        assert text[suggestion.start : suggestion.end].strip() == text[suggestion.start : suggestion.end]
+        assert (
+            text[suggestion.start : suggestion.end].strip()
+            == text[suggestion.start : suggestion.end]
+        )
     assert "Her" in [text[s.start : s.end] for s in suggestions if s.tag == "film-reference"]
 
 

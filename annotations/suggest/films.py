@@ -183,7 +183,11 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
                         "film-noun-director",
                         person=True,
                     )
+        elif label == "WATCH_VERB":
+            title = run_forward(doc, cue.end, title=True)
+            add(title, 0.55, f"after {quoted(cue.text)}", "watch-verb")
         elif label == "ROLE_NOUN":
+            _appositive(doc, cue, add)
             after = cue.end
             if after < len(doc) and doc[after].text == ",":
                 after += 1
@@ -207,6 +211,17 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
     _parentheses(doc, add)
     _possessives(doc, add)
     return found
+
+
+def _appositive(doc: Doc, cue: Span, add) -> None:
+    """ "EVE, a sleek probe, ...": a name set off before "a/the [adjective] <role>"."""
+    k = cue.start - 1
+    if k >= 0 and doc[k].is_alpha and doc[k].lower_ not in {"a", "an", "the"}:
+        k -= 1  # one adjective
+    if k >= 1 and doc[k].lower_ in {"a", "an", "the"} and doc[k - 1].text == ",":
+        name = run_backward(doc, k - 2, title=False)
+        if name is not None:
+            add(name, 0.65, f"name before {quoted(doc[k : cue.end].text)}", "role-appositive", True)
 
 
 def _parentheses(doc: Doc, add) -> None:

@@ -33,7 +33,8 @@ REPORT_VERBS = [
     "assert", "asserts", "asserted", "posit", "posits", "posited", "believe", "believes",
     "believed", "hold", "holds", "held", "reckon", "reckons", "doubt", "doubts", "warn",
     "warns", "warned", "concede", "concedes", "conceded", "contest", "contests", "deny",
-    "denies", "denied", "proves", "shows", "reveals", "demonstrates", "implies",
+    "denies", "denied", "proves", "shows", "reveals", "demonstrates", "implies", "reminds",
+    "remind", "teaches", "insists",
 ]  # fmt: skip
 EVALUATIVE = [
     "important", "wrong", "right", "naive", "naïve", "misguided", "mistaken", "central",
@@ -65,14 +66,14 @@ ROLE_NOUNS = [
     "director", "directors", "actor", "actress", "actors", "filmmaker", "film-maker",
     "screenwriter", "writer-director", "auteur", "star", "co-star", "protagonist",
     "character", "heroine", "hero", "villain", "android", "robot", "cyborg", "replicant",
-    "computer", "supercomputer", "machine", "narrator", "lead",
+    "computer", "supercomputer", "machine", "narrator", "lead", "autopilot", "probe", "doll",
 ]  # fmt: skip
 PERSON_VERBS = ["played", "portrayed", "voiced", "directed", "written", "starring", "featuring",
                 "performed", "acted"]  # fmt: skip
 
 STANCE_PHRASES = [
     "i think", "i believe", "i would argue", "i'd argue", "i argue", "i contend", "i suspect",
-    "i am convinced", "i'm convinced", "in my view", "in my opinion", "to my mind",
+    "i am convinced", "i'm convinced", "seems to me", "seemed to me", "in my view", "in my opinion", "to my mind",
     "it seems to me", "the point is", "the truth is", "the problem is", "the trouble is",
     "the question is", "there is no doubt", "no doubt", "of course", "in fact", "in truth",
     "what matters", "what matters is", "the real", "make no mistake", "it is worth noting",
@@ -83,7 +84,7 @@ STANCE_WORDS = ["clearly", "obviously", "undoubtedly", "surely", "certainly", "u
                 "evidently", "plainly", "admittedly", "arguably", "ultimately", "essentially",
                 "fundamentally", "crucially", "tellingly", "rightly", "wrongly"]  # fmt: skip
 IT_IS_ADJ = ["obvious", "clear", "evident", "undeniable", "true", "plain", "likely", "certain",
-             "telling", "striking", "ironic", "significant", "hard", "difficult", "tempting",
+             "telling", "striking", "ironic", "significant", "hard", "difficult",
              "easy", "wrong", "right", "fair", "unfair", "impossible", "important", "worth"]  # fmt: skip
 CONSENSUS_SUBJECTS = ["critics", "viewers", "audiences", "scholars", "commentators", "experts",
                       "people", "reviewers", "theorists", "researchers", "historians", "fans",
@@ -92,6 +93,32 @@ CONSENSUS_VERBS = ["agree", "agreed", "argue", "argued", "believe", "believed", 
                    "say", "said", "claim", "claimed", "read", "see", "saw", "insist", "insisted",
                    "would", "dismiss", "dismissed", "consider", "considered", "praise",
                    "praised", "call", "called", "hail", "hailed"]  # fmt: skip
+#: Verbs that judge: "the film deserves", "the ending fails".
+EVALUATIVE_VERBS = ["deserves", "deserve", "fails", "failed", "succeeds", "succeeded", "matters",
+                    "betrays", "betrayed", "misses", "missed", "understands", "misunderstands",
+                    "trivialises", "trivializes", "exaggerates", "overstates", "underestimates"]  # fmt: skip
+INTENSIFIERS = ["too", "so", "very", "deeply", "utterly", "remarkably", "strangely", "oddly",
+                "curiously", "surprisingly", "profoundly", "genuinely", "truly", "painfully"]  # fmt: skip
+#: Adjective endings, for copular judgements when no tagger is loaded ("is not harmless").
+ADJECTIVE_ENDINGS = r"(less|ful|ous|ive|able|ible|ic|ical|ent|ant|ish)$"
+I_VERBS = ["think", "believe", "suspect", "doubt", "feel", "would", "'d", "maintain"]
+WATCH_VERBS = ["saw", "seen", "watched", "rewatched", "re-watched", "watching", "rewatching",
+               "screened", "screening"]  # fmt: skip
+AUTHORED_WORKS = [
+    "novel",
+    "book",
+    "story",
+    "screenplay",
+    "script",
+    "score",
+    "music",
+    "film",
+    "films",
+]
+#: Degree words without articles: "is a moment" must not look like "is momentous".
+ADVERBS = [word for word in DEGREE if word not in {"a", "an", "the"}]
+ADJECTIVE_LIKE = {"LOWER": {"REGEX": ADJECTIVE_ENDINGS}, "LENGTH": {">=": 6}}
+SUPERLATIVE = {"LOWER": {"REGEX": r"(\w{3,}est|^most|^best|^worst|^least)$"}}
 HEDGES = ["perhaps", "maybe", "probably", "possibly", "presumably", "apparently", "seemingly"]
 
 FUTURE_FRAMES: list[list[dict[str, Any]]] = [
@@ -186,6 +213,9 @@ CUE_PATTERNS: list[dict[str, Any]] = [
     *_label("REPORT", [[{"LOWER": {"IN": REPORT_VERBS}}]]),
     *_label("STANCE", [_phrase(p) for p in STANCE_PHRASES]),
     *_label("STANCE", [[{"LOWER": {"IN": STANCE_WORDS}}]]),
+    *_label(
+        "STANCE", [[{"LOWER": "i"}, {"IS_ALPHA": True, "OP": "?"}, {"LOWER": {"IN": I_VERBS}}]]
+    ),
     *_label(
         "STANCE",
         [
@@ -289,4 +319,16 @@ CUE_PATTERNS: list[dict[str, Any]] = [
             [{"LOWER": "written"}, {"LOWER": "and"}, {"LOWER": "directed"}, {"LOWER": "by"}],
         ],
     ),  # fmt: skip
+    *_label("WATCH_VERB", [[{"LOWER": {"IN": WATCH_VERBS}}]]),
+    *_label("PERSON_VERB", [[{"LOWER": {"IN": AUTHORED_WORKS}}, {"LOWER": "by"}]]),
+    *_label("EVALUATIVE", [[{"LOWER": {"IN": EVALUATIVE_VERBS}}]]),
+    *_label(
+        "EVALUATIVE",
+        [[{"LOWER": {"IN": COPULAS}}, {"LOWER": {"IN": INTENSIFIERS}}, {"IS_ALPHA": True}]],
+    ),
+    *_label(
+        "EVALUATIVE",
+        [[{"LOWER": {"IN": COPULAS}}, {"LOWER": {"IN": ADVERBS}, "OP": "*"}, ADJECTIVE_LIKE]],
+    ),
+    *_label("EVALUATIVE", [[{"LOWER": "one"}, {"LOWER": "of"}, {"LOWER": "the"}, SUPERLATIVE]]),
 ]
