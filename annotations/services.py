@@ -11,9 +11,23 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from annotations.models import DEFAULT_TAGS, Document, Membership, Origin, Project, Role, Span, Tag
+from annotations.models import (
+    DEFAULT_TAGS,
+    Document,
+    Membership,
+    Origin,
+    Project,
+    Role,
+    RunStatus,
+    Span,
+    Suggestion,
+    SuggestionRun,
+    SuggestionStatus,
+    Tag,
+)
 from annotations.offsets import OffsetError, check_quote, check_range, normalise_text
 
 TAG_OF_OTHER_PROJECT = "The tag “{tag}” belongs to another project."
@@ -70,19 +84,32 @@ def project_create(
     return project
 
 
+@transaction.atomic
 def document_create(
-    *, project: Project, title: str, text: str, author: str = "", source: str = ""
+    *,
+    project: Project,
+    title: str,
+    text: str,
+    author: str = "",
+    source: str = "",
+    suggest: bool = True,
 ) -> Document:
-    """Store a document with its text normalised (NFC, "\\n" line endings)."""
+    """Store a document with its text normalised (NFC, "\\n" line endings).
+
+    With ``suggest`` the suggestion task is enqueued once the document is committed.
+    """
     text = normalise_text(text)
     title = title.strip()
     if not title:
         raise DomainError(EMPTY_TITLE)
     if not text.strip():
         raise DomainError(EMPTY_TEXT)
-    return Document.objects.create(
+    document = Document.objects.create(
         project=project, title=title, text=text, author=author.strip(), source=source.strip()
     )
+    if suggest:
+        suggestion_run_enqueue(document=document)
+    return document
 
 
 def _check_span_fields(*, document: Document, start: int, end: int, tag: Tag) -> None:
@@ -224,3 +251,228 @@ def span_restore(*, token: str) -> Span:
 
 def _capitalise(message: str) -> str:
     return message[:1].upper() + message[1:]
+
+
+# --- Suggestions -----------------------------------------------------------------------------
+
+TEXT_CHANGED_WHILE_SUGGESTING = (
+    "The text changed while suggestions were computed three times in a row; run Suggest again."
+)
+SUGGESTION_TEXT_CHANGED = "The text changed since this was suggested; run Suggest again."
+SUGGESTION_UNDO_EXPIRED = "This undo has expired or is not valid."
+#: How often a run recomputes when the text changes under it, before giving up.
+_SUGGEST_ATTEMPTS = 3
+_BULK_UNDO_SALT = "herlens.suggestion-bulk-undo"
+
+
+def suggestion_run_enqueue(*, document: Document) -> SuggestionRun:
+    """Mark the document's suggestions as queued and enqueue the task once the write commits.
+
+    Safe to call inside a transaction: the task only starts after commit, so the
+    worker never looks for a document that is not there yet.
+    """
+    from annotations.tasks import suggest_document
+
+    run, _created = SuggestionRun.objects.update_or_create(
+        document=document,
+        defaults={"status": RunStatus.QUEUED, "error": "", "queued_at": timezone.now()},
+    )
+
+    def enqueue() -> None:
+        result = suggest_document.enqueue(document.pk)
+        # With the immediate backend the task has already finished here; keep its outcome.
+        SuggestionRun.objects.filter(pk=run.pk, task_id="").update(task_id=result.id)
+
+    SuggestionRun.objects.filter(pk=run.pk).update(task_id="")
+    transaction.on_commit(enqueue)
+    return run
+
+
+def document_suggest(*, document_id: int, model: str) -> dict[str, int]:
+    """Compute a document's suggestions and store the new ones; return counts.
+
+    At-least-once safe: running it twice stores each (start, end, tag) once, since
+    the database refuses duplicates and they are inserted with ignore_conflicts.
+    Suggestions already accepted or rejected are never proposed again, nor are
+    places someone already tagged, nor words rejected for that tag anywhere in the
+    project. If the text changes while the pipeline runs, that result is thrown away.
+    """
+    from annotations.suggest import get_suggester
+
+    run, _created = SuggestionRun.objects.get_or_create(document_id=document_id)
+    SuggestionRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), error="", model=model
+    )
+    try:
+        suggester = get_suggester(model)
+        for _attempt in range(_SUGGEST_ATTEMPTS):
+            document = Document.objects.select_related("project").get(pk=document_id)
+            found = suggester.suggest(document.text, document.project.film_name_list)
+            counts = _store_suggestions(document, found)
+            if counts is not None:
+                break
+        else:
+            raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
+    except Document.DoesNotExist:
+        SuggestionRun.objects.filter(pk=run.pk).delete()
+        return {"added": 0, "pending": 0}
+    except Exception as error:
+        message = (
+            str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+        )
+        SuggestionRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now()
+        )
+        raise
+    SuggestionRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE, finished_at=timezone.now(), **counts
+    )
+    return counts
+
+
+@transaction.atomic
+def _store_suggestions(document: Document, found: list) -> dict[str, int] | None:
+    """Write the pipeline's result if the text is still the one it read (None: it changed)."""
+    current = (
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("text", flat=True)
+    )
+    if current.first() != document.text:
+        return None
+    tags = {tag.slug: tag for tag in document.project.tags.all()}
+    rejected = set(
+        Suggestion.objects.filter(
+            document__project_id=document.project_id, status=SuggestionStatus.REJECTED
+        ).values_list("tag_id", "quote")
+    )
+    tagged = set(document.spans.values_list("start", "end", "tag_id"))
+    wanted: dict[tuple[int, int, int], Suggestion] = {}
+    for item in found:
+        tag = tags.get(item.tag)
+        if tag is None:
+            continue  # the project has no such tag
+        quote = document.text[item.start : item.end]
+        key = (item.start, item.end, tag.pk)
+        if key in tagged or (tag.pk, quote) in rejected:
+            continue
+        wanted[key] = Suggestion(
+            document=document,
+            start=item.start,
+            end=item.end,
+            tag=tag,
+            score=round(min(max(item.score, 0.0), 1.0), 3),
+            reason=item.reason[:500],
+            rule=item.rule[:40],
+            quote=quote,
+        )
+    existing = {
+        (start, end, tag_id): pk
+        for pk, start, end, tag_id in document.suggestions.values_list(
+            "pk", "start", "end", "tag_id"
+        )
+    }
+    # Pending suggestions the rules no longer make (a new model, new rules) go; decisions stay.
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
+    new = [suggestion for key, suggestion in wanted.items() if key not in existing]
+    Suggestion.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    pending = document.suggestions.filter(status=SuggestionStatus.PENDING).count()
+    return {"added": len(new), "pending": pending}
+
+
+@transaction.atomic
+def suggestion_accept(
+    *,
+    suggestion: Suggestion,
+    user: AbstractBaseUser,
+    start: int | None = None,
+    end: int | None = None,
+    tag: Tag | None = None,
+) -> Span:
+    """Accept a suggestion, optionally with other bounds or tag: create the span (origin suggestion)."""
+    document = suggestion.document
+    if document.text[suggestion.start : suggestion.end] != suggestion.quote:
+        raise DomainError(SUGGESTION_TEXT_CHANGED)
+    if (
+        suggestion.status == SuggestionStatus.ACCEPTED
+        and suggestion.span_id
+        and start is end is tag is None
+    ):
+        span = Span.objects.filter(pk=suggestion.span_id).first()
+        if span is not None:
+            return span  # a repeated request
+    span, _created = span_create(
+        document=document,
+        start=suggestion.start if start is None else start,
+        end=suggestion.end if end is None else end,
+        tag=tag or suggestion.tag,
+        author=user,
+        origin=Origin.SUGGESTION,
+    )
+    suggestion.status = SuggestionStatus.ACCEPTED
+    suggestion.decided_by = user
+    suggestion.decided_at = timezone.now()
+    suggestion.span = span
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "span"])
+    return span
+
+
+@transaction.atomic
+def suggestion_reject(*, suggestion: Suggestion, user: AbstractBaseUser) -> Suggestion:
+    """Reject a suggestion: it stays, so these words are not suggested again for this tag."""
+    if suggestion.status != SuggestionStatus.REJECTED:
+        suggestion.status = SuggestionStatus.REJECTED
+        suggestion.decided_by = user
+        suggestion.decided_at = timezone.now()
+        suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+    return suggestion
+
+
+@transaction.atomic
+def suggestions_decide_tag(
+    *, document: Document, tag: Tag, accept: bool, user: AbstractBaseUser
+) -> tuple[int, str]:
+    """Accept or reject every pending suggestion of one tag; return the count and an undo token."""
+    pending = list(
+        document.suggestions.select_for_update()
+        .filter(tag=tag, status=SuggestionStatus.PENDING)
+        .select_related("document", "tag")
+    )
+    created_spans: list[int] = []
+    for suggestion in pending:
+        if accept:
+            had_span = Span.objects.filter(
+                document=document, start=suggestion.start, end=suggestion.end, tag=tag, author=user
+            ).exists()
+            span = suggestion_accept(suggestion=suggestion, user=user)
+            if not had_span:
+                created_spans.append(span.pk)
+        else:
+            suggestion_reject(suggestion=suggestion, user=user)
+    token = signing.dumps(
+        {"document": document.pk, "suggestions": [s.pk for s in pending], "spans": created_spans},
+        salt=_BULK_UNDO_SALT,
+        compress=True,
+    )
+    return len(pending), token
+
+
+def suggestion_undo_document_id(token: str) -> int:
+    """Return the document a bulk-undo token belongs to, so callers can check access first."""
+    try:
+        data = signing.loads(token, salt=_BULK_UNDO_SALT, max_age=UNDO_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        raise DomainError(SUGGESTION_UNDO_EXPIRED) from None
+    return int(data["document"])
+
+
+@transaction.atomic
+def suggestions_undo(*, token: str) -> int:
+    """Put the suggestions of a bulk decision back to pending, deleting the spans it created."""
+    try:
+        data = signing.loads(token, salt=_BULK_UNDO_SALT, max_age=UNDO_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        raise DomainError(SUGGESTION_UNDO_EXPIRED) from None
+    Span.objects.filter(pk__in=data["spans"], document_id=data["document"]).delete()
+    return Suggestion.objects.filter(
+        pk__in=data["suggestions"], document_id=data["document"]
+    ).update(status=SuggestionStatus.PENDING, decided_by=None, decided_at=None, span=None)
