@@ -29,7 +29,7 @@ test: $(STAMP)
 	@bash scripts/test.sh
 
 bench: $(STAMP)
-	$(PY) bench/annotate_page.py
+	for script in bench/*.py; do case $$script in */common.py) ;; *) $(PY) $$script || exit 1;; esac; done
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

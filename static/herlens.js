@@ -253,7 +253,7 @@
       if (event.ctrlKey && !event.shiftKey && event.key.toLowerCase() === "z") {
         const undo = document.querySelector("#span-panel form[data-undo]");
         if (undo) {
-          htmx.trigger(undo, "submit");
+          undo.requestSubmit();
           event.preventDefault();
         }
         return;

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +16,14 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT"}
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "herlens.settings"
@@ -60,15 +66,22 @@ def test_a_malformed_boolean_is_refused(tmp_path):
     assert "DEBUG must be 1/0" in result.stderr
 
 
-def test_sqlite_is_set_up_for_a_web_server_and_a_worker_writing_at_once(settings):
+def test_database_is_set_up_for_a_web_server_and_a_worker_writing_at_once(settings, db):
     from django.db import connection
 
-    if connection.vendor != "sqlite":
-        pytest.skip("runs against SQLite only")
-    options = settings.DATABASES["default"]["OPTIONS"]
-    assert options["transaction_mode"] == "IMMEDIATE"
-    assert "journal_mode=WAL" in options["init_command"]
-    assert options["timeout"] >= 5
+    database = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        options = database["OPTIONS"]
+        assert options["transaction_mode"] == "IMMEDIATE"
+        assert "journal_mode=WAL" in options["init_command"]
+        assert options["timeout"] >= 5
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] >= 5000
+    else:
+        assert connection.vendor == "postgresql"
+        assert database["CONN_MAX_AGE"] == 600
+        assert database["CONN_HEALTH_CHECKS"] is True
 
 
 def test_compose_wires_database_web_and_worker():
@@ -86,10 +99,8 @@ def test_compose_wires_database_web_and_worker():
         assert service["depends_on"]["db"]["condition"] == "service_healthy"
         assert service["environment"]["DATABASE_URL"].endswith("@db:5432/herlens")
         assert "SECRET_KEY" in service["environment"]
-    assert (
-        "migrate" in services["web"]["command"]
-        and "gunicorn herlens.wsgi" in services["web"]["command"]
-    )
+    assert "migrate" in services["web"]["command"]
+    assert "gunicorn herlens.wsgi" in services["web"]["command"]
     assert services["worker"]["command"] == "python manage.py db_worker"
     assert services["web"]["ports"] == ["8000:8000"]
 

@@ -101,7 +101,8 @@ def test_document_page_query_count_does_not_grow_with_spans(owner, document, pro
 def test_user_text_is_escaped_everywhere(owner, project):
     nasty = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
     document = factories.make_document(project, text=nasty, title=nasty)
-    span = factories.make_span(document, 0, 8, owner)
+    span = factories.make_span(document, 0, 25, owner)
+    assert span.quote == "<script>alert(1)</script>"
     Span.objects.filter(pk=span.pk).update(note=nasty)
     project.guidelines = nasty + "\n\n[click](javascript:alert(1))"
     project.save()

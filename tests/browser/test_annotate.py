@@ -145,10 +145,8 @@ def test_click_highlight_change_tag_delete_and_undo(page, live_server, editor_us
     assert span.tag.slug == "prediction"
 
     page.fill("#span-note", "The centre of the essay.")
-    page.click("#span-panel button[type=submit].primary")
-    page.wait_for_function(
-        "() => document.querySelector('#span-note')?.value === 'The centre of the essay.'"
-    )
+    with page.expect_response(lambda response: "/edit/" in response.url):
+        page.click("#span-panel button[type=submit].primary")
     span.refresh_from_db()
     assert span.note == "The centre of the essay."
 
@@ -219,3 +217,24 @@ def test_markup_in_a_document_is_shown_as_text(page, live_server, editor_user, b
     assert page.locator("#essay img, #essay script").count() == 0
     page.wait_for_timeout(300)
     assert dialogs == []
+
+
+def test_reading_works_without_javascript(browser, live_server, editor_user, essay_document):
+    first = factories.make_span(essay_document, 0, 5, editor_user, "claim")
+    later = ESSAY.index("The café")
+    factories.make_span(essay_document, later, later + 8, editor_user, "film-reference")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, editor_user.username)
+        page.goto(live_server.url + essay_document.get_absolute_url())
+        assert "Spike Jonze" in page.locator("#essay").inner_text()
+        assert page.locator("#span-sidebar .span-entry").count() == 2
+        page.click(".tag-filter a:has-text('Claim')")
+        assert page.locator("#span-sidebar .span-entry").count() == 1
+        page.click("#span-sidebar .span-entry")
+        assert page.url.endswith(f"?span={first.pk}#span-{first.pk}")
+        assert page.locator("#span-panel h2").inner_text().strip() == "Claim"
+        assert page.locator("#span-panel .quote").inner_text() == "Notes"
+    finally:
+        context.close()

@@ -1,0 +1,40 @@
+"""Template helpers for pages whose lists grow with the corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from annotations.models import Span
+
+register = template.Library()
+
+
+@register.simple_tag
+def span_entries(spans: Iterable[Span]) -> SafeString:
+    """Write the span list's entries, every value passed through html.escape.
+
+    A document can hold thousands of spans: a loop in the template language (or
+    format_html per row) costs several times as much as this, and the page waits.
+    """
+    span_url = reverse("annotations:span", args=[0])[: -len("0/")]
+    rows = []
+    for span in spans:
+        note = " · note" if span.note else ""
+        rows.append(
+            f'<li><a class="span-entry" href="?span={span.pk}#span-{span.pk}" data-span="{span.pk}" '
+            f'hx-get="{span_url}{span.pk}/" hx-target="#span-panel" hx-swap="outerHTML">'
+            f'<span class="swatch" style="--tag: {escape(span.tag.colour)}" aria-hidden="true"></span>'
+            f'<span class="entry-quote">{escape(_shorten(span.quote, 90))}</span>'
+            f'<span class="muted small">{escape(span.tag.name)} · '
+            f"{escape(span.author.get_username())}{note}</span></a></li>"
+        )
+    return SafeString("\n".join(rows))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,56 @@
+"""What the benchmark scripts share: docs/benchmarks.md sections, ports, Chromium flags."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from pathlib import Path
+
+HEADER = (
+    "# Benchmarks\n\n"
+    "Each section is written by the script it names, on the machine it ran on; rerun a script to\n"
+    "refresh its section. Figures are for a 2-core machine unless the section says otherwise.\n"
+)
+
+
+def replace_section(path: Path, title: str, body: str) -> None:
+    """Replace (or append) the section headed '## title' in path with body."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+#: Chromium flags for a headless run on a machine without a network or a GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 10.0) -> None:
+    """Wait until something listens on 127.0.0.1:port."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
