@@ -1,0 +1,242 @@
+"""Suggestions on the annotate page: run them, watch the task, accept, reject, bulk and undo.
+
+Every action works as a plain form post (redirect back to the page) and, for
+htmx, answers with the fragment it changes. Accepting answers like a span
+action (span panel plus the changed paragraphs out of band); everything that
+changes suggestions triggers ``suggestionsChanged`` so the list and the review
+mode in herlens-suggest.js reload them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from annotations import services
+from annotations.models import Document, Suggestion, SuggestionRun, SuggestionStatus, Tag
+from annotations.permissions import Action, allows, visible_documents
+from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
+from annotations.views.documents import TEMPLATE
+from annotations.views.spans import _action_response, _bad_request, _changed_paragraphs
+
+#: The plain (no JavaScript) list shows this many pending suggestions at a time.
+LIST_LIMIT = 40
+EVENT = "suggestionsChanged"
+
+
+def suggestion_css(tags: list[Tag]) -> str:
+    """Write the ::highlight rules that draw suggestions dashed in their tag's colour."""
+    rules = []
+    for tag in tags:
+        colour = tag.colour if re.fullmatch(r"#[0-9a-fA-F]{6}", tag.colour or "") else "#888888"
+        rules.append(
+            f"::highlight(sg-{tag.pk}){{text-decoration:underline dashed {colour};"
+            f"text-decoration-thickness:2px;background-color:{colour}14}}"
+        )
+    return "\n".join(rules)
+
+
+def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str, Any]:
+    """What the suggestion panel shows: the run state, counts per tag, the first pending ones."""
+    pending = document.suggestions.filter(status=SuggestionStatus.PENDING)
+    counts = Counter(pending.values_list("tag_id", flat=True))
+    run = SuggestionRun.objects.filter(document=document).first()
+    listed = list(pending.order_by("start", "-end", "tag_id")[:LIST_LIMIT])
+    tag_by_id = {tag.pk: tag for tag in tags}
+    for suggestion in listed:
+        suggestion.tag = tag_by_id[suggestion.tag_id]
+    return {
+        "document": document,
+        "run": run,
+        "suggestion_rows": [
+            {"tag": tag, "count": counts[tag.pk]} for tag in tags if counts.get(tag.pk)
+        ],
+        "suggestion_total": sum(counts.values()),
+        "listed_suggestions": listed,
+        "can_review": allows(role, Action.ANNOTATE),
+        "suggest_tags": [
+            {"id": t.pk, "slug": t.slug, "name": t.name, "colour": t.colour, "shortcut": t.shortcut}
+            for t in tags
+        ],
+    }
+
+
+def _suggestion_for(request: HtmxHttpRequest, suggestion_id: int) -> tuple[Suggestion, str]:
+    """Look the suggestion up through the user's memberships (stranger: 404)."""
+    visible = Suggestion.objects.filter(document__in=visible_documents(request.user).values("pk"))
+    suggestion = get_object_or_404(
+        visible.select_related("document__project", "tag"), pk=suggestion_id
+    )
+    _document, role = document_for(request, suggestion.document_id)
+    return suggestion, role
+
+
+def _panel(request: HtmxHttpRequest, document: Document, role: str, **extra: Any) -> HttpResponse:
+    tags = list(document.project.tags.all())
+    context = {**suggest_context(document, role, tags), **extra}
+    return render(request, f"{TEMPLATE}#suggest-panel", context)
+
+
+@require_GET
+def suggestion_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """The pending suggestions as JSON (for drawing and review), or the panel for htmx."""
+    document, role = document_for(request, document_id)
+    if request.htmx:
+        return _panel(request, document, role)
+    rows = document.suggestions.filter(status=SuggestionStatus.PENDING).values_list(
+        "pk", "start", "end", "tag_id", "score", "reason"
+    )
+    return JsonResponse(
+        {
+            # The text, for moving a suggestion's bounds by whole words before accepting.
+            "text": document.text,
+            "suggestions": [
+                {"id": pk, "start": s, "end": e, "tag": t, "score": round(sc, 2), "reason": r}
+                for pk, s, e, t, sc, r in rows
+            ],
+        }
+    )
+
+
+@require_GET
+def suggestion_status(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """The task's state; polled every 2 s while queued or running, stopped (286) once finished."""
+    document, role = document_for(request, document_id)
+    if not request.htmx:
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    run = SuggestionRun.objects.filter(document=document).first()
+    context = {"document": document, "run": run, "can_review": allows(role, Action.ANNOTATE)}
+    html = render_to_string(f"{TEMPLATE}#suggest-status", context, request=request)
+    if run is None or run.is_finished:
+        response = HttpResponseStopPolling(html)
+        return trigger_client_event(response, EVENT, {})
+    return HttpResponse(html)
+
+
+@require_POST
+def suggestion_run(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """Queue the suggestion task for this document (the Suggest and Retry buttons)."""
+    document, role = document_for(request, document_id)
+    require(role, Action.ANNOTATE)
+    run = services.suggestion_run_enqueue(document=document)
+    if not request.htmx:
+        messages.success(request, "Suggestions are being computed; this page shows them when done.")
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    run.refresh_from_db()
+    context = {"document": document, "run": run, "can_review": True}
+    return render(request, f"{TEMPLATE}#suggest-status", context)
+
+
+@require_POST
+def project_suggest(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Queue suggestions for every document of a project."""
+    project, role = project_for(request, slug)
+    require(role, Action.ADD_DOCUMENTS)
+    count = 0
+    for document in project.documents.only("pk", "project_id"):
+        services.suggestion_run_enqueue(document=document)
+        count += 1
+    messages.success(request, f"Suggestions queued for {count} document(s).")
+    return redirect(project.get_absolute_url())
+
+
+@require_POST
+def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpResponse:
+    """Accept a suggestion, optionally with other bounds (start, end) or another tag."""
+    suggestion, role = _suggestion_for(request, suggestion_id)
+    document = suggestion.document
+    require(role, Action.ANNOTATE)
+    try:
+        start = _int_or_none(request.POST.get("start"))
+        end = _int_or_none(request.POST.get("end"))
+        tag = None
+        if request.POST.get("tag"):
+            tag = document.project.tags.filter(slug=request.POST["tag"]).first()
+            if tag is None:
+                raise services.DomainError("There is no such tag in this project.")
+        span = services.suggestion_accept(
+            suggestion=suggestion, user=request.user, start=start, end=end, tag=tag
+        )
+    except services.DomainError as error:
+        return _bad_request(request, document, str(error))
+    if not request.htmx:
+        messages.success(request, f"Accepted as {span.tag.name}.")
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    response = _action_response(request, document, role, span, (span.start, span.end), status=201)
+    return trigger_client_event(response, EVENT, {"accepted": suggestion.pk})
+
+
+@require_POST
+def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpResponse:
+    suggestion, role = _suggestion_for(request, suggestion_id)
+    document = suggestion.document
+    require(role, Action.ANNOTATE)
+    services.suggestion_reject(suggestion=suggestion, user=request.user)
+    if not request.htmx:
+        messages.success(request, "Suggestion rejected; it will not be suggested again.")
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    return trigger_client_event(_panel(request, document, role), EVENT, {"rejected": suggestion.pk})
+
+
+@require_POST
+def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """Accept or reject every pending suggestion of one tag; the answer offers Undo."""
+    document, role = document_for(request, document_id)
+    require(role, Action.ANNOTATE)
+    tag = document.project.tags.filter(slug=request.POST.get("tag", "")).first()
+    action = request.POST.get("action")
+    if tag is None or action not in {"accept", "reject"}:
+        return _bad_request(request, document, "Choose a tag and accept or reject.")
+    pending = document.suggestions.filter(tag=tag, status=SuggestionStatus.PENDING)
+    bounds = [(s, e) for s, e in pending.values_list("start", "end")]
+    count, token = services.suggestions_decide_tag(
+        document=document, tag=tag, accept=action == "accept", user=request.user
+    )
+    verb = "Accepted" if action == "accept" else "Rejected"
+    note = f"{verb} {count} {tag.name} suggestion{'s' if count != 1 else ''}."
+    if not request.htmx:
+        messages.success(request, note)
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    response = _panel(request, document, role, bulk_note=note, bulk_token=token)
+    if action == "accept" and bounds:
+        low, high = min(s for s, _ in bounds), max(e for _, e in bounds)
+        response.content += _changed_paragraphs(document, low, high).encode()
+        trigger_client_event(response, "spansChanged", {"span": None})
+    return trigger_client_event(response, EVENT, {})
+
+
+@require_POST
+def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document, role = document_for(request, document_id)
+    require(role, Action.ANNOTATE)
+    token = request.POST.get("token", "")
+    try:
+        if services.suggestion_undo_document_id(token) != document.pk:
+            raise services.DomainError(services.SUGGESTION_UNDO_EXPIRED)
+        restored = services.suggestions_undo(token=token)
+    except services.DomainError as error:
+        return _bad_request(request, document, str(error))
+    if not request.htmx:
+        messages.success(request, f"Undone: {restored} suggestion(s) are pending again.")
+        return redirect(document.get_absolute_url() + "#suggest-panel")
+    response = _panel(request, document, role)
+    response.content += _changed_paragraphs(document, 0, len(document.text)).encode()
+    trigger_client_event(response, "spansChanged", {"span": None})
+    return trigger_client_event(response, EVENT, {})
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise services.DomainError("Start and end must be whole numbers.") from None
