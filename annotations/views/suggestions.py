@@ -117,7 +117,7 @@ def suggestion_status(request: HtmxHttpRequest, document_id: int) -> HttpRespons
     html = render_to_string(f"{TEMPLATE}#suggest-status", context, request=request)
     if run is None or run.is_finished:
         response = HttpResponseStopPolling(html)
-        return trigger_client_event(response, EVENT, {})
+        return trigger_client_event(response, EVENT, {}, after="settle")
     return HttpResponse(html)
 
 
@@ -171,7 +171,7 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
     response = _action_response(request, document, role, span, (span.start, span.end), status=201)
-    return trigger_client_event(response, EVENT, {"accepted": suggestion.pk})
+    return trigger_client_event(response, EVENT, {"accepted": suggestion.pk}, after="settle")
 
 
 @require_POST
@@ -183,7 +183,9 @@ def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, "Suggestion rejected; it will not be suggested again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    return trigger_client_event(_panel(request, document, role), EVENT, {"rejected": suggestion.pk})
+    return trigger_client_event(
+        _panel(request, document, role), EVENT, {"rejected": suggestion.pk}, after="settle"
+    )
 
 
 @require_POST
@@ -209,8 +211,8 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     if action == "accept" and bounds:
         low, high = min(s for s, _ in bounds), max(e for _, e in bounds)
         response.content += _changed_paragraphs(document, low, high).encode()
-        trigger_client_event(response, "spansChanged", {"span": None})
-    return trigger_client_event(response, EVENT, {})
+        trigger_client_event(response, "spansChanged", {"span": None}, after="settle")
+    return trigger_client_event(response, EVENT, {}, after="settle")
 
 
 @require_POST
@@ -229,8 +231,8 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return redirect(document.get_absolute_url() + "#suggest-panel")
     response = _panel(request, document, role)
     response.content += _changed_paragraphs(document, 0, len(document.text)).encode()
-    trigger_client_event(response, "spansChanged", {"span": None})
-    return trigger_client_event(response, EVENT, {})
+    trigger_client_event(response, "spansChanged", {"span": None}, after="settle")
+    return trigger_client_event(response, EVENT, {}, after="settle")
 
 
 def _int_or_none(value: str | None) -> int | None:
