@@ -265,6 +265,14 @@ _SUGGEST_ATTEMPTS = 3
 _BULK_UNDO_SALT = "herlens.suggestion-bulk-undo"
 
 
+def project_film_names_update(*, project: Project, names: str) -> Project:
+    """Store the project's film names, one per line, trimmed and without duplicates."""
+    lines = (line.strip() for line in normalise_text(names).splitlines())
+    project.film_names = "\n".join(dict.fromkeys(line for line in lines if line))
+    project.save(update_fields=["film_names", "updated_at"])
+    return project
+
+
 def suggestion_run_enqueue(*, document: Document) -> SuggestionRun:
     """Mark the document's suggestions as queued and enqueue the task once the write commits.
 

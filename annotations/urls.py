@@ -24,6 +24,11 @@ urlpatterns = [
     # Suggestions
     path("projects/<slug:slug>/suggest/", suggestions.project_suggest, name="project-suggest"),
     path(
+        "projects/<slug:slug>/film-names/",
+        suggestions.project_film_names,
+        name="project-film-names",
+    ),
+    path(
         "documents/<int:document_id>/suggestions/", suggestions.suggestion_list, name="suggestions"
     ),
     path(

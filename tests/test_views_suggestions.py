@@ -253,3 +253,33 @@ def test_project_suggest_is_for_editors(members, essay, project):
         client_for(members[Role.ANNOTATOR]).post(url("project-suggest", project.slug)).status_code
         == 403
     )
+
+
+def test_project_page_counts_suggestions_per_tag_and_rule(owner, essay, project):
+    her = essay.suggestions.get(quote="Her")
+    services.suggestion_accept(suggestion=her, user=owner)
+    services.suggestion_reject(suggestion=essay.suggestions.get(quote="Samantha"), user=owner)
+    response = client_for(owner).get(project.get_absolute_url())
+    body = response.text
+    assert 'id="suggestions"' in body
+    assert "Film reference · <code>title-year</code>" in body
+    assert "Documents: 1 done" in body
+    row = body.split("<code>title-year</code>")[1].split("</tr>")[0]
+    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["1", "0", "0", "100%"]
+
+
+def test_film_names_are_saved_by_owners_and_refused_to_annotators(members, project):
+    response = client_for(members[Role.OWNER]).post(
+        url("project-film-names", project.slug), {"film_names": " Her \r\nSamantha\n\nHer\n"}
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.film_names == "Her\nSamantha"
+    assert project.film_name_list == ("Her", "Samantha")
+    refused = client_for(members[Role.ANNOTATOR]).post(
+        url("project-film-names", project.slug), {"film_names": "x"}
+    )
+    assert refused.status_code == 403
+    stranger = client_for(members["stranger"])
+    forbidden = stranger.post(url("project-film-names", project.slug), {"film_names": "x"})
+    assert forbidden.status_code == 404

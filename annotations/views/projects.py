@@ -14,6 +14,7 @@ from annotations.guidelines import guidelines_html
 from annotations.models import Membership
 from annotations.permissions import Action, allows
 from annotations.views.access import HtmxHttpRequest, project_for, require
+from annotations.views.suggestions import project_suggestion_context
 
 PROJECT_TEMPLATE = "annotations/project.html"
 
@@ -40,6 +41,7 @@ def _project_context(request, project, role, document_form=None, tag_form=None) 
         "document_form": document_form or DocumentForm(),
         "tag_form": tag_form or TagForm(project=project),
         "guidelines_html": guidelines_html(project.guidelines),
+        **project_suggestion_context(project, role),
     }
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +22,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from annotations import services
-from annotations.models import Document, Suggestion, SuggestionRun, SuggestionStatus, Tag
+from annotations.models import (
+    Document,
+    Project,
+    RunStatus,
+    Suggestion,
+    SuggestionRun,
+    SuggestionStatus,
+    Tag,
+)
 from annotations.permissions import Action, allows, visible_documents
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.documents import TEMPLATE
@@ -67,6 +76,55 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
             for t in tags
         ],
     }
+
+
+def project_suggestion_context(project: Project, role: str) -> dict[str, Any]:
+    """Per tag and rule: how many suggestions were accepted, rejected and pending; run states."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    counts = (
+        Suggestion.objects.filter(document__project=project)
+        .values_list("tag__name", "tag__colour", "rule", "status")
+        .annotate(n=Count("id"))
+        .order_by("tag__position", "tag__name", "rule")
+    )
+    for tag_name, colour, rule, status, n in counts:
+        row = rows.setdefault(
+            (tag_name, rule),
+            {
+                "tag": tag_name,
+                "colour": colour,
+                "rule": rule or "—",
+                "accepted": 0,
+                "rejected": 0,
+                "pending": 0,
+            },
+        )
+        row[status] = n
+    for row in rows.values():
+        decided = row["accepted"] + row["rejected"]
+        row["precision"] = f"{row['accepted'] / decided:.0%}" if decided else "—"
+    runs = Counter(
+        SuggestionRun.objects.filter(document__project=project).values_list("status", flat=True)
+    )
+    return {
+        "suggestion_stats": list(rows.values()),
+        "suggestion_runs": {status: runs.get(status, 0) for status in RunStatus.values},
+        "can_run_suggestions": allows(role, Action.ADD_DOCUMENTS),
+        "can_edit_film_names": allows(role, Action.MANAGE_TAGS),
+    }
+
+
+@require_POST
+def project_film_names(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Save the project's list of film titles, characters and people (one per line)."""
+    project, role = project_for(request, slug)
+    require(role, Action.MANAGE_TAGS)
+    services.project_film_names_update(project=project, names=request.POST.get("film_names", ""))
+    count = len(project.film_name_list)
+    messages.success(
+        request, f"Saved {count} film name(s). Run Suggest to use them on existing documents."
+    )
+    return redirect(project.get_absolute_url() + "#suggestions")
 
 
 def _suggestion_for(request: HtmxHttpRequest, suggestion_id: int) -> tuple[Suggestion, str]:
