@@ -262,7 +262,7 @@ def test_project_page_counts_suggestions_per_tag_and_rule(owner, essay, project)
     response = client_for(owner).get(project.get_absolute_url())
     body = response.text
     assert 'id="suggestions"' in body
-    assert "Film reference · <code>title-year</code>" in body
+    assert "Film reference: </span><code>title-year</code>" in body
     assert "Documents: 1 done" in body
     row = body.split("<code>title-year</code>")[1].split("</tr>")[0]
     assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["1", "0", "0", "100%"]
