@@ -283,7 +283,15 @@ class Suggestion(models.Model):
                 name="suggestion_decided_at_iff_decided",
             ),
         ]
-        indexes = [models.Index(fields=["document", "status"], name="suggestion_document_status")]
+        indexes = [
+            models.Index(fields=["document", "status"], name="suggestion_document_status"),
+            # Words rejected for a tag are not suggested again anywhere in the project.
+            models.Index(
+                fields=["tag"],
+                condition=Q(status="rejected"),
+                name="suggestion_rejected_by_tag",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tag} {self.start}-{self.end} in {self.document_id} ({self.status})"

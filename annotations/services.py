@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -307,34 +307,36 @@ def document_suggest(*, document_id: int, model: str) -> dict[str, int]:
     """
     from annotations.suggest import get_suggester
 
-    run, _created = SuggestionRun.objects.get_or_create(document_id=document_id)
-    SuggestionRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), error="", model=model
-    )
+    document = Document.objects.select_related("project").filter(pk=document_id).first()
+    if document is None:
+        return {"added": 0, "pending": 0}  # deleted after the task was queued
+    runs = SuggestionRun.objects.filter(document_id=document_id)
+    running = {
+        "status": RunStatus.RUNNING,
+        "started_at": timezone.now(),
+        "error": "",
+        "model": model,
+    }
+    if not runs.update(**running):
+        SuggestionRun.objects.get_or_create(document_id=document_id, defaults=running)
     try:
         suggester = get_suggester(model)
-        for _attempt in range(_SUGGEST_ATTEMPTS):
-            document = Document.objects.select_related("project").get(pk=document_id)
+        for attempt in range(_SUGGEST_ATTEMPTS):
+            if attempt:
+                document.refresh_from_db(fields=["text"])
             found = suggester.suggest(document.text, document.project.film_name_list)
             counts = _store_suggestions(document, found)
             if counts is not None:
                 break
         else:
             raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
-    except Document.DoesNotExist:
-        SuggestionRun.objects.filter(pk=run.pk).delete()
-        return {"added": 0, "pending": 0}
     except Exception as error:
         message = (
             str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
         )
-        SuggestionRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now()
-        )
+        runs.update(status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now())
         raise
-    SuggestionRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.DONE, finished_at=timezone.now(), **counts
-    )
+    runs.update(status=RunStatus.DONE, finished_at=timezone.now(), **counts)
     return counts
 
 
@@ -347,44 +349,82 @@ def _store_suggestions(document: Document, found: list) -> dict[str, int] | None
     if current.first() != document.text:
         return None
     tags = {tag.slug: tag for tag in document.project.tags.all()}
+    candidates = [
+        (item, tags[item.tag], document.text[item.start : item.end])
+        for item in found
+        if item.tag in tags  # a project without one of the tags gets none of it
+    ]
     rejected = set(
+        # Served by the partial index suggestion_rejected_by_tag: cheap however large the project.
         Suggestion.objects.filter(
-            document__project_id=document.project_id, status=SuggestionStatus.REJECTED
+            tag_id__in=[tag.pk for tag in tags.values()],
+            status=SuggestionStatus.REJECTED,
+            quote__in={quote for _item, _tag, quote in candidates},
         ).values_list("tag_id", "quote")
     )
     tagged = set(document.spans.values_list("start", "end", "tag_id"))
-    wanted: dict[tuple[int, int, int], Suggestion] = {}
-    for item in found:
-        tag = tags.get(item.tag)
-        if tag is None:
-            continue  # the project has no such tag
-        quote = document.text[item.start : item.end]
+    wanted: dict[tuple[int, int, int], tuple] = {}
+    for item, tag, quote in candidates:
         key = (item.start, item.end, tag.pk)
         if key in tagged or (tag.pk, quote) in rejected:
             continue
-        wanted[key] = Suggestion(
-            document=document,
-            start=item.start,
-            end=item.end,
-            tag=tag,
-            score=round(min(max(item.score, 0.0), 1.0), 3),
-            reason=item.reason[:500],
-            rule=item.rule[:40],
-            quote=quote,
+        score = round(min(max(item.score, 0.0), 1.0), 3)
+        wanted[key] = (
+            item.start,
+            item.end,
+            tag.pk,
+            score,
+            item.reason[:500],
+            item.rule[:40],
+            quote,
         )
     existing = {
-        (start, end, tag_id): pk
-        for pk, start, end, tag_id in document.suggestions.values_list(
-            "pk", "start", "end", "tag_id"
+        (start, end, tag_id): (pk, status)
+        for pk, start, end, tag_id, status in document.suggestions.values_list(
+            "pk", "start", "end", "tag_id", "status"
         )
     }
     # Pending suggestions the rules no longer make (a new model, new rules) go; decisions stay.
-    stale = [pk for key, pk in existing.items() if key not in wanted]
-    Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
-    new = [suggestion for key, suggestion in wanted.items() if key not in existing]
-    Suggestion.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    pending = document.suggestions.filter(status=SuggestionStatus.PENDING).count()
+    stale = [
+        pk
+        for key, (pk, status) in existing.items()
+        if key not in wanted and status == SuggestionStatus.PENDING
+    ]
+    if stale:
+        Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
+    new = [row for key, row in wanted.items() if key not in existing]
+    if new:
+        _insert_suggestions(document, new)
+    kept = sum(
+        1 for key, (_pk, status) in existing.items() if key in wanted and status == "pending"
+    )
+    pending = kept + len(new)
     return {"added": len(new), "pending": pending}
+
+
+_INSERT_COLUMNS = (
+    "document_id", "start", "end", "tag_id", "score", "reason", "rule", "quote", "status",
+    "created_at",
+)  # fmt: skip
+
+
+def _insert_suggestions(document: Document, rows: list[tuple]) -> None:
+    """Insert (start, end, tag_id, score, reason, rule, quote) rows, skipping existing places.
+
+    One prepared INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL) run for
+    every row: bulk_create spent most of the task's time preparing model fields.
+    A concurrent run that stored the same place first simply wins.
+    """
+    quote_name = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"INSERT INTO {quote_name(Suggestion._meta.db_table)} "
+        f"({', '.join(quote_name(column) for column in _INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) ON CONFLICT DO NOTHING"
+    )
+    pending = SuggestionStatus.PENDING.value
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(document.pk, *row, pending, now) for row in rows])
 
 
 @transaction.atomic

@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from annotations.suggest import TAG_SLUGS, get_suggester  # noqa: E402
 from annotations.suggest.evaluation import Report, parse_gold  # noqa: E402
+from bench.common import replace_section  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "suggest"
 DOCS = ROOT / "docs" / "benchmarks.md"
-HEADING = "## Suggestion quality"
 SETS = (
     ("heldout", "held-out (rules never tuned on these)"),
     ("dev", "development (rules written against these)"),
@@ -58,20 +58,6 @@ def table(report: Report) -> list[str]:
     return lines
 
 
-def write_section(body: list[str]) -> None:
-    existing = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    section = "\n".join([HEADING, "", *body]).rstrip() + "\n"
-    if HEADING in existing:
-        before, _, rest = existing.partition(HEADING)
-        following = rest.find("\n## ")
-        after = rest[following + 1 :] if following != -1 else ""
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = existing.rstrip() + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(updated, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list missed and spurious spans")
@@ -95,7 +81,7 @@ def main() -> None:
     body.append(f"Run time {time.perf_counter() - started:.1f} s, including loading the pipeline.")
     print("\n".join(body))
     if not args.no_write:
-        write_section(body)
+        replace_section(DOCS, "Suggestion quality", "\n".join(body))
 
 
 if __name__ == "__main__":

@@ -57,5 +57,9 @@ def is_capitalised(token: Token) -> bool:
     return bool(text) and (text[0].isupper() or (text[0].isdigit() and token.is_alpha is False))
 
 
-def sentence_of(doc: Doc, index: int) -> Span:
-    return doc[index].sent
+def doc_text(doc: Doc) -> str:
+    """Return the doc's text, built once: Doc.text joins every token anew on each call."""
+    text = doc.user_data.get("herlens_text")
+    if text is None:
+        text = doc.user_data["herlens_text"] = doc.text
+    return text

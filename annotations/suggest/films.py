@@ -17,7 +17,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
-from annotations.suggest.base import FILM_REFERENCE, Suggestion, quoted
+from annotations.suggest.base import FILM_REFERENCE, Suggestion, doc_text, quoted
 
 TITLE_LINKS = {
     "of",
@@ -37,13 +37,6 @@ TITLE_LINKS = {
     "&",
 }
 NAME_LINKS = {"de", "van", "von", "del", "da", "di", "le", "la", "-", "."}
-#: Nouns after a possessive that make the owner a film ("Her's ending").
-FILM_PARTS = {
-    "release", "ending", "plot", "protagonist", "director", "cast", "score", "premise",
-    "screenplay", "script", "heroine", "hero", "villain", "sequel", "opening", "soundtrack",
-    "cinematography", "characters", "world", "vision", "finale", "climax", "trailer",
-    "production", "narrative", "storyline", "depiction", "portrayal", "title", "reception",
-}  # fmt: skip
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
 MAX_TITLE = 8
 MAX_NAME = 4
@@ -208,8 +201,8 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
                     character = run_backward(doc, k - 1, title=False)
                     reason = f"character before {quoted(cue.text)}"
                     add(character, 0.8, reason, "played-by", person=True)
-    _parentheses(doc, add)
-    _possessives(doc, add)
+    _parentheses(doc, cues, add)
+    _possessives(doc, cues, add)
     return found
 
 
@@ -224,10 +217,11 @@ def _appositive(doc: Doc, cue: Span, add) -> None:
             add(name, 0.65, f"name before {quoted(doc[k : cue.end].text)}", "role-appositive", True)
 
 
-def _parentheses(doc: Doc, add) -> None:
+def _parentheses(doc: Doc, cues: list[Span], add) -> None:
     """Titles before "(2014)" or "(Alex Garland, 2014)", and "Character (Actor Name)"."""
-    for token in doc:
-        if token.text != "(" or token.i == 0:
+    for cue in cues:
+        token = cue[0]
+        if cue.label_ != "PAREN" or token.i == 0:
             continue
         inner = token.i + 1
         before = token.i - 1
@@ -288,18 +282,16 @@ def _parentheses(doc: Doc, add) -> None:
                 )
 
 
-def _possessives(doc: Doc, add) -> None:
-    for token in doc:
-        if token.text in {"'s", "’s"} and token.i + 1 < len(doc) and token.i > 0:
-            following = doc[token.i + 1]
-            if following.lower_ in FILM_PARTS:
-                title = run_backward(doc, token.i - 1, title=True)
-                reason = f"possessive before {quoted(following.text)}"
-                add(title, 0.7, reason, "possessive-film-part")
+def _possessives(doc: Doc, cues: list[Span], add) -> None:
+    """ "Her's ending": a possessive before a part of a film (the cue ruler finds the pair)."""
+    for cue in cues:
+        if cue.label_ == "POSSESSIVE_PART" and cue.start > 0:
+            title = run_backward(doc, cue.start - 1, title=True)
+            add(title, 0.7, f"possessive before {quoted(cue[1].text)}", "possessive-film-part")
 
 
 def _quoted_titles(doc: Doc) -> list[Found]:
-    text = doc.text
+    text = doc_text(doc)
     found = []
     for pattern, score, what in QUOTE_RES:
         for match in pattern.finditer(text):
@@ -352,7 +344,7 @@ def _from_list(doc: Doc, matcher: PhraseMatcher | None) -> list[Found]:
 
 def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
     """Find again, elsewhere in the text, the names the cues found."""
-    text = doc.text
+    text = doc_text(doc)
     wanted: dict[str, Found] = {}
     for seed in seeds:
         name = text[seed.start : seed.end]
@@ -362,12 +354,12 @@ def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
                 if len(part) > 2 and part[:1].isupper() and part.lower() not in {"the", "and"}:
                     wanted.setdefault(part, seed)
     found = []
-    starts = {token.idx: token for token in doc}
     for name, seed in wanted.items():
         for match in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text):
-            token = starts.get(match.start())
-            if token is None:
-                continue
+            span = doc.char_span(match.start(), match.end())
+            if span is None:
+                continue  # inside a token, not a word of its own
+            token = span[0]
             if token.is_sent_start and token.is_stop and " " not in name:
                 continue  # "Her voice..." opening a sentence is not the film
             origin = quoted(text[seed.start : seed.end])

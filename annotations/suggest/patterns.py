@@ -119,6 +119,13 @@ AUTHORED_WORKS = [
 ADVERBS = [word for word in DEGREE if word not in {"a", "an", "the"}]
 ADJECTIVE_LIKE = {"LOWER": {"REGEX": ADJECTIVE_ENDINGS}, "LENGTH": {">=": 6}}
 SUPERLATIVE = {"LOWER": {"REGEX": r"(\w{3,}est|^most|^best|^worst|^least)$"}}
+#: Nouns after a possessive that make the owner a film ("Her's ending").
+FILM_PARTS = [
+    "release", "ending", "plot", "protagonist", "director", "cast", "score", "premise",
+    "screenplay", "script", "heroine", "hero", "villain", "sequel", "opening", "soundtrack",
+    "cinematography", "characters", "world", "vision", "finale", "climax", "trailer",
+    "production", "narrative", "storyline", "depiction", "portrayal", "title", "reception",
+]  # fmt: skip
 HEDGES = ["perhaps", "maybe", "probably", "possibly", "presumably", "apparently", "seemingly"]
 
 FUTURE_FRAMES: list[list[dict[str, Any]]] = [
@@ -331,4 +338,6 @@ CUE_PATTERNS: list[dict[str, Any]] = [
         [[{"LOWER": {"IN": COPULAS}}, {"LOWER": {"IN": ADVERBS}, "OP": "*"}, ADJECTIVE_LIKE]],
     ),
     *_label("EVALUATIVE", [[{"LOWER": "one"}, {"LOWER": "of"}, {"LOWER": "the"}, SUPERLATIVE]]),
+    *_label("PAREN", [[{"ORTH": "("}]]),
+    *_label("POSSESSIVE_PART", [[{"ORTH": {"IN": ["'s", "’s"]}}, {"LOWER": {"IN": FILM_PARTS}}]]),
 ]

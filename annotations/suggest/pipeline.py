@@ -113,7 +113,9 @@ class Suggester:
 
     def suggest(self, text: str, names: Iterable[str] = ()) -> list[Suggestion]:
         """Return the suggestions for one text, in reading order."""
-        return self.from_doc(self.nlp(text), names)
+        doc = self.nlp(text)
+        doc.user_data["herlens_text"] = text  # spares rebuilding it from the tokens
+        return self.from_doc(doc, names)
 
     def suggest_many(
         self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16
