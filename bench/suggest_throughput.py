@@ -142,6 +142,7 @@ def time_to_visible(env: dict[str, str], project, texts: list[str]) -> list[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--essays", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     rng = random.Random(20261126)
@@ -165,20 +166,28 @@ def main() -> None:
         suggester = get_suggester("blank:en")
         list(suggester.nlp.pipe(texts[:5]))  # warm up
 
-        started = time.perf_counter()
-        for _doc in suggester.nlp.pipe(texts, batch_size=16):
-            pass
-        raw = time.perf_counter() - started
+        # The machine is shared: alternate the three measures and keep each one's best round.
+        raws, rule_times, task_times = [], [], []
+        for round_number in range(args.rounds):
+            started = time.perf_counter()
+            for _doc in suggester.nlp.pipe(texts, batch_size=16):
+                pass
+            raws.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
-        for text in texts:
-            suggester.suggest(text)
-        rules = time.perf_counter() - started
+            started = time.perf_counter()
+            for text in texts:
+                suggester.suggest(text)
+            rule_times.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
-        for document in documents:
-            services.document_suggest(document_id=document.pk, model="blank:en")
-        task = time.perf_counter() - started
+            fresh = documents if round_number == 0 else [
+                services.document_create(project=project, title=f"R{round_number}-{i}", text=text, suggest=False)
+                for i, text in enumerate(texts)
+            ]  # fmt: skip
+            started = time.perf_counter()
+            for document in fresh:
+                services.document_suggest(document_id=document.pk, model="blank:en")
+            task_times.append(time.perf_counter() - started)
+        raw, rules, task = min(raws), min(rule_times), min(task_times)
 
         # Memory, in a second pass on fresh documents (tracemalloc slows Python down a lot).
         again = [
@@ -207,7 +216,8 @@ def main() -> None:
         f"Run `python bench/suggest_throughput.py` (CPython {sys.version.split()[0]}, SQLite, "
         f"pipeline `blank:en`, {time.strftime('%Y-%m-%d')}).",
         "",
-        f"Corpus: {len(texts)} essays, {total_words:,} words; {stored:,} suggestions stored.",
+        f"Corpus: {len(texts)} essays, {total_words:,} words; {stored:,} suggestions stored. "
+        f"Best of {args.rounds} alternating rounds (the machine is shared).",
         "",
         "| measure | figure |",
         "|---|---|",
