@@ -6,6 +6,7 @@ Each service is keyword-only and atomic; a rule that is broken raises
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -296,110 +297,228 @@ def suggestion_run_enqueue(*, document: Document) -> SuggestionRun:
     return run
 
 
+#: Documents per background task when a whole project is suggested: small enough for
+#: several workers to share a project, large enough to batch the pipeline and the writes.
+TASK_DOCUMENTS = 64
+
+
+def suggestion_runs_enqueue(*, documents: list[Document]) -> int:
+    """Queue suggestions for many documents: their runs show "queued", tasks go out on commit."""
+    from annotations.tasks import suggest_documents
+
+    ids = [document.pk for document in documents]
+    queued = {"status": RunStatus.QUEUED, "error": "", "queued_at": timezone.now(), "task_id": ""}
+    runs = SuggestionRun.objects.filter(document_id__in=ids)
+    runs.update(**queued)
+    have = set(runs.values_list("document_id", flat=True))
+    SuggestionRun.objects.bulk_create(
+        [SuggestionRun(document_id=pk, **queued) for pk in ids if pk not in have],
+        ignore_conflicts=True,
+    )
+
+    def enqueue() -> None:
+        for offset in range(0, len(ids), TASK_DOCUMENTS):
+            chunk = ids[offset : offset + TASK_DOCUMENTS]
+            result = suggest_documents.enqueue(chunk)
+            SuggestionRun.objects.filter(document_id__in=chunk, task_id="").update(
+                task_id=result.id
+            )
+
+    transaction.on_commit(enqueue)
+    return len(ids)
+
+
 def document_suggest(*, document_id: int, model: str) -> dict[str, int]:
-    """Compute a document's suggestions and store the new ones; return counts.
+    """Compute one document's suggestions and store the new ones; return its counts.
+
+    See ``documents_suggest``; a document deleted meanwhile gives zero counts.
+    """
+    results = documents_suggest(document_ids=[document_id], model=model)
+    return results.get(document_id, {"added": 0, "pending": 0})
+
+
+#: Documents handled together: one nlp.pipe batch, one transaction, a handful of queries.
+SUGGEST_CHUNK = 16
+
+
+def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[str, int]]:
+    """Compute and store the suggestions of several documents; return counts per document id.
 
     At-least-once safe: running it twice stores each (start, end, tag) once, since
-    the database refuses duplicates and they are inserted with ignore_conflicts.
+    the database refuses duplicates and rows are inserted with ON CONFLICT DO NOTHING.
     Suggestions already accepted or rejected are never proposed again, nor are
     places someone already tagged, nor words rejected for that tag anywhere in the
-    project. If the text changes while the pipeline runs, that result is thrown away.
+    project. If a text changes while the pipeline runs, that result is thrown away
+    and the document is done again (up to three times, then its run fails).
+    Documents deleted after the task was queued are skipped.
     """
     from annotations.suggest import get_suggester
 
-    document = Document.objects.select_related("project").filter(pk=document_id).first()
-    if document is None:
-        return {"added": 0, "pending": 0}  # deleted after the task was queued
-    runs = SuggestionRun.objects.filter(document_id=document_id)
+    ids = list(dict.fromkeys(document_ids))
+    results: dict[int, dict[str, int]] = {}
+    for offset in range(0, len(ids), SUGGEST_CHUNK):
+        documents = list(
+            Document.objects.select_related("project").filter(
+                pk__in=ids[offset : offset + SUGGEST_CHUNK]
+            )
+        )
+        if not documents:
+            continue
+        _runs_running([d.pk for d in documents], model)
+        todo = documents
+        try:
+            suggester = get_suggester(model)
+            for attempt in range(_SUGGEST_ATTEMPTS):
+                if attempt:
+                    texts = dict(
+                        Document.objects.filter(pk__in=[d.pk for d in todo]).values_list(
+                            "pk", "text"
+                        )
+                    )
+                    todo = [d for d in todo if d.pk in texts]
+                    for document in todo:
+                        document.text = texts[document.pk]
+                found = _suggest_texts(suggester, todo)
+                stored = _store_suggestions(list(zip(todo, found, strict=True)))
+                results.update({pk: counts for pk, counts in stored.items() if counts is not None})
+                todo = [d for d in todo if stored[d.pk] is None]
+                if not todo:
+                    break
+            else:
+                raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
+        except Exception as error:
+            message = (
+                str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+            )
+            SuggestionRun.objects.filter(document_id__in=[d.pk for d in todo]).update(
+                status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now()
+            )
+            raise
+    return results
+
+
+def _runs_running(document_ids: list[int], model: str) -> None:
     running = {
         "status": RunStatus.RUNNING,
         "started_at": timezone.now(),
         "error": "",
         "model": model,
     }
-    if not runs.update(**running):
-        SuggestionRun.objects.get_or_create(document_id=document_id, defaults=running)
-    try:
-        suggester = get_suggester(model)
-        for attempt in range(_SUGGEST_ATTEMPTS):
-            if attempt:
-                document.refresh_from_db(fields=["text"])
-            found = suggester.suggest(document.text, document.project.film_name_list)
-            counts = _store_suggestions(document, found)
-            if counts is not None:
-                break
-        else:
-            raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
-    except Exception as error:
-        message = (
-            str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+    runs = SuggestionRun.objects.filter(document_id__in=document_ids)
+    if runs.update(**running) < len(document_ids):
+        have = set(runs.values_list("document_id", flat=True))
+        SuggestionRun.objects.bulk_create(
+            [SuggestionRun(document_id=pk, **running) for pk in document_ids if pk not in have],
+            ignore_conflicts=True,
         )
-        runs.update(status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now())
-        raise
-    runs.update(status=RunStatus.DONE, finished_at=timezone.now(), **counts)
-    return counts
+
+
+def _suggest_texts(suggester, documents: list[Document]) -> list[list]:
+    """Run the pipeline over the documents in one batch per project (each has its film list)."""
+    found: dict[int, list] = {}
+    by_project: dict[int, list[Document]] = {}
+    for document in documents:
+        by_project.setdefault(document.project_id, []).append(document)
+    for group in by_project.values():
+        names = group[0].project.film_name_list
+        texts = [document.text for document in group]
+        for document, suggestions in zip(group, suggester.suggest_many(texts, names), strict=True):
+            found[document.pk] = suggestions
+    return [found[document.pk] for document in documents]
 
 
 @transaction.atomic
-def _store_suggestions(document: Document, found: list) -> dict[str, int] | None:
-    """Write the pipeline's result if the text is still the one it read (None: it changed)."""
-    current = (
-        Document.objects.select_for_update().filter(pk=document.pk).values_list("text", flat=True)
+def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str, int] | None]:
+    """Write each document's result if its text is still the one read (None: it changed).
+
+    A fixed number of queries for the whole batch, whatever its size.
+    """
+    ids = [document.pk for document, _found in pairs]
+    current = dict(
+        Document.objects.select_for_update().filter(pk__in=ids).values_list("pk", "text")
     )
-    if current.first() != document.text:
-        return None
-    tags = {tag.slug: tag for tag in document.project.tags.all()}
-    candidates = [
-        (item, tags[item.tag], document.text[item.start : item.end])
-        for item in found
-        if item.tag in tags  # a project without one of the tags gets none of it
-    ]
+    results: dict[int, dict[str, int] | None] = {}
+    pairs = [(d, found) for d, found in pairs if current.get(d.pk) == d.text]
+    for document_id in ids:
+        results[document_id] = None
+    if not pairs:
+        return results
+    ids = [document.pk for document, _found in pairs]
+    tags: dict[tuple[int, str], Tag] = {
+        (tag.project_id, tag.slug): tag
+        for tag in Tag.objects.filter(project_id__in={d.project_id for d, _f in pairs})
+    }
+    candidates: dict[int, list[tuple]] = {}
+    for document, found in pairs:
+        candidates[document.pk] = [
+            (item, tags[(document.project_id, item.tag)], document.text[item.start : item.end])
+            for item in found
+            if (document.project_id, item.tag) in tags  # a project without the tag gets none
+        ]
+    quotes = {quote for rows in candidates.values() for _item, _tag, quote in rows}
     rejected = set(
         # Served by the partial index suggestion_rejected_by_tag: cheap however large the project.
         Suggestion.objects.filter(
             tag_id__in=[tag.pk for tag in tags.values()],
             status=SuggestionStatus.REJECTED,
-            quote__in={quote for _item, _tag, quote in candidates},
+            quote__in=quotes,
         ).values_list("tag_id", "quote")
     )
-    tagged = set(document.spans.values_list("start", "end", "tag_id"))
-    wanted: dict[tuple[int, int, int], tuple] = {}
-    for item, tag, quote in candidates:
-        key = (item.start, item.end, tag.pk)
-        if key in tagged or (tag.pk, quote) in rejected:
-            continue
-        score = round(min(max(item.score, 0.0), 1.0), 3)
-        wanted[key] = (
-            item.start,
-            item.end,
-            tag.pk,
-            score,
-            item.reason[:500],
-            item.rule[:40],
-            quote,
+    tagged = set(
+        Span.objects.filter(document_id__in=ids).values_list(
+            "document_id", "start", "end", "tag_id"
         )
-    existing = {
-        (start, end, tag_id): (pk, status)
-        for pk, start, end, tag_id, status in document.suggestions.values_list(
-            "pk", "start", "end", "tag_id", "status"
-        )
+    )
+    existing: dict[tuple[int, int, int, int], tuple[int, str]] = {
+        (document_id, start, end, tag_id): (pk, status)
+        for pk, document_id, start, end, tag_id, status in Suggestion.objects.filter(
+            document_id__in=ids
+        ).values_list("pk", "document_id", "start", "end", "tag_id", "status")
     }
+    wanted: dict[tuple[int, int, int, int], tuple] = {}
+    for document_id, rows in candidates.items():
+        for item, tag, quote in rows:
+            key = (document_id, item.start, item.end, tag.pk)
+            if key in tagged or (tag.pk, quote) in rejected:
+                continue
+            score = round(min(max(item.score, 0.0), 1.0), 3)
+            wanted[key] = (*key, score, item.reason[:500], item.rule[:40], quote)
     # Pending suggestions the rules no longer make (a new model, new rules) go; decisions stay.
     stale = [
-        pk
-        for key, (pk, status) in existing.items()
-        if key not in wanted and status == SuggestionStatus.PENDING
+        pk for key, (pk, status) in existing.items() if key not in wanted and status == "pending"
     ]
     if stale:
         Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
     new = [row for key, row in wanted.items() if key not in existing]
     if new:
-        _insert_suggestions(document, new)
-    kept = sum(
-        1 for key, (_pk, status) in existing.items() if key in wanted and status == "pending"
+        _insert_suggestions(new)
+    added = Counter(row[0] for row in new)
+    pending = Counter(
+        key[0] for key in wanted if key not in existing or existing[key][1] == "pending"
     )
-    pending = kept + len(new)
-    return {"added": len(new), "pending": pending}
+    now = timezone.now()
+    for document_id in ids:
+        results[document_id] = {"added": added[document_id], "pending": pending[document_id]}
+    _runs_done(results, now)
+    return results
+
+
+def _runs_done(results: dict[int, dict[str, int] | None], now) -> None:
+    quote_name = connection.ops.quote_name
+    table = quote_name(SuggestionRun._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {quote_name('status')} = %s, {quote_name('finished_at')} = %s, "
+        f"{quote_name('added')} = %s, {quote_name('pending')} = %s "
+        f"WHERE {quote_name('document_id')} = %s"
+    )
+    finished = connection.ops.adapt_datetimefield_value(now)
+    rows = [
+        (RunStatus.DONE.value, finished, counts["added"], counts["pending"], document_id)
+        for document_id, counts in results.items()
+        if counts is not None
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 _INSERT_COLUMNS = (
@@ -408,8 +527,9 @@ _INSERT_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_suggestions(document: Document, rows: list[tuple]) -> None:
-    """Insert (start, end, tag_id, score, reason, rule, quote) rows, skipping existing places.
+def _insert_suggestions(rows: list[tuple]) -> None:
+    """Insert (document_id, start, end, tag_id, score, reason, rule, quote) rows, skipping
+    places already stored.
 
     One prepared INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL) run for
     every row: bulk_create spent most of the task's time preparing model fields.
@@ -424,7 +544,7 @@ def _insert_suggestions(document: Document, rows: list[tuple]) -> None:
     )
     pending = SuggestionStatus.PENDING.value
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(document.pk, *row, pending, now) for row in rows])
+        cursor.executemany(sql, [(*row, pending, now) for row in rows])
 
 
 @transaction.atomic

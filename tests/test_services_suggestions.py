@@ -112,34 +112,58 @@ def test_project_film_list_adds_suggestions(project):
 
 
 def test_result_is_discarded_when_the_text_changes_while_suggesting(essay, monkeypatch):
-    original = Suggester.suggest
+    original = Suggester.suggest_many
     calls = []
 
-    def edit_during_first_run(self, text, names=()):
-        calls.append(text)
+    def edit_during_first_run(self, texts, names=(), batch_size=16):
+        texts = list(texts)
+        calls.extend(texts)
         if len(calls) == 1:
             type(essay).objects.filter(pk=essay.pk).update(text="The film Moon will last.")
-        return original(self, text, names)
+        return original(self, texts, names)
 
-    monkeypatch.setattr(Suggester, "suggest", edit_during_first_run)
+    monkeypatch.setattr(Suggester, "suggest_many", edit_during_first_run)
     suggest(essay)
     assert calls == [TEXT, "The film Moon will last."]
     essay.refresh_from_db()
+    assert essay.suggestions.exists()
     for suggestion in essay.suggestions.all():
         assert essay.text[suggestion.start : suggestion.end] == suggestion.quote
 
 
 def test_a_text_that_keeps_changing_fails_the_run_with_a_reason(essay, monkeypatch):
-    def always_edit(self, text, names=()):
-        type(essay).objects.filter(pk=essay.pk).update(text=text + " More.")
-        return []
+    def always_edit(self, texts, names=(), batch_size=16):
+        for text in texts:
+            type(essay).objects.filter(pk=essay.pk).update(text=text + " More.")
+            yield []
 
-    monkeypatch.setattr(Suggester, "suggest", always_edit)
+    monkeypatch.setattr(Suggester, "suggest_many", always_edit)
     with pytest.raises(services.DomainError):
         suggest(essay)
     run = SuggestionRun.objects.get(document=essay)
     assert run.status == RunStatus.FAILED
     assert run.error == services.TEXT_CHANGED_WHILE_SUGGESTING
+
+
+def test_several_documents_of_several_projects_in_one_call(essay, project, owner):
+    other_project = factories.make_project(owner=owner, name="Other project")
+    other_project.film_names = "Theodore"
+    other_project.save()
+    listed = factories.make_document(other_project, text="Later, Theodore writes again.")
+    gone = factories.make_document(project, text=TEXT, title="Deleted")
+    gone_id = gone.pk
+    gone.delete()
+    results = services.documents_suggest(
+        document_ids=[essay.pk, gone_id, listed.pk, essay.pk], model="blank:en"
+    )
+    assert set(results) == {essay.pk, listed.pk}
+    assert results[essay.pk] == {
+        "added": essay.suggestions.count(),
+        "pending": essay.suggestions.count(),
+    }
+    assert list(listed.suggestions.values_list("quote", flat=True)) == ["Theodore"]
+    assert not essay.suggestions.filter(quote="Theodore").exists()
+    assert SuggestionRun.objects.get(document=listed).pending == 1
 
 
 def test_missing_model_fails_the_run_naming_the_setting(essay):

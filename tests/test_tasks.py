@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from annotations import services
 from annotations.models import RunStatus, SuggestionRun
 from annotations.tasks import suggest_document
 from tests import factories
@@ -28,6 +29,23 @@ def test_task_computes_suggestions_and_returns_counts(project):
         "pending": document.suggestions.count(),
     }
     assert SuggestionRun.objects.get(document=document).status == RunStatus.DONE
+
+
+def test_project_task_suggests_many_documents_in_batches(
+    project, django_capture_on_commit_callbacks
+):
+    documents = [
+        services.document_create(project=project, title=f"E{i}", text=TEXT, suggest=False)
+        for i in range(services.SUGGEST_CHUNK + 3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.suggestion_runs_enqueue(documents=documents) == len(documents)
+    runs = SuggestionRun.objects.filter(document__in=documents)
+    assert set(runs.values_list("status", flat=True)) == {RunStatus.DONE}
+    assert len({run.task_id for run in runs}) == 1
+    counts = {document.suggestions.count() for document in documents}
+    assert len(counts) == 1
+    assert counts.pop() > 0
 
 
 def test_task_for_a_deleted_document_does_nothing(project):

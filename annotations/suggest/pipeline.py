@@ -122,7 +122,9 @@ class Suggester:
     ) -> Iterator[list[Suggestion]]:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+        texts = list(texts)
+        for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts, strict=True):
+            doc.user_data["herlens_text"] = text
             yield self.from_doc(doc, names)
 
     def from_doc(self, doc: Doc, names: Iterable[str] = ()) -> list[Suggestion]:

@@ -198,10 +198,7 @@ def project_suggest(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Queue suggestions for every document of a project."""
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
-    count = 0
-    for document in project.documents.only("pk", "project_id"):
-        services.suggestion_run_enqueue(document=document)
-        count += 1
+    count = services.suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
     messages.success(request, f"Suggestions queued for {count} document(s).")
     return redirect(project.get_absolute_url())
 

@@ -33,10 +33,9 @@ class Command(BaseCommand):
             documents = documents.filter(pk=options["document"])
             if not documents.exists():
                 raise CommandError(f"Project {project.slug} has no document {options['document']}.")
-        ids = []
-        for document in documents.only("pk", "project_id"):
-            services.suggestion_run_enqueue(document=document)
-            ids.append(document.pk)
+        documents = list(documents.only("pk", "project_id"))
+        services.suggestion_runs_enqueue(documents=documents)
+        ids = [document.pk for document in documents]
         self.stdout.write(f"Queued suggestions for {len(ids)} document(s) of {project.slug}.")
         if options["wait"] and ids:
             self._wait(ids, options["timeout"])
