@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from annotations.suggest import model_problem
+from annotations.spacy_model import model_problem
 
 SPACY_MODEL_MISSING = "herlens.E001"
 

@@ -7,10 +7,8 @@ boundaries from its parser; the rules are the same.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -18,11 +16,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
+from annotations.spacy_model import DEFAULT_MODEL, model_problem
 from annotations.suggest import claims, films, predictions
 from annotations.suggest.base import Suggestion
 from annotations.suggest.patterns import CUE_PATTERNS
 
-DEFAULT_MODEL = "blank:en"
 CUES_KEY = "herlens_cues"
 
 
@@ -37,22 +35,6 @@ def line_breaks(doc: Doc) -> Doc:
         if token.is_space and "\n" in token.text:
             doc[token.i + 1].is_sent_start = True
     return doc
-
-
-def model_problem(name: str) -> str | None:
-    """Say why the model named ``name`` cannot be loaded, without loading it (None: fine)."""
-    if not name or name.startswith("blank:"):
-        language = name.split(":", 1)[1] if name else "en"
-        try:
-            spacy.util.get_lang_class(language)
-        except Exception:  # spaCy raises ImportError or its own error for unknown codes
-            return f"there is no spaCy language {language!r}"
-        return None
-    if "/" in name or name.startswith("."):
-        return None if Path(name).is_dir() else f"the directory {name} does not exist"
-    if importlib.util.find_spec(name) is None:
-        return f"the spaCy package {name!r} is not installed"
-    return None
 
 
 def _fix_tokenizer(nlp: Language) -> None:
