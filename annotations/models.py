@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from annotations.offsets import normalise_text
@@ -334,6 +336,22 @@ class SuggestionRun(models.Model):
     def __str__(self) -> str:
         return f"suggestions for {self.document_id}: {self.status}"
 
+    #: A run queued or running for longer than this probably lost its worker (killed,
+    #: restarted): the page stops polling and offers Suggest again.
+    STALE_AFTER = timedelta(minutes=10)
+
     @property
     def is_finished(self) -> bool:
         return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
+        return (
+            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the page should poll: queued or running, and not stale."""
+        return not self.is_finished and not self.is_stale

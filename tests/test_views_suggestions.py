@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations import services
 from annotations.models import Origin, Role, RunStatus, SuggestionRun, SuggestionStatus
@@ -283,3 +285,14 @@ def test_film_names_are_saved_by_owners_and_refused_to_annotators(members, proje
     stranger = client_for(members["stranger"])
     forbidden = stranger.post(url("project-film-names", project.slug), {"film_names": "x"})
     assert forbidden.status_code == 404
+
+
+def test_a_run_without_progress_for_long_stops_polling_and_offers_suggest_again(owner, essay):
+    long_ago = timezone.now() - SuggestionRun.STALE_AFTER - timedelta(minutes=1)
+    SuggestionRun.objects.filter(document=essay).update(
+        status=RunStatus.RUNNING, started_at=long_ago
+    )
+    response = client_for(owner).get(url("suggestion-status", essay.pk), **HTMX)
+    assert response.status_code == 286
+    assert "was the worker stopped?" in response.text
+    assert "disabled" not in response.text.split("<button")[1].split(">")[0]

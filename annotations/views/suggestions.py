@@ -173,7 +173,7 @@ def suggestion_status(request: HtmxHttpRequest, document_id: int) -> HttpRespons
     run = SuggestionRun.objects.filter(document=document).first()
     context = {"document": document, "run": run, "can_review": allows(role, Action.ANNOTATE)}
     html = render_to_string(f"{TEMPLATE}#suggest-status", context, request=request)
-    if run is None or run.is_finished:
+    if run is None or not run.is_active:
         response = HttpResponseStopPolling(html)
         return trigger_client_event(response, EVENT, {}, after="settle")
     return HttpResponse(html)
