@@ -93,6 +93,8 @@ def run_forward(doc: Doc, i: int, *, title: bool) -> Span | None:
         j += 1
     if end - i > limit:
         return None
+    if not title and end - i == 1 and doc[i].is_stop:
+        return None  # "The Machine With a ...": a capitalised function word is not a name
     return doc[i:end]
 
 
@@ -179,6 +181,10 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
         elif label == "WATCH_VERB":
             title = run_forward(doc, cue.end, title=True)
             add(title, 0.55, f"after {quoted(cue.text)}", "watch-verb")
+        elif label == "ACTOR_VERB" and cue.start > 0:
+            actor = run_backward(doc, cue.start - 1, title=False)
+            if actor is not None and len(actor) >= 2:  # a full name: "Theodore plays" is the story
+                add(actor, 0.7, f"name before {quoted(cue[0].text)}", "actor-verb", person=True)
         elif label == "ROLE_NOUN":
             _appositive(doc, cue, add)
             after = cue.end
@@ -230,12 +236,13 @@ def _parentheses(doc: Doc, cues: list[Span], add) -> None:
             and re.fullmatch(r"(1[89]|20)\d\d", doc[inner].text)
             and doc[inner + 1].text == ")"
         ):
-            add(
-                run_backward(doc, before, title=True),
-                0.9,
-                f"year {quoted(doc[inner].text)} in brackets",
-                "title-year",
-            )
+            title = run_backward(doc, before, title=True)
+            add(title, 0.9, f"year {quoted(doc[inner].text)} in brackets", "title-year")
+            if title is not None and title.start >= 2 and doc[title.start - 1].text in {"'s", "’s"}:
+                # "Fritz Lang's Metropolis (1927)": the owner of a dated title made it.
+                owner = run_backward(doc, title.start - 2, title=False)
+                reason = f"possessive before the title {quoted(title.text)}"
+                add(owner, 0.75, reason, "title-owner", person=True)
             continue
         name = run_forward(doc, inner, title=False)
         if name is None or name.end >= len(doc):

@@ -50,8 +50,8 @@ EVALUATIVE = [
     "stronger", "wiser", "smarter", "greater", "less", "more", "least", "most", "mere",
     "failure", "masterpiece", "triumph", "mistake", "warning", "fantasy", "illusion", "myth",
 ]  # fmt: skip
-COPULAS = ["is", "are", "was", "were", "remains", "remain", "feels", "feel", "seems", "seem",
-           "looks", "becomes", "become", "'s", "’s"]  # fmt: skip
+COPULAS = ["is", "are", "was", "were", "be", "been", "remains", "remain", "feels", "feel",
+           "seems", "seem", "looks", "becomes", "become", "'s", "’s"]  # fmt: skip
 DEGREE = ["not", "n't", "never", "so", "too", "very", "deeply", "far", "much", "rather", "quite",
           "ultimately", "really", "simply", "entirely", "less", "more", "all", "also", "both",
           "still", "hardly", "a", "an", "the", "just", "merely", "only", "surprisingly"]  # fmt: skip
@@ -126,6 +126,8 @@ FILM_PARTS = [
     "cinematography", "characters", "world", "vision", "finale", "climax", "trailer",
     "production", "narrative", "storyline", "depiction", "portrayal", "title", "reception",
 ]  # fmt: skip
+OPINION_NOUNS = ["guess", "sense", "view", "reading", "hunch", "bet", "point", "argument", "claim",
+                 "feeling", "suspicion", "conclusion", "worry", "fear", "hope"]  # fmt: skip
 HEDGES = ["perhaps", "maybe", "probably", "possibly", "presumably", "apparently", "seemingly"]
 
 FUTURE_FRAMES: list[list[dict[str, Any]]] = [
@@ -340,4 +342,42 @@ CUE_PATTERNS: list[dict[str, Any]] = [
     *_label("EVALUATIVE", [[{"LOWER": "one"}, {"LOWER": "of"}, {"LOWER": "the"}, SUPERLATIVE]]),
     *_label("PAREN", [[{"ORTH": "("}]]),
     *_label("POSSESSIVE_PART", [[{"ORTH": {"IN": ["'s", "’s"]}}, {"LOWER": {"IN": FILM_PARTS}}]]),
+    # "is not the machine itself but the crowd", "longer but not clearer", "aged far worse"
+    *_label(
+        "EVALUATIVE",
+        [
+            [
+                {"LOWER": {"IN": ["is", "are", "was", "were"]}},
+                {"LOWER": {"IN": ["not", "n't"]}},
+                {"IS_ALPHA": True, "OP": "{1,4}"},
+                {"LOWER": "but"},
+            ],
+            [{"LOWER": "but"}, {"LOWER": "not"}, {"LOWER": {"REGEX": r"\w{3,}er$"}}],
+            [{"LOWER": {"IN": ["better", "worse"]}}],
+        ],
+    ),  # fmt: skip
+    *_label(
+        "STANCE",
+        [[{"LOWER": "my"}, {"LOWER": {"IN": OPINION_NOUNS}}, {"LOWER": {"IN": ["is", "was"]}}]],
+    ),
+    # "few critics", "most viewers": a claim about what people think
+    *_label(
+        "CONSENSUS",
+        [
+            [
+                {"LOWER": {"IN": ["few", "many", "most", "some"]}},
+                {"LOWER": {"IN": CONSENSUS_SUBJECTS}},
+            ]
+        ],
+    ),
+    # "Brigitte Helm plays both", "Keanu Reeves stars as": the name before is an actor
+    *_label(
+        "ACTOR_VERB",
+        [
+            [
+                {"LOWER": {"IN": ["plays", "played", "portrays", "portrayed", "voices", "stars"]}},
+                {"LOWER": {"NOT_IN": ["by"]}, "OP": "?"},
+            ]
+        ],
+    ),
 ]
