@@ -6,6 +6,7 @@ Each service is keyword-only and atomic; a rule that is broken raises
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from typing import Any
 
@@ -464,9 +465,9 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
             quote__in=quotes,
         ).values_list("tag_id", "quote")
     )
-    tagged = set(
+    tagged = _TaggedPlaces(
         Span.objects.filter(document_id__in=ids).values_list(
-            "document_id", "start", "end", "tag_id"
+            "document_id", "tag_id", "start", "end"
         )
     )
     existing: dict[tuple[int, int, int, int], tuple[int, str]] = {
@@ -479,7 +480,9 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
     for document_id, rows in candidates.items():
         for item, tag, quote in rows:
             key = (document_id, item.start, item.end, tag.pk)
-            if key in tagged or (tag.pk, quote) in rejected:
+            if (tag.pk, quote) in rejected or tagged.covers(
+                document_id, tag.pk, item.start, item.end
+            ):
                 continue
             score = round(min(max(item.score, 0.0), 1.0), 3)
             wanted[key] = (*key, score, item.reason[:500], item.rule[:40], quote)
@@ -501,6 +504,35 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
         results[document_id] = {"added": added[document_id], "pending": pending[document_id]}
     _runs_done(results, now)
     return results
+
+
+class _TaggedPlaces:
+    """Spans already made, per document and tag, to leave out suggestions they cover."""
+
+    def __init__(self, rows) -> None:
+        self._places: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for document_id, tag_id, start, end in rows:
+            self._places.setdefault((document_id, tag_id), []).append((start, end))
+        for places in self._places.values():
+            places.sort()
+        self._longest = {key: max(e - s for s, e in places) for key, places in self._places.items()}
+
+    def covers(self, document_id: int, tag_id: int, start: int, end: int) -> bool:
+        """Whether a span of this tag overlaps [start, end) by half of the shorter or more.
+
+        "Ex Machina (2014)" tagged by hand makes a suggestion of "Ex Machina" redundant.
+        """
+        places = self._places.get((document_id, tag_id))
+        if not places:
+            return False
+        first = bisect_left(places, (start - self._longest[(document_id, tag_id)], -1))
+        for span_start, span_end in places[first:]:
+            if span_start >= end:
+                break
+            overlap = min(end, span_end) - max(start, span_start)
+            if overlap > 0 and overlap * 2 >= min(end - start, span_end - span_start):
+                return True
+        return False
 
 
 def _runs_done(results: dict[int, dict[str, int] | None], now) -> None:

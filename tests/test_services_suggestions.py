@@ -262,3 +262,11 @@ def test_database_refuses_duplicate_and_invalid_suggestions(essay, project):
         Suggestion.objects.create(score=0.5, **{**fields, "start": 7})
     with pytest.raises(IntegrityError), transaction.atomic():
         Suggestion.objects.create(score=0.5, status="accepted", **{**fields, "start": 2})
+
+
+def test_places_mostly_covered_by_a_span_of_the_same_tag_are_not_suggested(essay, owner):
+    start = TEXT.index("Her (2013)")
+    factories.make_span(essay, start, start + len("Her (2013)"), owner, tag_slug="film-reference")
+    suggest(essay)
+    assert not essay.suggestions.filter(quote="Her", tag__slug="film-reference").exists()
+    assert essay.suggestions.filter(tag__slug="claim", start__lte=start, end__gte=start).exists()
