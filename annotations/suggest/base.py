@@ -46,10 +46,17 @@ def quoted(words: str) -> str:
 
 def trimmed_bounds(span: Span) -> tuple[int, int] | None:
     """Return the character bounds of a span without surrounding whitespace tokens."""
-    tokens = [token for token in span if not token.is_space]
-    if not tokens:
+    doc = span.doc
+    start, end = span.start, span.end
+    # Only the ends can be whitespace worth trimming: walk inwards, never through the middle.
+    while start < end and doc[start].is_space:
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    if start == end:
         return None
-    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    last = doc[end - 1]
+    return doc[start].idx, last.idx + len(last.text)
 
 
 def is_capitalised(token: Token) -> bool:
