@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 CLAIM = "claim"
 PREDICTION = "prediction"
@@ -57,11 +57,6 @@ def trimmed_bounds(span: Span) -> tuple[int, int] | None:
         return None
     last = doc[end - 1]
     return doc[start].idx, last.idx + len(last.text)
-
-
-def is_capitalised(token: Token) -> bool:
-    text = token.text
-    return bool(text) and (text[0].isupper() or (text[0].isdigit() and token.is_alpha is False))
 
 
 def doc_text(doc: Doc) -> str:
