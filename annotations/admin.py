@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from annotations.models import Document, Membership, Project, Span, Tag
+from annotations.models import (
+    Document,
+    Membership,
+    Project,
+    Span,
+    Suggestion,
+    SuggestionRun,
+    Tag,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,3 +62,30 @@ class SpanAdmin(admin.ModelAdmin):
     search_fields = ["quote", "note", "document__title", "author__username"]
     raw_id_fields = ["document"]
     list_select_related = ["document", "tag", "author"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "document",
+        "tag",
+        "start",
+        "end",
+        "score",
+        "rule",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "rule", "tag__project", "tag"]
+    search_fields = ["quote", "reason", "document__title"]
+    raw_id_fields = ["document", "span", "decided_by"]
+    list_select_related = ["document", "tag"]
+
+
+@admin.register(SuggestionRun)
+class SuggestionRunAdmin(admin.ModelAdmin):
+    list_display = ["document", "status", "added", "pending", "model", "queued_at", "finished_at"]
+    list_filter = ["status", "model"]
+    search_fields = ["document__title", "error"]
+    raw_id_fields = ["document"]

@@ -9,4 +9,7 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the first-login check for accounts a teacher created.
-        from annotations import accounts  # noqa: F401
+        from annotations import (
+            accounts,  # noqa: F401
+            checks,  # noqa: F401 - registers the system checks
+        )

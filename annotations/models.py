@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from annotations.offsets import normalise_text
@@ -60,6 +62,9 @@ class Project(models.Model):
     description = models.TextField(blank=True)
     #: Markdown, rendered (HTML switched off, then sanitised) beside the text.
     guidelines = models.TextField(blank=True)
+    #: Film titles, characters and people (aliases too), one per line: extra film-reference
+    #: suggestions wherever they occur, on top of the rules that need no list.
+    film_names = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # --- class mode
@@ -88,6 +93,12 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("annotations:project", kwargs={"slug": self.slug})
+
+    @property
+    def film_name_list(self) -> tuple[str, ...]:
+        """Return the project's film names, one per non-empty line, without duplicates."""
+        names = (line.strip() for line in self.film_names.splitlines())
+        return tuple(dict.fromkeys(name for name in names if name))
 
 
 class Membership(models.Model):
@@ -463,3 +474,135 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Suggestion(models.Model):
+    """A span the pipeline proposes; a reviewer accepts it (making a Span) or rejects it.
+
+    Decided suggestions stay, so the same words are never proposed again for the
+    same tag, and the project page can count what each rule earns.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="suggestions")
+    #: Code points into document.text, end exclusive, like Span.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="suggestions")
+    score = models.FloatField()
+    #: Names the cue that fired, for the reviewer: 'future modal "will" + time frame "by 2035"'.
+    reason = models.CharField(max_length=500)
+    #: The rule's stable name (counts per rule on the project page).
+    rule = models.CharField(max_length=40, blank=True)
+    quote = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: The span an acceptance created (kept for undo and for counting).
+    span = models.ForeignKey(
+        Span, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "start", "-end", "tag_id"]
+        constraints = [
+            # A task that runs twice (at-least-once delivery) must not duplicate suggestions.
+            models.UniqueConstraint(
+                fields=["document", "start", "end", "tag"], name="suggestion_unique_place_tag"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=F("end")),
+                name="suggestion_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="suggestion_score_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="suggestion_decided_at_iff_decided",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["document", "status"], name="suggestion_document_status"),
+            # Words rejected for a tag are not suggested again anywhere in the project.
+            models.Index(
+                fields=["tag"],
+                condition=Q(status="rejected"),
+                name="suggestion_rejected_by_tag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} {self.start}-{self.end} in {self.document_id} ({self.status})"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SuggestionRun(models.Model):
+    """The state of computing suggestions for one document: what the page polls."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.CASCADE, related_name="suggestion_run"
+    )
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    #: The background task's result id, to tell a stale worker from the current one.
+    task_id = models.CharField(max_length=64, blank=True)
+    #: Why it failed, for the page (never a traceback).
+    error = models.TextField(blank=True)
+    #: Suggestions added by the last run, and pending after it.
+    added = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+    #: Base pipeline used (HERLENS_SPACY_MODEL), so a change of model can be seen.
+    model = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"suggestions for {self.document_id}: {self.status}"
+
+    #: A run queued or running for longer than this probably lost its worker (killed,
+    #: restarted): the page stops polling and offers Suggest again.
+    STALE_AFTER = timedelta(minutes=10)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
+        return (
+            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the page should poll: queued or running, and not stale."""
+        return not self.is_finished and not self.is_stale

@@ -46,6 +46,12 @@ FORBIDDEN_MESSAGES: dict[Action, str] = {
     Action.ADJUDICATE: "Only the teacher or an editor can build the reference layer.",
 }
 
+#: Why a student in a blind class has no suggestions.
+SUGGESTIONS_HIDDEN = (
+    "In a blind class, suggestions are for the teacher: they would show what classmates "
+    "accepted or rejected."
+)
+
 User = AbstractBaseUser | AnonymousUser
 
 
@@ -140,6 +146,18 @@ def spans_visible_in(
     if sees_every_span(role):
         return spans
     return spans.filter(_member_span_rule(user))
+
+
+def sees_suggestions(project: Project, role: str | None) -> bool:
+    """Return whether a member reviews the machine's suggestions in this project.
+
+    A suggestion and its accepted/rejected state are shared by everyone who reads
+    the document, so in a blind project they would show what classmates decided;
+    there only owners and editors (the teacher) see and review them.
+    """
+    if role is None:
+        return False
+    return sees_every_span(role) or project.visibility == Visibility.OPEN
 
 
 def visible_spans(user: User) -> QuerySet[Span]:

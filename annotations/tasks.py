@@ -1,13 +1,15 @@
-"""Background tasks: ids in, then a call into the domain code."""
+"""Background tasks: thin wrappers that take ids and call the domain code."""
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from annotations import services
 from annotations.imports import FileResult, count_files, import_files
 from annotations.imports.base import ImportLimits
 from annotations.models import ImportJob, ImportUpload
@@ -63,7 +65,28 @@ def import_job_run(job_id: int) -> None:
         raise
     else:
         job.status = ImportJob.Status.DONE
+        # Imported documents get suggestions like pasted ones (a separate task, queued on commit).
+        services.suggestion_runs_enqueue_new(project=job.project)
     finally:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "results", "finished_at"])
         uploads.delete()
+
+
+@task()
+def suggest_document(document_id: int) -> dict[str, int]:
+    """Compute and store the suggestions of one document (safe to run more than once)."""
+    return services.document_suggest(document_id=document_id, model=settings.HERLENS_SPACY_MODEL)
+
+
+@task()
+def suggest_documents(document_ids: list[int]) -> dict[str, int]:
+    """Compute and store the suggestions of several documents in batches (a project's run)."""
+    results = services.documents_suggest(
+        document_ids=document_ids, model=settings.HERLENS_SPACY_MODEL
+    )
+    return {
+        "documents": len(results),
+        "added": sum(counts["added"] for counts in results.values()),
+        "pending": sum(counts["pending"] for counts in results.values()),
+    }

@@ -13,6 +13,7 @@ from annotations.views import (
     live,
     projects,
     spans,
+    suggestions,
 )
 
 app_name = "annotations"
@@ -108,5 +109,45 @@ urlpatterns = [
         "projects/<slug:slug>/documents/<int:document_id>/feedback/",
         adjudication.feedback_page,
         name="feedback",
+    ),
+    # Suggestions
+    path("projects/<slug:slug>/suggest/", suggestions.project_suggest, name="project-suggest"),
+    path(
+        "projects/<slug:slug>/film-names/",
+        suggestions.project_film_names,
+        name="project-film-names",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/", suggestions.suggestion_list, name="suggestions"
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/run/",
+        suggestions.suggestion_run,
+        name="suggestion-run",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/status/",
+        suggestions.suggestion_status,
+        name="suggestion-status",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/bulk/",
+        suggestions.suggestion_bulk,
+        name="suggestion-bulk",
+    ),
+    path(
+        "documents/<int:document_id>/suggestions/undo/",
+        suggestions.suggestion_undo,
+        name="suggestion-undo",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/accept/",
+        suggestions.suggestion_accept,
+        name="suggestion-accept",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/reject/",
+        suggestions.suggestion_reject,
+        name="suggestion-reject",
     ),
 ]

@@ -185,6 +185,10 @@ TASKS = {
     }
 }
 
+#: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
+#: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.
+HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() or "blank:en"
+
 # Security: safe unless DEBUG is on or an operator switches a piece off
 # (for example behind a proxy that terminates TLS and already redirects).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

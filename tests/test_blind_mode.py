@@ -143,6 +143,14 @@ def student_requests(c, reader):
     )
     yield "api export", _body(client.get(f"/api/v1/projects/{slug}/export?format=jsonl", **api))
     yield "api document", client.get(f"/api/v1/documents/{d.pk}", **api)
+    # Suggestions are shared by the whole document: in a blind class students get none.
+    for name in ("suggestions", "suggestion-status"):
+        yield name, client.get(reverse(f"annotations:{name}", args=[d.pk]), **htmx)
+    for name in ("suggestion-run", "suggestion-bulk", "suggestion-undo"):
+        yield (
+            name,
+            client.post(reverse(f"annotations:{name}", args=[d.pk]), {"tag": "claim"}, **htmx),
+        )
 
 
 class _Streamed:
@@ -175,7 +183,7 @@ def test_blind_class_leaks_nothing_of_a_classmate(blind, reader_name):
     for label, response in student_requests(blind, reader):
         assert_nothing_of_bob(blind, label, response)
         labels.append(label)
-    assert len(labels) == 30
+    assert len(labels) == 35
 
 
 def test_blind_class_keeps_classmate_spans_and_comments_untouched(blind):
@@ -260,6 +268,13 @@ COVERED = {
     "comment-delete",
     "comment-pin",
     "export",
+    "suggestions",
+    "suggestion-status",
+    "suggestion-run",
+    "suggestion-bulk",
+    "suggestion-undo",
+    "suggestion-accept",
+    "suggestion-reject",
 }
 #: Endpoints that never answer with a span or comment of someone else (checked by reading them).
 NO_SPANS = {
@@ -287,6 +302,8 @@ NO_SPANS = {
     "token-revoke",
     "import-upload",  # editors and owners only; answers with file results, never spans
     "import-job",
+    "project-suggest",  # editors and owners only
+    "project-film-names",  # editors and owners only; a list of names, not spans
 }
 
 
@@ -324,3 +341,36 @@ def test_student_export_holds_only_their_own_spans_until_reveal(blind):
     assert (int(row["span_id"]), row["is_reference"]) == (blind.teacher_ref.pk, "true")
     assert row["annotator"].startswith("annotator-")
     assert blind.teacher.get_username() not in reference.getvalue().decode()
+
+
+def test_students_in_a_blind_class_get_no_suggestions_the_teacher_does(blind):
+    from django.test import Client
+
+    from annotations.models import Suggestion
+
+    d = blind.document
+    suggestion = Suggestion.objects.create(
+        document=d,
+        start=0,
+        end=5,
+        tag=d.project.tags.first(),
+        score=0.5,
+        reason="test cue",
+        quote=d.text[0:5],
+    )
+    student = Client()
+    student.force_login(blind.alice)
+    page = student.get(d.get_absolute_url()).text
+    assert 'id="suggest-panel"' not in page
+    assert student.get(reverse("annotations:suggestions", args=[d.pk])).status_code == 403
+    refused = student.post(reverse("annotations:suggestion-reject", args=[suggestion.pk]))
+    assert refused.status_code == 403
+    assert "suggestions are for the teacher" in refused.text
+    suggestion.refresh_from_db()
+    assert suggestion.status == "pending"
+    teacher = Client()
+    teacher.force_login(blind.teacher)
+    assert 'id="suggest-panel"' in teacher.get(d.get_absolute_url()).text
+    blind.project.visibility = "open"
+    blind.project.save()
+    assert 'id="suggest-panel"' in student.get(d.get_absolute_url()).text

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0001_initial"),
+        ("annotations", "0002_suggestions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

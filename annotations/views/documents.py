@@ -94,6 +94,14 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     }
     if request.htmx and request.htmx.target == "span-sidebar":
         return render(request, f"{TEMPLATE}#span-sidebar", context)
+    # Suggestions (views/suggestions.py): their panel, and the CSS that draws them. Imported
+    # here because views/suggestions.py builds on this module.
+    from annotations.views.suggestions import suggest_context, suggestion_css
+
+    context.update(suggest_context(document, role, tags))
+    if request.htmx and request.htmx.target == "suggest-panel":
+        return render(request, f"{TEMPLATE}#suggest-panel", context)
+    context["suggestion_css"] = SafeString(suggestion_css(tags))
 
     selected = None
     if request.GET.get("span", "").isdigit():

@@ -15,6 +15,7 @@ from annotations.guidelines import guidelines_html
 from annotations.models import Membership
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.views.access import HtmxHttpRequest, project_for, require
+from annotations.views.suggestions import project_suggestion_context
 
 PROJECT_TEMPLATE = "annotations/project.html"
 EXPORT_FORMATS = (
@@ -58,6 +59,7 @@ def _project_context(request, project, role, document_form=None, tag_form=None) 
         .distinct()
         .order_by("username")
         .values_list("username", flat=True),
+        **project_suggestion_context(project, role),
     }
 
 

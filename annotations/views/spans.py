@@ -43,7 +43,7 @@ def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> 
     return redirect(document.get_absolute_url())
 
 
-def _changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
+def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
     low, high = paragraph_range(document.text, start, end)
     # Only spans this reader may see, coloured as on their page (views/layers.py).
     marks, styles = layers.changed_marks(request, document, role, low, high)
@@ -70,7 +70,7 @@ def _action_response(
         **panel_context(request, span, role, tags),
     }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    paragraphs = _changed_paragraphs(request, document, role, *changed)
+    paragraphs = changed_paragraphs(request, document, role, *changed)
     response = HttpResponse(panel + paragraphs, status=status)
     # After settle, so the out-of-band paragraphs are in place when listeners run.
     return trigger_client_event(

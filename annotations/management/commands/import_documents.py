@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations import services
 from annotations.imports import IMPORTED, REJECTED, FileResult, import_files, sources_from_paths
 from annotations.imports.base import ImportLimits
 from annotations.models import Membership, Project, Role
@@ -39,6 +40,10 @@ class Command(BaseCommand):
             progress=self._report,
         )
         imported = sum(result.documents for result in results)
+        if imported:
+            # A worker (db_worker) computes them; the import does not wait.
+            queued = services.suggestion_runs_enqueue_new(project=project)
+            self.stdout.write(f"Suggestions queued for {queued} new documents.")
         rejected = sum(result.status == REJECTED for result in results)
         self.stdout.write(
             f"{len(results)} files: {imported} documents imported, "

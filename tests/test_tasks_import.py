@@ -47,3 +47,18 @@ def test_a_crash_marks_the_job_failed(project, owner, monkeypatch):
     assert job.status == ImportJob.Status.FAILED
     assert job.error == "The import stopped: disk on fire"
     assert job.finished
+
+
+def test_imported_documents_get_suggestions_queued(
+    project, owner, django_capture_on_commit_callbacks
+):
+    from annotations.models import SuggestionRun
+
+    job = make_job(project, owner, {"a.txt": b"The film Her (2013) will age well."})
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_run.enqueue(job.pk)
+    document = project.documents.get()
+    # The tests' immediate backend runs the suggestion task at once.
+    run = SuggestionRun.objects.get(document=document)
+    assert run.status == "done"
+    assert document.suggestions.filter(tag__slug="film-reference").exists()

@@ -1,0 +1,67 @@
+"""What every rule produces, and the small helpers the rules share (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+CLAIM = "claim"
+PREDICTION = "prediction"
+FILM_REFERENCE = "film-reference"
+
+#: The tag slugs the pipeline can suggest; a project without one of them gets none of that tag.
+TAG_SLUGS: tuple[str, ...] = (CLAIM, PREDICTION, FILM_REFERENCE)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested span: code-point offsets into the text, end exclusive."""
+
+    start: int
+    end: int
+    tag: str
+    score: float
+    #: Shown to the reviewer: names the cue that fired, quoting the words.
+    reason: str
+    #: A stable name of the rule, so the project page can count what each rule earns.
+    rule: str
+
+    def as_dict(self, text: str) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "tag": self.tag,
+            "text": text[self.start : self.end],
+            "score": round(self.score, 2),
+            "reason": self.reason,
+            "rule": self.rule,
+        }
+
+
+def quoted(words: str) -> str:
+    """Quote the cue's words for a reason, collapsing whitespace."""
+    return "“" + " ".join(words.split()) + "”"
+
+
+def trimmed_bounds(span: Span) -> tuple[int, int] | None:
+    """Return the character bounds of a span without surrounding whitespace tokens."""
+    doc = span.doc
+    start, end = span.start, span.end
+    # Only the ends can be whitespace worth trimming: walk inwards, never through the middle.
+    while start < end and doc[start].is_space:
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    if start == end:
+        return None
+    last = doc[end - 1]
+    return doc[start].idx, last.idx + len(last.text)
+
+
+def doc_text(doc: Doc) -> str:
+    """Return the doc's text, built once: Doc.text joins every token anew on each call."""
+    text = doc.user_data.get("herlens_text")
+    if text is None:
+        text = doc.user_data["herlens_text"] = doc.text
+    return text

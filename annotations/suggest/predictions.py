@@ -1,0 +1,92 @@
+"""Predictions: statements about what will or may happen (pure)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+from annotations.suggest.base import PREDICTION, Suggestion, quoted
+from annotations.suggest.clauses import clauses_of, cues_by_sentence
+
+#: Words before "will" that make it a noun ("free will", "against her will").
+WILL_NOUN_BEFORE = {
+    "free", "the", "a", "her", "his", "their", "my", "our", "your", "its", "own", "good", "ill",
+    "against", "of", "with", "at", "political", "sheer", "iron", "whose", "this", "that",
+}  # fmt: skip
+#: Frames too vague to make a prediction on their own: plot summaries use them ("soon he falls...").
+WEAK_FRAMES = {"soon", "eventually", "sooner", "tomorrow", "someday"}
+THRESHOLD = 0.5
+
+
+def _is_future_modal(cue: Span) -> bool:
+    first = cue[0]
+    if first.lower_ not in {"will", "shall"}:
+        return True
+    doc = first.doc
+    if first.text == "Will" and not first.is_sent_start:
+        return False  # a name: "Will Smith"
+    before = doc[first.i - 1].lower_ if first.i > 0 else ""
+    after = doc[first.i + 1] if first.i + 1 < len(doc) else None
+    if before in WILL_NOUN_BEFORE:
+        return False
+    return after is not None and (after.is_alpha or after.lower_ in {"n't", "not"})
+
+
+def find(doc: Doc, cues: list[Span]) -> list[Suggestion]:
+    """Suggest each clause whose cues add up to a statement about the future."""
+    found: list[Suggestion] = []
+    for sentence, sentence_cues in cues_by_sentence(doc, cues):
+        for clause, clause_cues in clauses_of(sentence, sentence_cues):
+            suggestion = _judge(clause, clause_cues)
+            if suggestion is not None:
+                found.append(suggestion)
+    return found
+
+
+def _judge(clause: tuple[int, int, Span], cues: list[Span]) -> Suggestion | None:
+    start, end, sentence = clause
+    by_label: dict[str, list[Span]] = {}
+    for cue in cues:
+        by_label.setdefault(cue.label_, []).append(cue)
+    modals = [c for c in by_label.get("FUTURE_MODAL", []) if _is_future_modal(c)]
+    forecasts = [
+        c for c in by_label.get("FORECAST", [])
+        if not (c.start > 0 and c.doc[c.start - 1].lower_ == "as")  # "as expected"
+    ]  # fmt: skip
+    frames = by_label.get("TIME_FRAME", [])
+    strong_frames = [c for c in frames if c.text.lower() not in WEAK_FRAMES]
+    weak_modals = by_label.get("WEAK_MODAL", [])
+    past = by_label.get("PAST_TIME", [])
+    is_question = sentence.text.rstrip().endswith("?")
+
+    score = 0.0
+    reasons: list[str] = []
+    rule = ""
+    if modals:
+        score, rule = 0.6, "future-modal"
+        reasons.append(f"future modal {quoted(modals[0].text)}")
+    if forecasts:
+        score = max(score, 0.55) + (0.15 if modals else 0)
+        rule = rule or "forecast-verb"
+        reasons.append(f"forecasting verb {quoted(forecasts[0].text)}")
+    if past:
+        # "Twenty years ago" cancels a time frame and weakens a modal ("would" is then the past).
+        score -= 0.2
+        strong_frames, weak_modals = [], []
+    if strong_frames:
+        if score:
+            score += 0.15
+        elif weak_modals:
+            score, rule = 0.55, "modal-time-frame"
+            reasons.append(f"modal {quoted(weak_modals[0].text)}")
+        else:
+            score, rule = 0.5, "time-frame"
+        reasons.append(f"time frame {quoted(strong_frames[0].text)}")
+    elif frames and score and not past:
+        score += 0.05
+        reasons.append(f"time word {quoted(frames[0].text)}")
+    if is_question and score:
+        score += 0.05
+        reasons.append("a question about the future")
+    if score < THRESHOLD:
+        return None
+    return Suggestion(start, end, PREDICTION, min(score, 0.95), " + ".join(reasons), rule)

@@ -1,0 +1,142 @@
+"""The suggestion pipeline, text in and suggestions out (no database)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import Error
+from django.test import override_settings
+
+from annotations.checks import SPACY_MODEL_MISSING, spacy_model_check
+from annotations.suggest import PipelineUnavailable, build_pipeline, get_suggester, model_problem
+
+
+def found(text: str, tag: str | None = None, names: tuple[str, ...] = ()) -> list[str]:
+    return [
+        text[s.start : s.end]
+        for s in get_suggester().suggest(text, names)
+        if tag is None or s.tag == tag
+    ]
+
+
+def test_em_and_en_dashes_split_words():
+    nlp = get_suggester().nlp
+    tokens = [t.text for t in nlp("Theodore (Joaquin Phoenix)—a writer–to-be")]
+    assert tokens[:7] == ["Theodore", "(", "Joaquin", "Phoenix", ")", "—", "a"]
+    assert "–" in tokens
+
+
+def test_pipeline_is_loaded_once_per_process():
+    assert get_suggester() is get_suggester()
+
+
+def test_prediction_names_modal_and_time_frame_in_reason():
+    text = "Phones will be our closest friends in the next 100 years."
+    [suggestion] = [s for s in get_suggester().suggest(text) if s.tag == "prediction"]
+    assert text[suggestion.start : suggestion.end] == text
+    assert suggestion.reason == "future modal “will” + time frame “in the next 100 years”"
+    assert 0.5 <= suggestion.score <= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Critics expect machines to write screenplays by 2035.",
+        "Within a decade, synthetic voices are set to replace dubbing actors.",
+        "Will we still watch films made by people?",
+        "We are going to need new words for this kind of love.",
+    ],
+)
+def test_statements_about_the_future_are_predictions(text):
+    assert found(text, "prediction") == [text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Twenty years ago the idea looked absurd to most viewers.",
+        "Back in 2001 nobody had a voice assistant.",
+        "The robot acts of its own free will in the last scene.",
+        "Soon Theodore falls for the voice in his ear.",
+    ],
+)
+def test_past_references_and_free_will_are_not_predictions(text):
+    assert found(text, "prediction") == []
+
+
+def test_claim_is_the_clause_with_a_stance_marker_not_the_paragraph():
+    text = "The screen goes dark. I think the film is less about machines than about us. It ends."
+    assert found(text, "claim") == ["I think the film is less about machines than about us."]
+
+
+def test_reported_argument_is_a_claim_with_its_verb_in_the_reason():
+    text = "Several reviewers argued that the ending betrays the premise."
+    [claim] = [s for s in get_suggester().suggest(text) if s.tag == "claim"]
+    assert "argument verb “argued”" in claim.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I saw the film Ex Machina twice.", ["Ex Machina"]),
+        ("Nobody forgets Blade Runner (1982) either.", ["Blade Runner"]),
+        ("It was directed by Alex Garland and shot in Norway.", ["Alex Garland"]),
+        ("Ava, played by Alicia Vikander, never blinks.", ["Ava", "Alicia Vikander"]),
+        ("Then Caleb (Domhnall Gleeson) arrives.", ["Caleb", "Domhnall Gleeson"]),
+        ("I reread *Solaris* last week.", ["Solaris"]),
+        ("Her's release changed how we talk about phones.", ["Her"]),
+    ],
+)
+def test_film_references_are_found_from_cues_without_a_list(text, expected):
+    assert found(text, "film-reference") == expected
+
+
+def test_a_name_found_by_a_cue_is_found_again_later():
+    text = "In the film Moon a man works alone. Later Moon shows his clone. The moon is far."
+    assert found(text, "film-reference") == ["Moon", "Moon"]
+
+
+def test_capitalised_common_word_is_not_a_title_without_a_cue_or_list():
+    text = "Her voice is warm. She speaks softly."
+    assert found(text, "film-reference") == []
+    assert (
+        found(text, "film-reference", names=("Her",)) == []
+    )  # sentence-initial "Her" stays a pronoun
+
+
+def test_project_list_adds_names_case_sensitively():
+    text = "Years later, Theodore writes letters again. Nobody mentions samantha."
+    assert found(text, "film-reference", names=("Theodore", "Samantha")) == ["Theodore"]
+
+
+def test_offsets_are_code_points_even_after_astral_characters():
+    text = "🤖🤖 Critics argue that the film Her (2013) will age well by 2040."
+    suggestions = get_suggester().suggest(text)
+    assert suggestions
+    for suggestion in suggestions:
+        assert (
+            text[suggestion.start : suggestion.end].strip()
+            == text[suggestion.start : suggestion.end]
+        )
+    assert "Her" in [text[s.start : s.end] for s in suggestions if s.tag == "film-reference"]
+
+
+def test_suggestions_never_cross_a_paragraph_break():
+    text = "A heading\n\nI think it will rain tomorrow."
+    for suggestion in get_suggester().suggest(text):
+        assert "\n" not in text[suggestion.start : suggestion.end]
+
+
+def test_missing_model_is_a_clear_error_naming_the_setting():
+    assert "not installed" in model_problem("en_no_such_pipeline")
+    with pytest.raises(PipelineUnavailable, match="HERLENS_SPACY_MODEL='en_no_such_pipeline'"):
+        build_pipeline("en_no_such_pipeline")
+
+
+def test_system_check_reports_a_missing_model():
+    with override_settings(HERLENS_SPACY_MODEL="/no/such/pipeline"):
+        [error] = spacy_model_check()
+    assert isinstance(error, Error)
+    assert error.id == SPACY_MODEL_MISSING
+    assert "HERLENS_SPACY_MODEL" in error.msg
+    with override_settings(HERLENS_SPACY_MODEL="blank:en"):
+        assert spacy_model_check() == []
