@@ -143,8 +143,13 @@ def project_pseudonyms(project: Project) -> dict[int, str]:
     numbering follows user ids, so it does not change when members come or go.
     """
     members = Membership.objects.filter(project=project).values_list("user_id", flat=True)
-    authors = Span.objects.filter(document__project=project).values_list("author_id", flat=True)
-    return pseudonym_map({*members, *authors.distinct()})
+    authors = (
+        Span.objects.filter(document__project=project)
+        .order_by()  # Span's default ordering would defeat DISTINCT
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return pseudonym_map({*members, *authors})
 
 
 # --------------------------------------------------------------------------- classes and joining
@@ -554,6 +559,7 @@ def annotator_ids(document_ids: Iterable[int]) -> list[int]:
     return sorted(
         set(
             Span.objects.filter(document_id__in=list(document_ids), is_reference=False)
+            .order_by()  # Span's default ordering would defeat DISTINCT
             .values_list("author_id", flat=True)
             .distinct()
         )

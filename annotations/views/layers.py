@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
@@ -67,15 +68,38 @@ def _layer_key(span: Span) -> str:
 
 
 def page_layers(
-    request: HttpRequest, document: Document, role: str, tags: list[Tag], query: str | None = None
+    request: HttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    query: str | None = None,
+    within: tuple[int, int] | None = None,
 ) -> Layers:
-    """Return the spans the page shows and how to colour them."""
+    """Return the spans the page shows and how to colour them.
+
+    ``within`` (start, end) loads only the spans overlapping that range, for
+    re-drawing a few paragraphs: the colours still depend on every reader in
+    the document, which one DISTINCT query gives without loading their spans.
+    """
     from annotations.views.documents import spans_with_tags_and_authors
 
-    visible = spans_with_tags_and_authors(
-        document, tags, spans_visible_in(request.user, role, document=document)
-    )
-    keys = {_layer_key(span) for span in visible}
+    visible_spans = spans_visible_in(request.user, role, document=document)
+    if within is None:
+        visible = spans_with_tags_and_authors(document, tags, visible_spans)
+        readers = {(s.author_id, s.is_reference) for s in visible}
+        names = {s.author_id: s.author.get_username() for s in visible if not s.is_reference}
+    else:
+        low, high = within
+        nearby = visible_spans.filter(start__lt=high, end__gt=low)
+        visible = spans_with_tags_and_authors(document, tags, nearby)
+        # order_by(): without it the default ordering would join DISTINCT and return every row.
+        readers = set(visible_spans.order_by().values_list("author_id", "is_reference").distinct())
+        names = dict(
+            get_user_model()
+            .objects.filter(pk__in={uid for uid, is_ref in readers if not is_ref})
+            .values_list("pk", "username")
+        )
+    keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
     if query is None:
         query = request.GET.urlencode()
         htmx = getattr(request, "htmx", None)
@@ -90,8 +114,7 @@ def page_layers(
         css = tag_css((tag.pk, tag.colour) for tag in tags)
         return Layers(shown, style, css)
 
-    authors = {s.author_id: s.author for s in visible if not s.is_reference}
-    order = sorted(authors, key=lambda uid: (uid != request.user.pk, authors[uid].get_username()))
+    order = sorted(names, key=lambda uid: (uid != request.user.pk, names[uid]))
     shade_of = {tag.pk: n for n, tag in enumerate(tags)}
     legend = []
     rules: list[tuple[str, str]] = [(str(tag.pk), tag.colour) for tag in tags]
@@ -100,7 +123,7 @@ def page_layers(
         legend.append(
             {
                 "key": str(uid),
-                "label": "you" if uid == request.user.pk else authors[uid].get_username(),
+                "label": "you" if uid == request.user.pk else names[uid],
                 "colour": _family_colour(hue, 0),
                 "shown": str(uid) in shown_keys,
             }
@@ -139,7 +162,8 @@ def changed_marks(request: HttpRequest, document: Document, role: str, low: int,
     """
     current = getattr(request, "htmx", None) and request.htmx.current_url or ""
     tags = list(document.project.tags.all())
-    layers = page_layers(request, document, role, tags, query=urlsplit(current).query)
+    query = urlsplit(current).query
+    layers = page_layers(request, document, role, tags, query=query, within=(low, high))
     return marks_and_styles(layers, low, high)
 
 
