@@ -39,6 +39,21 @@ def test_several_readers_get_colour_families_and_a_filter():
     assert f'aria-hidden="true"></span>{c.bob.get_username()}</label>' in page
 
 
+def test_an_editorial_project_keeps_tag_colours_with_a_reader_filter(project, owner, members):
+    from annotations.models import Role
+
+    document = factories.make_document(project, text="Her is a film. It will age well.")
+    annotator = members[Role.ANNOTATOR]
+    mine = factories.make_span(document, 0, 3, owner, "film-reference")
+    factories.make_span(document, 15, 31, annotator, "prediction")
+    page = client_for(owner).get(document.get_absolute_url()).text
+    assert 'class="layer-filter"' in page
+    assert f"bg-{mine.tag_id} " in page
+    assert f"bg-{mine.tag_id}-{owner.pk}" not in page
+    only_theirs = client_for(owner).get(document.get_absolute_url() + f"?layers={annotator.pk}")
+    assert f'data-s="{mine.pk}"' not in only_theirs.text
+
+
 def test_one_reader_keeps_plain_tag_colours():
     c = make_class(visibility="open")
     d = c.document

@@ -139,6 +139,13 @@ def page_layers(
             }
         )
         rules.extend((f"{tag.pk}-ref", "#222222") for tag in tags)
+    if not document.project.is_class:
+        # An editorial team reads by tag: tag colours stay, the filter picks whose spans show.
+        for layer in legend:
+            layer["colour"] = ""
+        style = {s.pk: s.tag_id for s in shown}
+        css = tag_css((tag.pk, tag.colour) for tag in tags)
+        return Layers(shown, style, css, legend, chosen, multi=True)
     style: dict[int, Any] = {
         s.pk: f"{s.tag_id}-{REFERENCE_KEY if s.is_reference else s.author_id}" for s in shown
     }
