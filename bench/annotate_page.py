@@ -22,7 +22,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +50,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import CHROMIUM_ARGS, free_port, replace_section, wait_for_port  # noqa: E402
+from common import CHROMIUM_ARGS, free_port, replace_section, start_gunicorn  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -183,25 +182,9 @@ def measure_chromium(document, username: str, password: str, span_count: int) ->
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "herlens.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **BENCH_ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(ROOT, port, {**os.environ, **BENCH_ENV})
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_port(port)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -54,3 +56,17 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+
+
+def start_gunicorn(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start herlens under gunicorn with one worker on 127.0.0.1:port, as in production."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "herlens.wsgi"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return server

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import free_port, replace_section, wait_for_port  # noqa: E402
+from common import free_port, replace_section, start_gunicorn  # noqa: E402
 
 
 def memory_kib(pid: int) -> int:
@@ -77,22 +77,7 @@ def main() -> None:
 
     baseline = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     port = free_port()
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "herlens.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    web = start_gunicorn(ROOT, port, env)
     worker = subprocess.Popen(
         manage + ["db_worker"],
         cwd=ROOT,
@@ -101,7 +86,6 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port)
         for _ in range(5):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/").read()
         time.sleep(3)
