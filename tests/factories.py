@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
 
 from annotations import classroom, services
 from annotations.models import Document, Membership, Project, Role, Span, Tag
@@ -92,3 +93,10 @@ def make_class(*, visibility: str = "blind") -> Classroom:
 def phrase(document: Document, text: str) -> tuple[int, int]:
     start = document.text.index(text)
     return start, start + len(text)
+
+
+def client_for(user: AbstractBaseUser) -> Client:
+    """Return a test client logged in as user."""
+    client = Client()
+    client.force_login(user)
+    return client

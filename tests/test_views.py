@@ -10,16 +10,11 @@ from django.urls import reverse
 
 from annotations.models import Role, Span, Tag
 from tests import factories
+from tests.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def create_url(document) -> str:

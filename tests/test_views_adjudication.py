@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from annotations import classroom
 from annotations.models import Span
 from annotations.views import adjudication
 from tests import factories
-from tests.factories import make_class, phrase
+from tests.factories import client_for, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_adjudication_to_feedback_end_to_end():

@@ -10,17 +10,11 @@ from django.urls import reverse
 from annotations import classroom
 from annotations.models import Membership, Project, Role, Submission
 from tests import factories
-from tests.factories import make_class, phrase
+from tests.factories import client_for, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_start_a_class_makes_the_user_its_teacher():

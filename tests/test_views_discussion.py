@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from annotations import classroom
 from annotations.models import Comment
 from tests import factories
-from tests.factories import make_class, phrase
+from tests.factories import client_for, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

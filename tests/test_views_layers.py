@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from annotations.views.layers import selected_layers
 from tests import factories
-from tests.factories import make_class, phrase
+from tests.factories import client_for, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_selected_layers_reads_commas_and_repeats_and_ignores_junk():

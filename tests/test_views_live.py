@@ -11,17 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Membership
 from tests import factories
-from tests.factories import make_class, phrase
+from tests.factories import client_for, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def poll_url(client: Client, document) -> str:

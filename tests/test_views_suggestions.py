@@ -6,13 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from annotations import services
 from annotations.models import Origin, Role, RunStatus, SuggestionRun, SuggestionStatus
 from tests import factories
+from tests.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,6 @@ TEXT = (
     "Critics argue that the film Her (2013) is naive.\n\n"
     "Within a decade, most of us will talk to our phones. Samantha, played by Scarlett Johansson, laughs."
 )
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def triggers(response) -> dict:
