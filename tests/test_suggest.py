@@ -140,3 +140,39 @@ def test_system_check_reports_a_missing_model():
     assert "HERLENS_SPACY_MODEL" in error.msg
     with override_settings(HERLENS_SPACY_MODEL="blank:en"):
         assert spacy_model_check() == []
+
+
+def test_a_pipeline_with_entities_adds_people_and_works_near_film_cues(tmp_path):
+    """A trained pipeline cannot be installed here; one saved to a path with an
+    entity ruler gives PERSON and WORK_OF_ART entities the same way."""
+    import spacy
+
+    from annotations.suggest.pipeline import Suggester
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(
+        [
+            {"label": "PERSON", "pattern": "Ivo Brandt"},
+            {"label": "WORK_OF_ART", "pattern": "Glass Garden"},
+            {"label": "PERSON", "pattern": "Mara Quell"},
+        ]
+    )
+    nlp.to_disk(tmp_path / "pipeline")
+    text = (
+        "The film gives Ivo Brandt very little to do. Later, Glass Garden fades from the film."
+        "\n\nMara Quell wrote a novel about gardens."
+    )
+
+    def films(name: str) -> list[tuple[str, str]]:
+        return [
+            (text[s.start : s.end], s.reason)
+            for s in Suggester(name).suggest(text)
+            if s.tag == "film-reference"
+        ]
+
+    assert films("blank:en") == []
+    assert films(str(tmp_path / "pipeline")) == [
+        ("Ivo Brandt", "PERSON entity near a film cue"),
+        ("Glass Garden", "WORK_OF_ART entity near a film cue"),
+    ]
