@@ -54,7 +54,11 @@ def test_agreement_fragment_for_htmx(annotated):
 
 def test_students_get_403(annotated):
     url = reverse("annotations:agreement", args=[annotated.project.slug])
-    assert client_for(annotated.alice).get(url).status_code == 403
+    response = client_for(annotated.alice).get(url)
+    assert response.status_code == 403
+    # The page compares readers; it is not the reference layer.
+    assert "Only the teacher or an editor can see how the readers agree." in response.text
+    assert "reference layer" not in response.text
 
 
 def test_heatmap_cells_link_to_the_pair_figures(annotated):
