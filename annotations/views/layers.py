@@ -67,9 +67,20 @@ def _layer_key(span: Span) -> str:
 
 
 def page_layers(
-    request: HttpRequest, document: Document, role: str, tags: list[Tag], query: str | None = None
+    request: HttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    query: str | None = None,
+    *,
+    families: bool | None = None,
 ) -> Layers:
-    """Return the spans the page shows and how to colour them."""
+    """Return the spans the page shows and how to colour them.
+
+    ``families``: a colour family per reader; by default in classes only.
+    """
+    if families is None:
+        families = document.project.is_class
     from annotations.views.documents import spans_with_tags_and_authors
 
     visible = spans_with_tags_and_authors(
@@ -92,6 +103,30 @@ def page_layers(
 
     authors = {s.author_id: s.author for s in visible if not s.is_reference}
     order = sorted(authors, key=lambda uid: (uid != request.user.pk, authors[uid].get_username()))
+    if not families:
+        # A project that is not a class keeps each tag's colour, as its toolbar, span list and
+        # export show it; the filter still picks whose spans are drawn.
+        legend = [
+            {
+                "key": str(uid),
+                "label": "you" if uid == request.user.pk else authors[uid].get_username(),
+                "colour": None,
+                "shown": str(uid) in shown_keys,
+            }
+            for uid in order
+        ]
+        if REFERENCE_KEY in keys:
+            legend.append(
+                {
+                    "key": REFERENCE_KEY,
+                    "label": "reference",
+                    "colour": None,
+                    "shown": REFERENCE_KEY in shown_keys,
+                }
+            )
+        style = {s.pk: s.tag_id for s in shown}
+        css = tag_css((tag.pk, tag.colour) for tag in tags)
+        return Layers(shown, style, css, legend, chosen, multi=True)
     shade_of = {tag.pk: n for n, tag in enumerate(tags)}
     legend = []
     rules: list[tuple[str, str]] = [(str(tag.pk), tag.colour) for tag in tags]
