@@ -282,6 +282,22 @@ def test_submitted_span_opens_without_save_or_delete_until_reopened():
     assert 'class="span-delete"' in alice.get(panel, **HTMX).text
 
 
+def test_class_bar_refreshes_the_students_status_after_a_span():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    client_for(c.teacher).post(reverse("annotations:assign", args=[slug, d.pk]), {"everyone": "on"})
+    alice = client_for(c.alice)
+    page = alice.get(d.get_absolute_url()).text
+    assert 'hx-trigger="spansChanged from:body"' in page.split('id="class-bar"')[1].split(">")[0]
+    assert "not started" in page
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    fragment = alice.get(d.get_absolute_url(), **HTMX, HTTP_HX_TARGET="class-bar").text
+    assert fragment.lstrip().startswith('<div class="class-bar" id="class-bar"')
+    assert "<html" not in fragment
+    assert 'id="live"' not in fragment
+    assert "in progress" in fragment
+
+
 def test_assignments_fragment_for_htmx():
     c = make_class()
     response = client_for(c.alice).get(

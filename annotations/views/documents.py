@@ -96,6 +96,9 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     }
     if request.htmx and request.htmx.target == "span-sidebar":
         return render(request, f"{TEMPLATE}#span-sidebar", context)
+    if request.htmx and request.htmx.target == "class-bar":
+        context.update(layers.class_context(request, document, role))
+        return render(request, "annotations/_class_bar.html#class-bar", context)
     # Suggestions (views/suggestions.py): their panel, and the CSS that draws them. Imported
     # here because views/suggestions.py builds on this module.
     from annotations.views.suggestions import suggest_context, suggestion_css
