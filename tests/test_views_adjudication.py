@@ -141,3 +141,18 @@ def test_add_a_selected_passage_to_the_reference_checks_the_quote():
     assert 'id="adjudication"' in response.text
     assert Span.objects.get(is_reference=True).quote == "too neat"
     assert client_for(c.alice).post(url, {"start": 0, "end": 3, "tag": "claim"}).status_code == 403
+
+
+def test_feedback_without_a_reference_says_so_instead_of_zero_figures():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    classroom.document_reveal(document=d, revealed=True)
+    url = reverse("annotations:feedback", args=[slug, d.pk])
+    teacher = client_for(c.teacher).get(url).text
+    assert "There is no reference layer for this document yet." in teacher
+    assert reverse("annotations:adjudicate", args=[slug, d.pk]) in teacher
+    assert "The class against the reference" not in teacher
+    student = client_for(c.alice).get(url).text
+    assert "once your teacher has built it" in student
+    assert "precision" not in student
