@@ -25,8 +25,10 @@ class HtmxMessagesMiddleware:
         response = self.get_response(request)
         if not getattr(request, "htmx", False) or response.streaming:
             return response
-        if 300 <= response.status_code < 400 or "HX-Redirect" in response:
-            return response  # the next page shows them
+        if response.status_code == 204 or 300 <= response.status_code < 400:
+            return response  # nothing is swapped, or the next page shows them
+        if "HX-Redirect" in response or "HX-Refresh" in response:
+            return response
         storage = messages.get_messages(request)
         if not len(storage):
             return response
