@@ -125,3 +125,16 @@ def test_project_page_fits_its_suggestion_counts(page, live_server, browser_proj
     aside = page.locator("aside.card").bounding_box()
     assert table["x"] + table["width"] <= aside["x"] + aside["width"]
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_suggestion_list_stays_open_after_deciding_from_it(page, live_server, browser_project):
+    document = open_suggested(page, live_server, browser_project)
+    page.click("#suggest-panel details.suggest-list summary")
+    total = document.suggestions.count()
+    page.locator("details.suggest-list li button:has-text('Reject')").first.click()
+    page.wait_for_function(
+        "(n) => document.getElementById('suggestion-total')?.textContent === String(n)",
+        arg=total - 1,
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelector('details.suggest-list').open")
