@@ -63,9 +63,11 @@ def test_project_that_is_not_a_class_keeps_tag_colours_with_several_readers(memb
     assert 'class="layer-filter"' in page
     assert f'value="{annotator.pk}" checked>\n    {annotator.get_username()}</label>' in page
     assert 'class="layer-chip"><input type="checkbox" name="layers" value' in page
-    adjudicate = client_for(editor).get(
-        reverse("annotations:adjudicate", args=[document.project.slug, document.pk])
-    ).text
+    adjudicate = (
+        client_for(editor)
+        .get(reverse("annotations:adjudicate", args=[document.project.slug, document.pk]))
+        .text
+    )
     assert f"bg-{theirs.tag_id}-{annotator.pk}" in adjudicate
 
 

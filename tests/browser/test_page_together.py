@@ -124,7 +124,9 @@ def test_project_page_fits_its_suggestion_counts(page, live_server, browser_proj
     table = page.locator("#suggestions table").bounding_box()
     aside = page.locator("aside.card").bounding_box()
     assert table["x"] + table["width"] <= aside["x"] + aside["width"]
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
 
 
 def test_suggestion_list_stays_open_after_deciding_from_it(page, live_server, browser_project):
