@@ -156,3 +156,23 @@ def test_feedback_without_a_reference_says_so_instead_of_zero_figures():
     student = client_for(c.alice).get(url).text
     assert "once your teacher has built it" in student
     assert "precision" not in student
+
+
+def test_class_feedback_rows_are_the_students_not_the_teacher():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    factories.make_span(d, *phrase(d, "too neat"), c.teacher)
+    Span.objects.create(
+        document=d,
+        start=phrase(d, "design problem")[0],
+        end=phrase(d, "design problem")[1],
+        quote="design problem",
+        tag=factories.tag(c.project),
+        author=c.teacher,
+        is_reference=True,
+    )
+    page = client_for(c.teacher).get(reverse("annotations:feedback", args=[slug, d.pk])).text
+    table = page.split("The class against the reference")[1].split("</table>")[0]
+    assert f">{c.alice.get_username()}</a>" in table
+    assert f">{c.teacher.get_username()}</a>" not in table
