@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
+    "annotations.views.messages.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "herlens.urls"

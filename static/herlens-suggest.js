@@ -265,10 +265,21 @@
       shown = event.target.checked;
       draw();
     });
+    // The panel re-renders after every decision; keep its list open if the reader opened it.
+    let listOpen = false;
+    document.addEventListener(
+      "toggle",
+      (event) => {
+        if (event.target.matches && event.target.matches("details.suggest-list")) listOpen = event.target.open;
+      },
+      true, // toggle does not bubble
+    );
     document.body.addEventListener("suggestionsChanged", load);
     document.body.addEventListener("htmx:afterSettle", (event) => {
       const panel = document.querySelector(".show-suggestions");
       if (panel) panel.checked = shown;
+      const list = document.querySelector("details.suggest-list");
+      if (list && listOpen) list.open = true;
       // Paragraphs were re-rendered (a span was made): the old ranges point at removed nodes.
       draw();
     });

@@ -304,6 +304,20 @@
     if (initial) markSelected(initial);
   }
 
+  // herlens answers a refused htmx request with a plain-text message (400, 403) for the
+  // toast below. With DEBUG on, django-htmx's debug helper (a listener on document) would
+  // replace the whole page with that answer; stop the event before it gets there, so
+  // htmx goes on to raise htmx:responseError as it does in production.
+  window.addEventListener(
+    "htmx:beforeOnLoad",
+    (event) => {
+      const xhr = event.detail.xhr;
+      if (xhr && xhr.status >= 400 && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")) {
+        event.stopPropagation();
+      }
+    },
+    true,
+  );
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;
     const text = xhr && xhr.responseText && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")

@@ -134,3 +134,38 @@ def test_add_a_selected_passage_to_the_reference_checks_the_quote():
     assert 'id="adjudication"' in response.text
     assert Span.objects.get(is_reference=True).quote == "too neat"
     assert client_for(c.alice).post(url, {"start": 0, "end": 3, "tag": "claim"}).status_code == 403
+
+
+def test_feedback_without_a_reference_says_so_instead_of_zero_figures():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    classroom.document_reveal(document=d, revealed=True)
+    url = reverse("annotations:feedback", args=[slug, d.pk])
+    teacher = client_for(c.teacher).get(url).text
+    assert "There is no reference layer for this document yet." in teacher
+    assert reverse("annotations:adjudicate", args=[slug, d.pk]) in teacher
+    assert "The class against the reference" not in teacher
+    student = client_for(c.alice).get(url).text
+    assert "once your teacher has built it" in student
+    assert "precision" not in student
+
+
+def test_class_feedback_rows_are_the_students_not_the_teacher():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    factories.make_span(d, *phrase(d, "too neat"), c.teacher)
+    Span.objects.create(
+        document=d,
+        start=phrase(d, "design problem")[0],
+        end=phrase(d, "design problem")[1],
+        quote="design problem",
+        tag=factories.tag(c.project),
+        author=c.teacher,
+        is_reference=True,
+    )
+    page = client_for(c.teacher).get(reverse("annotations:feedback", args=[slug, d.pk])).text
+    table = page.split("The class against the reference")[1].split("</table>")[0]
+    assert f">{c.alice.get_username()}</a>" in table
+    assert f">{c.teacher.get_username()}</a>" not in table

@@ -35,6 +35,15 @@ def test_agreement_page_shows_figures_heatmap_and_disputes(annotated):
     assert f"{annotated.document.get_absolute_url()}#para-1" in body
 
 
+def test_agreement_page_links_to_the_other_class_pages(annotated):
+    slug = annotated.project.slug
+    page = client_for(annotated.teacher).get(reverse("annotations:agreement", args=[slug])).text
+    nav = page.split('<nav class="subnav" aria-label="Class">')[1].split("</nav>")[0]
+    assert f'href="{annotated.project.get_absolute_url()}"' in nav
+    assert reverse("annotations:class", args=[slug]) in nav
+    assert reverse("annotations:assignments", args=[slug]) in nav
+
+
 def test_agreement_fragment_for_htmx(annotated):
     url = reverse("annotations:agreement", args=[annotated.project.slug])
     response = client_for(annotated.teacher).get(
@@ -47,7 +56,11 @@ def test_agreement_fragment_for_htmx(annotated):
 
 def test_students_get_403(annotated):
     url = reverse("annotations:agreement", args=[annotated.project.slug])
-    assert client_for(annotated.alice).get(url).status_code == 403
+    response = client_for(annotated.alice).get(url)
+    assert response.status_code == 403
+    # The page compares readers; it is not the reference layer.
+    assert "Only the teacher or an editor can see how the readers agree." in response.text
+    assert "reference layer" not in response.text
 
 
 def test_heatmap_cells_link_to_the_pair_figures(annotated):

@@ -173,6 +173,29 @@ def test_account_made_by_teacher_must_change_password_first():
     assert client.get(c.document.get_absolute_url()).status_code == 200
 
 
+def test_first_login_password_change_is_a_herlens_page_that_says_why():
+    c = make_class()
+    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    client = Client()
+    assert client.login(username=account.username, password=account.password)
+    page = client.get(reverse("password_change")).text
+    assert "Django administration" not in page
+    assert 'class="topbar"' in page
+    assert "one-time password" in page
+    done = client.post(
+        reverse("password_change"),
+        {
+            "old_password": account.password,
+            "new_password1": "my-own-pass-phrase-77",
+            "new_password2": "my-own-pass-phrase-77",
+        },
+        follow=True,
+    ).text
+    assert "Django administration" not in done
+    assert f'href="{reverse("annotations:home")}"' in done
+    assert "one-time password" not in client.get(reverse("password_change")).text
+
+
 def test_roster_changes_role_and_removes_member_htmx():
     c = make_class()
     client = client_for(c.teacher)
@@ -232,6 +255,41 @@ def test_assign_submit_lock_reopen_and_reveal():
     teacher.post(reverse("annotations:reveal", args=[slug, d.pk]), {"revealed": "1"})
     d.refresh_from_db()
     assert d.revealed_at is not None
+
+
+def test_submitted_span_opens_without_save_or_delete_until_reopened():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    span = factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    client_for(c.teacher).post(reverse("annotations:assign", args=[slug, d.pk]), {"everyone": "on"})
+    alice = client_for(c.alice)
+    panel = reverse("annotations:span", args=[span.pk])
+    assert 'class="span-delete"' in alice.get(panel, **HTMX).text
+    alice.post(reverse("annotations:submit", args=[slug, d.pk]))
+    fragment = alice.get(panel, **HTMX).text
+    assert 'id="span-panel"' in fragment
+    assert 'class="span-edit"' not in fragment
+    assert 'class="span-delete"' not in fragment
+    page = alice.get(f"{d.get_absolute_url()}?span={span.pk}").text
+    assert 'class="span-delete"' not in page
+    client_for(c.teacher).post(reverse("annotations:reopen", args=[slug, d.pk, c.alice.pk]))
+    assert 'class="span-delete"' in alice.get(panel, **HTMX).text
+
+
+def test_class_bar_refreshes_the_students_status_after_a_span():
+    c = make_class()
+    d, slug = c.document, c.project.slug
+    client_for(c.teacher).post(reverse("annotations:assign", args=[slug, d.pk]), {"everyone": "on"})
+    alice = client_for(c.alice)
+    page = alice.get(d.get_absolute_url()).text
+    assert 'hx-trigger="spansChanged from:body"' in page.split('id="class-bar"')[1].split(">")[0]
+    assert "not started" in page
+    factories.make_span(d, *phrase(d, "design problem"), c.alice)
+    fragment = alice.get(d.get_absolute_url(), **HTMX, HTTP_HX_TARGET="class-bar").text
+    assert fragment.lstrip().startswith('<div class="class-bar" id="class-bar"')
+    assert "<html" not in fragment
+    assert 'id="live"' not in fragment
+    assert "in progress" in fragment
 
 
 def test_assignments_fragment_for_htmx():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from annotations.models import Role
 from annotations.views.layers import selected_layers
 from tests import factories
 from tests.factories import client_for, make_class, phrase
@@ -54,6 +56,27 @@ def test_one_reader_keeps_plain_tag_colours():
     page = client_for(c.alice).get(d.get_absolute_url()).text
     assert 'class="layer-filter"' not in page
     assert f"bg-{span.tag_id} " in page
+
+
+def test_project_that_is_not_a_class_keeps_tag_colours_with_several_readers(members, document):
+    editor, annotator = members[Role.EDITOR], members[Role.ANNOTATOR]
+    mine = factories.make_span(document, 0, 3, editor)
+    theirs = factories.make_span(document, 4, 10, annotator, "prediction")
+    page = client_for(editor).get(document.get_absolute_url()).text
+    # The highlights use the tags' colours, as the toolbar and the span list do.
+    assert f'class="hl d1 bg-{mine.tag_id} u0-{mine.tag_id}"' in page
+    assert f'class="hl d1 bg-{theirs.tag_id} u0-{theirs.tag_id}"' in page
+    assert f"bg-{theirs.tag_id}-{annotator.pk}" not in page
+    # Whose spans to draw can still be chosen.
+    assert 'class="layer-filter"' in page
+    assert f'value="{annotator.pk}" checked>\n    {annotator.get_username()}</label>' in page
+    assert 'class="layer-chip"><input type="checkbox" name="layers" value' in page
+    adjudicate = (
+        client_for(editor)
+        .get(reverse("annotations:adjudicate", args=[document.project.slug, document.pk]))
+        .text
+    )
+    assert f"bg-{theirs.tag_id}-{annotator.pk}" in adjudicate
 
 
 def test_span_list_fragment_keeps_the_layer_choice_of_the_page():

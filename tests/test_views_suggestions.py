@@ -193,6 +193,11 @@ def test_bulk_accept_offers_undo_and_undo_restores(owner, essay):
     )
     assert response.status_code == 200
     assert f"Accepted {pending} Film reference suggestions." in response.text
+    # The run's state counts what is left to review now, not when the run finished.
+    left = essay.suggestions.filter(status=SuggestionStatus.PENDING).count()
+    assert f"new, {left} to review." in response.text
+    # The answer is the panel with Undo: the panel must not reload itself over it.
+    assert triggers(response)["suggestionsChanged"] == {"panel": True}
     assert 'name="token"' in response.text
     assert 'hx-swap-oob="true"' in response.text
     assert essay.spans.count() == pending

@@ -69,7 +69,8 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
     # each (views/layers.py); ?layers= narrows it as on the annotate page.
     current = request.htmx.current_url if request.htmx and request.htmx.current_url else ""
     query = request.GET.urlencode() or urlsplit(current).query
-    shown = layers.page_layers(request, document, role, tags, query=query)
+    # Here every reader gets a colour family, in a class or not: the page compares them.
+    shown = layers.page_layers(request, document, role, tags, query=query, families=True)
     marks, styles = layers.marks_and_styles(shown)
     reader_count = len({s.author_id for s in readers})
     return {
@@ -227,9 +228,15 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     if teacher:
         raw = request.GET.get("student", "")
         student_id = int(raw) if raw.isdigit() else None
+        # The class's rows: the teacher's and editors' own spans are not a student's work.
+        staff = set(
+            document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(
+                "user_id", flat=True
+            )
+        )
         by_author: dict[int, list[Span]] = defaultdict(list)
         for span in spans:
-            if not span.is_reference:
+            if not span.is_reference and span.author_id not in staff:
                 by_author[span.author_id].append(span)
         users = get_user_model().objects.in_bulk(list(by_author))
         class_rows = []

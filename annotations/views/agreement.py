@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,11 +15,13 @@ from django.views.decorators.http import require_GET
 
 from annotations import agreement, classroom
 from annotations.charts import heatmap_svg
-from annotations.permissions import Action, spans_visible_in
+from annotations.permissions import Action, allows, spans_visible_in
 from annotations.rendering import paragraph_bounds
-from annotations.views.access import HtmxHttpRequest, project_for, require
+from annotations.views.access import HtmxHttpRequest, project_for
 
 TEMPLATE = "annotations/agreement.html"
+#: Not Action.ADJUDICATE's message: this page builds nothing, it compares everyone's spans.
+AGREEMENT_FORBIDDEN = "Only the teacher or an editor can see how the readers agree."
 MEASURES = {
     "alpha_u": "Krippendorff’s alpha-u",
     "kappa": "Cohen’s kappa (characters)",
@@ -88,7 +91,8 @@ def _pair(request, data, users, tag_by_id, pseudonyms) -> dict[str, Any] | None:
 def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = project_for(request, slug)
     # Agreement shows everyone's spans, so only those who may see them all get it.
-    require(role, Action.ADJUDICATE)
+    if not allows(role, Action.ADJUDICATE):
+        raise PermissionDenied(AGREEMENT_FORBIDDEN)
     raw_document = request.GET.get("document", "")
     document_id = int(raw_document) if raw_document.isdigit() else None
     measure = request.GET.get("measure", "alpha_u")

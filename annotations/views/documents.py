@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
+from annotations import classroom
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, Span, Tag
 from annotations.permissions import Action, allows, can_edit_span
@@ -38,11 +39,12 @@ def essay_html(document: Document, spans: list[Span], style_of: dict | None = No
 def panel_context(
     request: HttpRequest, span: Span | None, role: str, tags: list[Tag]
 ) -> dict[str, Any]:
-    return {
-        "span": span,
-        "tags": tags,
-        "can_edit_span": span is not None and can_edit_span(role, request.user, span),
-    }
+    editable = span is not None and can_edit_span(role, request.user, span)
+    # A handed-in submission locks the student's spans (class mode): offer no Save or Delete
+    # that could only be refused.
+    if editable and classroom.is_locked(request.user, role, span.document):
+        editable = False
+    return {"span": span, "tags": tags, "can_edit_span": editable}
 
 
 def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict[str, Any]:
@@ -94,6 +96,9 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     }
     if request.htmx and request.htmx.target == "span-sidebar":
         return render(request, f"{TEMPLATE}#span-sidebar", context)
+    if request.htmx and request.htmx.target == "class-bar":
+        context.update(layers.class_context(request, document, role))
+        return render(request, "annotations/_class_bar.html#class-bar", context)
     # Suggestions (views/suggestions.py): their panel, and the CSS that draws them. Imported
     # here because views/suggestions.py builds on this module.
     from annotations.views.suggestions import suggest_context, suggestion_css

@@ -74,13 +74,18 @@ def page_layers(
     tags: list[Tag],
     query: str | None = None,
     within: tuple[int, int] | None = None,
+    *,
+    families: bool | None = None,
 ) -> Layers:
     """Return the spans the page shows and how to colour them.
 
     ``within`` (start, end) loads only the spans overlapping that range, for
     re-drawing a few paragraphs: the colours still depend on every reader in
     the document, which one DISTINCT query gives without loading their spans.
+    ``families``: a colour family per reader; by default in classes only.
     """
+    if families is None:
+        families = document.project.is_class
     from annotations.views.documents import spans_with_tags_and_authors
 
     visible_spans = spans_visible_in(request.user, role, document=document)
@@ -115,6 +120,30 @@ def page_layers(
         return Layers(shown, style, css)
 
     order = sorted(names, key=lambda uid: (uid != request.user.pk, names[uid]))
+    if not families:
+        # A project that is not a class keeps each tag's colour, as its toolbar, span list and
+        # export show it; the filter still picks whose spans are drawn.
+        legend = [
+            {
+                "key": str(uid),
+                "label": "you" if uid == request.user.pk else names[uid],
+                "colour": None,
+                "shown": str(uid) in shown_keys,
+            }
+            for uid in order
+        ]
+        if REFERENCE_KEY in keys:
+            legend.append(
+                {
+                    "key": REFERENCE_KEY,
+                    "label": "reference",
+                    "colour": None,
+                    "shown": REFERENCE_KEY in shown_keys,
+                }
+            )
+        style = {s.pk: s.tag_id for s in shown}
+        css = tag_css((tag.pk, tag.colour) for tag in tags)
+        return Layers(shown, style, css, legend, chosen, multi=True)
     shade_of = {tag.pk: n for n, tag in enumerate(tags)}
     legend = []
     rules: list[tuple[str, str]] = [(str(tag.pk), tag.colour) for tag in tags]
@@ -139,13 +168,6 @@ def page_layers(
             }
         )
         rules.extend((f"{tag.pk}-ref", "#222222") for tag in tags)
-    if not document.project.is_class:
-        # An editorial team reads by tag: tag colours stay, the filter picks whose spans show.
-        for layer in legend:
-            layer["colour"] = ""
-        style = {s.pk: s.tag_id for s in shown}
-        css = tag_css((tag.pk, tag.colour) for tag in tags)
-        return Layers(shown, style, css, legend, chosen, multi=True)
     style: dict[int, Any] = {
         s.pk: f"{s.tag_id}-{REFERENCE_KEY if s.is_reference else s.author_id}" for s in shown
     }

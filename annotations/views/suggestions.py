@@ -290,7 +290,8 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         low, high = min(s for s, _ in bounds), max(e for _, e in bounds)
         response.content += changed_paragraphs(request, document, role, low, high).encode()
         trigger_client_event(response, "spansChanged", {"span": None}, after="settle")
-    return trigger_client_event(response, EVENT, {}, after="settle")
+    # The answer is the fresh panel with Undo: {"panel": true} keeps it from reloading over it.
+    return trigger_client_event(response, EVENT, {"panel": True}, after="settle")
 
 
 @require_POST
@@ -311,7 +312,7 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     response = _panel(request, document, role)
     response.content += changed_paragraphs(request, document, role, 0, len(document.text)).encode()
     trigger_client_event(response, "spansChanged", {"span": None}, after="settle")
-    return trigger_client_event(response, EVENT, {}, after="settle")
+    return trigger_client_event(response, EVENT, {"panel": True}, after="settle")
 
 
 def _int_or_none(value: str | None) -> int | None:
