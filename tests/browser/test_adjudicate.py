@@ -30,6 +30,8 @@ def test_keys_accept_and_reject_passages(page, live_server):
     page.keyboard.press("j")
     page.keyboard.press("a")
     page.wait_for_selector(".candidate.accepted")
+    # Wait until the re-drawn list has put the focus back on the accepted passage.
+    page.wait_for_function("() => document.activeElement?.matches('.candidate.accepted')")
     assert [s.quote for s in Span.objects.filter(is_reference=True)] == [
         "loneliness is a design problem"
     ]
@@ -38,6 +40,8 @@ def test_keys_accept_and_reject_passages(page, live_server):
     page.keyboard.press("a")
     page.wait_for_function("() => document.querySelectorAll('.candidate.accepted').length === 2")
     assert Span.objects.filter(is_reference=True).count() == 2
+    # Wait until the re-drawn list has put the focus back on the accepted passage.
+    page.wait_for_function("() => document.activeElement?.matches('.candidate.accepted')")
     page.keyboard.press("x")
     page.wait_for_function("() => document.querySelectorAll('.candidate.accepted').length === 1")
     assert [s.quote for s in Span.objects.filter(is_reference=True)] == [
