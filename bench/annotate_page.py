@@ -50,7 +50,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import CHROMIUM_ARGS, free_port, replace_section, start_gunicorn  # noqa: E402
+from common import CHROMIUM_ARGS, ESSAY_WORDS, free_port, replace_section, start_gunicorn  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -61,39 +61,10 @@ from annotations import services  # noqa: E402
 from annotations.models import Span  # noqa: E402
 
 WORDS = [
-    "the",
-    "film",
-    "voice",
-    "machine",
-    "screen",
-    "city",
-    "light",
-    "lonely",
-    "future",
-    "letter",
-    "camera",
-    "memory",
-    "rain",
-    "operating",
-    "system",
-    "intimacy",
-    "argument",
-    "scene",
-    "director",
-    "actor",
-    "critic",
-    "viewer",
-    "promise",
-    "conversation",
-    "software",
-    "body",
-    "window",
-    "glass",
-    "garden",
-    "test",
-    "engineer",
-    "question",
-    "answer",
+    *ESSAY_WORDS,
+    *("intimacy", "argument", "scene", "director", "actor", "critic", "viewer", "promise"),
+    *("conversation", "software", "body", "window", "glass", "garden", "test", "engineer"),
+    *("question", "answer"),
 ]
 
 

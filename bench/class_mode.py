@@ -52,7 +52,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import replace_section  # noqa: E402
+from common import ESSAY_WORDS, replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -67,41 +67,10 @@ STUDENTS = 30
 SPANS_EACH = 40
 PASSAGES = 60
 WORDS = [
-    "the",
-    "film",
-    "voice",
-    "machine",
-    "screen",
-    "city",
-    "light",
-    "lonely",
-    "future",
-    "letter",
-    "camera",
-    "memory",
-    "rain",
-    "operating",
-    "system",
-    "love",
-    "talk",
-    "writer",
-    "window",
-    "quiet",
-    "morning",
-    "crowd",
-    "phone",
-    "song",
-    "distance",
-    "will",
-    "might",
-    "perhaps",
-    "surely",
-    "argue",
-    "claim",
-    "suggests",
-    "shows",
-    "because",
-    "although",
+    *ESSAY_WORDS,
+    *("love", "talk", "writer", "window", "quiet", "morning", "crowd", "phone", "song"),
+    *("distance", "will", "might", "perhaps", "surely", "argue", "claim", "suggests", "shows"),
+    *("because", "although"),
 ]
 
 

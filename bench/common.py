@@ -29,6 +29,12 @@ def replace_section(path: Path, title: str, body: str) -> None:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
+#: Words the benchmarks build their essays from (film criticism's vocabulary, shuffled).
+ESSAY_WORDS = [
+    *("the", "film", "voice", "machine", "screen", "city", "light", "lonely", "future"),
+    *("letter", "camera", "memory", "rain", "operating", "system"),
+]
+
 #: Chromium flags for a headless run on a machine without a network or a GPU.
 CHROMIUM_ARGS = [
     "--no-sandbox",
