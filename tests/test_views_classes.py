@@ -341,3 +341,12 @@ def test_opening_a_class_document_notes_last_activity_at_most_every_few_minutes(
     client.get(c.document.get_absolute_url())
     membership.refresh_from_db()
     assert membership.last_seen_at == first
+
+
+def test_a_project_that_is_not_a_class_has_no_class_pages(owner, project):
+    from django.urls import reverse
+
+    client = client_for(owner)
+    for name in ("class", "assignments"):
+        response = client.get(reverse(f"annotations:{name}", args=[project.slug]))
+        assert response.status_code == 404, name

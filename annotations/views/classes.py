@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models import Count, Max
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -164,8 +164,16 @@ def _class_context(request, project, role, **extra) -> dict:
     }
 
 
-def _teacher_project(request, slug):
+def _class_project(request, slug):
+    """Return a class and the user's role in it; a project that is not a class has no class pages."""
     project, role = project_for(request, slug)
+    if not project.is_class:
+        raise Http404("This project is not a class.")
+    return project, role
+
+
+def _teacher_project(request, slug):
+    project, role = _class_project(request, slug)
     require(role, Action.TEACH)
     return project, role
 
@@ -254,7 +262,7 @@ def member_update(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
 @require_GET
 def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The teacher: every assignment with each student's status. A student: my assignments."""
-    project, role = project_for(request, slug)
+    project, role = _class_project(request, slug)
     teacher = allows(role, Action.TEACH)
     context: dict = {"project": project, "role": role, "is_teacher": teacher}
     if teacher:
