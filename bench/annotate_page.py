@@ -31,18 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import bench_env  # noqa: E402
+
 WORKDIR = Path(tempfile.mkdtemp(prefix="herlens-bench-"))
-BENCH_ENV = {
-    "DJANGO_SETTINGS_MODULE": "herlens.settings",
-    "SECRET_KEY": "bench-only-" + "k" * 40,
-    "DEBUG": "0",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-    "HERLENS_VAR_DIR": str(WORKDIR),
-    "STATIC_ROOT": str(WORKDIR / "static"),
-}
+BENCH_ENV = bench_env(WORKDIR)
 os.environ.update(BENCH_ENV)
 os.environ.pop("DATABASE_URL", None)
 

@@ -29,6 +29,21 @@ def replace_section(path: Path, title: str, body: str) -> None:
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
+def bench_env(workdir: Path) -> dict[str, str]:
+    """Return production-like settings for a throw-away herlens under workdir (no TLS, SQLite)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "herlens.settings",
+        "SECRET_KEY": "bench-only-" + "k" * 40,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "HERLENS_VAR_DIR": str(workdir),
+        "STATIC_ROOT": str(workdir / "static"),
+    }
+
+
 #: Words the benchmarks build their essays from (film criticism's vocabulary, shuffled).
 ESSAY_WORDS = [
     *("the", "film", "voice", "machine", "screen", "city", "light", "lonely", "future"),

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import free_port, replace_section, start_gunicorn  # noqa: E402
+from common import bench_env, free_port, replace_section, start_gunicorn  # noqa: E402
 
 
 def memory_kib(pid: int) -> int:
@@ -57,16 +57,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="herlens-memory-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "herlens.settings",
-        "SECRET_KEY": "bench-only-" + "m" * 40,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "HERLENS_VAR_DIR": str(workdir),
-        "STATIC_ROOT": str(workdir / "static"),
-    }
+    env = {**os.environ, **bench_env(workdir)}
     env.pop("DATABASE_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):

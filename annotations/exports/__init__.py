@@ -122,6 +122,18 @@ class SpanRow:
     updated_at: str
 
 
+def span_fields(span: SpanRow) -> dict[str, Any]:
+    """Return what JSON-shaped exports say of a span beyond its offsets and text."""
+    return {
+        "tag": span.tag,
+        "tag_slug": span.tag_slug,
+        "annotator": span.annotator,
+        "origin": span.origin,
+        "note": span.note,
+        "is_reference": span.is_reference,
+    }
+
+
 @dataclass(slots=True)
 class DocumentRow:
     id: int

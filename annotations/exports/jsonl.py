@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from annotations.exports import DocumentRow, ExportFilter, iter_corpus
+from annotations.exports import DocumentRow, ExportFilter, iter_corpus, span_fields
 from annotations.models import Project
 
 
@@ -32,12 +32,7 @@ def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
                 "start": span.start,
                 "end": span.end,
                 "text": document.text[span.start : span.end],
-                "tag": span.tag,
-                "tag_slug": span.tag_slug,
-                "annotator": span.annotator,
-                "origin": span.origin,
-                "note": span.note,
-                "is_reference": span.is_reference,
+                **span_fields(span),
                 "created_at": span.created_at,
                 "updated_at": span.updated_at,
             }

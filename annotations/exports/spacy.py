@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import spacy
 from spacy.tokens import Doc, DocBin, Span
 
-from annotations.exports import DocumentRow, ExportFilter, iter_corpus
+from annotations.exports import DocumentRow, ExportFilter, iter_corpus, span_fields
 from annotations.models import Project
 
 SPAN_KEY = "herlens"
@@ -40,12 +40,7 @@ def to_doc(nlp: spacy.Language, document: DocumentRow) -> Doc:
                 "id": span.id,
                 "start": span.start,
                 "end": span.end,
-                "tag": span.tag,
-                "tag_slug": span.tag_slug,
-                "annotator": span.annotator,
-                "origin": span.origin,
-                "note": span.note,
-                "is_reference": span.is_reference,
+                **span_fields(span),
             }
             for span in document.spans
         ],

@@ -178,6 +178,13 @@ def _teacher_project(request, slug):
     return project, role
 
 
+def _join_box_answer(request: HtmxHttpRequest, project, role: str) -> HttpResponse:
+    """After a change to joining: the join box for htmx, the class page otherwise."""
+    if request.htmx:
+        return render(request, f"{CLASS_TEMPLATE}#join-box", _class_context(request, project, role))
+    return redirect("annotations:class", slug=project.slug)
+
+
 @require_GET
 def class_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
@@ -201,9 +208,7 @@ def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Class settings saved.")
-    if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#join-box", _class_context(request, project, role))
-    return redirect("annotations:class", slug=project.slug)
+    return _join_box_answer(request, project, role)
 
 
 @require_POST
@@ -211,9 +216,7 @@ def class_code_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
     classroom.join_code_rotate(project=project)
     messages.success(request, "New join code made; the old code and link no longer work.")
-    if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#join-box", _class_context(request, project, role))
-    return redirect("annotations:class", slug=project.slug)
+    return _join_box_answer(request, project, role)
 
 
 @require_POST

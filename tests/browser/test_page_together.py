@@ -7,15 +7,10 @@ import pytest
 from annotations.models import Role, SuggestionStatus
 from tests import factories
 from tests.browser.conftest import PASSWORD, log_in
+from tests.browser.test_suggestions import ESSAY, READY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ESSAY = (
-    "Notes 🤖 on the film Her (2013), directed by Spike Jonze.\n\n"
-    "Within a decade, most of us will talk to software that talks back. "
-    "Critics argue that the ending is naive."
-)
-READY = "window.herlensSuggest && window.herlensSuggest.state().items.length > 0"
 # Whether any stylesheet on the page still draws suggestions of a tag (sg-<tag id>).
 SUGGESTION_RULES = """
 () => Array.from(document.styleSheets).some((sheet) =>
