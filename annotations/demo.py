@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import services
 from annotations.models import Document, Membership, Project, Role
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.spans import span_create
 
 DEMO_SLUG = "film-and-ai"
 
@@ -173,7 +175,7 @@ def load_demo() -> tuple[Project, bool]:
     project = Project.objects.filter(slug=DEMO_SLUG).first()
     created = project is None
     if project is None:
-        project = services.project_create(
+        project = project_create(
             name="Film and AI: a reading group",
             slug=DEMO_SLUG,
             owner=users["olivia"],
@@ -189,14 +191,12 @@ def load_demo() -> tuple[Project, bool]:
     for title, author, text, spans in DEMO_DOCUMENTS:
         document = Document.objects.filter(project=project, title=title).first()
         if document is None:
-            document = services.document_create(
-                project=project, title=title, author=author, text=text
-            )
+            document = document_create(project=project, title=title, author=author, text=text)
         for tag_slug, phrase, username, note in spans:
             start = document.text.find(phrase)
             if start < 0 or tag_slug not in tags:
                 raise ValueError(f"demo span {phrase!r} not found in {title!r}")
-            services.span_create(
+            span_create(
                 document=document,
                 start=start,
                 end=start + len(phrase),

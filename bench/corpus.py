@@ -120,12 +120,12 @@ def phase_setup(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from annotations import services
+    from annotations.services.projects import project_create
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-only")
     for slug in (*(f"bench-1x-{run}" for run in range(REPEATS)), "bench-10x"):
-        services.project_create(name=slug, slug=slug, owner=user)
+        project_create(name=slug, slug=slug, owner=user)
     return {}
 
 
@@ -133,9 +133,9 @@ def phase_import(args) -> dict:
     _django()
     from django.contrib.auth import get_user_model
 
-    from annotations.imports import import_files
     from annotations.imports.base import ImportLimits
     from annotations.models import Project
+    from annotations.services.imports import import_files
 
     project = Project.objects.get(slug=args.project)
     user = get_user_model().objects.get(username="bench")

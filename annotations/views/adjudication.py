@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import agreement, classroom
+from annotations import agreement
 from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import document_html, split_runs
-from annotations.services import DomainError
+from annotations.services.classes import reference_accept_agreed, reference_add
+from annotations.services.errors import DomainError
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, require
 
@@ -125,7 +126,7 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
         start = int(request.POST.get("start") or source.start)
         end = int(request.POST.get("end") or source.end)
         tag_id = int(request.POST.get("tag") or source.tag_id)
-        _span, created = classroom.reference_add(
+        _span, created = reference_add(
             document=document, start=start, end=end, tag_id=tag_id, by=request.user
         )
     except (ValueError, DomainError, document.project.tags.model.DoesNotExist) as exc:
@@ -150,7 +151,7 @@ def add(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            classroom.reference_add(
+            reference_add(
                 document=document,
                 start=data["start"],
                 end=data["end"],
@@ -185,7 +186,7 @@ def accept_agreed(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     document, role = _adjudicator_document(request, slug, document_id)
     raw = request.POST.get("min_readers", "")
     try:
-        added = classroom.reference_accept_agreed(
+        added = reference_accept_agreed(
             document=document, min_readers=int(raw) if raw.isdigit() else 0, by=request.user
         )
     except DomainError as exc:

@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import agreement, classroom
+from annotations import agreement
 from annotations.charts import heatmap_svg
+from annotations.exports.pseudonyms import project_pseudonyms
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.rendering import paragraph_bounds
 from annotations.views.access import HtmxHttpRequest, project_for
@@ -102,7 +103,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     users = get_user_model().objects.in_bulk(data["annotators"])
     # For showing the page to the class: stable pseudonyms instead of usernames.
     pseudonymous = request.GET.get("pseudonyms") == "1"
-    pseudonyms = classroom.project_pseudonyms(project) if pseudonymous else {}
+    pseudonyms = project_pseudonyms(project) if pseudonymous else {}
     labels = [pseudonyms.get(uid) or users[uid].get_username() for uid in data["annotators"]]
     tag_by_id = {t.pk: t for t in data["tags"]}
     annotators = data["annotators"]

@@ -22,10 +22,27 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import classroom
 from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
-from annotations.services import DomainError
+from annotations.roster import format_code, normalise_code
+from annotations.selectors import Status, assignments_for, statuses
+from annotations.services.classes import (
+    ALREADY_MEMBER,
+    accounts_create,
+    assignment_remove,
+    assignment_set,
+    class_create,
+    class_for_code,
+    class_join,
+    class_settings_update,
+    document_reveal,
+    join_code_rotate,
+    membership_change,
+    membership_remove,
+    submission_reopen,
+    submission_submit,
+)
+from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 
 CLASS_TEMPLATE = "annotations/class.html"
@@ -43,7 +60,7 @@ def class_new(request: HtmxHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            project = classroom.class_create(
+            project = class_create(
                 name=request.POST.get("name", ""),
                 teacher=request.user,
                 description=request.POST.get("description", "").strip(),
@@ -61,12 +78,12 @@ def class_new(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     """Join a class by code: a logged-in user becomes a student; others log in or sign up."""
-    code = classroom.normalise_code(request.POST.get("code", code))
-    context: dict = {"code": classroom.format_code(code) if code else "", "error": ""}
+    code = normalise_code(request.POST.get("code", code))
+    context: dict = {"code": format_code(code) if code else "", "error": ""}
     project = None
     if code:
         try:
-            project = classroom.class_for_code(code)
+            project = class_for_code(code)
         except DomainError as exc:
             context["error"] = str(exc)
     context["project"] = project
@@ -82,14 +99,14 @@ def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         try:
-            project, created = classroom.class_join(code=code, user=request.user)
+            project, created = class_join(code=code, user=request.user)
         except DomainError as exc:  # closed between the page and the click
             context["error"] = str(exc)
             return render(request, "annotations/join.html", context, status=400)
         if created:
             messages.success(request, f"Welcome to {project.name}.")
         else:
-            messages.info(request, classroom.ALREADY_MEMBER)
+            messages.info(request, ALREADY_MEMBER)
         return redirect("annotations:assignments", slug=project.slug)
     if project is not None and not request.user.is_authenticated and project.allow_self_signup:
         context["signup_form"] = UserCreationForm()
@@ -116,13 +133,11 @@ def _roster(project, assignments) -> list[dict]:
     span_counts = {row["author_id"]: row["n"] for row in per_author}
     last_span = {row["author_id"]: row["last"] for row in per_author}
     student_ids = [m.user_id for m in members if m.role == Role.ANNOTATOR]
-    status = classroom.statuses(student_ids, assignments)
+    status = statuses(student_ids, assignments)
     rows = []
     for member in members:
         mine = [a for a in assignments if a.everyone or member.user_id in a.student_ids]
-        done = sum(
-            status.get((a.pk, member.user_id), ("",))[0] == classroom.Status.SUBMITTED for a in mine
-        )
+        done = sum(status.get((a.pk, member.user_id), ("",))[0] == Status.SUBMITTED for a in mine)
         seen = [t for t in (member.last_seen_at, last_span.get(member.user_id)) if t]
         rows.append(
             {
@@ -158,7 +173,7 @@ def _class_context(request, project, role, **extra) -> dict:
         "roster": _roster(project, assignments),
         "roles": Role.choices,
         "visibilities": Visibility.choices,
-        "join_code": classroom.format_code(project.join_code),
+        "join_code": format_code(project.join_code),
         "join_url": request.build_absolute_uri(join_path) if join_path else "",
         **extra,
     }
@@ -198,7 +213,7 @@ def class_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
     try:
-        classroom.class_settings_update(
+        class_settings_update(
             project=project,
             join_open=request.POST.get("join_open") == "on",
             visibility=request.POST.get("visibility", project.visibility),
@@ -214,7 +229,7 @@ def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def class_code_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
-    classroom.join_code_rotate(project=project)
+    join_code_rotate(project=project)
     messages.success(request, "New join code made; the old code and link no longer work.")
     return _join_box_answer(request, project, role)
 
@@ -224,7 +239,7 @@ def class_accounts(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Create student accounts in bulk; the one-time passwords appear in this answer only."""
     project, role = _teacher_project(request, slug)
     try:
-        accounts = classroom.accounts_create(
+        accounts = accounts_create(
             project=project, text=request.POST.get("people", ""), by=request.user
         )
     except DomainError as exc:
@@ -245,10 +260,10 @@ def member_update(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
     membership = get_object_or_404(Membership, pk=membership_id, project=project)
     try:
         if request.POST.get("action") == "remove":
-            classroom.membership_remove(membership=membership)
+            membership_remove(membership=membership)
             messages.success(request, f"Removed {membership.user.get_username()} from the class.")
         else:
-            classroom.membership_change(membership=membership, role=request.POST.get("role", ""))
+            membership_change(membership=membership, role=request.POST.get("role", ""))
             messages.success(request, f"{membership.user.get_username()} is now {membership.role}.")
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -275,7 +290,7 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             .select_related("user")
             .order_by("user__username")
         )
-        status = classroom.statuses([m.user_id for m in students], assignments)
+        status = statuses([m.user_id for m in students], assignments)
         context["rows"] = [
             {
                 "assignment": a,
@@ -291,8 +306,8 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context["unassigned"] = project.documents.exclude(pk__in=assigned)
         context["students"] = students
     else:
-        mine = classroom.assignments_for(request.user, project)
-        status = classroom.statuses([request.user.pk], mine)
+        mine = assignments_for(request.user, project)
+        status = statuses([request.user.pk], mine)
         now = timezone.now()
         context["mine"] = [
             {
@@ -333,12 +348,12 @@ def assignment_update(request: HtmxHttpRequest, slug: str, document_id: int) -> 
     require(role, Action.TEACH)
     try:
         if request.POST.get("action") == "remove":
-            classroom.assignment_remove(document=document)
+            assignment_remove(document=document)
             messages.success(request, f"“{document.title}” is no longer assigned.")
         else:
             everyone = request.POST.get("everyone", "on") == "on"
             ids = [int(v) for v in request.POST.getlist("students") if v.isdigit()]
-            classroom.assignment_set(
+            assignment_set(
                 document=document,
                 by=request.user,
                 everyone=everyone,
@@ -357,7 +372,7 @@ def submit(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     require(role, Action.ANNOTATE)
     assignment = get_object_or_404(Assignment, document=document)
     try:
-        classroom.submission_submit(assignment=assignment, student=request.user)
+        submission_submit(assignment=assignment, student=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -370,7 +385,7 @@ def reopen(request: HtmxHttpRequest, slug: str, document_id: int, user_id: int) 
     document, role = document_for(request, document_id, slug)
     require(role, Action.TEACH)
     submission = get_object_or_404(Submission, assignment__document=document, student_id=user_id)
-    classroom.submission_reopen(submission=submission)
+    submission_reopen(submission=submission)
     messages.success(request, f"Reopened for {submission.student.get_username()}.")
     return redirect(_next(request, reverse("annotations:assignments", args=[slug])))
 
@@ -380,7 +395,7 @@ def reveal(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     document, role = document_for(request, document_id, slug)
     require(role, Action.TEACH)
     revealed = request.POST.get("revealed", "1") == "1"
-    classroom.document_reveal(document=document, revealed=revealed)
+    document_reveal(document=document, revealed=revealed)
     if revealed:
         messages.success(
             request, "Revealed: students now see each other's spans and the reference."

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import classroom
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, Span, Tag
 from annotations.permissions import Action, allows, can_edit_span
 from annotations.rendering import SpanMark, document_html, split_runs
+from annotations.selectors import is_locked
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
 
@@ -42,7 +42,7 @@ def panel_context(
     editable = span is not None and can_edit_span(role, request.user, span)
     # A handed-in submission locks the student's spans (class mode): offer no Save or Delete
     # that could only be refused.
-    if editable and classroom.is_locked(request.user, role, span.document):
+    if editable and is_locked(request.user, role, span.document):
         editable = False
     return {"span": span, "tags": tags, "can_edit_span": editable}
 

@@ -20,10 +20,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from annotations import classroom
 from annotations.models import Assignment, Document, Span, Tag
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import SpanMark, tag_css
+from annotations.selectors import is_assigned, is_locked, live_fingerprint, statuses
+from annotations.services.classes import membership_seen
 
 #: Hues (degrees) of the annotator colour families, far apart on the colour wheel.
 FAMILY_HUES = (210, 28, 130, 330, 265, 50, 175, 0, 95, 300)
@@ -215,9 +216,7 @@ def live_context(
     request: HttpRequest, document: Document, role: str, layers: Layers
 ) -> dict[str, Any]:
     """Return what the page's poller element needs: its URL with the current fingerprint."""
-    fingerprint = classroom.live_fingerprint(
-        spans_visible_in(request.user, role, document=document)
-    )
+    fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
     query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
     if layers.selected:
         query["layers"] = ",".join(sorted(layers.selected))
@@ -233,7 +232,7 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
     project = document.project
     if not project.is_class:
         return {"class_mode": False}
-    classroom.membership_seen(user=request.user, project_id=project.pk)
+    membership_seen(user=request.user, project_id=project.pk)
     assignment = Assignment.objects.filter(document=document).first()
     teacher = allows(role, Action.TEACH) or sees_every_span(role)
     context: dict[str, Any] = {
@@ -241,16 +240,14 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
         "assignment": assignment,
         "is_teacher": teacher,
         "blind": project.visibility == "blind" and document.revealed_at is None,
-        "locked": classroom.is_locked(request.user, role, document),
+        "locked": is_locked(request.user, role, document),
         "can_adjudicate": allows(role, Action.ADJUDICATE),
         "can_teach": allows(role, Action.TEACH),
     }
     if assignment is not None and not teacher:
-        status = classroom.statuses([request.user.pk], [assignment])[
-            (assignment.pk, request.user.pk)
-        ]
+        status = statuses([request.user.pk], [assignment])[(assignment.pk, request.user.pk)]
         context["my_status"] = status[0]
-        context["assigned"] = classroom.is_assigned(assignment, request.user)
+        context["assigned"] = is_assigned(assignment, request.user)
     return context
 
 

@@ -17,10 +17,10 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import classroom
 from annotations.models import Document
 from annotations.permissions import spans_visible_in
 from annotations.rendering import document_html, split_runs
+from annotations.selectors import live_fingerprint
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
 
@@ -35,7 +35,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     since = request.GET.get("v", "")
     if token and token["d"] == document_id and token["u"] == request.user.pk and since:
         # The one query: count and latest change of the spans this reader may see.
-        fingerprint = classroom.live_fingerprint(
+        fingerprint = live_fingerprint(
             spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
         )
         if fingerprint == since:

@@ -9,11 +9,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import services
 from annotations.forms import DocumentForm, TagForm
 from annotations.guidelines import guidelines_html
 from annotations.models import Membership
 from annotations.permissions import Action, allows, spans_visible_in
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, project_for, require
 from annotations.views.suggestions import project_suggestion_context
 
@@ -76,8 +77,8 @@ def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = DocumentForm(request.POST)
     if form.is_valid():
         try:
-            document = services.document_create(project=project, **form.cleaned_data)
-        except services.DomainError as error:
+            document = document_create(project=project, **form.cleaned_data)
+        except DomainError as error:
             form.add_error("text" if "text" in str(error) else "title", str(error))
         else:
             messages.success(request, f"Added “{document.title}”.")

@@ -14,11 +14,13 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from annotations import services
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
 from annotations.rendering import paragraph_range, paragraphs_html
+from annotations.services import spans as span_services
+from annotations.services.errors import DomainError
+from annotations.services.spans import span_update
 from annotations.views import layers
 from annotations.views.access import (
     HtmxHttpRequest,
@@ -88,7 +90,7 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return _bad_request(request, document, _form_error(form))
     data = form.cleaned_data
     try:
-        span, created = services.span_create(
+        span, created = span_services.span_create(
             document=document,
             start=data["start"],
             end=data["end"],
@@ -97,7 +99,7 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             quote=data["quote"] if "quote" in request.POST else None,
             note=data.get("note") or "",
         )
-    except services.DomainError as error:
+    except DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(
         request, document, role, span, (span.start, span.end), status=201 if created else 200
@@ -115,12 +117,12 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(request, document, _form_error(form))
     try:
-        services.span_update(
+        span_update(
             span=span,
             tag=form.cleaned_data["tag"],
             note=form.cleaned_data["note"] if "note" in request.POST else None,
         )
-    except services.DomainError as error:
+    except DomainError as error:
         return _bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span saved.")
@@ -135,7 +137,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     require_span_edit(request, role, span)
     require_unlocked(request, document, role)
     changed = (span.start, span.end)
-    token = services.span_delete(span=span)
+    token = span_services.span_delete(span=span)
     if not request.htmx:
         messages.success(request, "Span deleted.")
     return _action_response(request, document, role, None, changed, undo_token=token)
@@ -148,9 +150,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
-        if services.undo_token_document_id(token) != document.pk:
-            raise services.DomainError(services.UNDO_EXPIRED)
-        span = services.span_restore(token=token)
-    except services.DomainError as error:
+        span = span_services.span_restore(token=token, document=document)
+    except DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(request, document, role, span, (span.start, span.end))

@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from annotations import services
 from annotations.models import (
     Document,
     Project,
@@ -39,6 +38,14 @@ from annotations.permissions import (
     sees_suggestions,
     visible_documents,
 )
+from annotations.services import decisions as decision_services
+from annotations.services.decisions import (
+    suggestions_decide_tag,
+    suggestions_undo,
+)
+from annotations.services.errors import DomainError
+from annotations.services.projects import project_film_names_update
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.documents import TEMPLATE
 from annotations.views.spans import _action_response, _bad_request, changed_paragraphs
@@ -132,7 +139,7 @@ def project_film_names(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Save the project's list of film titles, characters and people (one per line)."""
     project, role = project_for(request, slug)
     require(role, Action.MANAGE_TAGS)
-    services.project_film_names_update(project=project, names=request.POST.get("film_names", ""))
+    project_film_names_update(project=project, names=request.POST.get("film_names", ""))
     count = len(project.film_name_list)
     messages.success(
         request, f"Saved {count} film name(s). Run Suggest to use them on existing documents."
@@ -206,7 +213,7 @@ def suggestion_run(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     _require_suggestions(document, role)
     require(role, Action.ANNOTATE)
-    run = services.suggestion_run_enqueue(document=document)
+    run = suggestion_run_enqueue(document=document)
     if not request.htmx:
         messages.success(request, "Suggestions are being computed; this page shows them when done.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
@@ -220,7 +227,7 @@ def project_suggest(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Queue suggestions for every document of a project."""
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
-    count = services.suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
+    count = suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
     messages.success(request, f"Suggestions queued for {count} document(s).")
     return redirect(project.get_absolute_url())
 
@@ -238,11 +245,11 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
         if request.POST.get("tag"):
             tag = document.project.tags.filter(slug=request.POST["tag"]).first()
             if tag is None:
-                raise services.DomainError("There is no such tag in this project.")
-        span = services.suggestion_accept(
+                raise DomainError("There is no such tag in this project.")
+        span = decision_services.suggestion_accept(
             suggestion=suggestion, user=request.user, start=start, end=end, tag=tag
         )
-    except services.DomainError as error:
+    except DomainError as error:
         return _bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
@@ -256,7 +263,7 @@ def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     suggestion, role = _suggestion_for(request, suggestion_id)
     document = suggestion.document
     require(role, Action.ANNOTATE)
-    services.suggestion_reject(suggestion=suggestion, user=request.user)
+    decision_services.suggestion_reject(suggestion=suggestion, user=request.user)
     if not request.htmx:
         messages.success(request, "Suggestion rejected; it will not be suggested again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
@@ -277,7 +284,7 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return _bad_request(request, document, "Choose a tag and accept or reject.")
     pending = document.suggestions.filter(tag=tag, status=SuggestionStatus.PENDING)
     bounds = [(s, e) for s, e in pending.values_list("start", "end")]
-    count, token = services.suggestions_decide_tag(
+    count, token = suggestions_decide_tag(
         document=document, tag=tag, accept=action == "accept", user=request.user
     )
     verb = "Accepted" if action == "accept" else "Rejected"
@@ -301,10 +308,8 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require(role, Action.ANNOTATE)
     token = request.POST.get("token", "")
     try:
-        if services.suggestion_undo_document_id(token) != document.pk:
-            raise services.DomainError(services.SUGGESTION_UNDO_EXPIRED)
-        restored = services.suggestions_undo(token=token)
-    except services.DomainError as error:
+        restored = suggestions_undo(token=token, document=document)
+    except DomainError as error:
         return _bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Undone: {restored} suggestion(s) are pending again.")
@@ -321,4 +326,4 @@ def _int_or_none(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise services.DomainError("Start and end must be whole numbers.") from None
+        raise DomainError("Start and end must be whole numbers.") from None
