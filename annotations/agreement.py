@@ -518,6 +518,18 @@ class Feedback:
         return (self.reference_total - len(self.missed)) / self.reference_total
 
 
+def combined(feedbacks: Iterable[Feedback]) -> Feedback:
+    """Return one Feedback for all tags together (a reader's row in the class overview)."""
+    total = Feedback()
+    for feedback in feedbacks:
+        total.found += feedback.found
+        total.boundary += feedback.boundary
+        total.missed += feedback.missed
+        total.extra += feedback.extra
+        total.reference_total += feedback.reference_total
+    return total
+
+
 def compare_to_reference(
     mine: Iterable[Unit], reference: Iterable[Unit]
 ) -> dict[Hashable, Feedback]:

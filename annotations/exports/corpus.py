@@ -196,49 +196,59 @@ def iter_corpus(
             return
         last_id = batch[-1].id
         by_id = {document.id: document for document in batch}
-        rows = (
-            _with_timestamp_text(spans.filter(document_id__in=by_id))
-            .order_by("document_id", "start", "-end", "id")
-            .values_list(*_SPAN_FIELDS)
-        )
-        for (
-            document_id,
-            span_id,
-            start,
-            end,
-            tag_id,
-            author_id,
-            *rest,
-            created,
-            updated,
-        ) in rows.iterator(chunk_size=SPAN_CHUNK):
-            # Names come from small maps, not from a join repeated on every row.
-            if tag_id not in tags:
-                found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
-                tags.update((pk, (name, slug)) for pk, name, slug in found)
-            if author_id not in authors:  # someone who has left the project since
-                authors.update(
-                    {author_id: f"annotator-{author_id}"}
-                    if export_filter.pseudonyms
-                    else _usernames(pk=author_id)
-                )
-            tag_name, tag_slug = tags[tag_id]
-            by_id[document_id].spans.append(
-                SpanRow(
-                    span_id,
-                    start,
-                    end,
-                    tag_name,
-                    tag_slug,
-                    authors[author_id],
-                    *rest,
-                    _iso(created),
-                    _iso(updated),
-                )
-            )
+        _attach_spans(by_id, spans, tags, authors, pseudonyms=export_filter.pseudonyms)
         for document in batch:
             if document.spans or not only_with_spans:
                 yield document
+
+
+def _attach_spans(
+    by_id: dict[int, DocumentRow],
+    spans: QuerySet[Span],
+    tags: dict[int, tuple[str, str]],
+    authors: dict[int, str],
+    *,
+    pseudonyms: bool,
+) -> None:
+    """Append to each document of a page its matching spans, in reading order."""
+    rows = (
+        _with_timestamp_text(spans.filter(document_id__in=by_id))
+        .order_by("document_id", "start", "-end", "id")
+        .values_list(*_SPAN_FIELDS)
+    )
+    for (
+        document_id,
+        span_id,
+        start,
+        end,
+        tag_id,
+        author_id,
+        *rest,
+        created,
+        updated,
+    ) in rows.iterator(chunk_size=SPAN_CHUNK):
+        # Names come from small maps, not from a join repeated on every row.
+        if tag_id not in tags:
+            found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
+            tags.update((pk, (name, slug)) for pk, name, slug in found)
+        if author_id not in authors:  # someone who has left the project since
+            authors.update(
+                {author_id: f"annotator-{author_id}"} if pseudonyms else _usernames(pk=author_id)
+            )
+        tag_name, tag_slug = tags[tag_id]
+        by_id[document_id].spans.append(
+            SpanRow(
+                span_id,
+                start,
+                end,
+                tag_name,
+                tag_slug,
+                authors[author_id],
+                *rest,
+                _iso(created),
+                _iso(updated),
+            )
+        )
 
 
 def _with_timestamp_text(spans: QuerySet[Span]) -> QuerySet[Span]:

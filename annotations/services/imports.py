@@ -99,7 +99,6 @@ def documents_import(
         Membership.objects.filter(project=project).values_list("user__username", "user_id")
     )
     outcome = ImportOutcome()
-    origins = frozenset(Origin.values)
     new_documents: list[Document] = []
     span_sets: list[list[tuple]] = []
     batch_fingerprints: set[str] = set()
@@ -130,37 +129,52 @@ def documents_import(
             source=_clip(parsed.source.strip(), 500),
             metadata=parsed.metadata,
         )
-        spans: dict[tuple[int, int, int, int], tuple] = {}
-        for number, item in enumerate(parsed.spans, start=1):
-            tag = tags.get(item.tag, item.tag_slug)
-            try:
-                check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
-                _refuse_nul(item.note)
-            except DomainError as error:
-                raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
-            user_id = members.get(item.annotator) if item.annotator else None
-            if user_id is None:
-                user_id = author.pk
-                outcome.credited_to_importer += bool(item.annotator)
-            origin = item.origin if item.origin in origins else Origin.MANUAL
-            # The reference layer holds one span per place and tag, whoever adjudicated it.
-            owner = None if item.is_reference else user_id
-            key = (item.start, item.end, tag.pk, owner, item.is_reference)
-            # Columns in _SPAN_COLUMNS order, less the document and timestamps.
-            quote = text[item.start : item.end]
-            spans.setdefault(
-                key,
-                (
-                    *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
-                    item.is_reference,
-                ),
-            )
+        spans = _span_rows(parsed, document, tags, members, author, outcome)
         new_documents.append(document)
-        span_sets.append(list(spans.values()))
+        span_sets.append(spans)
     _store_batch(new_documents, span_sets, outcome)
     known |= batch_fingerprints
     outcome.tags_created = tuple(tags.created)
     return outcome
+
+
+def _span_rows(
+    parsed: ParsedDocument,
+    document: Document,
+    tags: _TagResolver,
+    members: dict[str, int],
+    author: AbstractBaseUser,
+    outcome: ImportOutcome,
+) -> list[tuple]:
+    """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
+    title, text = document.title, document.text
+    origins = frozenset(Origin.values)
+    spans: dict[tuple[int, int, int, int], tuple] = {}
+    for number, item in enumerate(parsed.spans, start=1):
+        tag = tags.get(item.tag, item.tag_slug)
+        try:
+            check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+            _refuse_nul(item.note)
+        except DomainError as error:
+            raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
+        user_id = members.get(item.annotator) if item.annotator else None
+        if user_id is None:
+            user_id = author.pk
+            outcome.credited_to_importer += bool(item.annotator)
+        origin = item.origin if item.origin in origins else Origin.MANUAL
+        # The reference layer holds one span per place and tag, whoever adjudicated it.
+        owner = None if item.is_reference else user_id
+        key = (item.start, item.end, tag.pk, owner, item.is_reference)
+        # Columns in _SPAN_COLUMNS order, less the document and timestamps.
+        quote = text[item.start : item.end]
+        spans.setdefault(
+            key,
+            (
+                *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
+                item.is_reference,
+            ),
+        )
+    return list(spans.values())
 
 
 _SPAN_COLUMNS = (

@@ -206,6 +206,40 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
     if not pairs:
         return results
     ids = [document.pk for document, _found in pairs]
+    existing: dict[tuple[int, int, int, int], tuple[int, str]] = {
+        (document_id, start, end, tag_id): (pk, status)
+        for pk, document_id, start, end, tag_id, status in Suggestion.objects.filter(
+            document_id__in=ids
+        ).values_list("pk", "document_id", "start", "end", "tag_id", "status")
+    }
+    wanted = _wanted(pairs)
+    # Pending suggestions the rules no longer make (a new model, new rules) go; decisions stay.
+    stale = [
+        pk for key, (pk, status) in existing.items() if key not in wanted and status == "pending"
+    ]
+    if stale:
+        Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
+    new = [row for key, row in wanted.items() if key not in existing]
+    if new:
+        _insert_suggestions(new)
+    added = Counter(row[0] for row in new)
+    pending = Counter(
+        key[0] for key in wanted if key not in existing or existing[key][1] == "pending"
+    )
+    now = timezone.now()
+    for document_id in ids:
+        results[document_id] = {"added": added[document_id], "pending": pending[document_id]}
+    _runs_done(results, now)
+    return results
+
+
+def _wanted(pairs: list[tuple[Document, list]]) -> dict[tuple[int, int, int, int], tuple]:
+    """Return the rows to store, by (document, start, end, tag), of what the pipeline found.
+
+    Left out: tags the project lacks, words rejected for that tag anywhere in the
+    project, and places a span of that tag already covers.
+    """
+    ids = [document.pk for document, _found in pairs]
     tags: dict[tuple[int, str], Tag] = {
         (tag.project_id, tag.slug): tag
         for tag in Tag.objects.filter(project_id__in={d.project_id for d, _f in pairs})
@@ -231,12 +265,6 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
             "document_id", "tag_id", "start", "end"
         )
     )
-    existing: dict[tuple[int, int, int, int], tuple[int, str]] = {
-        (document_id, start, end, tag_id): (pk, status)
-        for pk, document_id, start, end, tag_id, status in Suggestion.objects.filter(
-            document_id__in=ids
-        ).values_list("pk", "document_id", "start", "end", "tag_id", "status")
-    }
     wanted: dict[tuple[int, int, int, int], tuple] = {}
     for document_id, rows in candidates.items():
         for item, tag, quote in rows:
@@ -247,24 +275,7 @@ def _store_suggestions(pairs: list[tuple[Document, list]]) -> dict[int, dict[str
                 continue
             score = round(min(max(item.score, 0.0), 1.0), 3)
             wanted[key] = (*key, score, item.reason[:500], item.rule[:40], quote)
-    # Pending suggestions the rules no longer make (a new model, new rules) go; decisions stay.
-    stale = [
-        pk for key, (pk, status) in existing.items() if key not in wanted and status == "pending"
-    ]
-    if stale:
-        Suggestion.objects.filter(pk__in=stale, status=SuggestionStatus.PENDING).delete()
-    new = [row for key, row in wanted.items() if key not in existing]
-    if new:
-        _insert_suggestions(new)
-    added = Counter(row[0] for row in new)
-    pending = Counter(
-        key[0] for key in wanted if key not in existing or existing[key][1] == "pending"
-    )
-    now = timezone.now()
-    for document_id in ids:
-        results[document_id] = {"added": added[document_id], "pending": pending[document_id]}
-    _runs_done(results, now)
-    return results
+    return wanted
 
 
 class _TaggedPlaces:

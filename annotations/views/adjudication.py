@@ -30,6 +30,7 @@ from annotations.services.classes import reference_accept_agreed, reference_add
 from annotations.services.errors import DomainError
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, require
+from annotations.views.errors import form_error, plain_text
 
 TEMPLATE = "annotations/adjudicate.html"
 FEEDBACK_TEMPLATE = "annotations/feedback.html"
@@ -134,7 +135,7 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
             str(exc) if isinstance(exc, DomainError) else "Give start, end and tag as numbers."
         )
         if request.htmx:
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return plain_text(message, status=400)
         messages.error(request, message)
         return redirect(reverse("annotations:adjudicate", args=[slug, document.pk]))
     if not request.htmx:
@@ -162,10 +163,10 @@ def add(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
         except DomainError as exc:
             message = str(exc)
     else:
-        message = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        message = form_error(form)
     if message:
         if request.htmx:
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return plain_text(message, status=400)
         messages.error(request, message)
     return _answer(request, document, role)
 
@@ -206,6 +207,37 @@ def _units(spans) -> list[agreement.Unit]:
     return [agreement.Unit(s.author_id, s.tag_id, s.start, s.end) for s in spans]
 
 
+def _class_rows(document, spans: list[Span], reference: list[Span]) -> tuple[dict, list[dict]]:
+    """Each student's spans against the reference, as totals (the teacher's overview)."""
+    # The class's rows: the teacher's and editors' own spans are not a student's work.
+    staff = set(
+        document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(
+            "user_id", flat=True
+        )
+    )
+    by_author: dict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        if not span.is_reference and span.author_id not in staff:
+            by_author[span.author_id].append(span)
+    users = get_user_model().objects.in_bulk(list(by_author))
+    class_rows = []
+    for uid, mine in sorted(by_author.items(), key=lambda kv: users[kv[0]].get_username()):
+        result = agreement.compare_to_reference(_units(mine), _units(reference))
+        total = agreement.combined(result.values())
+        class_rows.append(
+            {
+                "user": users[uid],
+                "found": len(total.found),
+                "boundary": len(total.boundary),
+                "missed": len(total.missed),
+                "extra": len(total.extra),
+                "precision": total.precision,
+                "recall": total.recall,
+            }
+        )
+    return users, class_rows
+
+
 @require_GET
 def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     """A student: their spans against the reference. The teacher: the class, or one student."""
@@ -229,37 +261,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     if teacher:
         raw = request.GET.get("student", "")
         student_id = int(raw) if raw.isdigit() else None
-        # The class's rows: the teacher's and editors' own spans are not a student's work.
-        staff = set(
-            document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(
-                "user_id", flat=True
-            )
-        )
-        by_author: dict[int, list[Span]] = defaultdict(list)
-        for span in spans:
-            if not span.is_reference and span.author_id not in staff:
-                by_author[span.author_id].append(span)
-        users = get_user_model().objects.in_bulk(list(by_author))
-        class_rows = []
-        for uid, mine in sorted(by_author.items(), key=lambda kv: users[kv[0]].get_username()):
-            result = agreement.compare_to_reference(_units(mine), _units(reference))
-            found = sum(len(f.found) for f in result.values())
-            boundary = sum(len(f.boundary) for f in result.values())
-            missed = sum(len(f.missed) for f in result.values())
-            extra = sum(len(f.extra) for f in result.values())
-            hits = found + boundary
-            class_rows.append(
-                {
-                    "user": users[uid],
-                    "found": found,
-                    "boundary": boundary,
-                    "missed": missed,
-                    "extra": extra,
-                    "precision": hits / (hits + extra) if hits + extra else None,
-                    "recall": (len(reference) - missed) / len(reference) if reference else None,
-                }
-            )
-        context["class_rows"] = class_rows
+        users, context["class_rows"] = _class_rows(document, spans, reference)
         if student_id is None:
             return render(request, FEEDBACK_TEMPLATE, context)
         context["student"] = users.get(student_id) or get_object_or_404(

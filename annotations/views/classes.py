@@ -44,6 +44,7 @@ from annotations.services.classes import (
 )
 from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
+from annotations.views.errors import plain_text
 
 CLASS_TEMPLATE = "annotations/class.html"
 ASSIGNMENTS_TEMPLATE = "annotations/assignments.html"
@@ -133,11 +134,15 @@ def _roster(project, assignments) -> list[dict]:
     span_counts = {row["author_id"]: row["n"] for row in per_author}
     last_span = {row["author_id"]: row["last"] for row in per_author}
     student_ids = [m.user_id for m in members if m.role == Role.ANNOTATOR]
-    status = statuses(student_ids, assignments)
+    progress = statuses(student_ids, assignments)
     rows = []
     for member in members:
         mine = [a for a in assignments if a.everyone or member.user_id in a.student_ids]
-        done = sum(status.get((a.pk, member.user_id), ("",))[0] == Status.SUBMITTED for a in mine)
+        done = sum(
+            progress[(a.pk, member.user_id)].status == Status.SUBMITTED
+            for a in mine
+            if (a.pk, member.user_id) in progress
+        )
         seen = [t for t in (member.last_seen_at, last_span.get(member.user_id)) if t]
         rows.append(
             {
@@ -268,7 +273,7 @@ def member_update(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
     except DomainError as exc:
         messages.error(request, str(exc))
         if request.htmx:
-            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+            return plain_text(str(exc), status=400)
     if request.htmx:
         return render(request, f"{CLASS_TEMPLATE}#roster", _class_context(request, project, role))
     return redirect("annotations:class", slug=project.slug)
@@ -290,12 +295,12 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             .select_related("user")
             .order_by("user__username")
         )
-        status = statuses([m.user_id for m in students], assignments)
+        progress = statuses([m.user_id for m in students], assignments)
         context["rows"] = [
             {
                 "assignment": a,
                 "students": [
-                    {"user": m.user, "status": status[(a.pk, m.user_id)]}
+                    {"user": m.user, "progress": progress[(a.pk, m.user_id)]}
                     for m in students
                     if a.everyone or m.user_id in a.student_ids
                 ],
@@ -307,13 +312,13 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context["students"] = students
     else:
         mine = assignments_for(request.user, project)
-        status = statuses([request.user.pk], mine)
+        progress = statuses([request.user.pk], mine)
         now = timezone.now()
         context["mine"] = [
             {
                 "assignment": a,
-                "status": status[(a.pk, request.user.pk)][0],
-                "spans": status[(a.pk, request.user.pk)][1],
+                "status": progress[(a.pk, request.user.pk)].status,
+                "spans": progress[(a.pk, request.user.pk)].spans,
                 "overdue": a.due_at is not None and a.due_at < now,
             }
             for a in mine

@@ -23,6 +23,7 @@ from annotations.rendering import document_html, split_runs
 from annotations.selectors import live_fingerprint
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
+from annotations.views.annotate import live_context, read_live_token
 
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
@@ -31,7 +32,7 @@ STOP_POLLING = 286
 
 @require_GET
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
-    token = layers.read_live_token(request.GET.get("t", ""))
+    token = read_live_token(request.GET.get("t", ""))
     since = request.GET.get("v", "")
     if token and token["d"] == document_id and token["u"] == request.user.pk and since:
         # The one query: count and latest change of the spans this reader may see.
@@ -48,7 +49,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return HttpResponse(status=STOP_POLLING)
     tags = list(document.project.tags.all())
     shown = layers.page_layers(request, document, role, tags)
-    live = layers.live_context(request, document, role, shown)
+    live = live_context(request, document, role, shown)
     if live["live_fingerprint"] == since:
         # Same spans under a renewed token: swap in the new poller, no paragraphs.
         paragraphs = ""

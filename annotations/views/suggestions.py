@@ -9,7 +9,6 @@ mode in herlens-suggest.js reload them.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
@@ -29,7 +28,6 @@ from annotations.models import (
     Suggestion,
     SuggestionRun,
     SuggestionStatus,
-    Tag,
 )
 from annotations.permissions import (
     SUGGESTIONS_HIDDEN,
@@ -47,52 +45,15 @@ from annotations.services.errors import DomainError
 from annotations.services.projects import project_film_names_update
 from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
-from annotations.views.documents import TEMPLATE
-from annotations.views.spans import _action_response, _bad_request, changed_paragraphs
+from annotations.views.annotate import (
+    TEMPLATE,
+    action_response,
+    bad_request,
+    changed_paragraphs,
+    suggest_context,
+)
 
-#: The plain (no JavaScript) list shows this many pending suggestions at a time.
-LIST_LIMIT = 40
 EVENT = "suggestionsChanged"
-
-
-def suggestion_css(tags: list[Tag]) -> str:
-    """Write the ::highlight rules that draw suggestions dashed in their tag's colour."""
-    rules = []
-    for tag in tags:
-        colour = tag.colour if re.fullmatch(r"#[0-9a-fA-F]{6}", tag.colour or "") else "#888888"
-        rules.append(
-            f"::highlight(sg-{tag.pk}){{text-decoration:underline dashed {colour};"
-            f"text-decoration-thickness:2px;background-color:{colour}14}}"
-        )
-    return "\n".join(rules)
-
-
-def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str, Any]:
-    """What the suggestion panel shows: the run state, counts per tag, the first pending ones."""
-    if not sees_suggestions(document.project, role):
-        return {"document": document, "show_suggestions": False, "suggest_tags": []}
-    pending = document.suggestions.filter(status=SuggestionStatus.PENDING)
-    counts = Counter(pending.values_list("tag_id", flat=True))
-    run = SuggestionRun.objects.filter(document=document).first()
-    listed = list(pending.order_by("start", "-end", "tag_id")[:LIST_LIMIT])
-    tag_by_id = {tag.pk: tag for tag in tags}
-    for suggestion in listed:
-        suggestion.tag = tag_by_id[suggestion.tag_id]
-    return {
-        "document": document,
-        "run": run,
-        "suggestion_rows": [
-            {"tag": tag, "count": counts[tag.pk]} for tag in tags if counts.get(tag.pk)
-        ],
-        "suggestion_total": sum(counts.values()),
-        "listed_suggestions": listed,
-        "can_review": allows(role, Action.ANNOTATE),
-        "show_suggestions": True,
-        "suggest_tags": [
-            {"id": t.pk, "slug": t.slug, "name": t.name, "colour": t.colour, "shortcut": t.shortcut}
-            for t in tags
-        ],
-    }
 
 
 def project_suggestion_context(project: Project, role: str) -> dict[str, Any]:
@@ -250,11 +211,11 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
             suggestion=suggestion, user=request.user, start=start, end=end, tag=tag
         )
     except DomainError as error:
-        return _bad_request(request, document, str(error))
+        return bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    response = _action_response(request, document, role, span, (span.start, span.end), status=201)
+    response = action_response(request, document, role, span, (span.start, span.end), status=201)
     return trigger_client_event(response, EVENT, {"accepted": suggestion.pk}, after="settle")
 
 
@@ -281,7 +242,7 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     tag = document.project.tags.filter(slug=request.POST.get("tag", "")).first()
     action = request.POST.get("action")
     if tag is None or action not in {"accept", "reject"}:
-        return _bad_request(request, document, "Choose a tag and accept or reject.")
+        return bad_request(request, document, "Choose a tag and accept or reject.")
     pending = document.suggestions.filter(tag=tag, status=SuggestionStatus.PENDING)
     bounds = [(s, e) for s, e in pending.values_list("start", "end")]
     count, token = suggestions_decide_tag(
@@ -310,7 +271,7 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     try:
         restored = suggestions_undo(token=token, document=document)
     except DomainError as error:
-        return _bad_request(request, document, str(error))
+        return bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Undone: {restored} suggestion(s) are pending again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
