@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
@@ -283,7 +283,7 @@ def _require(role: str, action: Action) -> None:
 
 
 def _tag(project: Project, name: str) -> Tag:
-    tag = project.tags.filter(Q(slug=name) | Q(name__iexact=name.strip())).first()
+    tag = project.tags.find(name)
     if tag is None:
         names = ", ".join(f"{t.name} ({t.slug})" for t in project.tags.all()) or "none yet"
         raise HttpError(400, NO_TAG.format(tag=name, tags=names))

@@ -19,6 +19,7 @@ PURE = (
     "annotations.offsets",
     "annotations.rendering",
     "annotations.agreement",
+    "annotations.feedback",
     "annotations.wording",
     "annotations.roster",
     "annotations.charts",

@@ -49,6 +49,7 @@ ALREADY_MEMBER = "You are already in this class."
 LAST_OWNER = "A class needs its teacher: give the owner role to someone else first."
 NOT_A_STUDENT = "Only the class's students can be given assignments."
 NOT_ASSIGNED = "This document is not assigned to you."
+NOT_A_REFERENCE_SPAN = "Only a span of the reference layer can be removed from it."
 EMPTY_COMMENT = "Write something first."
 NO_NAMES = "Paste at least one name or e-mail address, one per line."
 TOO_MANY_NAMES = "Create at most {limit} accounts at a time."
@@ -287,6 +288,10 @@ def comment_update(*, comment: Comment, text: str) -> Comment:
     return comment
 
 
+def comment_delete(*, comment: Comment) -> None:
+    comment.delete()
+
+
 def comment_pin(*, comment: Comment, pinned: bool) -> Comment:
     # Pinning is not an edit of the text: leave updated_at alone.
     Comment.objects.filter(pk=comment.pk).update(pinned=pinned)
@@ -320,6 +325,13 @@ def reference_add(
         is_reference=True,
         defaults={"author": by, "quote": document.text[start:end], "note": note},
     )
+
+
+def reference_remove(*, span: Span) -> None:
+    """Take a span out of the reference layer; readers' own spans are never touched."""
+    if not span.is_reference:
+        raise DomainError(NOT_A_REFERENCE_SPAN)
+    span.delete()
 
 
 @transaction.atomic

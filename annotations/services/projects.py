@@ -59,3 +59,12 @@ def project_film_names_update(*, project: Project, names: str) -> Project:
     project.film_names = "\n".join(dict.fromkeys(line for line in lines if line))
     project.save(update_fields=["film_names", "updated_at"])
     return project
+
+
+@transaction.atomic
+def tag_create(*, tag: Tag) -> Tag:
+    """Store a new tag (checked by its form) at the end of its project's toolbar."""
+    tag.position = Tag.objects.filter(project_id=tag.project_id).count()
+    tag.full_clean()
+    tag.save()
+    return tag

@@ -22,11 +22,12 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import agreement
+from annotations.feedback import combined, compare_to_reference
 from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import document_html, split_runs
-from annotations.services.classes import reference_accept_agreed, reference_add
+from annotations.services.classes import reference_accept_agreed, reference_add, reference_remove
 from annotations.services.errors import DomainError
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, require
@@ -176,7 +177,7 @@ def reject(request: HtmxHttpRequest, slug: str, document_id: int, span_id: int) 
     """Take a span out of the reference layer (readers' own spans are never touched)."""
     document, role = _adjudicator_document(request, slug, document_id)
     span = get_object_or_404(Span, pk=span_id, document=document, is_reference=True)
-    span.delete()
+    reference_remove(span=span)
     if not request.htmx:
         messages.success(request, "Removed from the reference.")
     return _answer(request, document, role)
@@ -222,8 +223,8 @@ def _class_rows(document, spans: list[Span], reference: list[Span]) -> tuple[dic
     users = get_user_model().objects.in_bulk(list(by_author))
     class_rows = []
     for uid, mine in sorted(by_author.items(), key=lambda kv: users[kv[0]].get_username()):
-        result = agreement.compare_to_reference(_units(mine), _units(reference))
-        total = agreement.combined(result.values())
+        result = compare_to_reference(_units(mine), _units(reference))
+        total = combined(result.values())
         class_rows.append(
             {
                 "user": users[uid],
@@ -270,7 +271,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     elif role not in (Role.ANNOTATOR,) and not allows(role, Action.ANNOTATE):
         raise PermissionDenied("Feedback is for the class's students.")
     mine = [s for s in spans if not s.is_reference and s.author_id == student_id]
-    result = agreement.compare_to_reference(_units(mine), _units(reference))
+    result = compare_to_reference(_units(mine), _units(reference))
     text = document.text
     rows = []
     for tag_id, feedback in result.items():

@@ -9,7 +9,6 @@ views/layers.py's; who may see what is permissions.py's.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +36,7 @@ from annotations.rendering import (
     document_html,
     paragraph_range,
     paragraphs_html,
+    safe_colour,
     split_runs,
 )
 from annotations.selectors import is_assigned, is_locked, live_fingerprint, statuses
@@ -93,7 +93,7 @@ def suggestion_css(tags: list[Tag]) -> str:
     """Write the ::highlight rules that draw suggestions dashed in their tag's colour."""
     rules = []
     for tag in tags:
-        colour = tag.colour if re.fullmatch(r"#[0-9a-fA-F]{6}", tag.colour or "") else "#888888"
+        colour = safe_colour(tag.colour)
         rules.append(
             f"::highlight(sg-{tag.pk}){{text-decoration:underline dashed {colour};"
             f"text-decoration-thickness:2px;background-color:{colour}14}}"

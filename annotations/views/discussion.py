@@ -89,7 +89,7 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     if comment.author_id != request.user.pk:
         raise PermissionDenied(NOT_YOURS)
     span = comment.span
-    comment.delete()
+    class_services.comment_delete(comment=comment)
     if not request.htmx:
         return redirect(reverse("annotations:comments", args=[span.pk]))
     return _thread(request, span, role)

@@ -15,6 +15,7 @@ from annotations.models import Membership
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.services.documents import document_create
 from annotations.services.errors import DomainError
+from annotations.services.projects import tag_create
 from annotations.views.access import HtmxHttpRequest, project_for, require
 from annotations.views.suggestions import project_suggestion_context
 
@@ -98,10 +99,7 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     require(role, Action.MANAGE_TAGS)
     form = TagForm(request.POST, project=project)
     if form.is_valid():
-        tag = form.save(commit=False)
-        tag.position = project.tags.count()
-        tag.full_clean()
-        tag.save()
+        tag = tag_create(tag=form.save(commit=False))
         messages.success(request, f"Added the tag “{tag.name}”.")
         if request.htmx:
             return render(

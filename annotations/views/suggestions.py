@@ -204,7 +204,7 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
         end = _int_or_none(request.POST.get("end"))
         tag = None
         if request.POST.get("tag"):
-            tag = document.project.tags.filter(slug=request.POST["tag"]).first()
+            tag = document.project.tags.find(request.POST["tag"], by_name=False)
             if tag is None:
                 raise DomainError("There is no such tag in this project.")
         span = decision_services.suggestion_accept(
@@ -239,7 +239,7 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     _require_suggestions(document, role)
     require(role, Action.ANNOTATE)
-    tag = document.project.tags.filter(slug=request.POST.get("tag", "")).first()
+    tag = document.project.tags.find(request.POST.get("tag", ""), by_name=False)
     action = request.POST.get("action")
     if tag is None or action not in {"accept", "reject"}:
         return bad_request(request, document, "Choose a tag and accept or reject.")
