@@ -106,6 +106,18 @@ need replicants or rain. It will need a kitchen, a phone, and someone deciding w
 answer it.
 """
 
+# Passages of the essays above that the demo annotators tagged.
+CLAIM_VOICES = (
+    "I think this is the most honest picture of machine intelligence the cinema has managed so far"
+)
+PREDICTION_VOICES = (
+    "Within a decade, most of us will spend part of every day talking to software that talks back"
+)
+CLAIM_GARDEN = (
+    "That, I would argue, is the film’s sharpest idea: intelligence shows itself as strategy, "
+    "not as conversation."
+)
+
 #: (title, author, text, [(tag slug, exact phrase, annotator username, note)])
 DEMO_DOCUMENTS = (
     (
@@ -116,20 +128,8 @@ DEMO_DOCUMENTS = (
             ("film-reference", "Her (2013)", "ana", ""),
             ("film-reference", "Spike Jonze", "ana", ""),
             ("film-reference", "Joaquin Phoenix", "ben", ""),
-            (
-                "claim",
-                "I think this is the most honest picture of machine intelligence the cinema has "
-                "managed so far",
-                "ana",
-                "Stance marker: “I think”.",
-            ),
-            (
-                "prediction",
-                "Within a decade, most of us will spend part of every day talking to software "
-                "that talks back",
-                "ben",
-                "",
-            ),
+            ("claim", CLAIM_VOICES, "ana", "Stance marker: “I think”."),
+            ("prediction", PREDICTION_VOICES, "ben", ""),
         ],
     ),
     (
@@ -139,13 +139,7 @@ DEMO_DOCUMENTS = (
         [
             ("film-reference", "Ex Machina (2014)", "ana", ""),
             ("film-reference", "Alicia Vikander", "ben", ""),
-            (
-                "claim",
-                "That, I would argue, is the film’s sharpest idea: intelligence shows itself as "
-                "strategy, not as conversation.",
-                "ana",
-                "Comes after the emoji: a good test of offsets.",
-            ),
+            ("claim", CLAIM_GARDEN, "ana", "Comes after the emoji: a good test of offsets."),
             ("prediction", "Garland’s film will look more prophetic every year.", "eddie", ""),
         ],
     ),

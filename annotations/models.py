@@ -39,10 +39,12 @@ DEFAULT_TAGS: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    ANNOTATOR = "annotator", "Annotator"
-    VIEWER = "viewer", "Viewer"
+    """A member's role in a project; each label is the value in title case."""
+
+    OWNER = "owner"
+    EDITOR = "editor"
+    ANNOTATOR = "annotator"
+    VIEWER = "viewer"
 
 
 class Origin(models.TextChoices):
@@ -492,9 +494,9 @@ class IdempotencyKey(models.Model):
 
 
 class SuggestionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Suggestion(models.Model):
@@ -566,10 +568,10 @@ class Suggestion(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class SuggestionRun(models.Model):

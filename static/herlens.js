@@ -343,6 +343,6 @@
   });
 
   // Exposed for the browser tests and for debugging in the console.
-  // measureSelection also serves the adjudication page (static/classroom.js).
+  // measureSelection also serves the adjudication page (static/classes.js).
   window.herlens = { codePointLength, snapToGrapheme, measureSelection };
 })();

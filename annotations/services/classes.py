@@ -39,7 +39,7 @@ from annotations.roster import (
 from annotations.selectors import is_assigned
 from annotations.services.errors import DomainError
 from annotations.services.projects import project_create
-from annotations.services.spans import check_span_fields
+from annotations.services.spans import check_span_fields, span_get_or_create
 
 JOIN_CLOSED = "This class is not taking new students; ask your teacher for a new code."
 JOIN_UNKNOWN = (
@@ -317,14 +317,7 @@ def reference_add(
     """
     tag = document.project.tags.get(pk=tag_id)
     check_span_fields(document=document, start=start, end=end, tag=tag, quote=quote)
-    return Span.objects.get_or_create(
-        document=document,
-        start=start,
-        end=end,
-        tag=tag,
-        is_reference=True,
-        defaults={"author": by, "quote": document.text[start:end], "note": note},
-    )
+    return span_get_or_create(document, start, end, tag, author=by, is_reference=True, note=note)
 
 
 def reference_remove(*, span: Span) -> None:

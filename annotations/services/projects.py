@@ -40,15 +40,10 @@ def project_create(
     )
     Membership.objects.create(user=owner, project=project, role=Role.OWNER)
     if with_default_tags:
-        for position, (tag_name, tag_slug, colour, shortcut, hint) in enumerate(DEFAULT_TAGS):
+        fields = ("name", "slug", "colour", "shortcut", "description")
+        for position, values in enumerate(DEFAULT_TAGS):
             Tag.objects.create(
-                project=project,
-                name=tag_name,
-                slug=tag_slug,
-                colour=colour,
-                shortcut=shortcut,
-                description=hint,
-                position=position,
+                project=project, position=position, **dict(zip(fields, values, strict=True))
             )
     return project
 

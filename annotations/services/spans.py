@@ -76,17 +76,36 @@ def span_create(
         with transaction.atomic():
             # get_or_create retries the read after an IntegrityError, so two
             # identical requests racing each other still yield one span.
-            return Span.objects.get_or_create(
-                document=document,
-                start=start,
-                end=end,
-                tag=tag,
-                author=author,
-                is_reference=False,
-                defaults={"quote": document.text[start:end], "note": note, "origin": origin},
+            return span_get_or_create(
+                document, start, end, tag, author=author, note=note, origin=origin
             )
     except IntegrityError as error:  # pragma: no cover - the database's last word
         raise DomainError(f"The span could not be saved: {error}") from None
+
+
+def span_get_or_create(
+    document: Document,
+    start: int,
+    end: int,
+    tag: Tag,
+    *,
+    author: AbstractBaseUser,
+    is_reference: bool = False,
+    note: str = "",
+    origin: str = Origin.MANUAL,
+) -> tuple[Span, bool]:
+    """Return the span at this place with this tag, made if missing (checked by the caller).
+
+    A reader's span is theirs alone; the reference layer holds one span per place
+    and tag, whoever adjudicated it, so there ``author`` is only who put it first.
+    """
+    place = {"document": document, "start": start, "end": end, "tag": tag}
+    defaults = {"quote": document.text[start:end], "note": note, "origin": origin}
+    if is_reference:
+        return Span.objects.get_or_create(
+            **place, is_reference=True, defaults=defaults | {"author": author}
+        )
+    return Span.objects.get_or_create(**place, author=author, is_reference=False, defaults=defaults)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django_htmx.http import trigger_client_event
 
+from annotations.guidelines import guidelines_html
 from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
 from annotations.permissions import (
     Action,
@@ -52,6 +53,57 @@ LIVE_SALT = "herlens.live"
 #: A poll token is re-issued after this long, so a removed member stops getting updates.
 LIVE_MAX_AGE = 600
 POLL_SECONDS = 3
+
+
+#: What the whole page shows besides the span list; a fragment asks for the parts it draws.
+PAGE = ("class", "suggestions", "panel", "essay")
+
+
+def page_context(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    shown: Layers,
+    *,
+    parts: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Return the context of the annotate page: the span list always, the ``parts`` asked for.
+
+    Parts: "class" (the class bar), "suggestions" (their panel), and for the
+    whole page "panel" (the selected span), "essay" (text, colours, live poll,
+    guidelines, keys).
+    """
+    context: dict[str, Any] = {
+        "project": document.project,
+        "document": document,
+        "role": role,
+        "tags": tags,
+        "can_annotate": allows(role, Action.ANNOTATE),
+        "layers": shown,
+        **sidebar_context(shown.spans, tags, request.GET.get("tag", "")),
+    }
+    if "class" in parts:
+        context.update(class_context(request, document, role))
+    if "suggestions" in parts:
+        context.update(suggest_context(document, role, tags))
+    if "panel" in parts:
+        raw = request.GET.get("span", "")
+        selected = next((s for s in shown.spans if raw.isdigit() and s.pk == int(raw)), None)
+        context.update(panel_context(request, selected, role, tags))
+    if "essay" in parts:
+        context.update(
+            {
+                "essay_html": essay_html(document, shown.spans, shown.style_of),
+                "tag_css": layers.layer_css(shown),
+                "suggestion_css": SafeString(suggestion_css(tags)),
+                **live_context(request, document, role, shown),
+                "guidelines_html": guidelines_html(document.project.guidelines),
+                "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
+                "create_url": reverse("annotations:span-create", args=[document.pk]),
+            }
+        )
+    return context
 
 
 def span_marks(spans: list[Span]) -> list[SpanMark]:

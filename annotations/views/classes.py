@@ -198,10 +198,10 @@ def _teacher_project(request, slug):
     return project, role
 
 
-def _join_box_answer(request: HtmxHttpRequest, project, role: str) -> HttpResponse:
-    """After a change to joining: the join box for htmx, the class page otherwise."""
+def _class_answer(request: HtmxHttpRequest, project, role: str, part: str) -> HttpResponse:
+    """After a change: the changed part of the class page for htmx, the whole page otherwise."""
     if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#join-box", _class_context(request, project, role))
+        return render(request, f"{CLASS_TEMPLATE}#{part}", _class_context(request, project, role))
     return redirect("annotations:class", slug=project.slug)
 
 
@@ -228,7 +228,7 @@ def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Class settings saved.")
-    return _join_box_answer(request, project, role)
+    return _class_answer(request, project, role, "join-box")
 
 
 @require_POST
@@ -236,7 +236,7 @@ def class_code_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
     join_code_rotate(project=project)
     messages.success(request, "New join code made; the old code and link no longer work.")
-    return _join_box_answer(request, project, role)
+    return _class_answer(request, project, role, "join-box")
 
 
 @require_POST
@@ -274,9 +274,7 @@ def member_update(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
         messages.error(request, str(exc))
         if request.htmx:
             return plain_text(str(exc), status=400)
-    if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#roster", _class_context(request, project, role))
-    return redirect("annotations:class", slug=project.slug)
+    return _class_answer(request, project, role, "roster")
 
 
 # --------------------------------------------------------------------------- assignments

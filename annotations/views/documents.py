@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations.guidelines import guidelines_html
-from annotations.permissions import Action, allows
 from annotations.services.classes import membership_seen
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
-from annotations.views.annotate import (
-    TEMPLATE,
-    class_context,
-    essay_html,
-    live_context,
-    panel_context,
-    sidebar_context,
-    suggest_context,
-    suggestion_css,
-)
+from annotations.views.annotate import PAGE, TEMPLATE, page_context, panel_context
 
 
 @require_GET
@@ -33,48 +18,22 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     tags = list(document.project.tags.all())
     # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
     shown = layers.page_layers(request, document, role, tags)
-    spans = shown.spans
-    tag_filter = request.GET.get("tag", "")
-    context: dict[str, Any] = {
-        "project": document.project,
-        "document": document,
-        "role": role,
-        "tags": tags,
-        "can_annotate": allows(role, Action.ANNOTATE),
-        "layers": shown,
-        **sidebar_context(spans, tags, tag_filter),
-    }
-    if request.htmx and request.htmx.target == "span-sidebar":
-        return render(request, f"{TEMPLATE}#span-sidebar", context)
-    if document.project.is_class and request.htmx.target != "suggest-panel":
+    target = request.htmx.target if request.htmx else None
+    if target == "span-sidebar":
+        return render(
+            request, f"{TEMPLATE}#span-sidebar", page_context(request, document, role, tags, shown)
+        )
+    if document.project.is_class and target != "suggest-panel":
         # "Last seen" on the roster: a throttled stamp like last_login, written when
         # the page or its class bar is drawn.
         membership_seen(user=request.user, project_id=document.project_id)
-    if request.htmx and request.htmx.target == "class-bar":
-        context.update(class_context(request, document, role))
+    if target == "class-bar":
+        context = page_context(request, document, role, tags, shown, parts=("class",))
         return render(request, "annotations/_class_bar.html#class-bar", context)
-    # Suggestions: their panel, and the CSS that draws them.
-    context.update(suggest_context(document, role, tags))
-    if request.htmx and request.htmx.target == "suggest-panel":
+    if target == "suggest-panel":
+        context = page_context(request, document, role, tags, shown, parts=("suggestions",))
         return render(request, f"{TEMPLATE}#suggest-panel", context)
-    context["suggestion_css"] = SafeString(suggestion_css(tags))
-
-    selected = None
-    if request.GET.get("span", "").isdigit():
-        selected = next((s for s in spans if s.pk == int(request.GET["span"])), None)
-    context.update(panel_context(request, selected, role, tags))
-    context.update(
-        {
-            "essay_html": essay_html(document, spans, shown.style_of),
-            "tag_css": layers.layer_css(shown),
-            **live_context(request, document, role, shown),
-            **class_context(request, document, role),
-            "guidelines_html": guidelines_html(document.project.guidelines),
-            "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
-            "create_url": reverse("annotations:span-create", args=[document.pk]),
-        }
-    )
-    return render(request, TEMPLATE, context)
+    return render(request, TEMPLATE, page_context(request, document, role, tags, shown, parts=PAGE))
 
 
 @require_GET

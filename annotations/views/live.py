@@ -5,7 +5,7 @@ The page's poller asks every few seconds with the fingerprint of what it shows
 (``t``). Nothing changed: 204 No Content after one indexed query (htmx swaps
 nothing and keeps polling). Something changed: the membership is checked
 again, and the poller is replaced by a fresh one carrying the re-drawn
-paragraphs in a <template>; static/classroom.js moves in only the paragraphs
+paragraphs in a <template>; static/classes.js moves in only the paragraphs
 that differ and leaves the one holding the reader's selection until it is free.
 An expired or foreign token gets the full check too, and a fresh token.
 """

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
 from annotations.forms import SpanCreateForm, SpanEditForm
+from annotations.models import Document, Span
 from annotations.permissions import Action
 from annotations.services import spans as span_services
 from annotations.services.errors import DomainError
@@ -54,13 +55,18 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+def _span_to_change(request: HtmxHttpRequest, span_id: int) -> tuple[Span, Document, str]:
+    """The span, if this reader may change it now (their role, its author, no submission)."""
     span, role = span_for(request, span_id)
-    document = span.document
     require(role, Action.EDIT_OWN_SPANS)
     require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    require_unlocked(request, span.document, role)
+    return span, span.document, role
+
+
+@require_POST
+def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, document, role = _span_to_change(request, span_id)
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
         return bad_request(request, document, form_error(form))
@@ -79,11 +85,7 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
 
 @require_POST
 def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
-    span, role = span_for(request, span_id)
-    document = span.document
-    require(role, Action.EDIT_OWN_SPANS)
-    require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
     token = span_services.span_delete(span=span)
     if not request.htmx:
