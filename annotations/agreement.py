@@ -127,7 +127,11 @@ def concatenate(documents: Iterable[tuple[int, Iterable[Unit]]]) -> tuple[list[U
 
 
 def span_match(a: Iterable[Unit], b: Iterable[Unit], *, overlap: bool = False) -> Match:
-    """Compare two annotators' spans of one tag (or of all tags: tags must agree to match)."""
+    """Compare two annotators' spans of one tag (or of all tags: tags must agree to match).
+
+    The plain definition of span F1, for scripts and notebooks: ``tag_reports``
+    computes the same figures faster (``_pair``), and the tests hold the two equal.
+    """
     a_list = sorted({(u.tag, u.start, u.end) for u in a})
     b_list = sorted({(u.tag, u.start, u.end) for u in b})
     if not overlap:
@@ -365,7 +369,11 @@ def _pair(a: _Layer, b: _Layer, length: int) -> PairFigures:
 
 
 def pair_figures(a: list[Unit], b: list[Unit], length: int) -> PairFigures:
-    """Return every measure for two annotators' units of one tag."""
+    """Return every measure for two annotators' units of one tag.
+
+    For comparing one pair from a script; ``tag_reports`` prepares each
+    annotator once for all pairs instead.
+    """
     return _pair(_layer(a, length), _layer(b, length), length)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -21,6 +21,7 @@ from annotations.imports import (
 from annotations.permissions import Action, span_visibility
 from annotations.services.imports import import_job_start
 from annotations.views.access import HtmxHttpRequest, project_for, require
+from annotations.views.errors import plain_text
 
 JOB_TEMPLATE = "annotations/import_job.html"
 NO_FILES = "Choose one or more files (or a .zip) to import."
@@ -84,9 +85,8 @@ def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = project_for(request, slug)
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
-        return HttpResponseBadRequest(
-            f"Unknown format “{fmt}”; choose one of {', '.join(FORMATS)}.",
-            content_type="text/plain; charset=utf-8",
+        return plain_text(
+            f"Unknown format “{fmt}”; choose one of {', '.join(FORMATS)}.", status=400
         )
     exact = request.GET.get("exact") in ("1", "on", "true")
     export_filter = export_filter_from(request.GET, request.user, role)
