@@ -1,5 +1,5 @@
-"""Read queries the pages share: spans with their tags and authors, class progress, locks,
-the live fingerprint and pseudonyms.
+"""Read queries the pages share: spans with their tags and authors, class progress, locks
+and the live fingerprint.
 
 Who may see what is decided in permissions.py; these functions take what it
 allows and shape it for a page, in a fixed number of queries.

@@ -53,8 +53,6 @@ LIVE_SALT = "herlens.live"
 #: A poll token is re-issued after this long, so a removed member stops getting updates.
 LIVE_MAX_AGE = 600
 POLL_SECONDS = 3
-
-
 #: What the whole page shows besides the span list; a fragment asks for the parts it draws.
 PAGE = ("class", "suggestions", "panel", "essay")
 
