@@ -176,3 +176,50 @@ def test_a_pipeline_with_entities_adds_people_and_works_near_film_cues(tmp_path)
         ("Ivo Brandt", "PERSON entity near a film cue"),
         ("Glass Garden", "WORK_OF_ART entity near a film cue"),
     ]
+
+
+def _train_tiny_parser_and_ner(path) -> None:
+    """Train and save a small pipeline with a parser and NER, as an installed model has."""
+    import random
+
+    import spacy
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("parser")
+    nlp.add_pipe("ner")
+    sentences = [
+        ("Theodore writes letters", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
+        ("Samantha sings songs", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
+        ("Ava leaves the house", ["nsubj", "ROOT", "det", "dobj"], [1, 1, 3, 1], [(0, 3, "PERSON")]),
+    ]
+    examples = []
+    for text, deps, heads, entities in sentences:
+        doc = nlp.make_doc(text)
+        examples.append(Example.from_dict(doc, {"deps": deps, "heads": heads, "entities": entities}))
+    # The parser keeps only labels seen often enough at initialisation: repeat the examples.
+    optimizer = nlp.initialize(lambda: examples * 40)
+    random.seed(0)
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer)
+    nlp.to_disk(path)
+
+
+def test_a_trained_pipeline_with_a_parser_suggests_and_keeps_line_breaks(tmp_path):
+    from annotations.suggest.pipeline import Suggester
+
+    _train_tiny_parser_and_ner(tmp_path / "parsed")
+    suggester = Suggester(str(tmp_path / "parsed"))
+    assert suggester.nlp.has_pipe("parser") and suggester.nlp.has_pipe("ner")
+    text = (
+        "A Heading About Machines\n\nI think the film Her (2013) is less about phones than "
+        "about us. Phones will be our closest friends in the next 100 years."
+    )
+    suggestions = suggester.suggest(text)
+    tags = {(text[s.start : s.end], s.tag) for s in suggestions}
+    assert ("Her", "film-reference") in tags
+    assert any(tag == "prediction" for _text, tag in tags)
+    for suggestion in suggestions:
+        assert "\n" not in text[suggestion.start : suggestion.end]
+    # Many texts at once go through nlp.pipe: the same rules, no E043 either.
+    assert list(suggester.suggest_many([text, text])) == [suggestions, suggestions]

@@ -60,9 +60,14 @@ def build_pipeline(name: str = DEFAULT_MODEL) -> Language:
         # Components we do not read are excluded: faster, and less memory.
         nlp = spacy.load(name, exclude=["lemmatizer", "textcat", "textcat_multilabel"])
     _fix_tokenizer(nlp)
-    if not (nlp.has_pipe("parser") or nlp.has_pipe("senter")):
-        nlp.add_pipe("sentencizer")
-    nlp.add_pipe("herlens_line_breaks", last=True)
+    if nlp.has_pipe("parser"):
+        # A parsed doc refuses new sentence starts (spaCy E043): mark the line breaks
+        # first, and the parser keeps them as boundaries.
+        nlp.add_pipe("herlens_line_breaks", before="parser")
+    else:
+        if not nlp.has_pipe("senter"):
+            nlp.add_pipe("sentencizer")
+        nlp.add_pipe("herlens_line_breaks", last=True)
     ruler = nlp.add_pipe(
         "span_ruler",
         name="herlens_cues",
