@@ -27,6 +27,10 @@ from bench.common import replace_section  # noqa: E402
 DATA = ROOT / "tests" / "data" / "suggest"
 DOCS = ROOT / "docs" / "benchmarks.md"
 SETS = (
+    (
+        "styles",
+        "held-out, new styles (a speech, a column, a blog review with a script, a listicle)",
+    ),
     ("heldout", "held-out (rules never tuned on these)"),
     ("dev", "development (rules written against these)"),
 )

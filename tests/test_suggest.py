@@ -191,12 +191,19 @@ def _train_tiny_parser_and_ner(path) -> None:
     sentences = [
         ("Theodore writes letters", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
         ("Samantha sings songs", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
-        ("Ava leaves the house", ["nsubj", "ROOT", "det", "dobj"], [1, 1, 3, 1], [(0, 3, "PERSON")]),
+        (
+            "Ava leaves the house",
+            ["nsubj", "ROOT", "det", "dobj"],
+            [1, 1, 3, 1],
+            [(0, 3, "PERSON")],
+        ),
     ]
     examples = []
     for text, deps, heads, entities in sentences:
         doc = nlp.make_doc(text)
-        examples.append(Example.from_dict(doc, {"deps": deps, "heads": heads, "entities": entities}))
+        examples.append(
+            Example.from_dict(doc, {"deps": deps, "heads": heads, "entities": entities})
+        )
     # The parser keeps only labels seen often enough at initialisation: repeat the examples.
     optimizer = nlp.initialize(lambda: examples * 40)
     random.seed(0)
@@ -210,7 +217,8 @@ def test_a_trained_pipeline_with_a_parser_suggests_and_keeps_line_breaks(tmp_pat
 
     _train_tiny_parser_and_ner(tmp_path / "parsed")
     suggester = Suggester(str(tmp_path / "parsed"))
-    assert suggester.nlp.has_pipe("parser") and suggester.nlp.has_pipe("ner")
+    assert suggester.nlp.has_pipe("parser")
+    assert suggester.nlp.has_pipe("ner")
     text = (
         "A Heading About Machines\n\nI think the film Her (2013) is less about phones than "
         "about us. Phones will be our closest friends in the next 100 years."
@@ -223,3 +231,44 @@ def test_a_trained_pipeline_with_a_parser_suggests_and_keeps_line_breaks(tmp_pat
         assert "\n" not in text[suggestion.start : suggestion.end]
     # Many texts at once go through nlp.pipe: the same rules, no E043 either.
     assert list(suggester.suggest_many([text, text])) == [suggestions, suggestions]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A running list with no cue beside the titles.
+        (
+            "We will show Metropolis, Alphaville and Her this season.",
+            ["Metropolis", "Alphaville", "Her"],
+        ),
+        # A series and an episode, the creator later by surname only.
+        (
+            "In Be Right Back, Martha rebuilds Ash. Charlie Brooker wrote it; Brooker likes endings.",
+            ["Be Right Back", "Martha", "Ash", "Charlie Brooker", "Brooker"],
+        ),
+        # A title in capitals in a headline, then in lower case in the prose.
+        (
+            "WHY WE WATCH BLACK MIRROR\n\nEveryone has seen black mirror.",
+            ["BLACK MIRROR", "black mirror"],
+        ),
+    ],
+)
+def test_known_screen_works_are_found_without_a_cue(text, expected):
+    assert found(text, "film-reference") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The moon rose over the house. Contact with the outside was lost.",
+        "Her answer surprised me. We flew to Brazil in May.",
+        "Ash fell on the town. Martha and Sam walked home.",
+    ],
+)
+def test_ordinary_words_and_first_names_are_not_titles_without_context(text):
+    assert found(text, "film-reference") == []
+
+
+def test_script_speakers_are_characters():
+    text = "The scene:\n\nROSA: Are you awake?\nTEMBE: Always.\nROSA: Good."
+    assert found(text, "film-reference") == ["ROSA", "TEMBE", "ROSA"]

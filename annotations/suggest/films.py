@@ -11,13 +11,16 @@ list says so, and never at the start of a sentence by itself.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from annotations.suggest import knowledge
 from annotations.suggest.base import FILM_REFERENCE, Suggestion, doc_text, quoted
+from annotations.suggest.clauses import sentence_starts
 
 TITLE_LINKS = {
     "of",
@@ -38,6 +41,11 @@ TITLE_LINKS = {
 }
 NAME_LINKS = {"de", "van", "von", "del", "da", "di", "le", "la", "-", "."}
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
+FILM_CUES = {"FILM_NOUN", "ROLE_NOUN", "PERSON_VERB", "WATCH_VERB", "POSSESSIVE_PART"}
+#: "NAME: line" at the start of a line, in a script excerpt.
+SPEAKER_RE = re.compile(
+    r"^[ \t]*([A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}):[ \t]+\S", re.M
+)
 MAX_TITLE = 8
 MAX_NAME = 4
 
@@ -152,6 +160,17 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
             after = cue.end
             if after < len(doc) and doc[after].text in {",", "—"}:
                 after += 1
+            opener = doc[after].lower_ if after < len(doc) else ""
+            first = -1
+            if opener in {"like", "including"}:
+                first = after + 1
+            elif opener == "such" and after + 1 < len(doc) and doc[after + 1].lower_ == "as":
+                first = after + 2
+            # "classics like X, Y and Z", "films such as X"
+            if first > 0:
+                for title in _titles_listed(doc, first):
+                    reason = f"listed after {quoted(doc[cue.start : first].text)}"
+                    add(title, 0.7, reason, "film-list")
             if after < len(doc) and doc[after].text not in {"'s", "’s"}:
                 add(
                     run_forward(doc, after, title=True),
@@ -209,6 +228,41 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
                     add(character, 0.8, reason, "played-by", person=True)
     _parentheses(doc, cues, add)
     _possessives(doc, cues, add)
+    return found
+
+
+def _titles_listed(doc: Doc, i: int) -> list[Span]:
+    """Return the titles listed from token i: "Metropolis, Alphaville and Colossus"."""
+    titles = []
+    while i < len(doc):
+        title = run_forward(doc, i, title=True)
+        if title is None:
+            break
+        titles.append(title)
+        i = title.end
+        if i < len(doc) and doc[i].text == ",":
+            i += 1
+        if i < len(doc) and doc[i].lower_ in {"and", "or"}:
+            i += 1
+    return titles
+
+
+def _speaker_labels(doc: Doc) -> list[Found]:
+    """ "SAM: How long..." on two or more lines: the speakers of a script are characters."""
+    text = doc_text(doc)
+    labels: dict[str, list[tuple[int, int]]] = {}
+    for match in SPEAKER_RE.finditer(text):
+        labels.setdefault(match.group(1), []).append(match.span(1))
+    if sum(len(places) for places in labels.values()) < 2:
+        return []
+    found = []
+    for name, places in labels.items():
+        if name.lower() in {"note", "update", "edit", "source", "spoiler", "warning", "ps", "p.s."}:
+            continue
+        for start, end in places:
+            found.append(
+                Found(start, end, 0.75, f"speaker {quoted(name)} in a script", "speaker", True)
+            )
     return found
 
 
@@ -396,9 +450,34 @@ def _from_entities(doc: Doc, cues: list[Span]) -> list[Found]:
     ]
 
 
-def find(doc: Doc, cues: list[Span], matcher: PhraseMatcher | None = None) -> list[Suggestion]:
+def _film_cue_sentences(doc: Doc, cues: list[Span]) -> set[int]:
+    starts = sentence_starts(doc)
+    return {starts[bisect_right(starts, cue.start) - 1] for cue in cues if cue.label_ in FILM_CUES}
+
+
+def _from_knowledge(doc: Doc, cues: list[Span], known: PhraseMatcher | None) -> list[Found]:
+    if known is None:
+        return []
+    return [
+        Found(m.start, m.end, m.score, m.reason, m.rule, person=m.rule != "known-title")
+        for m in knowledge.find(doc, known, _film_cue_sentences(doc, cues))
+    ]
+
+
+def find(
+    doc: Doc,
+    cues: list[Span],
+    matcher: PhraseMatcher | None = None,
+    known: PhraseMatcher | None = None,
+) -> list[Suggestion]:
     """Return film references, the best-scored of overlapping candidates winning."""
-    seeds = _from_cues(doc, cues) + _quoted_titles(doc) + _from_entities(doc, cues)
+    seeds = (
+        _from_cues(doc, cues)
+        + _quoted_titles(doc)
+        + _from_entities(doc, cues)
+        + _speaker_labels(doc)
+        + _from_knowledge(doc, cues, known)
+    )
     candidates = seeds + _from_list(doc, matcher) + _recurrences(doc, seeds)
     candidates.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
     taken: list[Found] = []

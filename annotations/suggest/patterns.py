@@ -60,7 +60,9 @@ FILM_NOUNS = [
     "film", "films", "movie", "movies", "picture", "documentary", "drama", "thriller", "comedy",
     "romance", "blockbuster", "classic", "sequel", "prequel", "remake", "feature", "series",
     "franchise", "melodrama", "fable", "satire", "epic", "adaptation", "cartoon", "animation",
-    "masterpiece", "sci-fi",
+    "masterpiece", "sci-fi", "classics", "thrillers", "dramas", "comedies", "documentaries",
+    "episode", "episodes", "show", "shows", "sitcom", "miniseries", "anime", "blockbusters",
+    "romances", "satires", "fables",
 ]  # fmt: skip
 ROLE_NOUNS = [
     "director", "directors", "actor", "actress", "actors", "filmmaker", "film-maker",

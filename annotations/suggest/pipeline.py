@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 from annotations.spacy_model import DEFAULT_MODEL, model_problem
-from annotations.suggest import claims, films, predictions
+from annotations.suggest import claims, films, knowledge, predictions
 from annotations.suggest.base import Suggestion
 from annotations.suggest.patterns import CUE_PATTERNS
 
@@ -85,6 +85,7 @@ class Suggester:
         self.name = name
         self.nlp = build_pipeline(name)
         self._matchers: dict[tuple[str, ...], PhraseMatcher] = {}
+        self.known_works = knowledge.build_matcher(self.nlp.vocab, self.nlp.tokenizer)
 
     def _list_matcher(self, names: tuple[str, ...]) -> PhraseMatcher | None:
         if not names:
@@ -118,7 +119,7 @@ class Suggester:
         cues = list(doc.spans[CUES_KEY])
         found = [
             *predictions.find(doc, cues),
-            *films.find(doc, cues, self._list_matcher(tuple(names))),
+            *films.find(doc, cues, self._list_matcher(tuple(names)), self.known_works),
         ]
         taken = {(s.start, s.end) for s in found if s.tag == "prediction"}
         found.extend(claims.find(doc, cues, predicted=taken))
