@@ -272,3 +272,51 @@ def test_ordinary_words_and_first_names_are_not_titles_without_context(text):
 def test_script_speakers_are_characters():
     text = "The scene:\n\nROSA: Are you awake?\nTEMBE: Always.\nROSA: Good."
     assert found(text, "film-reference") == ["ROSA", "TEMBE", "ROSA"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A cat will sleep on whatever is warmest.",
+        "Every first-year student will know the feeling.",
+        "You'll laugh, I promise.",
+        "As we have come to expect from him, the ending is a joke.",
+        "People say the show predicted the social credit score.",
+        "Set in the near future, the film never explains the company.",
+        'She looks up and says, "I will leave this house tonight."',
+        "SAM: It will be over soon.\nGERTY: I will help you.",
+    ],
+)
+def test_habits_asides_reports_settings_and_dialogue_are_not_predictions(text):
+    assert found(text, "prediction") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My prognosis is simple: the big screen shrinks to a few rooms.",
+        "I don't see a future where the cinema disappears.",
+        "This will happen.",
+    ],
+)
+def test_forecasts_without_a_time_frame_are_predictions(text):
+    assert found(text, "prediction") == [text]
+
+
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        ("The technology is just the furniture.", ["The technology is just the furniture."]),
+        ("This is a story about grief.", ["This is a story about grief."]),
+        ("Is this the best film about phones?", []),
+        ("Thank you, and enjoy the best film of the season.", []),
+    ],
+)
+def test_plain_assertions_are_claims_but_questions_and_sign_offs_are_not(text, claims):
+    assert found(text, "claim") == claims
+
+
+def test_a_reported_argument_about_the_future_is_both_a_claim_and_a_prediction():
+    text = "I think the restored cut will outlive the original."
+    assert found(text, "claim") == [text]
+    assert found(text, "prediction") == [text]

@@ -8,24 +8,48 @@ from annotations.suggest.base import CLAIM, Suggestion, quoted
 from annotations.suggest.clauses import clauses_of, cues_by_sentence
 
 #: How much each kind of cue says "this is arguable", alone.
-WEIGHTS = {"REPORT": 0.6, "STANCE": 0.6, "CONSENSUS": 0.6, "EVALUATIVE": 0.5, "HEDGE": 0.35}
+WEIGHTS = {
+    "REPORT": 0.6,
+    "STANCE": 0.6,
+    "CONSENSUS": 0.6,
+    "EVALUATIVE": 0.5,
+    "PLAIN": 0.5,
+    "HEDGE": 0.35,
+}
 NAMES = {
     "REPORT": "argument verb",
     "STANCE": "stance marker",
     "CONSENSUS": "consensus",
     "EVALUATIVE": "evaluative statement",
     "HEDGE": "hedge",
+    "PLAIN": "plain assertion",
 }
+#: Words of a sign-off or a greeting: "Thank you, and enjoy", "Cheers!", "Write to the desk".
+SIGN_OFF = {"thank", "thanks", "cheers", "goodbye", "bye", "subscribe", "welcome", "enjoy"}
+#: A prediction made only of a bare modal leaves room for a claim beside it, when a stance says so.
+STRONG_FOR_BOTH = 0.6
 THRESHOLD = 0.45
 
 
-def find(doc: Doc, cues: list[Span], predicted: set[tuple[int, int]]) -> list[Suggestion]:
-    """Suggest each clause with enough stance, skipping clauses suggested as predictions."""
+def _sign_off_or_question(sentence: Span) -> bool:
+    text = sentence.text.rstrip()
+    if text.endswith("?"):
+        return True
+    words = [t.lower_ for t in sentence[:3]]
+    return any(word in SIGN_OFF for word in words)
+
+
+def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) -> list[Suggestion]:
+    """Suggest each clause with enough stance.
+
+    A clause suggested as a prediction is left to it, unless the prediction rests
+    on a bare modal and a stance marker or an argument verb makes it a claim too.
+    """
     found: list[Suggestion] = []
     relevant = [cue for cue in cues if cue.label_ in WEIGHTS]
     for sentence, sentence_cues in cues_by_sentence(doc, relevant):
         for (start, end, _sentence), clause_cues in clauses_of(sentence, sentence_cues):
-            if (start, end) in predicted:
+            if _sign_off_or_question(_sentence):
                 continue
             labels: dict[str, Span] = {}
             for cue in clause_cues:
@@ -33,6 +57,13 @@ def find(doc: Doc, cues: list[Span], predicted: set[tuple[int, int]]) -> list[Su
             ordered = sorted(labels.items(), key=lambda item: -WEIGHTS[item[0]])
             score = WEIGHTS[ordered[0][0]] + 0.1 * (len(ordered) - 1)
             if score < THRESHOLD:
+                continue
+            prediction = predicted.get((start, end))
+            if prediction is not None and not (
+                prediction <= STRONG_FOR_BOTH
+                and ordered[0][0] in {"STANCE", "REPORT"}
+                and (ordered[0][0] == "REPORT" or len(ordered[0][1]) > 1)
+            ):
                 continue
             reason = " + ".join(f"{NAMES[label]} {quoted(cue.text)}" for label, cue in ordered)
             rule = ordered[0][0].lower()

@@ -182,6 +182,31 @@ def _label(label: str, patterns: list[list[dict[str, Any]]]) -> list[dict[str, A
 
 MODAL_FORMS = ["will", "shall", "'ll", "’ll", "wo", "won't", "won’t"]
 
+#: Forecasts said without a modal: "my prognosis is", "I don't see a future where".
+FORECAST_PHRASES: list[list[dict[str, Any]]] = [
+    [{"LOWER": "my"}, {"LOWER": {"IN": ["prognosis", "prediction", "forecast", "bet", "prophecy"]}}],
+    [{"LOWER": "i"}, {"LOWER": {"IN": ["do", "ca", "can", "cannot", "don't", "can't"]}, "OP": "?"},
+     {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"}, {"LOWER": "see"}, {"LOWER": {"IN": ["a", "any", "no"]}},
+     {"LOWER": "future"}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "coming"}, {"LOWER": {"IN": ["soon", "sooner", "for"]}}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "about"}, {"LOWER": "to"}, {"IS_ALPHA": True}],
+    [{"LOWER": "only"}, {"LOWER": "a"}, {"LOWER": "matter"}, {"LOWER": "of"}, {"LOWER": "time"}],
+    [{"LOWER": "mark"}, {"LOWER": "my"}, {"LOWER": "words"}],
+    [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": {"IN": ["years", "decades", "months"]}}, {"LOWER": "ahead"}],
+]  # fmt: skip
+#: Plain assertions with no stance word: "X is just Y", "this is a story about", "is the saddest".
+PLAIN_ASSERTIONS: list[list[dict[str, Any]]] = [
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
+     {"LOWER": {"IN": ["just", "simply", "merely", "really", "only", "never", "always", "still"]}}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["a", "the"]}},
+     {"LOWER": {"IN": ["story", "film", "movie", "book", "fable", "parable", "show", "tale"]}},
+     {"LOWER": "about"}],
+    [{"LOWER": {"IN": ["is", "are", "was", "'s", "’s"]}}, {"LOWER": "the"}, SUPERLATIVE],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "the"}, {"LOWER": {"IN": ["whole", "real", "point"]}}],
+    [{"LOWER": {"IN": ["is", "are"]}}, {"LOWER": {"IN": ["a", "an"]}}, {"IS_ALPHA": True},
+     {"LOWER": {"IN": ["of", "that", "which", "for"]}}],
+]  # fmt: skip
+
 CUE_PATTERNS: list[dict[str, Any]] = [
     # Predictions
     *_label("FUTURE_MODAL", [[{"LOWER": {"IN": MODAL_FORMS}}]]),
@@ -218,6 +243,8 @@ CUE_PATTERNS: list[dict[str, Any]] = [
     ),  # fmt: skip
     *_label("WEAK_MODAL", [[{"LOWER": {"IN": ["would", "could", "might", "may", "'d", "’d"]}}]]),
     *_label("FORECAST", [[{"LOWER": {"IN": FORECAST_VERBS}}]]),
+    *_label("FORECAST_PHRASE", FORECAST_PHRASES),
+    *_label("PLAIN", PLAIN_ASSERTIONS),
     *_label("TIME_FRAME", FUTURE_FRAMES),
     *_label("PAST_TIME", PAST_FRAMES),
     # Claims

@@ -18,10 +18,18 @@ from spacy.util import compile_infix_regex
 
 from annotations.spacy_model import DEFAULT_MODEL, model_problem
 from annotations.suggest import claims, films, knowledge, predictions
-from annotations.suggest.base import Suggestion
+from annotations.suggest.base import FILM_REFERENCE, Suggestion, dialogue_ranges, doc_text
 from annotations.suggest.patterns import CUE_PATTERNS
 
 CUES_KEY = "herlens_cues"
+
+
+def _mostly_inside(suggestion: Suggestion, ranges: list[tuple[int, int]]) -> bool:
+    length = suggestion.end - suggestion.start
+    inside = sum(
+        max(0, min(end, suggestion.end) - max(start, suggestion.start)) for start, end in ranges
+    )
+    return inside * 2 > length
 
 
 class PipelineUnavailable(RuntimeError):
@@ -121,8 +129,11 @@ class Suggester:
             *predictions.find(doc, cues),
             *films.find(doc, cues, self._list_matcher(tuple(names)), self.known_works),
         ]
-        taken = {(s.start, s.end) for s in found if s.tag == "prediction"}
+        taken = {(s.start, s.end): s.score for s in found if s.tag == "prediction"}
         found.extend(claims.find(doc, cues, predicted=taken))
+        spoken = dialogue_ranges(doc_text(doc))
+        if spoken:
+            found = [s for s in found if s.tag == FILM_REFERENCE or not _mostly_inside(s, spoken)]
         return sorted(found, key=lambda s: (s.start, -s.end, s.tag))
 
 
