@@ -45,7 +45,7 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def _fix_tokenizer(nlp: Language) -> None:
+def fix_tokenizer(nlp: Language) -> None:
     # Essays join clauses with dashes and no spaces ("Phoenix)—a"); split them so
     # a name or a clause never swallows its neighbour.
     infixes = [
@@ -67,7 +67,7 @@ def build_pipeline(name: str = DEFAULT_MODEL) -> Language:
     else:
         # Components we do not read are excluded: faster, and less memory.
         nlp = spacy.load(name, exclude=["lemmatizer", "textcat", "textcat_multilabel"])
-    _fix_tokenizer(nlp)
+    fix_tokenizer(nlp)
     if nlp.has_pipe("parser"):
         # A parsed doc refuses new sentence starts (spaCy E043): mark the line breaks
         # first, and the parser keeps them as boundaries.
