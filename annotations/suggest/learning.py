@@ -52,10 +52,12 @@ HELD_OUT_SHARE = 0.25
 #: or above the threshold ("off": add none), and drop a rule's suggestion it scores below the veto.
 OFF = 1.01
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, OFF)
-VETOES = (0.0, 0.1, 0.2)
+VETOES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 DEFAULT_THRESHOLD = 0.6
-NER_EPOCHS = 12
-CLAUSE_EPOCHS = 10
+NER_EPOCHS = 8
+CLAUSE_EPOCHS = 8
+#: Epochs over every document after the held-out estimate, carrying on from the trial model.
+FINAL_EPOCHS = 3
 ARTICLES = {"The", "A", "An"}
 #: Words that join a name but never stand for it alone.
 NOT_A_SHORT_FORM = {
@@ -99,7 +101,7 @@ CLAUSE_MODEL = {
     "exclusive_classes": False,
     "ngram_size": 2,
     "no_output_layer": False,
-    "length": 262144,
+    "length": 32768,
     "nO": None,
 }
 
@@ -505,20 +507,22 @@ def _split(lessons: Sequence[Lesson], seed: int) -> tuple[list[Lesson], list[Les
     return order[held:], order[:held]
 
 
-def _fit(nlp: Language, examples: list[Example], epochs: int, seed: int) -> None:
+def _fit(nlp: Language, examples: list[Example], epochs: int, seed: int, optimizer=None) -> object:
+    """Train for some epochs; given the optimizer of an earlier fit, carry on from it."""
     rng = random.Random(seed)
     spacy.util.fix_random_seed(seed)
-    optimizer = nlp.initialize(lambda: examples)
+    if optimizer is None:
+        optimizer = nlp.initialize(lambda: examples)
     for _epoch in range(epochs):
         rng.shuffle(examples)
-        for batch in minibatch(examples, size=8):
+        for batch in minibatch(examples, size=16):
             nlp.update(batch, sgd=optimizer, drop=0.2)
+    return optimizer
 
 
-def _sentences(nlp: Language, lesson: Lesson) -> list[tuple[int, int]]:
-    # Train the entity recogniser on paragraphs: shorter docs, the same context.
+def _paragraphs(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
-    for part in lesson.text.split("\n"):
+    for part in text.split("\n"):
         end = start + len(part)
         if part.strip():
             bounds.append((start, end))
@@ -526,45 +530,35 @@ def _sentences(nlp: Language, lesson: Lesson) -> list[tuple[int, int]]:
     return bounds
 
 
-def train_names_model(lessons: Sequence[Lesson], tags: set[str], seed: int = 0) -> Language | None:
-    if not tags:
-        return None
-    nlp = _blank()
-    ner = nlp.add_pipe("ner", config={"model": NER_MODEL})
-    for tag in sorted(tags):
-        ner.add_label(tag)
-    examples = []
+def _name_examples(
+    nlp: Language, lessons: Sequence[Lesson], tags: set[str], seed: int
+) -> list[Example]:
+    """Paragraphs with a name span, and as many without: shorter training, the same lesson."""
+    rng = random.Random(seed)
+    with_names, without = [], []
     for lesson in lessons:
-        for start, end in _sentences(nlp, lesson):
+        for start, end in _paragraphs(lesson.text):
             doc = nlp.make_doc(lesson.text[start:end])
             spans = [
                 doc.char_span(s.start - start, s.end - start, label=s.tag, alignment_mode="expand")
                 for s in lesson.spans
                 if s.tag in tags and start <= s.start and s.end <= end
             ]
-            entities = [
-                (e.start_char, e.end_char, e.label_)
-                for e in filter_spans([s for s in spans if s is not None])
-            ]
-            examples.append(Example.from_dict(doc, {"entities": entities}))
-    if not examples:
-        return None
-    _fit(nlp, examples, NER_EPOCHS, seed)
-    return nlp
+            kept = filter_spans([span for span in spans if span is not None])
+            example = Example.from_dict(
+                doc, {"entities": [(e.start_char, e.end_char, e.label_) for e in kept]}
+            )
+            (with_names if kept else without).append(example)
+    rng.shuffle(without)
+    return with_names + without[: max(len(with_names), 1)]
 
 
-def train_clause_model(
+def _clause_examples(
+    nlp: Language,
     lessons: Sequence[Lesson],
     tags: set[str],
     unit_finder: Callable[[str], list[tuple[int, int, str]]],
-    seed: int = 0,
-) -> Language | None:
-    if not tags:
-        return None
-    nlp = _blank()
-    textcat = nlp.add_pipe("textcat_multilabel", config={"model": CLAUSE_MODEL})
-    for tag in sorted(tags):
-        textcat.add_label(tag)
+) -> list[Example]:
     examples = []
     for lesson in lessons:
         gold = [s for s in lesson.spans if s.tag in tags]
@@ -574,10 +568,38 @@ def train_clause_model(
                 for tag in tags
             }
             examples.append(Example.from_dict(nlp.make_doc(words), {"cats": cats}))
-    if not examples:
+    return examples
+
+
+def train_names_model(
+    lessons: Sequence[Lesson], tags: set[str], seed: int = 0
+) -> tuple[Language, object] | None:
+    """Train an entity recogniser for the name-like tags; return it with its optimizer."""
+    if not tags:
         return None
-    _fit(nlp, examples, CLAUSE_EPOCHS, seed)
-    return nlp
+    nlp = _blank()
+    ner = nlp.add_pipe("ner", config={"model": NER_MODEL})
+    for tag in sorted(tags):
+        ner.add_label(tag)
+    examples = _name_examples(nlp, lessons, tags, seed)
+    return nlp, _fit(nlp, examples, NER_EPOCHS, seed)
+
+
+def train_clause_model(
+    lessons: Sequence[Lesson],
+    tags: set[str],
+    unit_finder: Callable[[str], list[tuple[int, int, str]]],
+    seed: int = 0,
+) -> tuple[Language, object] | None:
+    """Train a clause classifier for the other tags; return it with its optimizer."""
+    if not tags:
+        return None
+    nlp = _blank()
+    textcat = nlp.add_pipe("textcat_multilabel", config={"model": CLAUSE_MODEL})
+    for tag in sorted(tags):
+        textcat.add_label(tag)
+    examples = _clause_examples(nlp, lessons, tags, unit_finder)
+    return nlp, _fit(nlp, examples, CLAUSE_EPOCHS, seed)
 
 
 def _counts(lessons: Sequence[Lesson]) -> dict[str, int]:
@@ -615,29 +637,59 @@ def learn(
         if tag not in ready:
             summary.note = f"needs {min_spans} spans to train a model, has {summary.spans}"
 
+    ran: dict[str, tuple[Doc, list[Suggestion]]] = {}
+
+    def rules_once(text: str) -> tuple[Doc, list[Suggestion]]:
+        if text not in ran:
+            ran[text] = rules(text)
+        return ran[text]
+
     def unit_finder(text: str) -> list[tuple[int, int, str]]:
-        return clause_units(rules(text)[0])
+        return clause_units(rules_once(text)[0])
 
     train, held_out = _split(lessons, seed)
     if held_out and ready:
-        trial = _train(train, labels, summaries, name_tags, ready, unit_finder, seed)
-        _score(trial, held_out, rules, summaries, ready)
-    elif ready:
-        for tag in ready:
-            summaries[tag].note = "one document only: no F1 estimate until a second is annotated"
-    learned = _train(lessons, labels, summaries, name_tags, ready, unit_finder, seed)
+        trial, optimizers = _train(train, labels, summaries, name_tags, ready, unit_finder, seed)
+        _score(trial, held_out, rules_once, summaries, ready)
+        # The final models carry on from the trial ones with every document, for a few
+        # epochs: about half the cost of training them again from scratch.
+        learned = trial
+        learned.names, learned.rejected = learn_names(lessons, name_tags)
+        learned._matchers.clear()
+        if learned.name_nlp is not None:
+            examples = _name_examples(learned.name_nlp, lessons, ready & name_tags, seed)
+            _fit(learned.name_nlp, examples, FINAL_EPOCHS, seed, optimizers["names"])
+        if learned.clause_nlp is not None:
+            examples = _clause_examples(learned.clause_nlp, lessons, ready - name_tags, unit_finder)
+            _fit(learned.clause_nlp, examples, FINAL_EPOCHS, seed, optimizers["clauses"])
+    else:
+        if ready:
+            for tag in ready:
+                summaries[
+                    tag
+                ].note = "one document only: no F1 estimate until a second is annotated"
+        learned, _optimizers = _train(
+            lessons, labels, summaries, name_tags, ready, unit_finder, seed
+        )
     learned.trained_seconds = time.perf_counter() - started
     return learned
 
 
-def _train(lessons, labels, summaries, name_tags, ready, unit_finder, seed) -> Learned:
+def _train(
+    lessons, labels, summaries, name_tags, ready, unit_finder, seed
+) -> tuple[Learned, dict[str, object]]:
     names, rejected = learn_names(lessons, name_tags)
     learned = Learned(labels=dict(labels), names=names, rejected=rejected, summaries=summaries)
     for tag in ready:
         summaries[tag].trained = True
-    learned.name_nlp = train_names_model(lessons, ready & name_tags, seed)
-    learned.clause_nlp = train_clause_model(lessons, ready - name_tags, unit_finder, seed)
-    return learned
+    optimizers: dict[str, object] = {}
+    trained = train_names_model(lessons, ready & name_tags, seed)
+    if trained is not None:
+        learned.name_nlp, optimizers["names"] = trained
+    trained = train_clause_model(lessons, ready - name_tags, unit_finder, seed)
+    if trained is not None:
+        learned.clause_nlp, optimizers["clauses"] = trained
+    return learned, optimizers
 
 
 def _score(
