@@ -320,3 +320,8 @@ def test_a_reported_argument_about_the_future_is_both_a_claim_and_a_prediction()
     text = "I think the restored cut will outlive the original."
     assert found(text, "claim") == [text]
     assert found(text, "prediction") == [text]
+
+
+def test_a_title_after_a_makers_possessive_at_the_end_of_a_clause():
+    text = "Nothing in it matches Ilse Marquardt's Glass Orchard. We left early."
+    assert found(text, "film-reference") == ["Ilse Marquardt", "Glass Orchard"]

@@ -349,6 +349,25 @@ def _possessives(doc: Doc, cues: list[Span], add) -> None:
         if cue.label_ == "POSSESSIVE_PART" and cue.start > 0:
             title = run_backward(doc, cue.start - 1, title=True)
             add(title, 0.7, f"possessive before {quoted(cue[1].text)}", "possessive-film-part")
+    _maker_possessives(doc, add)
+
+
+def _maker_possessives(doc: Doc, add) -> None:
+    """ "...as in Spike Jonze's Her." A full name's possessive, then a capitalised run that
+    ends the clause: a maker and their work."""
+    for token in doc:
+        if token.text not in {"'s", "’s"} or token.i < 2:
+            continue
+        owner = run_backward(doc, token.i - 1, title=False)
+        if owner is None or len(owner) < 2 or any(t.is_stop for t in owner):
+            continue
+        title = run_forward(doc, token.i + 1, title=True)
+        if title is None or title.end >= len(doc):
+            continue
+        if doc[title.end].text not in {".", ",", ";", ":", "!", "?", ")"}:
+            continue  # "Jonze's Her voice..." is not the end of a title
+        add(title, 0.6, f"after the possessive {quoted(owner.text + token.text)}", "maker-title")
+        add(owner, 0.6, f"possessive before the title {quoted(title.text)}", "maker-title", True)
 
 
 def _quoted_titles(doc: Doc) -> list[Found]:
