@@ -141,3 +141,19 @@ def test_a_tag_with_too_few_spans_trains_no_model_and_says_why():
     claim = learned.summaries["claim"]
     assert not claim.trained
     assert claim.note == f"needs {MIN_SPANS} spans to train a model, has 0"
+
+
+def test_the_suggester_applies_a_projects_learning_beside_the_rules():
+    teaching = lesson(
+        "Listening to Her",
+        "In Glass Orchard, the engineer Ilse Marquardt builds a voice.",
+        {"Ilse Marquardt": "film-reference"},
+    )
+    learned = learn([teaching], LABELS, rules)
+    text = "Marquardt speaks. I think the film Her (2013) will age well."
+    plain = get_suggester().suggest(text)
+    taught = get_suggester().suggest(text, learned=learned)
+    [many] = get_suggester().suggest_many([text], learned=learned)
+    assert many == taught
+    assert [text[s.start : s.end] for s in taught if s.rule == "learned-name"] == ["Marquardt"]
+    assert {(s.start, s.end, s.tag) for s in plain} < {(s.start, s.end, s.tag) for s in taught}

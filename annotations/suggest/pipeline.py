@@ -89,11 +89,14 @@ def build_pipeline(name: str = DEFAULT_MODEL) -> Language:
 class Suggester:
     """A loaded pipeline plus the rules; reuse one per process (see ``get_suggester``)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL, *, known_works: bool = True) -> None:
         self.name = name
         self.nlp = build_pipeline(name)
         self._matchers: dict[tuple[str, ...], PhraseMatcher] = {}
-        self.known_works = knowledge.build_matcher(self.nlp.vocab, self.nlp.tokenizer)
+        # The list of screen works; off only to measure what the rules do without it.
+        self.known_works = (
+            knowledge.build_matcher(self.nlp.vocab, self.nlp.tokenizer) if known_works else None
+        )
 
     def _list_matcher(self, names: tuple[str, ...]) -> PhraseMatcher | None:
         if not names:
@@ -107,21 +110,27 @@ class Suggester:
             )
         return matcher
 
-    def suggest(self, text: str, names: Iterable[str] = ()) -> list[Suggestion]:
-        """Return the suggestions for one text, in reading order."""
+    def suggest(self, text: str, names: Iterable[str] = (), learned=None) -> list[Suggestion]:
+        """Return the suggestions for one text, in reading order.
+
+        ``learned`` is a project's ``learning.Learned``: its names and models add
+        suggestions beside the rules, and what the project rejected is left out.
+        """
         doc = self.nlp(text)
         doc.user_data["herlens_text"] = text  # spares rebuilding it from the tokens
-        return self.from_doc(doc, names)
+        found = self.from_doc(doc, names)
+        return learned.apply(doc, found) if learned is not None else found
 
     def suggest_many(
-        self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16
+        self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16, learned=None
     ) -> Iterator[list[Suggestion]]:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
         texts = list(texts)
         for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts, strict=True):
             doc.user_data["herlens_text"] = text
-            yield self.from_doc(doc, names)
+            found = self.from_doc(doc, names)
+            yield learned.apply(doc, found) if learned is not None else found
 
     def from_doc(self, doc: Doc, names: Iterable[str] = ()) -> list[Suggestion]:
         cues = list(doc.spans[CUES_KEY])
