@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from annotations.suggest.base import CLAIM, Suggestion, quoted
+from annotations.suggest.base import CLAIM, Suggestion, doc_text, quoted
 from annotations.suggest.clauses import clauses_of, cues_by_sentence
 
 #: How much each kind of cue says "this is arguable", alone.
@@ -32,11 +32,10 @@ THRESHOLD = 0.45
 
 
 def _sign_off_or_question(sentence: Span) -> bool:
-    text = sentence.text.rstrip()
+    text = doc_text(sentence.doc)[sentence.start_char : sentence.end_char].rstrip()
     if text.endswith("?"):
         return True
-    words = [t.lower_ for t in sentence[:3]]
-    return any(word in SIGN_OFF for word in words)
+    return any(word.strip(",.!").lower() in SIGN_OFF for word in text.split()[:3])
 
 
 def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) -> list[Suggestion]:

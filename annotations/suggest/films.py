@@ -41,6 +41,7 @@ TITLE_LINKS = {
 }
 NAME_LINKS = {"de", "van", "von", "del", "da", "di", "le", "la", "-", "."}
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
+POSSESSIVE_RE = re.compile(r"\w['’]s\b")
 FILM_CUES = {"FILM_NOUN", "ROLE_NOUN", "PERSON_VERB", "WATCH_VERB", "POSSESSIVE_PART"}
 #: "NAME: line" at the start of a line, in a script excerpt.
 SPEAKER_RE = re.compile(
@@ -355,9 +356,13 @@ def _possessives(doc: Doc, cues: list[Span], add) -> None:
 def _maker_possessives(doc: Doc, add) -> None:
     """ "...as in Spike Jonze's Her." A full name's possessive, then a capitalised run that
     ends the clause: a maker and their work."""
-    for token in doc:
-        if token.text not in {"'s", "’s"} or token.i < 2:
+    text = doc_text(doc)
+    for match in POSSESSIVE_RE.finditer(text):
+        # A regex over the text, not a walk over every token: this runs on every essay.
+        span = doc.char_span(match.start() + 1, match.end())
+        if span is None or span.start < 2:
             continue
+        token = span[0]
         owner = run_backward(doc, token.i - 1, title=False)
         if owner is None or len(owner) < 2 or any(t.is_stop for t in owner):
             continue
@@ -433,25 +438,31 @@ def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
             for part in name.split():
                 if len(part) > 2 and part[:1].isupper() and part.lower() not in {"the", "and"}:
                     wanted.setdefault(part, seed)
-    found = []
-    for name, seed in wanted.items():
-        for match in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text):
-            span = doc.char_span(match.start(), match.end())
-            if span is None:
-                continue  # inside a token, not a word of its own
-            token = span[0]
-            if token.is_sent_start and token.is_stop and " " not in name:
-                continue  # "Her voice..." opening a sentence is not the film
-            origin = quoted(text[seed.start : seed.end])
-            found.append(
-                Found(
-                    match.start(),
-                    match.end(),
-                    0.6,
-                    f"named earlier: {origin} ({seed.reason})",
-                    "recurrence",
-                )
+    found: list[Found] = []
+    if not wanted:
+        return found
+    # One pass for every name, longest first: a regex per name made long essays slow.
+    names = sorted(wanted, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+    for match in pattern.finditer(text):
+        name = match.group()
+        seed = wanted[name]
+        span = doc.char_span(match.start(), match.end())
+        if span is None:
+            continue  # inside a token, not a word of its own
+        token = span[0]
+        if token.is_sent_start and token.is_stop and " " not in name:
+            continue  # "Her voice..." opening a sentence is not the film
+        origin = quoted(text[seed.start : seed.end])
+        found.append(
+            Found(
+                match.start(),
+                match.end(),
+                0.6,
+                f"named earlier: {origin} ({seed.reason})",
+                "recurrence",
             )
+        )
     return found
 
 
@@ -474,7 +485,7 @@ def _film_cue_sentences(doc: Doc, cues: list[Span]) -> set[int]:
     return {starts[bisect_right(starts, cue.start) - 1] for cue in cues if cue.label_ in FILM_CUES}
 
 
-def _from_knowledge(doc: Doc, cues: list[Span], known: PhraseMatcher | None) -> list[Found]:
+def _from_knowledge(doc: Doc, cues: list[Span], known: knowledge.KnownWorks | None) -> list[Found]:
     if known is None:
         return []
     return [
@@ -487,7 +498,7 @@ def find(
     doc: Doc,
     cues: list[Span],
     matcher: PhraseMatcher | None = None,
-    known: PhraseMatcher | None = None,
+    known: knowledge.KnownWorks | None = None,
 ) -> list[Suggestion]:
     """Return film references, the best-scored of overlapping candidates winning."""
     seeds = (

@@ -143,13 +143,33 @@ def forms() -> dict[str, list[Form]]:
     return table
 
 
-def build_matcher(vocab, tokenizer) -> PhraseMatcher:
-    """One case-insensitive matcher over every form; case is judged after matching."""
-    matcher = PhraseMatcher(vocab, attr="LOWER")
-    table = forms()
-    for number, key in enumerate(sorted(table)):
-        matcher.add(f"herlens_work_{number}", [tokenizer(table[key][0].text)])
-    return matcher
+class KnownWorks:
+    """Matchers for the forms: as written (and in capitals), and titles in any case.
+
+    Matching every form case-insensitively would also match "robot" and "forest"
+    in every essay; only titles of two words or more can be meant in lower case.
+    """
+
+    def __init__(self, vocab, tokenizer) -> None:
+        self.exact = PhraseMatcher(vocab, attr="ORTH")
+        self.any_case = PhraseMatcher(vocab, attr="LOWER")
+        for number, (key, options) in enumerate(sorted(forms().items())):
+            written = {form.text for form in options}
+            variants = set(written)
+            variants |= {text.upper() for text in written}
+            variants |= {"the " + text[4:] for text in written if text.startswith("The ")}
+            self.exact.add(f"herlens_work_{number}", [tokenizer(v) for v in sorted(variants)])
+            if any(f.role == TITLE and len(key.split()) > 1 for f in options):
+                self.any_case.add(f"herlens_work_{number}", [tokenizer(key)])
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int]]:
+        found = {(start, end) for _id, start, end in self.exact(doc)}
+        found |= {(start, end) for _id, start, end in self.any_case(doc)}
+        return sorted(found)
+
+
+def build_matcher(vocab, tokenizer) -> KnownWorks:
+    return KnownWorks(vocab, tokenizer)
 
 
 def _case_ok(span: Span, form: Form, capitalised_elsewhere: set[str]) -> bool:
@@ -191,17 +211,19 @@ def _in_list_with(span: Span, accepted: list[Span]) -> bool:
     return False
 
 
-def find(doc: Doc, matcher: PhraseMatcher, film_cue_sentences: set[int]) -> list[Mention]:
+def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Mention]:
     """Return the mentions of known works in the doc, judged by the rules in the module doc."""
     table = forms()
     catalogue = works()
-    candidates: list[tuple[Span, list[Form]]] = []
-    for _id, start, end in matcher(doc):
-        span = doc[start:end]
-        candidates.append((span, table.get(span.text.lower(), [])))
-    capitalised_elsewhere = {
-        span.text.lower() for span, _f in candidates if not span.text.islower()
-    }
+    matched = [doc[start:end] for start, end in matcher(doc)]
+    capitalised_elsewhere = {span.text.lower() for span in matched if not span.text.islower()}
+    # Lower-case words ("robot", "forest") are most matches and can only be a title written
+    # in capitals elsewhere in the text: drop the rest before judging anything.
+    candidates: list[tuple[Span, list[Form]]] = [
+        (span, table.get(span.text.lower(), []))
+        for span in matched
+        if not span.text.islower() or (len(span) > 1 and span.text in capitalised_elsewhere)
+    ]
     # First pass: the strong forms name works for certain and give the text its context.
     strong: dict[tuple[int, int], tuple[Span, Form]] = {}
     context: set[int] = set()
