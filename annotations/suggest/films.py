@@ -159,7 +159,8 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
         label = cue.label_
         if label == "FILM_NOUN":
             after = cue.end
-            if after < len(doc) and doc[after].text in {",", "—"}:
+            set_off = after < len(doc) and doc[after].text in {",", "—"}
+            if set_off:
                 after += 1
             opener = doc[after].lower_ if after < len(doc) else ""
             first = -1
@@ -172,9 +173,12 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
                 for title in _titles_listed(doc, first):
                     reason = f"listed after {quoted(doc[cue.start : first].text)}"
                     add(title, 0.7, reason, "film-list")
+            title = run_forward(doc, after, title=True)
+            if set_off and title is not None and not _closed_off(doc, title):
+                title = None  # "a podcast episode, Roose and..." names no title
             if after < len(doc) and doc[after].text not in {"'s", "’s"}:
                 add(
-                    run_forward(doc, after, title=True),
+                    title,
                     0.85,
                     f"after {quoted(cue.text)}",
                     "film-noun",
@@ -230,6 +234,11 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
     _parentheses(doc, cues, add)
     _possessives(doc, cues, add)
     return found
+
+
+def _closed_off(doc: Doc, title: Span) -> bool:
+    """A title set off after its noun is closed off too: "the film, Her, is"."""
+    return title.end < len(doc) and doc[title.end].text in {",", "—", ")", ".", ";"}
 
 
 def _titles_listed(doc: Doc, i: int) -> list[Span]:

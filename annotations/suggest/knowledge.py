@@ -227,30 +227,11 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
     # First pass: the strong forms name works for certain and give the text its context.
     strong: dict[tuple[int, int], tuple[Span, Form]] = {}
     context: set[int] = set()
-    for span, options in candidates:
-        for form in options:
-            if form.role not in {TITLE, PERSON} or not _case_ok(span, form, capitalised_elsewhere):
-                continue
-            if form.role == TITLE and catalogue[form.work].common:
-                continue
-            if form.role == PERSON and len(form.text.split()) < 2:
-                continue  # a single-name director ("Kogonada") needs context like a short form
-            strong[(span.start, span.end)] = (span, form)
-            people_works = {f.work for f in options if f.role == PERSON}
-            if form.role == TITLE or len(people_works) == 1:
-                # An actor in several works vouches for none of them alone.
-                context.add(form.work)
-            break
-    # Characters with a full two-word name also set the context ("Theodore Twombly").
-    for span, options in candidates:
-        for form in options:
-            if (
-                form.role == CHARACTER
-                and len(form.text.split()) >= 2
-                and span.text == form.text
-                and not form.text.lower().startswith("the ")
-            ):
-                context.add(form.work)
+    # Titles first, so that a person in several works is credited to the one the text names.
+    for role in (TITLE, PERSON):
+        for span, options in candidates:
+            if (span.start, span.end) not in strong:
+                _strong_form(span, options, role, catalogue, capitalised_elsewhere, strong, context)
     accepted: list[Span] = [span for span, _form in strong.values()]
     found: list[Mention] = [_mention(span, form, catalogue) for span, form in strong.values()]
     # Second pass: the weak forms, which need the context or a cue.
@@ -281,6 +262,34 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
             break
         pending = rest
     return found
+
+
+def _strong_form(
+    span: Span,
+    options: list[Form],
+    role: str,
+    catalogue: tuple[Work, ...],
+    capitalised_elsewhere: set[str],
+    strong: dict[tuple[int, int], tuple[Span, Form]],
+    context: set[int],
+) -> None:
+    """Record a full title or a full name as a sure mention, and its work as named."""
+    wanted = [
+        f
+        for f in options
+        if f.role == role
+        and _case_ok(span, f, capitalised_elsewhere)
+        and not (role == TITLE and catalogue[f.work].common)
+        and not (role == PERSON and len(f.text.split()) < 2)  # "Kogonada" needs context
+    ]
+    if not wanted:
+        return
+    wanted.sort(key=lambda f: f.work not in context)
+    form = wanted[0]
+    strong[(span.start, span.end)] = (span, form)
+    # An actor in several works vouches for none of them alone.
+    if role == TITLE or len({f.work for f in wanted}) == 1:
+        context.add(form.work)
 
 
 def _weak_choice(

@@ -214,8 +214,12 @@ CUE_PATTERNS: list[dict[str, Any]] = [
         "FUTURE_MODAL",
         [
             [
-                {"LOWER": {"IN": ["going", "gonna"]}},
-                {"LOWER": "to", "OP": "?"},
+                {"LOWER": "going"},
+                {"LOWER": "to"},
+                {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["the", "a", "an", "be"]}},
+            ],
+            [
+                {"LOWER": "gonna"},
                 {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["the", "a", "an", "be"]}},
             ],
             [
