@@ -147,6 +147,9 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list missed and spurious spans")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--draws", type=int, default=5, help="random draws per k (default 5)")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="only part (a): no learning curve, no training"
+    )
     args = parser.parse_args()
     model = os.environ.get("HERLENS_SPACY_MODEL", "blank:en")
     started = time.perf_counter()
@@ -156,6 +159,13 @@ def main() -> None:
         "spans are ours (tests/data/suggest/); the same person wrote the rules and the gold, so",
         "even the held-out figures are likely optimistic for essays by other writers.",
         "",
+        "The new-style essays (tests/data/suggest/styles/) were written before the rules for",
+        "other writers' styles and the list of screen works, and never read while changing",
+        "them. Before that work (commit 4171434) the rules scored F1 0.46 (claim), 0.40",
+        "(prediction) and 0.36 (film reference) on them. The list of screen works knows the",
+        "films these essays discuss, as it knows most films written about with AI; a film it",
+        "does not know is found only by the cues (see the second learning curve).",
+        "",
     ]
     for name, label in SETS:
         report, files, words = evaluate(DATA / name, model)
@@ -163,6 +173,9 @@ def main() -> None:
         if args.errors:
             for tag, text, kind in report.errors:
                 print(f"  {name} {kind:8} {tag:15} {text[:100]!r}")
+    if args.rules_only:
+        print("\n".join(body))
+        return
     body += [
         "**Learning curve**: one project holding all the gold essays above; k of them carry",
         f"their gold spans as human spans (drawn at random, {args.draws} draws per k), and the",
