@@ -157,3 +157,25 @@ def test_the_suggester_applies_a_projects_learning_beside_the_rules():
     assert many == taught
     assert [text[s.start : s.end] for s in taught if s.rule == "learned-name"] == ["Marquardt"]
     assert {(s.start, s.end, s.tag) for s in plain} < {(s.start, s.end, s.tag) for s in taught}
+
+
+def test_learning_works_on_a_trained_base_pipeline_with_a_parser(tmp_path):
+    from annotations.suggest.pipeline import Suggester
+    from tests.test_suggest import _train_tiny_parser_and_ner
+
+    _train_tiny_parser_and_ner(tmp_path / "parsed")
+    suggester = Suggester(str(tmp_path / "parsed"))
+
+    def parsed_rules(text: str):
+        doc = suggester.nlp(text)
+        doc.user_data["herlens_text"] = text
+        return doc, suggester.from_doc(doc)
+
+    essays = metaphor_essays(6, seed=4)
+    learned = learn(essays, {**LABELS, "metaphor": "Metaphor"}, parsed_rules)
+    assert learned.summaries["metaphor"].trained
+    text = "Memory is a compass. They meet again in the spring."
+    found = suggester.suggest(text, learned=learned)
+    # The tiny parser cuts sentences its own way; the clause it gives holds the metaphor.
+    metaphors = [text[s.start : s.end] for s in found if s.tag == "metaphor"]
+    assert any("Memory is a compass" in words for words in metaphors)
