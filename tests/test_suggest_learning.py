@@ -172,10 +172,16 @@ def test_learning_works_on_a_trained_base_pipeline_with_a_parser(tmp_path):
         return doc, suggester.from_doc(doc)
 
     essays = metaphor_essays(6, seed=4)
+    essays.append(
+        lesson("Names", "Ilse Marquardt made Glass Orchard.", {"Ilse Marquardt": "film-reference"})
+    )
     learned = learn(essays, {**LABELS, "metaphor": "Metaphor"}, parsed_rules)
     assert learned.summaries["metaphor"].trained
-    text = "Memory is a compass. They meet again in the spring."
+    text = "Memory is a compass. Marquardt says so."
     found = suggester.suggest(text, learned=learned)
-    # The tiny parser cuts sentences its own way; the clause it gives holds the metaphor.
-    metaphors = [text[s.start : s.end] for s in found if s.tag == "metaphor"]
-    assert any("compass" in words for words in metaphors)
+    assert [text[s.start : s.end] for s in found if s.rule == "learned-name"] == ["Marquardt"]
+    # Every clause the parser gives is scored by the project's classifier (no E043 either).
+    doc, _base = parsed_rules(text)
+    scores = learned.clause_scores(doc, text)
+    assert scores
+    assert all(0 <= cats["metaphor"] <= 1 for _start, _end, cats in scores)
