@@ -185,6 +185,7 @@ def _train_tiny_parser_and_ner(path) -> None:
     import spacy
     from spacy.training import Example
 
+    spacy.util.fix_random_seed(0)
     nlp = spacy.blank("en")
     nlp.add_pipe("parser")
     nlp.add_pipe("ner")
