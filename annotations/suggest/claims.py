@@ -31,6 +31,13 @@ STRONG_FOR_BOTH = 0.6
 THRESHOLD = 0.45
 
 
+def _embedded_question(cue: Span) -> bool:
+    """ "asks whether I think", "do I believe": a stance asked about is not taken."""
+    if cue.label_ != "STANCE" or cue.start == 0:
+        return False
+    return cue.doc[cue.start - 1].lower_ in {"whether", "if", "do", "did", "does"}
+
+
 def _sign_off_or_question(sentence: Span) -> bool:
     text = doc_text(sentence.doc)[sentence.start_char : sentence.end_char].rstrip()
     if text.endswith("?"):
@@ -45,7 +52,7 @@ def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) ->
     on a bare modal and a stance marker or an argument verb makes it a claim too.
     """
     found: list[Suggestion] = []
-    relevant = [cue for cue in cues if cue.label_ in WEIGHTS]
+    relevant = [cue for cue in cues if cue.label_ in WEIGHTS and not _embedded_question(cue)]
     for sentence, sentence_cues in cues_by_sentence(doc, relevant):
         for (start, end, _sentence), clause_cues in clauses_of(sentence, sentence_cues):
             if _sign_off_or_question(_sentence):

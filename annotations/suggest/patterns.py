@@ -51,7 +51,7 @@ EVALUATIVE = [
     "failure", "masterpiece", "triumph", "mistake", "warning", "fantasy", "illusion", "myth",
 ]  # fmt: skip
 COPULAS = ["is", "are", "was", "were", "be", "been", "remains", "remain", "feels", "feel",
-           "seems", "seem", "looks", "becomes", "become", "'s", "’s"]  # fmt: skip
+           "seems", "seem", "looks", "becomes", "become", "sounds", "sound", "'s", "’s"]  # fmt: skip
 DEGREE = ["not", "n't", "never", "so", "too", "very", "deeply", "far", "much", "rather", "quite",
           "ultimately", "really", "simply", "entirely", "less", "more", "all", "also", "both",
           "still", "hardly", "a", "an", "the", "just", "merely", "only", "surprisingly"]  # fmt: skip
@@ -196,6 +196,9 @@ FORECAST_PHRASES: list[list[dict[str, Any]]] = [
 ]  # fmt: skip
 #: Plain assertions with no stance word: "X is just Y", "this is a story about", "is the saddest".
 PLAIN_ASSERTIONS: list[list[dict[str, Any]]] = [
+    # "What struck me most is...", "What the films share is...": a cleft that states a view
+    [{"LOWER": "what", "IS_SENT_START": True}, {"IS_ALPHA": True, "OP": "{1,5}"},
+     {"LOWER": {"IN": ["is", "was"]}}],
     [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
      {"LOWER": {"IN": ["just", "simply", "merely", "really", "only", "never", "always", "still"]}}],
     [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["a", "the"]}},
@@ -304,7 +307,12 @@ CUE_PATTERNS: list[dict[str, Any]] = [
         [
             [
                 {"LOWER": {"IN": CONSENSUS_SUBJECTS}},
-                {"IS_ALPHA": True, "OP": "?"},
+                # "nobody can read": a modal between makes it a fact about ability
+                {
+                    "IS_ALPHA": True,
+                    "OP": "?",
+                    "LOWER": {"NOT_IN": ["can", "could", "ca", "cannot"]},
+                },
                 {"LOWER": {"IN": CONSENSUS_VERBS}},
             ],
             [
