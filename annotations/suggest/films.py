@@ -43,6 +43,12 @@ NAME_LINKS = {"de", "van", "von", "del", "da", "di", "le", "la", "-", "."}
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
 POSSESSIVE_RE = re.compile(r"\w['’]s\b")
 FILM_CUES = {"FILM_NOUN", "ROLE_NOUN", "PERSON_VERB", "WATCH_VERB", "POSSESSIVE_PART"}
+#: Labels of notes and interviews, not characters of a script.
+NOT_SPEAKERS = {
+    "note", "update", "edit", "source", "spoiler", "spoilers", "warning", "ps", "p.s.", "host",
+    "interviewer", "guest", "me", "you", "question", "answer", "moderator", "audience", "tl;dr",
+    "verdict", "rating", "score", "cast", "director", "runtime", "genre", "bonus", "step",
+}  # fmt: skip
 #: "NAME: line" at the start of a line, in a script excerpt.
 SPEAKER_RE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}):[ \t]+\S", re.M
@@ -267,7 +273,7 @@ def _speaker_labels(doc: Doc) -> list[Found]:
         return []
     found = []
     for name, places in labels.items():
-        if name.lower() in {"note", "update", "edit", "source", "spoiler", "warning", "ps", "p.s."}:
+        if len(name) < 2 or name.lower() in NOT_SPEAKERS:
             continue
         for start, end in places:
             found.append(
