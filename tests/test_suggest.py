@@ -326,3 +326,15 @@ def test_a_reported_argument_about_the_future_is_both_a_claim_and_a_prediction()
 def test_a_title_after_a_makers_possessive_at_the_end_of_a_clause():
     text = "Nothing in it matches Ilse Marquardt's Glass Orchard. We left early."
     assert found(text, "film-reference") == ["Ilse Marquardt", "Glass Orchard"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to Sobchack (2004), cinema is a machine for perception.",
+        "Sobchack (2004) argues that films are felt.",
+        "Sobchack, V. (2004). Carnal Thoughts. University of California Press.",
+    ],
+)
+def test_a_scholar_cited_with_a_year_is_not_a_film(text):
+    assert found(text, "film-reference") == []

@@ -306,7 +306,7 @@ def _parentheses(doc: Doc, cues: list[Span], add) -> None:
             and re.fullmatch(r"(1[89]|20)\d\d", doc[inner].text)
             and doc[inner + 1].text == ")"
         ):
-            title = run_backward(doc, before, title=True)
+            title = _not_a_citation(doc, run_backward(doc, before, title=True), inner + 2)
             add(title, 0.9, f"year {quoted(doc[inner].text)} in brackets", "title-year")
             if title is not None and title.start >= 2 and doc[title.start - 1].text in {"'s", "’s"}:
                 # "Fritz Lang's Metropolis (1927)": the owner of a dated title made it.
@@ -357,6 +357,33 @@ def _parentheses(doc: Doc, cues: list[Span], add) -> None:
                     "character-actor",
                     person=True,
                 )
+
+
+#: Words around "Name (2004)" that make it a citation of a scholar, not a film.
+CITING_BEFORE = {"according", "to", "as", "see", "cf", "cf.", "by", "in"}
+CITING_AFTER = {"argues", "argued", "writes", "wrote", "notes", "noted", "shows", "showed",
+                "claims", "claimed", "suggests", "suggested", "observes", "observed", "calls",
+                "called", "describes", "described", "puts", "put", "defines", "defined"}  # fmt: skip
+
+
+def _not_a_citation(doc: Doc, title: Span | None, after: int) -> Span | None:
+    """ "According to Sobchack (2004)", "Sobchack (2004) argues", "Sobchack, V. (2004)":
+    an author and a year in brackets, as in academic writing."""
+    if title is None:
+        return None
+    if title[0].lower_ in CITING_BEFORE:
+        title = title[1:]
+        while len(title) and title[0].lower_ in TITLE_LINKS | CITING_BEFORE:
+            title = title[1:]
+        if not len(title):
+            return None
+    if len(title) == 1 and len(title.text.rstrip(".")) <= 2:
+        return None  # an initial: "V. (2004)"
+    before = doc[title.start - 1].lower_ if title.start else ""
+    following = doc[after].lower_ if after < len(doc) else ""
+    if len(title) == 1 and (before in CITING_BEFORE or following in CITING_AFTER):
+        return None
+    return title
 
 
 def _possessives(doc: Doc, cues: list[Span], add) -> None:

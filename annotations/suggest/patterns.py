@@ -208,6 +208,10 @@ PLAIN_ASSERTIONS: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "the"}, {"LOWER": {"IN": ["whole", "real", "point"]}}],
     [{"LOWER": {"IN": ["is", "are"]}}, {"LOWER": {"IN": ["a", "an"]}}, {"IS_ALPHA": True},
      {"LOWER": {"IN": ["of", "that", "which", "for"]}}],
+    # "Memory is not storage.": a definition denied
+    [{"LOWER": {"IN": ["is", "are"]}}, {"LOWER": {"IN": ["not", "n't", "never"]}},
+     {"LOWER": {"IN": ["a", "an", "the"]}, "OP": "?"}, {"IS_ALPHA": True},
+     {"ORTH": {"IN": [".", ";", ":", "!"]}}],
 ]  # fmt: skip
 
 CUE_PATTERNS: list[dict[str, Any]] = [
