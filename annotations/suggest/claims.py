@@ -28,6 +28,7 @@ NAMES = {
 SIGN_OFF = {"thank", "thanks", "cheers", "goodbye", "bye", "subscribe", "welcome", "enjoy"}
 #: A prediction made only of a bare modal leaves room for a claim beside it, when a stance says so.
 STRONG_FOR_BOTH = 0.6
+MIN_WORDS = 3
 THRESHOLD = 0.45
 
 
@@ -62,8 +63,8 @@ def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) ->
                 labels.setdefault(cue.label_, cue)
             ordered = sorted(labels.items(), key=lambda item: -WEIGHTS[item[0]])
             score = WEIGHTS[ordered[0][0]] + 0.1 * (len(ordered) - 1)
-            if score < THRESHOLD:
-                continue
+            if score < THRESHOLD or len(doc_text(doc)[start:end].split()) < MIN_WORDS:
+                continue  # "Spoilers, obviously." is an aside, not a claim
             prediction = predicted.get((start, end))
             if prediction is not None and not (
                 prediction <= STRONG_FOR_BOTH

@@ -172,7 +172,9 @@ def build_matcher(vocab, tokenizer) -> KnownWorks:
     return KnownWorks(vocab, tokenizer)
 
 
-def _case_ok(span: Span, form: Form, capitalised_elsewhere: set[str]) -> bool:
+def _case_ok(
+    span: Span, form: Form, capitalised_elsewhere: set[str], cue_nearby: bool = False
+) -> bool:
     written = span.text
     if written == form.text:
         return True
@@ -183,8 +185,12 @@ def _case_ok(span: Span, form: Form, capitalised_elsewhere: set[str]) -> bool:
         # "the Matrix" in running prose for "The Matrix"
         if words[1:] == wanted[1:] and words[0].lower() == wanted[0].lower() and len(words) > 1:
             return True
-        if written.islower() and len(words) > 1 and form.text.lower() in capitalised_elsewhere:
-            return True
+        if (
+            written.islower()
+            and len(words) > 1
+            and (form.text.lower() in capitalised_elsewhere or cue_nearby)
+        ):
+            return True  # "black mirror" after BLACK MIRROR; "just rewatched ex machina"
     return False
 
 
@@ -222,7 +228,11 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
     candidates: list[tuple[Span, list[Form]]] = [
         (span, table.get(span.text.lower(), []))
         for span in matched
-        if not span.text.islower() or (len(span) > 1 and span.text in capitalised_elsewhere)
+        if not span.text.islower()
+        or (
+            len(span) > 1
+            and (span.text in capitalised_elsewhere or _sentence_of(span) in film_cue_sentences)
+        )
     ]
     # First pass: the strong forms name works for certain and give the text its context.
     strong: dict[tuple[int, int], tuple[Span, Form]] = {}
@@ -231,7 +241,17 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
     for role in (TITLE, PERSON):
         for span, options in candidates:
             if (span.start, span.end) not in strong:
-                _strong_form(span, options, role, catalogue, capitalised_elsewhere, strong, context)
+                cue_nearby = _sentence_of(span) in film_cue_sentences
+                _strong_form(
+                    span,
+                    options,
+                    role,
+                    catalogue,
+                    capitalised_elsewhere,
+                    strong,
+                    context,
+                    cue_nearby,
+                )
     accepted: list[Span] = [span for span, _form in strong.values()]
     found: list[Mention] = [_mention(span, form, catalogue) for span, form in strong.values()]
     # Second pass: the weak forms, which need the context or a cue.
@@ -272,13 +292,14 @@ def _strong_form(
     capitalised_elsewhere: set[str],
     strong: dict[tuple[int, int], tuple[Span, Form]],
     context: set[int],
+    cue_nearby: bool = False,
 ) -> None:
     """Record a full title or a full name as a sure mention, and its work as named."""
     wanted = [
         f
         for f in options
         if f.role == role
-        and _case_ok(span, f, capitalised_elsewhere)
+        and _case_ok(span, f, capitalised_elsewhere, cue_nearby)
         and not (role == TITLE and catalogue[f.work].common)
         and not (role == PERSON and len(f.text.split()) < 2)  # "Kogonada" needs context
     ]

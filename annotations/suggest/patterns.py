@@ -49,6 +49,8 @@ EVALUATIVE = [
     "sincere", "generous", "cruel", "kind", "lonely", "empty", "richer", "poorer", "weaker",
     "stronger", "wiser", "smarter", "greater", "less", "more", "least", "most", "mere",
     "failure", "masterpiece", "triumph", "mistake", "warning", "fantasy", "illusion", "myth",
+    "terrifying", "wild", "amazing", "stunning", "boring", "overrated", "underrated", "great",
+    "awful", "perfect", "gorgeous", "sad", "funny", "silly", "smart", "stupid", "weird",
 ]  # fmt: skip
 COPULAS = ["is", "are", "was", "were", "be", "been", "remains", "remain", "feels", "feel",
            "seems", "seem", "looks", "becomes", "become", "sounds", "sound", "'s", "’s"]  # fmt: skip
@@ -200,7 +202,8 @@ PLAIN_ASSERTIONS: list[list[dict[str, Any]]] = [
     [{"LOWER": "what", "IS_SENT_START": True}, {"IS_ALPHA": True, "OP": "{1,5}"},
      {"LOWER": {"IN": ["is", "was"]}}],
     [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
-     {"LOWER": {"IN": ["just", "simply", "merely", "really", "only", "never", "always", "still"]}}],
+     {"LOWER": {"IN": ["just", "simply", "merely", "really", "only", "never", "always", "still",
+                       "basically", "literally"]}}],
     [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["a", "the"]}},
      {"LOWER": {"IN": ["story", "film", "movie", "book", "fable", "parable", "show", "tale"]}},
      {"LOWER": "about"}],
