@@ -185,3 +185,24 @@ def test_learning_works_on_a_trained_base_pipeline_with_a_parser(tmp_path):
     scores = learned.clause_scores(doc, text)
     assert scores
     assert all(0 <= cats["metaphor"] <= 1 for _start, _end, cats in scores)
+
+
+def test_a_rule_whose_suggestions_people_never_keep_goes_quiet_in_that_project():
+    unkept = ["I think the bus is late.", "I think it rains.", "I think we ate early.",
+              "I think the hall is cold.", "I think she left."]  # fmt: skip
+    kept = ["The film is a mirror of its makers.", "Every screen is a window that never closes."]
+    essays = []
+    for number in range(4):
+        text = " ".join(unkept + kept)
+        spans = tuple(
+            Taught(text.index(sentence), text.index(sentence) + len(sentence), "claim")
+            for sentence in kept
+        )
+        essays.append(Lesson(f"Essay {number}", text, spans))
+    learned = learn(essays, LABELS, rules)
+    assert ("claim", "stance") in learned.quiet_rules
+    text = "I think the train is slow. The novel is a mirror of its readers."
+    doc, base = rules(text)
+    assert any(s.rule == "stance" for s in base)
+    assert not any(s.rule == "stance" for s in learned.apply(doc, base))
+    assert learned.summaries["claim"].f1 is not None

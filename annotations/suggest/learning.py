@@ -106,6 +106,10 @@ CLAUSE_MODEL = {
 }
 
 NO_DOCUMENTS = "There are no annotated documents to learn from."
+#: A rule goes quiet in a project when it made at least this many suggestions on the
+#: annotated documents and at most this share of them matched a human span.
+QUIET_MIN = 5
+QUIET_PRECISION = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,8 @@ class Learned:
     summaries: dict[str, TagSummary] = field(default_factory=dict)
     name_nlp: Language | None = None
     clause_nlp: Language | None = None
+    #: (tag, rule) pairs whose suggestions this project's people almost never keep.
+    quiet_rules: set[tuple[str, str]] = field(default_factory=set)
     trained_seconds: float = 0.0
     _matchers: dict[int, PhraseMatcher] = field(default_factory=dict, repr=False)
 
@@ -179,7 +185,12 @@ class Learned:
     def apply(self, doc: Doc, base: Iterable[Suggestion]) -> list[Suggestion]:
         """Return the rules' suggestions with the learned ones added and the rejected removed."""
         text = doc_text(doc)
-        found = [s for s in base if (text[s.start : s.end], s.tag) not in self.rejected]
+        found = [
+            s
+            for s in base
+            if (text[s.start : s.end], s.tag) not in self.rejected
+            and (s.tag, s.rule) not in self.quiet_rules
+        ]
         scores = self.clause_scores(doc, text)
         found = self._veto(
             found, scores, {t: s.veto for t, s in self.summaries.items() if s.trained}
@@ -334,6 +345,7 @@ class Learned:
             "labels": self.labels,
             "names": [asdict(n) for n in self.names],
             "rejected": sorted([list(pair) for pair in self.rejected]),
+            "quiet_rules": sorted([list(pair) for pair in self.quiet_rules]),
             "summaries": {tag: asdict(s) for tag, s in self.summaries.items()},
             "trained_seconds": round(self.trained_seconds, 2),
         }
@@ -353,6 +365,7 @@ class Learned:
             labels=meta["labels"],
             names=[Name(**n) for n in meta["names"]],
             rejected={(text, tag) for text, tag in meta["rejected"]},
+            quiet_rules={(tag, rule) for tag, rule in meta.get("quiet_rules", [])},
             summaries={tag: TagSummary(**s) for tag, s in meta["summaries"].items()},
             trained_seconds=meta.get("trained_seconds", 0.0),
         )
@@ -602,6 +615,35 @@ def train_clause_model(
     return nlp, _fit(nlp, examples, CLAUSE_EPOCHS, seed)
 
 
+def quiet_rules(lessons: Sequence[Lesson], rules) -> set[tuple[str, str]]:
+    """The (tag, rule) pairs whose suggestions the project's people almost never marked.
+
+    Only documents with at least one human span of a tag count for that tag: a
+    document nobody annotated for claims says nothing about the claim rules.
+    """
+    made: dict[tuple[str, str], int] = {}
+    kept: dict[tuple[str, str], int] = {}
+    for lesson in lessons:
+        tags = {s.tag for s in lesson.spans}
+        _doc, found = rules(lesson.text)
+        for suggestion in found:
+            if suggestion.tag not in tags or not suggestion.rule:
+                continue
+            key = (suggestion.tag, suggestion.rule)
+            made[key] = made.get(key, 0) + 1
+            if any(
+                s.tag == suggestion.tag
+                and matches(s.start, s.end, suggestion.start, suggestion.end)
+                for s in lesson.spans
+            ):
+                kept[key] = kept.get(key, 0) + 1
+    return {
+        key
+        for key, count in made.items()
+        if count >= QUIET_MIN and kept.get(key, 0) <= QUIET_PRECISION * count
+    }
+
+
 def _counts(lessons: Sequence[Lesson]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for lesson in lessons:
@@ -648,13 +690,17 @@ def learn(
         return clause_units(rules_once(text)[0])
 
     train, held_out = _split(lessons, seed)
-    if held_out and ready:
+    if held_out:
         trial, optimizers = _train(train, labels, summaries, name_tags, ready, unit_finder, seed)
-        _score(trial, held_out, rules_once, summaries, ready)
+        trial.quiet_rules = quiet_rules(train, rules_once)
+        quiet_tags = _score(trial, held_out, rules_once, summaries, ready)
         # The final models carry on from the trial ones with every document, for a few
         # epochs: about half the cost of training them again from scratch.
         learned = trial
         learned.names, learned.rejected = learn_names(lessons, name_tags)
+        learned.quiet_rules = {
+            key for key in quiet_rules(lessons, rules_once) if key[0] in quiet_tags
+        }
         learned._matchers.clear()
         if learned.name_nlp is not None:
             examples = _name_examples(learned.name_nlp, lessons, ready & name_tags, seed)
@@ -698,8 +744,12 @@ def _score(
     rules,
     summaries: dict[str, TagSummary],
     ready: set[str],
-) -> None:
-    """Score the trial model on the held-out documents, choosing each clause tag's threshold."""
+) -> set[str]:
+    """Score the trial model on the held-out documents and choose, per tag, how to use it.
+
+    Returns the tags whose quiet rules (see ``quiet_rules``) stay quiet: those where
+    leaving them out did no worse on the held-out documents.
+    """
     cases = []
     for lesson in held_out:
         doc, base = rules(lesson.text)
@@ -711,13 +761,18 @@ def _score(
         scores = trial.clause_scores(doc, lesson.text)
         cases.append((lesson.text, doc, base, gold, names, entities, scores))
 
+    quiet: set[str] = set()
+
     def report(
         thresholds: dict[str, float], vetoes: dict[str, float], models: set[str], learning: bool
     ) -> Report:
         result = Report()
         for text, doc, base, gold, names, entities, scores in cases:
             if learning:
-                kept = trial._veto(list(base), scores, vetoes)
+                kept = [
+                    s for s in base if not (s.tag in quiet and (s.tag, s.rule) in trial.quiet_rules)
+                ]
+                kept = trial._veto(kept, scores, vetoes)
                 more = names + [e for e in entities if e.tag in models]
                 more += trial._from_clauses(doc, text, thresholds, scores)
                 found = trial._merge(kept, more, text)
@@ -734,6 +789,11 @@ def _score(
     thresholds = dict.fromkeys(ready, OFF)
     vetoes = dict.fromkeys(ready, 0.0)
     models: set[str] = set()
+    for tag in sorted({tag for tag, _rule in trial.quiet_rules}):
+        without = f1(report(thresholds, vetoes, models, True), tag)
+        quiet.add(tag)
+        if f1(report(thresholds, vetoes, models, True), tag) < without:
+            quiet.discard(tag)
     for tag in sorted(ready):
         if summaries[tag].kind == "name":
             # Ties keep the model off: it must earn its place on documents it did not see.
@@ -753,13 +813,13 @@ def _score(
         )
         thresholds[tag], vetoes[tag] = best
     final = report(thresholds, vetoes, models, learning=True)
-    for tag in ready:
-        summary = summaries[tag]
+    for tag, summary in summaries.items():
+        if tag in ready:
+            summary.threshold = thresholds[tag]
+            summary.veto = vetoes[tag]
+            summary.use_model = tag in models if summary.kind == "name" else True
         score = final.by_tag.get(tag)
         baseline = rules_only.by_tag.get(tag)
-        summary.threshold = thresholds[tag]
-        summary.veto = vetoes[tag]
-        summary.use_model = tag in models if summary.kind == "name" else True
         summary.held_out_documents = len(held_out)
         if score is not None and score.gold:
             summary.f1, summary.precision, summary.recall = (
@@ -768,5 +828,6 @@ def _score(
                 round(score.recall, 3),
             )
             summary.rules_f1 = round(baseline.f1, 3) if baseline is not None else 0.0
-        else:
+        elif tag in ready:
             summary.note = "no span of this tag in the held-out documents: no F1 estimate"
+    return quiet
