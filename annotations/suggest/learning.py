@@ -48,10 +48,18 @@ NAME_WORDS = 5
 NAME_SHARE = 0.6
 #: Share of the documents kept aside to estimate F1 (at least one, when there are two).
 HELD_OUT_SHARE = 0.25
+#: Up to this many documents, the estimate is made over folds instead of one split.
+SMALL_PROJECT = 8
+MAX_FOLDS = 4
+#: A model is used for a tag only when it beats the rules by this much on held-out documents
+#: that hold at least this many spans of the tag: one lucky document is not evidence.
+MIN_GAIN = 0.02
+MIN_HELD_OUT_SPANS = 8
+NOT_BETTER = "model kept aside: it did not beat the rules on the held-out documents"
 #: Choices tried on the held-out documents for a clause tag: add a clause the model scores at
 #: or above the threshold ("off": add none), and drop a rule's suggestion it scores below the veto.
 OFF = 1.01
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, OFF)
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7, OFF)
 VETOES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 DEFAULT_THRESHOLD = 0.6
 NER_EPOCHS = 8
@@ -511,13 +519,21 @@ def learn_names(
     return names, rejected
 
 
-def _split(lessons: Sequence[Lesson], seed: int) -> tuple[list[Lesson], list[Lesson]]:
+def _folds(lessons: Sequence[Lesson], seed: int) -> list[tuple[list[Lesson], list[Lesson]]]:
+    """(train, held out) pairs: one split of a quarter held out, or, for a small project,
+    up to four folds so that every estimate rests on more than one document."""
     if len(lessons) < 2:
-        return list(lessons), []
+        return []
     order = sorted(lessons, key=lambda lesson: lesson.name)
     random.Random(seed).shuffle(order)
-    held = max(1, round(len(order) * HELD_OUT_SHARE))
-    return order[held:], order[:held]
+    if len(order) > SMALL_PROJECT:
+        held = max(1, round(len(order) * HELD_OUT_SHARE))
+        return [(order[held:], order[:held])]
+    count = min(MAX_FOLDS, len(order))
+    return [
+        ([d for i, d in enumerate(order) if i % count != fold], order[fold::count])
+        for fold in range(count)
+    ]
 
 
 def _fit(nlp: Language, examples: list[Example], epochs: int, seed: int, optimizer=None) -> object:
@@ -689,18 +705,16 @@ def learn(
     def unit_finder(text: str) -> list[tuple[int, int, str]]:
         return clause_units(rules_once(text)[0])
 
-    train, held_out = _split(lessons, seed)
-    if held_out:
+    folds = _folds(lessons, seed)
+    if len(folds) == 1:
+        train, held_out = folds[0]
         trial, optimizers = _train(train, labels, summaries, name_tags, ready, unit_finder, seed)
         trial.quiet_rules = quiet_rules(train, rules_once)
-        quiet_tags = _score(trial, held_out, rules_once, summaries, ready)
+        quiet_tags = _score([(trial, held_out)], rules_once, summaries, ready)
         # The final models carry on from the trial ones with every document, for a few
         # epochs: about half the cost of training them again from scratch.
         learned = trial
         learned.names, learned.rejected = learn_names(lessons, name_tags)
-        learned.quiet_rules = {
-            key for key in quiet_rules(lessons, rules_once) if key[0] in quiet_tags
-        }
         learned._matchers.clear()
         if learned.name_nlp is not None:
             examples = _name_examples(learned.name_nlp, lessons, ready & name_tags, seed)
@@ -708,15 +722,26 @@ def learn(
         if learned.clause_nlp is not None:
             examples = _clause_examples(learned.clause_nlp, lessons, ready - name_tags, unit_finder)
             _fit(learned.clause_nlp, examples, FINAL_EPOCHS, seed, optimizers["clauses"])
-    else:
-        if ready:
-            for tag in ready:
-                summaries[
-                    tag
-                ].note = "one document only: no F1 estimate until a second is annotated"
+    elif folds:
+        trials = []
+        for train, held_out in folds:
+            trial, _optimizers = _train(
+                train, labels, summaries, name_tags, ready, unit_finder, seed
+            )
+            trial.quiet_rules = quiet_rules(train, rules_once)
+            trials.append((trial, held_out))
+        quiet_tags = _score(trials, rules_once, summaries, ready)
         learned, _optimizers = _train(
             lessons, labels, summaries, name_tags, ready, unit_finder, seed
         )
+    else:
+        quiet_tags = set()
+        for tag in ready:
+            summaries[tag].note = "one document only: no F1 estimate until a second is annotated"
+        learned, _optimizers = _train(
+            lessons, labels, summaries, name_tags, ready, unit_finder, seed
+        )
+    learned.quiet_rules = {key for key in quiet_rules(lessons, rules_once) if key[0] in quiet_tags}
     learned.trained_seconds = time.perf_counter() - started
     return learned
 
@@ -739,8 +764,7 @@ def _train(
 
 
 def _score(
-    trial: Learned,
-    held_out: Sequence[Lesson],
+    trials: list[tuple[Learned, Sequence[Lesson]]],
     rules,
     summaries: dict[str, TagSummary],
     ready: set[str],
@@ -751,15 +775,17 @@ def _score(
     leaving them out did no worse on the held-out documents.
     """
     cases = []
-    for lesson in held_out:
-        doc, base = rules(lesson.text)
-        gold = [GoldSpan(s.start, s.end, s.tag) for s in lesson.spans]
-        names = trial._from_names(doc, lesson.text)
-        for summary in trial.summaries.values():
-            summary.use_model = True  # score every entity the trial model finds
-        entities = trial._from_entities(lesson.text)
-        scores = trial.clause_scores(doc, lesson.text)
-        cases.append((lesson.text, doc, base, gold, names, entities, scores))
+    for summary in summaries.values():
+        summary.use_model = True  # score every entity the trial models find
+    for trial, held_out in trials:
+        for lesson in held_out:
+            doc, base = rules(lesson.text)
+            gold = [GoldSpan(s.start, s.end, s.tag) for s in lesson.spans]
+            names = trial._from_names(doc, lesson.text)
+            entities = trial._from_entities(lesson.text)
+            scores = trial.clause_scores(doc, lesson.text)
+            cases.append((trial, lesson.text, doc, base, gold, names, entities, scores))
+    held_out_count = len(cases)
 
     quiet: set[str] = set()
 
@@ -767,7 +793,7 @@ def _score(
         thresholds: dict[str, float], vetoes: dict[str, float], models: set[str], learning: bool
     ) -> Report:
         result = Report()
-        for text, doc, base, gold, names, entities, scores in cases:
+        for trial, text, doc, base, gold, names, entities, scores in cases:
             if learning:
                 kept = [
                     s for s in base if not (s.tag in quiet and (s.tag, s.rule) in trial.quiet_rules)
@@ -789,18 +815,26 @@ def _score(
     thresholds = dict.fromkeys(ready, OFF)
     vetoes = dict.fromkeys(ready, 0.0)
     models: set[str] = set()
-    for tag in sorted({tag for tag, _rule in trial.quiet_rules}):
+    for tag in sorted({tag for trial, _held in trials for tag, _rule in trial.quiet_rules}):
         without = f1(report(thresholds, vetoes, models, True), tag)
         quiet.add(tag)
         if f1(report(thresholds, vetoes, models, True), tag) < without:
             quiet.discard(tag)
     for tag in sorted(ready):
+        held_gold = rules_only.by_tag[tag].gold if tag in rules_only.by_tag else 0
+        if held_gold < MIN_HELD_OUT_SPANS:
+            summaries[tag].note = (
+                f"model kept aside: the held-out documents hold {held_gold} spans of this tag, "
+                f"fewer than {MIN_HELD_OUT_SPANS} to judge it on"
+            )
+            continue
+        without = f1(report(thresholds, vetoes, models, True), tag)
         if summaries[tag].kind == "name":
-            # Ties keep the model off: it must earn its place on documents it did not see.
-            with_model = f1(report(thresholds, vetoes, models | {tag}, True), tag)
-            without = f1(report(thresholds, vetoes, models, True), tag)
-            if with_model > without:
+            # The model must earn its place on documents it did not see.
+            if f1(report(thresholds, vetoes, models | {tag}, True), tag) >= without + MIN_GAIN:
                 models.add(tag)
+            else:
+                summaries[tag].note = NOT_BETTER
             continue
         options = [(t, v) for t in THRESHOLDS for v in VETOES]
         best = max(
@@ -811,7 +845,13 @@ def _score(
                 -o[1],
             ),
         )
-        thresholds[tag], vetoes[tag] = best
+        gained = f1(
+            report({**thresholds, tag: best[0]}, {**vetoes, tag: best[1]}, models, True), tag
+        )
+        if gained >= without + MIN_GAIN:
+            thresholds[tag], vetoes[tag] = best
+        else:
+            summaries[tag].note = NOT_BETTER
     final = report(thresholds, vetoes, models, learning=True)
     for tag, summary in summaries.items():
         if tag in ready:
@@ -820,7 +860,7 @@ def _score(
             summary.use_model = tag in models if summary.kind == "name" else True
         score = final.by_tag.get(tag)
         baseline = rules_only.by_tag.get(tag)
-        summary.held_out_documents = len(held_out)
+        summary.held_out_documents = held_out_count
         if score is not None and score.gold:
             summary.f1, summary.precision, summary.recall = (
                 round(score.f1, 3),
