@@ -34,7 +34,7 @@ from annotations.models import (
 from annotations.services.learned import learning_root, version_dir
 from annotations.services.suggestions import suggestion_runs_enqueue
 from annotations.suggest import get_suggester
-from annotations.suggest.learning import Lesson, Taught, learn
+from annotations.suggest.learning import OFF, Lesson, Taught, learn
 
 #: Finished versions kept on disk per project; older folders are deleted.
 KEEP_VERSIONS = 2
@@ -233,6 +233,13 @@ def learning_overview(project: Project) -> dict[str, Any]:
                 "spans": counts.get(tag.pk, 0),
                 "taught": summary.get("spans"),
                 "trained": summary.get("trained", False),
+                # Trained, and used: it beat the rules on the held-out documents.
+                "model_used": summary.get("trained", False)
+                and (
+                    summary.get("use_model", True)
+                    if summary.get("kind") == "name"
+                    else summary.get("threshold", OFF) < OFF or summary.get("veto", 0) > 0
+                ),
                 "f1": summary.get("f1"),
                 "rules_f1": summary.get("rules_f1"),
                 "held_out": summary.get("held_out_documents", 0),

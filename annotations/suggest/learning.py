@@ -21,6 +21,7 @@ Training runs in the background worker; the web process only reads summaries.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -541,7 +542,13 @@ def _fit(nlp: Language, examples: list[Example], epochs: int, seed: int, optimiz
     rng = random.Random(seed)
     spacy.util.fix_random_seed(seed)
     if optimizer is None:
-        optimizer = nlp.initialize(lambda: examples)
+        # spaCy logs every initialisation at INFO: noise in a worker's log, once per tag group.
+        level = spacy.util.logger.level
+        spacy.util.logger.setLevel(logging.WARNING)
+        try:
+            optimizer = nlp.initialize(lambda: examples)
+        finally:
+            spacy.util.logger.setLevel(level)
     for _epoch in range(epochs):
         rng.shuffle(examples)
         for batch in minibatch(examples, size=16):
