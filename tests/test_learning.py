@@ -182,3 +182,10 @@ def test_the_project_page_shows_per_tag_what_taught_it_and_learn_now_queues(proj
     page = client.get(project.get_absolute_url()).content.decode()
     assert "Version 1" in page
     assert "needs 10 spans to train a model, has 1" in page
+
+
+def test_only_editors_and_owners_can_queue_a_training(project):
+    annotator = factories.add_member(project, "annotator")
+    response = factories.client_for(annotator).post(f"/projects/{project.slug}/learn/")
+    assert response.status_code == 403
+    assert not LearningRun.objects.filter(project=project).exists()
