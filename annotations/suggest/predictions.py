@@ -15,6 +15,9 @@ WILL_NOUN_BEFORE = {
 #: Frames too vague to make a prediction on their own: plot summaries use them ("soon he falls...").
 WEAK_FRAMES = {"soon", "eventually", "sooner", "tomorrow", "someday"}
 THRESHOLD = 0.5
+#: Cue labels that can make a prediction, and those that only weigh on one.
+TRIGGERS = {"FUTURE_MODAL", "FORECAST", "FORECAST_PHRASE", "TIME_FRAME"}
+LABELS = TRIGGERS | {"WEAK_MODAL", "PAST_TIME"}
 #: Determiners of a generic subject: "a cat will sleep", "every student will know" (habit, not forecast).
 GENERIC_DETERMINERS = {"a", "an", "every", "any", "each", "no"}
 HABITUAL_ADVERBS = {"always", "usually", "often", "happily", "gladly", "sometimes", "typically"}
@@ -80,8 +83,12 @@ def _is_setting(cue: Span) -> bool:
 def find(doc: Doc, cues: list[Span]) -> list[Suggestion]:
     """Suggest each clause whose cues add up to a statement about the future."""
     found: list[Suggestion] = []
-    for sentence, sentence_cues in cues_by_sentence(doc, cues):
+    # Only the cues _judge reads: film and claim cues would make it judge every sentence.
+    relevant = [cue for cue in cues if cue.label_ in LABELS]
+    for sentence, sentence_cues in cues_by_sentence(doc, relevant):
         for clause, clause_cues in clauses_of(sentence, sentence_cues):
+            if not any(cue.label_ in TRIGGERS for cue in clause_cues):
+                continue  # a weak modal or a past time alone never makes a prediction
             suggestion = _judge(clause, clause_cues)
             if suggestion is not None:
                 found.append(suggestion)
