@@ -623,3 +623,51 @@ class SuggestionRun(models.Model):
     def is_active(self) -> bool:
         """Whether the page should poll: queued or running, and not stale."""
         return not self.is_finished and not self.is_stale
+
+
+class LearningRun(models.Model):
+    """One training of a project's suggester: queued by a person or by new decisions, run by
+    the worker, stored under the var directory as version ``version`` (see services/learning.py).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="learning_runs")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    #: Why it failed, for the page (never a traceback).
+    error = models.TextField(blank=True)
+    #: Per tag slug: spans taught, whether a model was trained, held-out F1 (learning.TagSummary).
+    summaries = models.JSONField(default=dict, blank=True)
+    #: Documents that taught something, and the project's decisions counted when it started.
+    documents = models.PositiveIntegerField(default=0)
+    decisions = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    #: A run queued or running for longer than this lost its worker: a new one may be queued.
+    STALE_AFTER = timedelta(minutes=30)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="learning_run_version"),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="learning_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"learning v{self.version} of project {self.project_id}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
+        return (
+            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
+        )

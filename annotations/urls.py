@@ -73,6 +73,7 @@ urlpatterns = [
     path(DOCUMENT_PAGE + "feedback/", adjudication.feedback_page, name="feedback"),
     # Suggestions
     path(PROJECT + "suggest/", suggestions.project_suggest, name="project-suggest"),
+    path(PROJECT + "learn/", suggestions.project_learn, name="project-learn"),
     path(PROJECT + "film-names/", suggestions.project_film_names, name="project-film-names"),
     path(DOCUMENT + "suggestions/", suggestions.suggestion_list, name="suggestions"),
     path(DOCUMENT + "suggestions/run/", suggestions.suggestion_run, name="suggestion-run"),

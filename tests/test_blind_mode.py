@@ -307,6 +307,7 @@ NO_SPANS = {
     "import-upload",  # editors and owners only; answers with file results, never spans
     "import-job",
     "project-suggest",  # editors and owners only
+    "project-learn",  # editors and owners only; queues a training, answers with a redirect
     "project-film-names",  # editors and owners only; a list of names, not spans
 }
 
