@@ -174,6 +174,14 @@ class Tag(models.Model):
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
 
 
+class AnchorState(models.TextChoices):
+    """Where a span stands after the text was revised (see annotations/anchoring.py)."""
+
+    EXACT = "exact", "On the same words"
+    CHANGED = "changed", "Its words were edited"
+    ORPHANED = "orphaned", "Its words are gone"
+
+
 class DocumentQuerySet(models.QuerySet):
     def with_span_counts(self) -> DocumentQuerySet:
         return self.annotate(span_count=models.Count("spans"))
@@ -194,6 +202,9 @@ class Document(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: In a blind project, when the teacher let students see each other's spans here.
     revealed_at = models.DateTimeField(null=True, blank=True)
+    #: Number of the current revision; ``text`` is always that revision's text and
+    #: changes only through annotations.services.revisions.document_revise.
+    revision = models.PositiveIntegerField(default=1)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -213,11 +224,60 @@ class Document(models.Model):
         )
 
 
+class Revision(models.Model):
+    """One version of a document's text; the highest number is the current text."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    #: Null for the text a document was created or imported with before revisions existed.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    #: What the editor said about the change ("second draft", "typos fixed").
+    message = models.CharField(max_length=300, blank=True)
+    #: What the revision did to the spans: {"exact": n, "changed": n, "orphaned": n, ...}.
+    summary = models.JSONField(default=dict, blank=True)
+    #: The spans as they stood on this revision when the next one replaced it (one
+    #: object per span: id, start, end, quote, tag, author, note, anchor), so an
+    #: older revision can be read and exported with its own spans.
+    spans_snapshot = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="revision_unique_number_per_document"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} revision {self.number}"
+
+
+class PlacedSpanManager(models.Manager):
+    """Spans that have a place in the current text: orphans are left out.
+
+    The default manager, so every page, export and count that does not ask for
+    orphans on purpose (``Span.everything``) only ever sees offsets it can use.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(anchor=AnchorState.ORPHANED)
+
+
 class Span(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="spans")
     #: Code points into document.text; end is exclusive, so text[start:end] == quote.
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
+    #: Both null only for an orphan (its words are gone from the current revision).
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="spans")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans"
@@ -228,14 +288,36 @@ class Span(models.Model):
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MANUAL)
     #: Part of the adjudicated reference layer (author is whoever accepted it into the layer).
     is_reference = models.BooleanField(default=False)
+    #: exact: on the words it was made on; changed: a revision edited words inside it;
+    #: orphaned: a revision removed its words (quote keeps them, offsets are null).
+    anchor = models.CharField(max_length=8, choices=AnchorState.choices, default=AnchorState.EXACT)
+    #: The text either side of the quote when it was orphaned, to find it again later.
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PlacedSpanManager()
+    #: Every span of a document, orphans included.
+    everything = models.Manager()
+
     class Meta:
         ordering = ["document", "start", "-end", "id"]
+        base_manager_name = "everything"
         constraints = [
+            # A placed span covers at least one character; an orphan has no offsets.
             models.CheckConstraint(
-                condition=Q(start__gte=0) & Q(start__lt=F("end")), name="span_start_before_end"
+                condition=(
+                    ~Q(anchor="orphaned")
+                    & Q(start__isnull=False, end__isnull=False)
+                    & Q(start__gte=0)
+                    & Q(start__lt=F("end"))
+                )
+                | Q(anchor="orphaned", start__isnull=True, end__isnull=True),
+                name="span_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor__in=AnchorState.values), name="span_anchor_valid"
             ),
             # A double-click or a replayed request must not create the same span twice.
             models.UniqueConstraint(
@@ -263,7 +345,11 @@ class Span(models.Model):
 
     @property
     def length(self) -> int:
-        return self.end - self.start
+        return 0 if self.is_orphan else self.end - self.start
+
+    @property
+    def is_orphan(self) -> bool:
+        return self.anchor == AnchorState.ORPHANED
 
 
 # --------------------------------------------------------------------------- class mode
