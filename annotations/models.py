@@ -184,7 +184,10 @@ class AnchorState(models.TextChoices):
 
 class DocumentQuerySet(models.QuerySet):
     def with_span_counts(self) -> DocumentQuerySet:
-        return self.annotate(span_count=models.Count("spans"))
+        # Orphans have no place in the text, so they are not counted as its spans.
+        return self.annotate(
+            span_count=models.Count("spans", filter=~Q(spans__anchor=AnchorState.ORPHANED))
+        )
 
 
 class Document(models.Model):
@@ -204,7 +207,7 @@ class Document(models.Model):
     revealed_at = models.DateTimeField(null=True, blank=True)
     #: Number of the current revision; ``text`` is always that revision's text and
     #: changes only through annotations.services.revisions.document_revise.
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1, db_default=1)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -290,16 +293,22 @@ class Span(models.Model):
     is_reference = models.BooleanField(default=False)
     #: exact: on the words it was made on; changed: a revision edited words inside it;
     #: orphaned: a revision removed its words (quote keeps them, offsets are null).
-    anchor = models.CharField(max_length=8, choices=AnchorState.choices, default=AnchorState.EXACT)
+    #: (Database defaults too: imports write spans with plain INSERTs.)
+    anchor = models.CharField(
+        max_length=8,
+        choices=AnchorState.choices,
+        default=AnchorState.EXACT,
+        db_default=AnchorState.EXACT,
+    )
     #: The text either side of the quote when it was orphaned, to find it again later.
-    prefix = models.TextField(blank=True)
-    suffix = models.TextField(blank=True)
+    prefix = models.TextField(blank=True, default="", db_default="")
+    suffix = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlacedSpanManager()
     #: Every span of a document, orphans included.
-    everything = models.Manager()
+    everything = models.Manager()  # noqa: DJ012 - a manager, which ruff takes for a field
 
     class Meta:
         ordering = ["document", "start", "-end", "id"]

@@ -26,6 +26,8 @@ class Action(StrEnum):
     TEACH = "teach"
     #: Class mode: build the reference layer from everyone's spans.
     ADJUDICATE = "adjudicate"
+    #: Change a document's text (a new revision; the spans follow).
+    REVISE = "revise"
 
 
 #: The whole permission model. Tests generate their role x endpoint matrix from it.
@@ -44,6 +46,7 @@ FORBIDDEN_MESSAGES: dict[Action, str] = {
     Action.MANAGE_TAGS: "Only the project's editors and owners can change its tags.",
     Action.TEACH: "Only the class's teacher can do that.",
     Action.ADJUDICATE: "Only the teacher or an editor can build the reference layer.",
+    Action.REVISE: "Only the project's editors and owners can change a document's text.",
 }
 
 #: Why a student in a blind class has no suggestions.

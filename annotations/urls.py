@@ -12,6 +12,7 @@ from annotations.views import (
     documents,
     live,
     projects,
+    revisions,
     spans,
     suggestions,
 )
@@ -37,6 +38,25 @@ urlpatterns = [
     path("documents/<int:document_id>/spans/", spans.span_create, name="span-create"),
     path("documents/<int:document_id>/spans/restore/", spans.span_restore, name="span-restore"),
     path("spans/<int:span_id>/", documents.span_detail, name="span"),
+    path("documents/<int:document_id>/edit/", revisions.document_edit, name="document-edit"),
+    path(
+        "documents/<int:document_id>/edit/preview/",
+        revisions.document_edit_preview,
+        name="document-edit-preview",
+    ),
+    path("documents/<int:document_id>/revisions/", revisions.revision_list, name="revisions"),
+    path(
+        "documents/<int:document_id>/revisions/<int:number>/",
+        revisions.revision_detail,
+        name="revision",
+    ),
+    path(
+        "documents/<int:document_id>/compare/", revisions.revision_compare, name="revision-compare"
+    ),
+    path("documents/<int:document_id>/review/", revisions.document_review, name="document-review"),
+    path("spans/<int:span_id>/reattach/", revisions.span_reattach, name="span-reattach"),
+    path("spans/<int:span_id>/confirm/", revisions.span_confirm, name="span-confirm"),
+    path("spans/<int:span_id>/orphan-delete/", revisions.orphan_delete, name="orphan-delete"),
     path("spans/<int:span_id>/edit/", spans.span_edit, name="span-edit"),
     path("spans/<int:span_id>/delete/", spans.span_delete, name="span-delete"),
     # Class mode

@@ -1,0 +1,262 @@
+"""Revising a document's text, reading and comparing its revisions, reviewing moved spans.
+
+Editors and owners edit the text in a plain textarea; before saving, a preview says
+what would happen to the spans (moved, changed, orphaned). The review page lists the
+spans a revision flagged: a changed span is confirmed or attached elsewhere, an
+orphan is attached again by selecting its new words, or deleted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotations import revising, revision_diff
+from annotations.anchoring import AnchorState
+from annotations.models import AnchorState as SpanAnchor
+from annotations.models import Revision, Span
+from annotations.offsets import OffsetError, utf16_to_codepoint
+from annotations.permissions import Action, allows, visible_documents
+from annotations.views.access import HtmxHttpRequest, document_for, require
+
+EDIT_TEMPLATE = "annotations/revision_edit.html"
+NO_SELECTION = "Select the words in the text first, then press Attach here."
+#: Paragraphs of the inline preview diff (a long essay's preview stays readable).
+PREVIEW_LIST_LIMIT = 50
+
+
+def _plan_context(plan: revising.RevisionPlan) -> dict:
+    return {
+        "plan": plan,
+        "summary": plan.summary,
+        "changed": plan.listed(AnchorState.CHANGED)[:PREVIEW_LIST_LIMIT],
+        "orphaned": plan.listed(AnchorState.ORPHANED)[:PREVIEW_LIST_LIMIT],
+        "stats": revision_diff.stats(plan.old_text, plan.new_text),
+        "unchanged": plan.old_text == plan.new_text,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """The text in a textarea; saving makes the next revision and moves the spans."""
+    document, role = document_for(request, document_id)
+    require(role, Action.REVISE)
+    context = {
+        "project": document.project,
+        "document": document,
+        "text": document.text,
+        "base_revision": document.revision,
+        "message": "",
+    }
+    if request.method == "GET":
+        return render(request, EDIT_TEMPLATE, context)
+    text = request.POST.get("text", "")
+    context.update({"text": text, "message": request.POST.get("message", "")})
+    try:
+        base = int(request.POST.get("base_revision", ""))
+    except ValueError:
+        base = None
+    context["base_revision"] = base or document.revision
+    try:
+        revision = revising.document_revise(
+            document=document,
+            text=text,
+            user=request.user,
+            expected_revision=base,
+            message=request.POST.get("message", ""),
+        )
+    except revising.StaleRevision as error:
+        # The editor's text stays in the box; the current one is a link away.
+        context["error"] = str(error)
+        context["stale"] = True
+        return render(request, EDIT_TEMPLATE, context, status=409)
+    except revising.DomainError as error:
+        context["error"] = str(error)
+        return render(request, EDIT_TEMPLATE, context, status=400)
+    messages.success(request, _saved_message(revision))
+    if revision.summary.get("changed") or revision.summary.get("orphaned"):
+        return redirect("annotations:document-review", document_id=document.pk)
+    return redirect(document.get_absolute_url())
+
+
+def _saved_message(revision: Revision) -> str:
+    summary = revision.summary
+    parts = [f"Saved revision {revision.number}."]
+    parts.append(f"{summary.get('exact', 0)} spans on the same words")
+    if summary.get("moved"):
+        parts[-1] += f" ({summary['moved']} moved with the text)"
+    parts[-1] += "."
+    if summary.get("changed"):
+        parts.append(f"{summary['changed']} with edited words to check.")
+    if summary.get("orphaned"):
+        parts.append(
+            f"{summary['orphaned']} whose words are gone, kept as orphans to attach again."
+        )
+    return " ".join(parts)
+
+
+@require_POST
+def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """What saving the text in the box would do to the spans (nothing is written)."""
+    document, role = document_for(request, document_id)
+    require(role, Action.REVISE)
+    try:
+        plan = revising.revision_plan(document=document, text=request.POST.get("text", ""))
+    except revising.DomainError as error:
+        return render(
+            request, f"{EDIT_TEMPLATE}#preview", {"document": document, "error": str(error)}
+        )
+    context = {"document": document, **_plan_context(plan)}
+    return render(request, f"{EDIT_TEMPLATE}#preview", context)
+
+
+@require_GET
+def revision_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document, role = document_for(request, document_id)
+    revising.current_revision(document)
+    revisions = list(document.revisions.select_related("created_by").order_by("-number"))
+    return render(
+        request,
+        "annotations/revisions.html",
+        {
+            "project": document.project,
+            "document": document,
+            "revisions": revisions,
+            "can_revise": allows(role, Action.REVISE),
+        },
+    )
+
+
+@require_GET
+def revision_detail(request: HtmxHttpRequest, document_id: int, number: int) -> HttpResponse:
+    document, _role = document_for(request, document_id)
+    revising.current_revision(document)
+    revision = get_object_or_404(document.revisions.select_related("created_by"), number=number)
+    return render(
+        request,
+        "annotations/revision_detail.html",
+        {
+            "project": document.project,
+            "document": document,
+            "revision": revision,
+            "paragraphs": revision.text.split("\n\n"),
+        },
+    )
+
+
+@require_GET
+def revision_compare(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    document, _role = document_for(request, document_id)
+    revising.current_revision(document)
+    numbers = list(document.revisions.order_by("number").values_list("number", flat=True))
+    try:
+        newer = int(request.GET.get("to", document.revision))
+        older = int(request.GET.get("from", max(1, newer - 1)))
+    except ValueError:
+        raise Http404("No such revision.") from None
+    texts = dict(document.revisions.filter(number__in=[older, newer]).values_list("number", "text"))
+    if older not in texts or newer not in texts:
+        raise Http404("No such revision.")
+    view = "inline" if request.GET.get("view") == "inline" else "side"
+    old_text, new_text = texts[older], texts[newer]
+    context = {
+        "project": document.project,
+        "document": document,
+        "numbers": numbers,
+        "older": older,
+        "newer": newer,
+        "view": view,
+        "stats": revision_diff.stats(old_text, new_text),
+    }
+    if view == "inline":
+        context["pieces"] = revision_diff.inline(old_text, new_text)
+    else:
+        context["rows"] = revision_diff.side_by_side(old_text, new_text)
+    return render(request, "annotations/revision_compare.html", context)
+
+
+@require_GET
+def document_review(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """The spans a revision flagged: changed ones to confirm, orphans to attach or delete."""
+    document, role = document_for(request, document_id)
+    spans = Span.everything.filter(
+        document=document, anchor__in=[SpanAnchor.CHANGED, SpanAnchor.ORPHANED]
+    ).select_related("tag", "author")
+    if not allows(role, Action.EDIT_ANY_SPAN):
+        spans = spans.filter(author=request.user)
+    spans = list(spans.order_by("anchor", "created_at", "pk"))
+    return render(
+        request,
+        "annotations/review.html",
+        {
+            "project": document.project,
+            "document": document,
+            "orphans": [s for s in spans if s.anchor == SpanAnchor.ORPHANED],
+            "changed": [s for s in spans if s.anchor == SpanAnchor.CHANGED],
+        },
+    )
+
+
+def _flagged_span_for(request: HtmxHttpRequest, span_id: int) -> tuple[Span, str]:
+    """Look a span up (orphans too) through the user's memberships; 403 unless theirs to edit."""
+    documents = visible_documents(request.user)
+    span = get_object_or_404(
+        Span.everything.select_related("document__project", "tag", "author").filter(
+            document__in=documents
+        ),
+        pk=span_id,
+    )
+    _document, role = document_for(request, span.document_id)
+    if span.author_id != request.user.pk or span.is_reference:
+        require(role, Action.EDIT_ANY_SPAN)
+    else:
+        require(role, Action.EDIT_OWN_SPANS)
+    return span, role
+
+
+@require_http_methods(["GET", "POST"])
+def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    """Select the words an orphan (or a changed span) belongs to now, and attach it there."""
+    span, _role = _flagged_span_for(request, span_id)
+    document = span.document
+    context = {"project": document.project, "document": document, "span": span}
+    if request.method == "POST":
+        try:
+            start, end = int(request.POST["start"]), int(request.POST["end"])
+        except (KeyError, ValueError):
+            context["error"] = NO_SELECTION
+            return render(request, "annotations/reattach.html", context, status=400)
+        try:
+            start = utf16_to_codepoint(document.text, start)
+            end = utf16_to_codepoint(document.text, end)
+            revising.span_reattach(span=span, start=start, end=end, quote=request.POST.get("quote"))
+        except (OffsetError, revising.DomainError) as error:
+            context["error"] = str(error)
+            return render(request, "annotations/reattach.html", context, status=400)
+        messages.success(request, f"Attached “{span.quote[:60]}” again.")
+        return redirect("annotations:document-review", document_id=document.pk)
+    return render(request, "annotations/reattach.html", context)
+
+
+@require_POST
+def span_confirm(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    """A changed span's new words are right: it is no longer flagged."""
+    span, _role = _flagged_span_for(request, span_id)
+    revising.span_anchor_confirm(span=span)
+    messages.success(request, f"Kept “{span.quote[:60]}” on its new words.")
+    return redirect("annotations:document-review", document_id=span.document_id)
+
+
+@require_POST
+def orphan_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, _role = _flagged_span_for(request, span_id)
+    if span.anchor != SpanAnchor.ORPHANED:
+        raise Http404("Only orphans are deleted here; delete a placed span from its panel.")
+    document_id = span.document_id
+    quote = span.quote
+    span.delete()
+    messages.success(request, f"Deleted the orphan “{quote[:60]}”.")
+    return redirect(reverse("annotations:document-review", kwargs={"document_id": document_id}))
