@@ -304,6 +304,15 @@ NO_SPANS = {
     "import-job",
     "project-suggest",  # editors and owners only
     "project-film-names",  # editors and owners only; a list of names, not spans
+    "document-edit",  # editors and owners only
+    "document-edit-preview",  # editors and owners only
+    "revisions",  # texts, authors of revisions and counts, no span
+    "revision",
+    "revision-compare",
+    "document-review",  # a student sees only their own flagged spans (tested in test_views_revisions)
+    "span-reattach",  # the reader's own span, or editors and owners
+    "span-confirm",
+    "orphan-delete",
 }
 
 

@@ -1,0 +1,201 @@
+"""The revision pages: edit with preview, history, compare, review, re-attach, delete orphans."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotations import revising
+from annotations.models import AnchorState, Role, Span
+from annotations.offsets import codepoint_to_utf16
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TEXT = (
+    "Samantha 🎬 laughs at the joke. Theodore writes letters for strangers.\n\n"
+    "The camera stays close to him. Rain on the window."
+)
+
+
+@pytest.fixture
+def essay(project):
+    return factories.make_document(project, text=TEXT, title="Letters")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def words(text, part):
+    start = text.index(part)
+    return start, start + len(part)
+
+
+def test_editor_previews_then_saves_a_revision(essay, owner):
+    span = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    gone = factories.make_span(essay, *words(TEXT, "The camera stays close to him."), owner)
+    client = client_for(owner)
+    page = client.get(reverse("annotations:document-edit", args=[essay.pk]))
+    assert page.status_code == 200
+    assert "Save as revision 2" in page.content.decode()
+    new = TEXT.replace("writes letters", "writes long letters").replace(
+        "The camera stays close to him. ", ""
+    )
+    preview = client.post(
+        reverse("annotations:document-edit-preview", args=[essay.pk]),
+        {"text": new},
+        HTTP_HX_REQUEST="true",
+    )
+    body = preview.content.decode()
+    assert "<strong>1</strong> changed" in body
+    assert "<strong>1</strong> orphaned" in body
+    assert "Theodore writes long letters" in body
+    essay.refresh_from_db()
+    assert essay.revision == 1  # a preview writes nothing
+
+    saved = client.post(
+        reverse("annotations:document-edit", args=[essay.pk]),
+        {"text": new, "base_revision": "1", "message": "Second draft"},
+    )
+    assert saved.status_code == 302
+    assert saved["Location"] == reverse("annotations:document-review", args=[essay.pk])
+    essay.refresh_from_db()
+    assert (essay.revision, essay.text) == (2, new)
+    span.refresh_from_db()
+    assert span.anchor == AnchorState.CHANGED
+    review = client.get(saved["Location"]).content.decode()
+    assert "Saved revision 2." in review
+    assert "The camera stays close to him." in review
+    assert str(gone.pk) in review
+
+
+def test_a_stale_save_keeps_the_editors_text_and_says_why(essay, owner):
+    revising.document_revise(document=essay, text=TEXT + " Added.", user=owner)
+    response = client_for(owner).post(
+        reverse("annotations:document-edit", args=[essay.pk]),
+        {"text": "My careful rewrite.", "base_revision": "1"},
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "My careful rewrite." in body
+    assert "it is now revision 2" in body
+    essay.refresh_from_db()
+    assert essay.text == TEXT + " Added."
+
+
+def test_an_empty_text_is_refused_with_a_message(essay, owner):
+    response = client_for(owner).post(
+        reverse("annotations:document-edit", args=[essay.pk]), {"text": "  ", "base_revision": "1"}
+    )
+    assert response.status_code == 400
+    assert revising.EMPTY_REVISION in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.ANNOTATOR, Role.VIEWER])
+def test_only_editors_and_owners_change_the_text(essay, project, role):
+    user = factories.add_member(project, role)
+    client = client_for(user)
+    assert client.get(reverse("annotations:document-edit", args=[essay.pk])).status_code == 403
+    response = client.post(
+        reverse("annotations:document-edit", args=[essay.pk]), {"text": "x", "base_revision": "1"}
+    )
+    assert response.status_code == 403
+    assert client.get(reverse("annotations:revisions", args=[essay.pk])).status_code == 200
+
+
+def test_a_stranger_gets_404(essay):
+    client = client_for(factories.make_user())
+    for name in ("document-edit", "revisions", "revision-compare", "document-review"):
+        assert client.get(reverse(f"annotations:{name}", args=[essay.pk])).status_code == 404
+
+
+def test_history_read_and_compare_side_by_side_and_inline(essay, owner):
+    new = "A new opening.\n\n" + TEXT.replace("Rain", "Snow")
+    revising.document_revise(document=essay, text=new, user=owner, message="Snow <b>now</b>")
+    client = client_for(owner)
+    history = client.get(reverse("annotations:revisions", args=[essay.pk])).content.decode()
+    assert "Snow &lt;b&gt;now&lt;/b&gt;" in history
+    assert "(current)" in history
+    first = client.get(reverse("annotations:revision", args=[essay.pk, 1])).content.decode()
+    assert "Rain on the window." in first
+    url = reverse("annotations:revision-compare", args=[essay.pk])
+    side = client.get(url, {"from": 1, "to": 2}).content.decode()
+    assert "<ins>A new opening.</ins>" in side
+    assert "<del>Rain</del>" in side
+    assert "<ins>Snow</ins>" in side
+    inline = client.get(url, {"from": 1, "to": 2, "view": "inline"}).content.decode()
+    assert "<del>Rain</del><ins>Snow</ins>" in inline
+    assert client.get(url, {"from": 1, "to": 9}).status_code == 404
+
+
+def test_orphan_is_attached_again_by_a_selection_in_utf16(essay, owner):
+    gone = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    new = "🎬🎬 " + TEXT.replace("Theodore writes letters", "He types notes")
+    revising.document_revise(document=essay, text=new, user=owner)
+    client = client_for(owner)
+    page = client.get(reverse("annotations:span-reattach", args=[gone.pk]))
+    assert page.status_code == 200
+    start, end = words(new, "He types notes")
+    response = client.post(
+        reverse("annotations:span-reattach", args=[gone.pk]),
+        {
+            "start": codepoint_to_utf16(new, start),
+            "end": codepoint_to_utf16(new, end),
+            "quote": "He types notes",
+        },
+    )
+    assert response.status_code == 302
+    gone.refresh_from_db()
+    assert (gone.anchor, gone.start, gone.end, gone.quote) == (
+        AnchorState.EXACT,
+        start,
+        end,
+        "He types notes",
+    )
+
+
+def test_reattach_without_a_selection_or_with_a_stale_quote_says_so(essay, owner):
+    gone = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    new = TEXT.replace("Theodore writes letters", "He types notes")
+    revising.document_revise(document=essay, text=new, user=owner)
+    client = client_for(owner)
+    url = reverse("annotations:span-reattach", args=[gone.pk])
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "Select the words" in response.content.decode()
+    start, end = words(new, "He types notes")
+    response = client.post(url, {"start": start, "end": end, "quote": "other words"})
+    assert response.status_code == 400
+    assert Span.everything.get(pk=gone.pk).anchor == AnchorState.ORPHANED
+
+
+def test_orphans_are_deleted_and_changed_spans_confirmed(essay, owner):
+    gone = factories.make_span(essay, *words(TEXT, "The camera stays close to him."), owner)
+    edited = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    new = TEXT.replace("The camera stays close to him. ", "").replace("writes", "wrote")
+    revising.document_revise(document=essay, text=new, user=owner)
+    client = client_for(owner)
+    client.post(reverse("annotations:orphan-delete", args=[gone.pk]))
+    assert not Span.everything.filter(pk=gone.pk).exists()
+    client.post(reverse("annotations:span-confirm", args=[edited.pk]))
+    edited.refresh_from_db()
+    assert edited.anchor == AnchorState.EXACT
+    assert edited.quote == "Theodore wrote letters"
+
+
+def test_students_review_only_their_own_flagged_spans(essay, project, owner):
+    student = factories.add_member(project, Role.ANNOTATOR)
+    mine = factories.make_span(essay, *words(TEXT, "The camera stays close"), student)
+    theirs = factories.make_span(essay, *words(TEXT, "The camera stays close to him."), owner)
+    revising.document_revise(
+        document=essay, text=TEXT.replace("The camera stays close to him. ", ""), user=owner
+    )
+    client = client_for(student)
+    body = client.get(reverse("annotations:document-review", args=[essay.pk])).content.decode()
+    assert f'data-span="{mine.pk}"' in body
+    assert f'data-span="{theirs.pk}"' not in body
+    assert client.post(reverse("annotations:orphan-delete", args=[theirs.pk])).status_code == 403
