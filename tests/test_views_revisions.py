@@ -199,3 +199,27 @@ def test_students_review_only_their_own_flagged_spans(essay, project, owner):
     assert f'data-span="{mine.pk}"' in body
     assert f'data-span="{theirs.pk}"' not in body
     assert client.post(reverse("annotations:orphan-delete", args=[theirs.pk])).status_code == 403
+
+
+def test_admin_shows_the_text_but_cannot_change_it(essay, owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client = client_for(owner)
+    url = reverse("admin:annotations_document_change", args=[essay.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="text"' not in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "project": essay.project_id,
+            "title": "Letters",
+            "text": "Replaced behind the spans' back.",
+            "metadata": "{}",
+            "revisions-TOTAL_FORMS": "0",
+            "revisions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code in (200, 302)
+    essay.refresh_from_db()
+    assert essay.text == TEXT
