@@ -130,21 +130,24 @@ def spans_visible_in(
     *,
     document: Document | None = None,
     project: Project | None = None,
+    with_orphans: bool = False,
 ) -> QuerySet[Span]:
     """Return the spans of one document (or one project) a member with ``role`` may see.
 
     ``role`` is the user's role in that project (``role_in`` gives it); None
     means a stranger, who sees nothing. Exports and the API call this with
-    ``project=`` to stay blind-safe.
+    ``project=`` to stay blind-safe. ``with_orphans`` adds the spans a revision
+    left without a place (the API and the JSONL export list them).
     """
     if (document is None) == (project is None):
         raise TypeError("Give exactly one of document= or project=.")
     if role is None or not user.is_authenticated:
         return Span.objects.none()
+    manager = Span.everything if with_orphans else Span.objects
     spans = (
-        Span.objects.filter(document=document)
+        manager.filter(document=document)
         if document is not None
-        else Span.objects.filter(document__project=project)
+        else manager.filter(document__project=project)
     )
     if sees_every_span(role):
         return spans
@@ -163,12 +166,13 @@ def sees_suggestions(project: Project, role: str | None) -> bool:
     return sees_every_span(role) or project.visibility == Visibility.OPEN
 
 
-def visible_spans(user: User) -> QuerySet[Span]:
+def visible_spans(user: User, with_orphans: bool = False) -> QuerySet[Span]:
     """Return every span the user may see in any of their projects, blind mode applied."""
     if not user.is_authenticated:
         return Span.objects.none()
+    manager = Span.everything if with_orphans else Span.objects
     # One filter() call, so both conditions use the same membership row.
-    return Span.objects.filter(
+    return manager.filter(
         Q(document__project__memberships__user=user)
         & (Q(document__project__memberships__role__in=SEES_ALL_ROLES) | _member_span_rule(user))
     )
