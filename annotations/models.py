@@ -361,6 +361,49 @@ class Span(models.Model):
         return self.anchor == AnchorState.ORPHANED
 
 
+class SpanEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    RETAGGED = "retagged", "Tag changed"
+    NOTE = "note", "Note edited"
+    MOVED = "moved", "Moved with a revision"
+    CHANGED = "changed", "Words edited by a revision"
+    ORPHANED = "orphaned", "Words removed by a revision"
+    REFOUND = "refound", "Words found again by a revision"
+    REATTACHED = "reattached", "Attached to new words"
+    CONFIRMED = "confirmed", "New words confirmed"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class SpanEvent(models.Model):
+    """One line of a span's history: who did what to it, and when."""
+
+    span = models.ForeignKey(Span, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=SpanEventKind.choices)
+    #: Null when nobody in particular did it (a revision saved through the API is still
+    #: someone's; this is for rows written before history was kept).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    #: The document's revision the event happened on.
+    revision = models.PositiveIntegerField(null=True, blank=True)
+    #: What changed, for the panel: {"from": ..., "to": ...}.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["span", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SpanEventKind.values), name="spanevent_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["span", "created_at"], name="spanevent_span_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} span {self.span_id}"
+
+
 # --------------------------------------------------------------------------- class mode
 
 

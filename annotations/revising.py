@@ -26,6 +26,8 @@ from annotations.models import (
     Document,
     Revision,
     Span,
+    SpanEvent,
+    SpanEventKind,
     Suggestion,
     SuggestionStatus,
 )
@@ -174,7 +176,7 @@ def document_revise(
     outgoing.save(update_fields=["spans_snapshot"])
 
     summary = plan.summary  # before the spans are changed in place
-    clashes = _apply_spans(plan)
+    clashes = _apply_spans(plan, user=user, revision=locked.revision + 1)
     for state in clashes.elements():
         summary[state] -= 1
         summary["orphaned"] += 1
@@ -221,15 +223,17 @@ def _snapshot(span: Span) -> dict:
     }
 
 
-def _apply_spans(plan: RevisionPlan) -> Counter:
+def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision: int) -> Counter:
     """Write the plan's span placements (two passes, so no unique place clashes midway)."""
     taken: set[tuple] = set()
     final: list[Span] = []
     clashes: Counter = Counter()
+    events: list[SpanEvent] = []
     now = timezone.now()
     for move in plan.spans:
         span, placement = move.span, move.placement
         before = (span.start, span.end, span.anchor)
+        old_quote = span.quote
         if placement.state is not AnchorState.ORPHANED:
             # Two spans that land on the same place for the same tag and author (the
             # text between them was cut) would break the unique rule: the second
@@ -260,6 +264,20 @@ def _apply_spans(plan: RevisionPlan) -> Counter:
             # A span flagged changed by an earlier revision stays flagged until looked at.
         if (span.start, span.end, span.anchor) != before:
             span.updated_at = now  # the live view of other readers notices the move
+            kind = _event_kind(before, span, old_quote)
+            detail = {"from": [before[0], before[1]], "to": [span.start, span.end]}
+            if kind in (SpanEventKind.CHANGED, SpanEventKind.ORPHANED):
+                detail |= {"quote_before": old_quote, "quote": span.quote}
+            events.append(
+                SpanEvent(
+                    span=span,
+                    kind=kind,
+                    actor=user,
+                    created_at=now,
+                    revision=revision,
+                    detail=detail,
+                )
+            )
         final.append(span)
     Span.everything.filter(document_id=plan.document_id).exclude(start=None).update(
         start=_parked("start"), end=_parked("end")
@@ -267,7 +285,19 @@ def _apply_spans(plan: RevisionPlan) -> Counter:
     Span.everything.bulk_update(
         final, ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"], batch_size=500
     )
+    SpanEvent.objects.bulk_create(events, batch_size=500)
     return clashes
+
+
+def _event_kind(before: tuple, span: Span, old_quote: str) -> str:
+    was_orphan = before[2] == SpanAnchor.ORPHANED
+    if span.anchor == SpanAnchor.ORPHANED:
+        return SpanEventKind.ORPHANED
+    if was_orphan:
+        return SpanEventKind.REFOUND
+    if span.quote != old_quote:
+        return SpanEventKind.CHANGED
+    return SpanEventKind.MOVED
 
 
 def _parked(name: str) -> F:
@@ -306,7 +336,14 @@ def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
 
 
 @transaction.atomic
-def span_reattach(*, span: Span, start: int, end: int, quote: str | None = None) -> Span:
+def span_reattach(
+    *,
+    span: Span,
+    start: int,
+    end: int,
+    user: AbstractBaseUser | None,
+    quote: str | None = None,
+) -> Span:
     """Attach an orphan (or a changed span) to the words now selected for it."""
     document = Document.objects.select_for_update().get(pk=span.document_id)
     if span.anchor != SpanAnchor.ORPHANED and span.anchor != SpanAnchor.CHANGED:
@@ -325,19 +362,35 @@ def span_reattach(*, span: Span, start: int, end: int, quote: str | None = None)
         clash = clash.filter(author_id=span.author_id)
     if clash.exists():
         raise DomainError(REATTACH_CLASH)
+    detail = {"from": [span.start, span.end], "to": [start, end], "quote_before": span.quote}
     span.start, span.end = start, end
     span.quote = document.text[start:end]
     span.anchor = SpanAnchor.EXACT
     span.prefix = span.suffix = ""
     span.save(update_fields=["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"])
+    SpanEvent.objects.create(
+        span=span,
+        kind=SpanEventKind.REATTACHED,
+        actor=user,
+        revision=document.revision,
+        detail=detail | {"quote": span.quote},
+    )
     return span
 
 
-def span_anchor_confirm(*, span: Span) -> Span:
+@transaction.atomic
+def span_anchor_confirm(*, span: Span, user: AbstractBaseUser | None) -> Span:
     """Accept a changed span's new words as right: it is no longer flagged."""
     if span.anchor == SpanAnchor.CHANGED:
         span.anchor = SpanAnchor.EXACT
         span.save(update_fields=["anchor", "updated_at"])
+        SpanEvent.objects.create(
+            span=span,
+            kind=SpanEventKind.CONFIRMED,
+            actor=user,
+            revision=span.document.revision,
+            detail={"quote": span.quote},
+        )
     return span
 
 

@@ -197,8 +197,12 @@ def test_reattaching_an_orphan_puts_it_on_the_selected_words(essay, owner):
     assert revising.orphans(essay) == [orphan]
     start, end = at(new, "The lens never leaves him.")
     with pytest.raises(revising.DomainError, match="does not match"):
-        revising.span_reattach(span=orphan, start=start, end=end, quote="something else")
-    revising.span_reattach(span=orphan, start=start, end=end, quote="The lens never leaves him.")
+        revising.span_reattach(
+            span=orphan, start=start, end=end, user=owner, quote="something else"
+        )
+    revising.span_reattach(
+        span=orphan, start=start, end=end, user=owner, quote="The lens never leaves him."
+    )
     orphan.refresh_from_db()
     assert orphan.anchor == AnchorState.EXACT
     assert (orphan.start, orphan.end, orphan.quote) == (start, end, "The lens never leaves him.")

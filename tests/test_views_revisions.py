@@ -223,3 +223,19 @@ def test_admin_shows_the_text_but_cannot_change_it(essay, owner):
     assert response.status_code in (200, 302)
     essay.refresh_from_db()
     assert essay.text == TEXT
+
+
+def test_span_history_lists_the_revision_that_changed_it_and_who_confirmed(essay, owner):
+    span = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    revising.document_revise(
+        document=essay, text=TEXT.replace("writes", "wrote"), user=owner, message="Tense"
+    )
+    client = client_for(owner)
+    client.post(reverse("annotations:span-confirm", args=[span.pk]))
+    panel = client.get(
+        reverse("annotations:span", args=[span.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Created by owner" in panel
+    assert "Words edited by a revision (revision 2) by owner" in panel
+    assert "<del>Theodore writes letters</del> → <ins>Theodore wrote letters</ins>" in panel
+    assert "New words confirmed (revision 2) by owner" in panel

@@ -232,7 +232,9 @@ def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
         try:
             start = utf16_to_codepoint(document.text, start)
             end = utf16_to_codepoint(document.text, end)
-            revising.span_reattach(span=span, start=start, end=end, quote=request.POST.get("quote"))
+            revising.span_reattach(
+                span=span, start=start, end=end, user=request.user, quote=request.POST.get("quote")
+            )
         except (OffsetError, revising.DomainError) as error:
             context["error"] = str(error)
             return render(request, "annotations/reattach.html", context, status=400)
@@ -245,7 +247,7 @@ def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
 def span_confirm(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     """A changed span's new words are right: it is no longer flagged."""
     span, _role = _flagged_span_for(request, span_id)
-    revising.span_anchor_confirm(span=span)
+    revising.span_anchor_confirm(span=span, user=request.user)
     messages.success(request, f"Kept “{span.quote[:60]}” on its new words.")
     return redirect("annotations:document-review", document_id=span.document_id)
 
