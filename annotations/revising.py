@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -228,11 +228,11 @@ def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision:
     taken: set[tuple] = set()
     final: list[Span] = []
     clashes: Counter = Counter()
-    events: list[SpanEvent] = []
+    events: list[dict] = []
     now = timezone.now()
     for move in plan.spans:
         span, placement = move.span, move.placement
-        before = (span.start, span.end, span.anchor)
+        before = (span.start, span.end, span.anchor, span.quote)
         old_quote = span.quote
         if placement.state is not AnchorState.ORPHANED:
             # Two spans that land on the same place for the same tag and author (the
@@ -262,30 +262,31 @@ def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision:
             elif span.anchor == SpanAnchor.ORPHANED:
                 span.anchor = SpanAnchor.EXACT
             # A span flagged changed by an earlier revision stays flagged until looked at.
-        if (span.start, span.end, span.anchor) != before:
+        if (span.start, span.end, span.anchor, span.quote) != before:
             span.updated_at = now  # the live view of other readers notices the move
             kind = _event_kind(before, span, old_quote)
             detail = {"from": [before[0], before[1]], "to": [span.start, span.end]}
             if kind in (SpanEventKind.CHANGED, SpanEventKind.ORPHANED):
                 detail |= {"quote_before": old_quote, "quote": span.quote}
             events.append(
-                SpanEvent(
-                    span=span,
-                    kind=kind,
-                    actor=user,
-                    created_at=now,
-                    revision=revision,
-                    detail=detail,
-                )
+                {
+                    "span": span.pk,
+                    "kind": kind,
+                    "actor": user.pk if user is not None else None,
+                    "created_at": now,
+                    "revision": revision,
+                    "detail": detail,
+                }
             )
         final.append(span)
-    Span.everything.filter(document_id=plan.document_id).exclude(start=None).update(
-        start=_parked("start"), end=_parked("end")
+    # Only rows that change are written: most spans of a revision stay where they were.
+    changed = [span for span in final if span.updated_at == now]
+    _write_rows(
+        Span,
+        changed,
+        ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"],
     )
-    Span.everything.bulk_update(
-        final, ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"], batch_size=500
-    )
-    SpanEvent.objects.bulk_create(events, batch_size=500)
+    _insert_events(events)
     return clashes
 
 
@@ -300,20 +301,64 @@ def _event_kind(before: tuple, span: Span, old_quote: str) -> str:
     return SpanEventKind.MOVED
 
 
-def _parked(name: str) -> F:
-    return F(name) + _PARKING_OFFSET
+def _insert_events(events: list[dict]) -> None:
+    """INSERT history rows (field name -> value) with one executemany; bulk_create
+    builds far more per row, and a revision writes one row per span it moves."""
+    if not events:
+        return
+    fields = [SpanEvent._meta.get_field(name) for name in events[0]]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(SpanEvent._meta.db_table)} ({columns}) VALUES ({marks})"
+    params = [
+        [field.get_db_prep_save(event[field.name], connection) for field in fields]
+        for event in events
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _write_rows(model: type, rows: list, fields: list[str]) -> None:
+    """UPDATE each row's fields, in two passes so that no unique place is shared midway.
+
+    Rows are first moved out of the way (offsets far past any text), then to their
+    places. executemany of one plain UPDATE is many times quicker than bulk_update's
+    CASE expressions for thousands of rows.
+    """
+    if not rows:
+        return
+    ids = [row.pk for row in rows]
+    for batch in range(0, len(ids), 500):
+        model._base_manager.filter(pk__in=ids[batch : batch + 500]).exclude(start=None).update(
+            start=F("start") + _PARKING_OFFSET, end=F("end") + _PARKING_OFFSET
+        )
+    model_fields = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in model_fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in model_fields]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
     """Move suggestions whose words survive; drop the others (they were only proposals)."""
     keep: list[Suggestion] = []
+    moved: list[Suggestion] = []
     drop: list[int] = []
     taken: set[tuple[int, int, int]] = set()
     for suggestion, placement in plan.suggestions:
         key = (placement.start, placement.end, suggestion.tag_id)
         if placement.state is AnchorState.EXACT and key not in taken:
             taken.add(key)
-            suggestion.start, suggestion.end = placement.start, placement.end
+            if (suggestion.start, suggestion.end) != (placement.start, placement.end):
+                suggestion.start, suggestion.end = placement.start, placement.end
+                moved.append(suggestion)
             keep.append(suggestion)
         else:
             drop.append(suggestion.pk)
@@ -323,11 +368,9 @@ def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
         for suggestion, _placement in plan.suggestions
         if suggestion.pk in dropped and suggestion.status != SuggestionStatus.PENDING
     )
-    Suggestion.objects.filter(pk__in=drop).delete()
-    Suggestion.objects.filter(document_id=plan.document_id).update(
-        start=_parked("start"), end=_parked("end")
-    )
-    Suggestion.objects.bulk_update(keep, ["start", "end"], batch_size=500)
+    for batch in range(0, len(drop), 500):
+        Suggestion.objects.filter(pk__in=drop[batch : batch + 500]).delete()
+    _write_rows(Suggestion, moved, ["start", "end"])
     return {
         "suggestions_kept": len(keep),
         "suggestions_dropped": len(drop),

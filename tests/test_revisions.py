@@ -225,3 +225,14 @@ def test_older_revisions_keep_their_text_and_spans(essay, owner):
     assert (old["id"], old["start"], old["quote"]) == (span.pk, DRAFT.index("Theodore"), span.quote)
     with pytest.raises(revising.DomainError, match="no revision 7"):
         revising.revision_text(essay, 7)
+
+
+def test_a_changed_span_edited_again_in_place_gets_its_new_words(project, owner):
+    document = factories.make_document(project, text="One cat sat here. Two.", title="T")
+    span = factories.make_span(document, 0, 17, owner)
+    revising.document_revise(document=document, text="One cot sat here. Two.", user=owner)
+    revising.document_revise(document=document, text="One cut sat here. Two.", user=owner)
+    span.refresh_from_db()
+    assert (span.anchor, span.start, span.end) == (AnchorState.CHANGED, 0, 17)
+    assert span.quote == "One cut sat here."
+    assert [e.kind for e in span.events.all()] == ["changed", "changed"]
