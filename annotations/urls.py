@@ -54,6 +54,7 @@ urlpatterns = [
         "documents/<int:document_id>/compare/", revisions.revision_compare, name="revision-compare"
     ),
     path("documents/<int:document_id>/review/", revisions.document_review, name="document-review"),
+    path("documents/<int:document_id>/place/", revisions.document_place, name="document-place"),
     path("spans/<int:span_id>/reattach/", revisions.span_reattach, name="span-reattach"),
     path("spans/<int:span_id>/confirm/", revisions.span_confirm, name="span-confirm"),
     path("spans/<int:span_id>/orphan-delete/", revisions.orphan_delete, name="orphan-delete"),

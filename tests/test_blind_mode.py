@@ -313,6 +313,7 @@ NO_SPANS = {
     "span-reattach",  # the reader's own span, or editors and owners
     "span-confirm",
     "orphan-delete",
+    "document-place",  # a redirect to the document page
 }
 
 

@@ -239,3 +239,17 @@ def test_span_history_lists_the_revision_that_changed_it_and_who_confirmed(essay
     assert "Words edited by a revision (revision 2) by owner" in panel
     assert "<del>Theodore writes letters</del> → <ins>Theodore wrote letters</ins>" in panel
     assert "New words confirmed (revision 2) by owner" in panel
+
+
+def test_place_moves_the_readers_offset_through_the_revision(essay, owner):
+    added = "A whole new paragraph at the top.\n\n"
+    revising.document_revise(document=essay, text=added + TEXT, user=owner)
+    client = client_for(owner)
+    offset = TEXT.index("The camera")
+    response = client.get(
+        reverse("annotations:document-place", args=[essay.pk]), {"from": 1, "at": offset}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#at-{offset + len(added)}")
+    plain = client.get(reverse("annotations:document-place", args=[essay.pk]), {"from": "x"})
+    assert plain["Location"] == essay.get_absolute_url()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations import revising, revision_diff
-from annotations.anchoring import AnchorState
+from annotations.anchoring import AnchorState, PositionMap, diff_opcodes
 from annotations.models import AnchorState as SpanAnchor
 from annotations.models import Revision, Span
 from annotations.offsets import OffsetError, utf16_to_codepoint
@@ -262,3 +262,24 @@ def orphan_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span.delete()
     messages.success(request, f"Deleted the orphan “{quote[:60]}”.")
     return redirect(reverse("annotations:document-review", kwargs={"document_id": document_id}))
+
+
+@require_GET
+def document_place(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """Open the current revision where the reader was on an older one.
+
+    ``from`` is the revision the reader had open and ``at`` an offset into it (the
+    paragraph they were reading); the offset is moved through the diff of the two
+    texts, so the page opens on the same words even when text was added above them.
+    """
+    document, _role = document_for(request, document_id)
+    url = document.get_absolute_url()
+    try:
+        older, offset = int(request.GET.get("from", "")), int(request.GET.get("at", ""))
+    except ValueError:
+        return redirect(url)
+    old = document.revisions.filter(number=older).values_list("text", flat=True).first()
+    if old is None or not 0 <= offset <= len(old) or older == document.revision:
+        return redirect(f"{url}#at-{max(0, offset)}" if older == document.revision else url)
+    positions = PositionMap(diff_opcodes(old, document.text), len(old), len(document.text))
+    return redirect(f"{url}#at-{positions.start(offset)}")
