@@ -190,6 +190,17 @@ class DocumentQuerySet(models.QuerySet):
         )
 
 
+class LiveDocumentManager(models.Manager.from_queryset(DocumentQuerySet)):
+    """Documents not in the trash: the default, so a trashed document is found nowhere."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+#: How long a deleted document or span can be restored from the trash.
+TRASH_DAYS = 30
+
+
 class Document(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=300)
@@ -208,11 +219,19 @@ class Document(models.Model):
     #: Number of the current revision; ``text`` is always that revision's text and
     #: changes only through annotations.services.revisions.document_revise.
     revision = models.PositiveIntegerField(default=1, db_default=1)
+    #: In the trash since then (restorable for TRASH_DAYS days); null for a live document.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
-    objects = DocumentQuerySet.as_manager()
+    objects = LiveDocumentManager()
+    #: Documents in the trash too.
+    with_trash = DocumentQuerySet.as_manager()  # noqa: DJ012 - a manager, which ruff takes for a field
 
     class Meta:
         ordering = ["created_at", "id"]
+        base_manager_name = "with_trash"
 
     def __str__(self) -> str:
         return self.title
@@ -265,14 +284,26 @@ class Revision(models.Model):
 
 
 class PlacedSpanManager(models.Manager):
-    """Spans that have a place in the current text: orphans are left out.
+    """Spans that have a place in the current text: orphans and the trash are left out.
 
     The default manager, so every page, export and count that does not ask for
     orphans on purpose (``Span.everything``) only ever sees offsets it can use.
     """
 
     def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().exclude(anchor=AnchorState.ORPHANED)
+        return (
+            super()
+            .get_queryset()
+            .filter(deleted_at__isnull=True)
+            .exclude(anchor=AnchorState.ORPHANED)
+        )
+
+
+class LiveSpanManager(models.Manager):
+    """Spans not in the trash, orphans included."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Span(models.Model):
@@ -305,14 +336,21 @@ class Span(models.Model):
     suffix = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: In the trash since then (restorable for TRASH_DAYS days); null for a live span.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = PlacedSpanManager()
-    #: Every span of a document, orphans included.
-    everything = models.Manager()  # noqa: DJ012 - a manager, which ruff takes for a field
+    #: Every span of a document, orphans included (not the trash).
+    everything = LiveSpanManager()  # noqa: DJ012 - a manager, which ruff takes for a field
+    #: Spans in the trash too.
+    with_trash = models.Manager()  # noqa: DJ012 - a manager, which ruff takes for a field
 
     class Meta:
         ordering = ["document", "start", "-end", "id"]
-        base_manager_name = "everything"
+        base_manager_name = "with_trash"
         constraints = [
             # A placed span covers at least one character; an orphan has no offsets.
             models.CheckConstraint(
@@ -329,15 +367,16 @@ class Span(models.Model):
                 condition=Q(anchor__in=AnchorState.values), name="span_anchor_valid"
             ),
             # A double-click or a replayed request must not create the same span twice.
+            # (Spans in the trash do not count: a deleted span can be made again.)
             models.UniqueConstraint(
                 fields=["document", "start", "end", "tag", "author"],
-                condition=Q(is_reference=False),
+                condition=Q(is_reference=False, deleted_at__isnull=True),
                 name="span_unique_per_author",
             ),
             # The reference layer holds each passage and tag once, whoever adjudicated it.
             models.UniqueConstraint(
                 fields=["document", "start", "end", "tag"],
-                condition=Q(is_reference=True),
+                condition=Q(is_reference=True, deleted_at__isnull=True),
                 name="span_unique_reference",
             ),
             models.CheckConstraint(condition=Q(origin__in=Origin.values), name="span_origin_valid"),

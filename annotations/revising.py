@@ -80,25 +80,29 @@ class RevisionPlan:
     spans: list[SpanMove] = field(default_factory=list)
     suggestions: list[tuple[Suggestion, Placement]] = field(default_factory=list)
 
+    @property
+    def live(self) -> list[SpanMove]:
+        """The moves of spans that are not in the trash (those are carried along quietly)."""
+        return [move for move in self.spans if move.span.deleted_at is None]
+
     def count(self, state: AnchorState) -> int:
-        return sum(1 for move in self.spans if move.placement.state is state)
+        return sum(1 for move in self.live if move.placement.state is state)
 
     def listed(self, state: AnchorState) -> list[SpanMove]:
-        return [move for move in self.spans if move.placement.state is state]
+        return [move for move in self.live if move.placement.state is state]
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = Counter(move.placement.state.value for move in self.spans)
+        live = self.live
+        counts = Counter(move.placement.state.value for move in live)
         return {
             "exact": counts["exact"],
-            "moved": sum(
-                1 for m in self.spans if m.placement.state is AnchorState.EXACT and m.moved
-            ),
+            "moved": sum(1 for m in live if m.placement.state is AnchorState.EXACT and m.moved),
             "changed": counts["changed"],
             "orphaned": counts["orphaned"],
             "refound": sum(
                 1
-                for m in self.spans
+                for m in live
                 if m.span.anchor == SpanAnchor.ORPHANED
                 and m.placement.state is not AnchorState.ORPHANED
             ),
@@ -117,8 +121,9 @@ def revision_plan(*, document: Document, text: str) -> RevisionPlan:
     old_text = document.text
     reanchorer = Reanchorer(old_text, new_text)
     plan = RevisionPlan(document_id=document.pk, old_text=old_text, new_text=new_text)
+    # Spans in the trash move too, so that restoring one puts it on its words.
     spans = list(
-        Span.everything.filter(document=document)
+        Span.with_trash.filter(document=document)
         .select_related("tag", "author")
         .order_by("start", "end", "pk")
     )
@@ -172,7 +177,7 @@ def document_revise(
     if plan.new_text == plan.old_text:
         raise DomainError(TEXT_UNCHANGED.format(number=locked.revision))
     outgoing = current_revision(locked)
-    outgoing.spans_snapshot = [_snapshot(move.span) for move in plan.spans]
+    outgoing.spans_snapshot = [_snapshot(move.span) for move in plan.live]
     outgoing.save(update_fields=["spans_snapshot"])
 
     summary = plan.summary  # before the spans are changed in place
@@ -241,7 +246,9 @@ def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision:
             key = (placement.start, placement.end, span.tag_id, span.is_reference) + (
                 () if span.is_reference else (span.author_id,)
             )
-            if key in taken:
+            if span.deleted_at is not None:
+                pass  # the trash is outside the unique rule
+            elif key in taken:
                 clashes[placement.state.value] += 1
                 placement = Placement(AnchorState.ORPHANED, None, None, span.quote)
             else:

@@ -15,6 +15,7 @@ from annotations.views import (
     revisions,
     spans,
     suggestions,
+    trash,
 )
 
 app_name = "annotations"
@@ -55,6 +56,14 @@ urlpatterns = [
     ),
     path("documents/<int:document_id>/review/", revisions.document_review, name="document-review"),
     path("documents/<int:document_id>/place/", revisions.document_place, name="document-place"),
+    path("documents/<int:document_id>/delete/", trash.document_delete, name="document-delete"),
+    path("projects/<slug:slug>/trash/", trash.trash_page, name="trash"),
+    path(
+        "trash/documents/<int:document_id>/restore/",
+        trash.document_restore,
+        name="document-restore",
+    ),
+    path("trash/spans/<int:span_id>/restore/", trash.span_restore_from_trash, name="span-untrash"),
     path("spans/<int:span_id>/reattach/", revisions.span_reattach, name="span-reattach"),
     path("spans/<int:span_id>/confirm/", revisions.span_confirm, name="span-confirm"),
     path("spans/<int:span_id>/orphan-delete/", revisions.orphan_delete, name="orphan-delete"),

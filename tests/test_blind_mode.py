@@ -314,6 +314,10 @@ NO_SPANS = {
     "span-confirm",
     "orphan-delete",
     "document-place",  # a redirect to the document page
+    "document-delete",  # editors and owners only
+    "trash",  # editors and owners only
+    "document-restore",
+    "span-untrash",
 }
 
 
