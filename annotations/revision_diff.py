@@ -10,9 +10,18 @@ reads as a whole instead of as scattered letters.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
+import fast_diff_match_patch
+
 from annotations.anchoring import diff_opcodes
+
+#: A word, a run of white space, or one other character: the units a reader compares.
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+#: Tokens are diffed as single characters from the supplementary private use planes, where
+#: no text character can be confused with them (up to 130,000 distinct tokens).
+_TOKEN_BASE = 0xF0000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +49,38 @@ class DiffStats:
 
 
 def inline(old: str, new: str) -> list[Piece]:
-    """Return the new text with the removed words in place, as pieces."""
+    """Return the new text with the removed words in place, as pieces.
+
+    The comparison is by whole words (a fixed typo shows as the word before and the
+    word after, not as one stray letter); spans are moved by the character diff.
+    """
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    codes: dict[str, str] = {}
+    if len(set(old_tokens) | set(new_tokens)) > 0x1FFFD:  # more tokens than code points
+        return _character_pieces(old, new)
+
+    def encode(tokens: list[str]) -> str:
+        return "".join(codes.setdefault(t, chr(_TOKEN_BASE + len(codes))) for t in tokens)
+
+    steps = fast_diff_match_patch.diff(
+        encode(old_tokens), encode(new_tokens), cleanup="Semantic", counts_only=True
+    )
+    pieces: list[Piece] = []
+    i = j = 0
+    for op, count in steps:
+        if op == "=":
+            pieces.append(Piece("equal", "".join(old_tokens[i : i + count])))
+            i, j = i + count, j + count
+        elif op == "-":
+            pieces.append(Piece("delete", "".join(old_tokens[i : i + count])))
+            i += count
+        else:
+            pieces.append(Piece("insert", "".join(new_tokens[j : j + count])))
+            j += count
+    return pieces
+
+
+def _character_pieces(old: str, new: str) -> list[Piece]:
     pieces: list[Piece] = []
     for op in diff_opcodes(old, new):
         if op.tag == "equal":
