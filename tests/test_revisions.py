@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from annotations import revising
 from annotations.models import (
@@ -14,7 +17,10 @@ from annotations.models import (
     Suggestion,
     SuggestionStatus,
 )
+from annotations.offsets import normalise_text
 from tests import factories
+from tests.test_anchoring import essay as essays
+from tests.test_anchoring import inserted
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +242,40 @@ def test_a_changed_span_edited_again_in_place_gets_its_new_words(project, owner)
     assert (span.anchor, span.start, span.end) == (AnchorState.CHANGED, 0, 17)
     assert span.quote == "One cut sat here."
     assert [e.kind for e in span.events.all()] == ["changed", "changed"]
+
+
+# --------------------------------------------------------------------------- property, stored
+
+
+class StoredRevisionsKeepQuotesTrue(HypothesisTestCase):
+    """Through the service and the database: after any revisions, every live span's
+    offsets hold exactly its quote, and every orphan keeps its words and no offsets."""
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(text=essays, data=st.data())
+    def test_live_spans_hold_their_quotes_after_random_revisions(self, text, data):
+        owner = factories.make_user()
+        project = factories.make_project(owner=owner)
+        document = factories.make_document(project, text=text)
+        text = document.text
+        for _ in range(data.draw(st.integers(1, 6))):
+            start = data.draw(st.integers(0, len(text) - 1))
+            end = data.draw(st.integers(start + 1, min(len(text), start + 30)))
+            if text[start:end].strip():
+                tag = data.draw(st.sampled_from(["claim", "prediction", "film-reference"]))
+                factories.make_span(document, start, end, owner, tag)
+        for _ in range(data.draw(st.integers(1, 3))):
+            at = data.draw(st.integers(0, len(text)))
+            cut = data.draw(st.integers(0, 20))
+            new = text[:at] + data.draw(inserted) + text[at + cut :]
+            if normalise_text(new) == text or not new.strip():
+                continue
+            revising.document_revise(document=document, text=new, user=owner, suggest=False)
+            document.refresh_from_db()
+            text = document.text
+            for span in Span.everything.filter(document=document):
+                if span.anchor == AnchorState.ORPHANED:
+                    assert span.start is None
+                    assert span.end is None
+                else:
+                    assert text[span.start : span.end] == span.quote
