@@ -105,3 +105,36 @@ def test_editor_fixes_a_typo_adds_a_paragraph_and_attaches_an_orphan_again(
     document.refresh_from_db()
     for live in Span.objects.filter(document=document):
         assert document.text[live.start : live.end] == live.quote
+
+
+LONG = "\n\n".join(
+    f"Paragraph {n}: the camera lingers on the city at night while the voice keeps talking."
+    for n in range(1, 41)
+)
+
+
+def test_a_reader_is_told_of_a_new_revision_and_reloads_at_the_same_place(
+    page, live_server, editor_user, browser_project
+):
+    from annotations import revising
+
+    document = factories.make_document(browser_project, text=LONG, title="Long essay")
+    log_in(page, live_server, editor_user.username)
+    page.goto(live_server.url + document.get_absolute_url())
+    page.evaluate("document.getElementById('para-29').scrollIntoView({block: 'start'})")
+
+    added = "\n\n".join(
+        f"A new opening paragraph {n}, written for the second draft." for n in range(8)
+    )
+    revising.document_revise(document=document, text=added + "\n\n" + LONG, user=editor_user)
+
+    reload = page.locator("#revision-reload")
+    reload.wait_for(timeout=15_000)
+    assert "new revision (2" in page.inner_text("#live")
+    reload.click()
+    page.wait_for_url("**#at-*")
+    page.wait_for_function(
+        "() => { const p = Array.from(document.querySelectorAll('#essay p[data-start]'))"
+        ".find(e => e.textContent.startsWith('Paragraph 30:'));"
+        " const r = p.getBoundingClientRect(); return r.top >= -5 && r.top < 200; }"
+    )
