@@ -253,3 +253,19 @@ def test_place_moves_the_readers_offset_through_the_revision(essay, owner):
     assert response["Location"].endswith(f"#at-{offset + len(added)}")
     plain = client.get(reverse("annotations:document-place", args=[essay.pk]), {"from": "x"})
     assert plain["Location"] == essay.get_absolute_url()
+
+
+def test_the_live_poll_answers_a_reader_of_an_older_revision_with_a_notice(essay, owner):
+    import re
+
+    client = client_for(owner)
+    page = client.get(essay.get_absolute_url()).content.decode()
+    poll = re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "rv=1" in poll
+    assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 204
+    revising.document_revise(document=essay, text=TEXT + " Added.", user=owner)
+    notice = client.get(poll, HTTP_HX_REQUEST="true")
+    assert notice.status_code == 200
+    body = notice.content.decode()
+    assert "This text has a new revision (2, by owner)" in body
+    assert "from=1" in body
