@@ -171,7 +171,7 @@ def database_revise_seconds(
 
     from annotations import services
     from annotations.models import Span
-    from annotations.revising import document_revise
+    from annotations.services.revisions import document_revise
 
     call_command("migrate", verbosity=0)
     editor = get_user_model().objects.create_user("editor", password="bench-password-1")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotations import revising
 from annotations.models import Role
+from annotations.services import revisions
 from tests import factories
 from tests.test_api import Api
 
@@ -91,7 +91,7 @@ def test_only_editors_and_owners_may_put(client, essay, project, role):
 def test_older_revision_reads_its_own_text_and_spans(client, essay, owner):
     api = Api(client, owner)
     span = factories.make_span(essay, *at(TEXT, "Rain falls."), owner)
-    revising.document_revise(document=essay, text="New first line.\n\n" + TEXT, user=owner)
+    revisions.document_revise(document=essay, text="New first line.\n\n" + TEXT, user=owner)
     old = api.get(f"/documents/{essay.pk}?revision=1").json()
     assert (old["revision"], old["text"]) == (1, TEXT)
     (old_span,) = api.get(f"/documents/{essay.pk}/spans?revision=1").json()
@@ -105,7 +105,7 @@ def test_older_revision_reads_its_own_text_and_spans(client, essay, owner):
 def test_orphans_can_be_deleted_through_the_api(client, essay, owner):
     api = Api(client, owner)
     span = factories.make_span(essay, *at(TEXT, "The camera stays close."), owner)
-    revising.document_revise(
+    revisions.document_revise(
         document=essay, text=TEXT.replace("The camera stays close. ", ""), user=owner
     )
     assert api.delete(f"/spans/{span.pk}").status_code == 204

@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from annotations import revising
 from annotations.models import (
     AnchorState,
     Comment,
@@ -18,6 +17,7 @@ from annotations.models import (
     SuggestionStatus,
 )
 from annotations.offsets import normalise_text
+from annotations.services import revisions
 from tests import factories
 from tests.test_anchoring import essay as essays
 from tests.test_anchoring import inserted
@@ -58,7 +58,7 @@ def test_revising_moves_spans_flags_changed_and_keeps_orphans(essay, owner):
     new = "A new first paragraph, written later.\n\n" + DRAFT.replace(
         "writes letters", "writes long letters"
     ).replace(" The camera stays close to him.", "")
-    revision = revising.document_revise(
+    revision = revisions.document_revise(
         document=essay, text=new, user=owner, message="Second draft"
     )
 
@@ -86,10 +86,10 @@ def test_revising_moves_spans_flags_changed_and_keeps_orphans(essay, owner):
 
 def test_an_orphan_is_found_again_when_a_later_revision_restores_its_words(essay, owner):
     camera = span_on(essay, "The camera stays close to him.", owner)
-    revising.document_revise(
+    revisions.document_revise(
         document=essay, text=DRAFT.replace(" The camera stays close to him.", ""), user=owner
     )
-    revision = revising.document_revise(document=essay, text=DRAFT, user=owner)
+    revision = revisions.document_revise(document=essay, text=DRAFT, user=owner)
     camera.refresh_from_db()
     assert camera.anchor == AnchorState.EXACT
     assert (camera.start, camera.end) == at(DRAFT, "The camera stays close to him.")
@@ -98,13 +98,13 @@ def test_an_orphan_is_found_again_when_a_later_revision_restores_its_words(essay
 
 def test_stale_revision_is_refused_and_nothing_changes(essay, owner):
     span = span_on(essay, "Theodore", owner)
-    revising.document_revise(document=essay, text="Intro.\n\n" + DRAFT, user=owner)
-    with pytest.raises(revising.StaleRevision) as raised:
-        revising.document_revise(
+    revisions.document_revise(document=essay, text="Intro.\n\n" + DRAFT, user=owner)
+    with pytest.raises(revisions.StaleRevision) as raised:
+        revisions.document_revise(
             document=essay, text=DRAFT + " More.", user=owner, expected_revision=1
         )
     assert raised.value.current == 2
-    assert str(raised.value) == revising.STALE_REVISION.format(expected=1, current=2)
+    assert str(raised.value) == revisions.STALE_REVISION.format(expected=1, current=2)
     essay.refresh_from_db()
     assert essay.text == "Intro.\n\n" + DRAFT
     span.refresh_from_db()
@@ -113,18 +113,18 @@ def test_stale_revision_is_refused_and_nothing_changes(essay, owner):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [(DRAFT, revising.TEXT_UNCHANGED.format(number=1)), (" \r\n", revising.EMPTY_REVISION)],
+    [(DRAFT, revisions.TEXT_UNCHANGED.format(number=1)), (" \r\n", revisions.EMPTY_REVISION)],
 )
 def test_an_empty_or_identical_text_is_no_revision(essay, owner, text, message):
-    with pytest.raises(revising.DomainError) as raised:
-        revising.document_revise(document=essay, text=text, user=owner)
+    with pytest.raises(revisions.DomainError) as raised:
+        revisions.document_revise(document=essay, text=text, user=owner)
     assert str(raised.value) == message
     assert essay.revisions.count() <= 1
 
 
 def test_text_is_normalised_before_diffing(essay, owner):
     span = span_on(essay, "Rain on the window", owner)
-    revising.document_revise(
+    revisions.document_revise(
         document=essay, text=DRAFT.replace("\n", "\r\n") + " Café\u0301", user=owner
     )
     essay.refresh_from_db()
@@ -138,7 +138,7 @@ def test_reference_spans_and_comment_threads_follow(essay, owner):
     span = span_on(essay, "every city 🎬 will", owner)
     Span.objects.filter(pk=span.pk).update(is_reference=True)
     Comment.objects.create(span=span, author=owner, text="Nice catch")
-    revising.document_revise(document=essay, text="Preface.\n\n" + DRAFT, user=owner)
+    revisions.document_revise(document=essay, text="Preface.\n\n" + DRAFT, user=owner)
     span.refresh_from_db()
     assert span.is_reference
     assert span.quote == "every city 🎬 will"
@@ -150,7 +150,7 @@ def test_spans_swapping_places_do_not_trip_the_unique_rule(project, owner):
     document = factories.make_document(project, text="alpha beta. alpha beta.", title="T")
     first = factories.make_span(document, 0, 5, owner)
     second = factories.make_span(document, 12, 17, owner)
-    revision = revising.document_revise(document=document, text="alpha beta.", user=owner)
+    revision = revisions.document_revise(document=document, text="alpha beta.", user=owner)
     assert (revision.summary["exact"], revision.summary["orphaned"]) == (1, 1)
     kept = Span.objects.filter(pk__in=[first.pk, second.pk])
     orphaned = Span.everything.filter(pk__in=[first.pk, second.pk], anchor=AnchorState.ORPHANED)
@@ -186,7 +186,7 @@ def test_suggestions_move_with_their_words_and_keep_their_decisions(essay, owner
         quote="The camera stays close",
     )
     new = "Foreword.\n\n" + DRAFT.replace(" The camera stays close to him.", "")
-    revision = revising.document_revise(document=essay, text=new, user=owner, suggest=False)
+    revision = revisions.document_revise(document=essay, text=new, user=owner, suggest=False)
     rejected.refresh_from_db()
     assert rejected.status == SuggestionStatus.REJECTED
     assert new[rejected.start : rejected.end] == "will hear its own voice"
@@ -197,22 +197,22 @@ def test_suggestions_move_with_their_words_and_keep_their_decisions(essay, owner
 def test_reattaching_an_orphan_puts_it_on_the_selected_words(essay, owner):
     camera = span_on(essay, "The camera stays close to him.", owner)
     new = DRAFT.replace("The camera stays close to him.", "The lens never leaves him.")
-    revising.document_revise(document=essay, text=new, user=owner)
+    revisions.document_revise(document=essay, text=new, user=owner)
     orphan = Span.everything.get(pk=camera.pk)
     assert orphan.anchor == AnchorState.ORPHANED
-    assert revising.orphans(essay) == [orphan]
+    assert revisions.orphans(essay) == [orphan]
     start, end = at(new, "The lens never leaves him.")
-    with pytest.raises(revising.DomainError, match="does not match"):
-        revising.span_reattach(
+    with pytest.raises(revisions.DomainError, match="does not match"):
+        revisions.span_reattach(
             span=orphan, start=start, end=end, user=owner, quote="something else"
         )
-    revising.span_reattach(
+    revisions.span_reattach(
         span=orphan, start=start, end=end, user=owner, quote="The lens never leaves him."
     )
     orphan.refresh_from_db()
     assert orphan.anchor == AnchorState.EXACT
     assert (orphan.start, orphan.end, orphan.quote) == (start, end, "The lens never leaves him.")
-    assert revising.orphans(essay) == []
+    assert revisions.orphans(essay) == []
 
 
 def test_database_refuses_a_placed_span_without_offsets_and_an_orphan_with_them(essay, owner):
@@ -225,19 +225,19 @@ def test_database_refuses_a_placed_span_without_offsets_and_an_orphan_with_them(
 
 def test_older_revisions_keep_their_text_and_spans(essay, owner):
     span = span_on(essay, "Theodore writes letters", owner)
-    revising.document_revise(document=essay, text="Now.\n\n" + DRAFT, user=owner)
-    assert revising.revision_text(essay, 1) == DRAFT
-    (old,) = revising.revision_spans(essay, 1)
+    revisions.document_revise(document=essay, text="Now.\n\n" + DRAFT, user=owner)
+    assert revisions.revision_text(essay, 1) == DRAFT
+    (old,) = revisions.revision_spans(essay, 1)
     assert (old["id"], old["start"], old["quote"]) == (span.pk, DRAFT.index("Theodore"), span.quote)
-    with pytest.raises(revising.DomainError, match="no revision 7"):
-        revising.revision_text(essay, 7)
+    with pytest.raises(revisions.DomainError, match="no revision 7"):
+        revisions.revision_text(essay, 7)
 
 
 def test_a_changed_span_edited_again_in_place_gets_its_new_words(project, owner):
     document = factories.make_document(project, text="One cat sat here. Two.", title="T")
     span = factories.make_span(document, 0, 17, owner)
-    revising.document_revise(document=document, text="One cot sat here. Two.", user=owner)
-    revising.document_revise(document=document, text="One cut sat here. Two.", user=owner)
+    revisions.document_revise(document=document, text="One cot sat here. Two.", user=owner)
+    revisions.document_revise(document=document, text="One cut sat here. Two.", user=owner)
     span.refresh_from_db()
     assert (span.anchor, span.start, span.end) == (AnchorState.CHANGED, 0, 17)
     assert span.quote == "One cut sat here."
@@ -270,7 +270,7 @@ class StoredRevisionsKeepQuotesTrue(HypothesisTestCase):
             new = text[:at] + data.draw(inserted) + text[at + cut :]
             if normalise_text(new) == text or not new.strip():
                 continue
-            revising.document_revise(document=document, text=new, user=owner, suggest=False)
+            revisions.document_revise(document=document, text=new, user=owner, suggest=False)
             document.refresh_from_db()
             text = document.text
             for span in Span.everything.filter(document=document):

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations import revising, trash
 from annotations.models import Document, Role, Span
+from annotations.services import revisions, trash
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_a_span_in_the_trash_follows_revisions_and_comes_back_on_its_words(essay
     trash.span_trash(span=span, user=owner)
     assert not Span.objects.filter(pk=span.pk).exists()
     new = "A first line.\n\n" + TEXT
-    revision = revising.document_revise(document=essay, text=new, user=owner)
+    revision = revisions.document_revise(document=essay, text=new, user=owner)
     assert revision.summary["exact"] == 0  # the trash is not counted
     trash.span_untrash(span=span, user=owner)
     span.refresh_from_db()
@@ -68,7 +68,7 @@ def test_a_deleted_span_can_be_made_again_and_then_not_restored_beside_it(essay,
     span = factories.make_span(essay, *at(TEXT, "Theodore"), owner)
     trash.span_trash(span=span, user=owner)
     factories.make_span(essay, *at(TEXT, "Theodore"), owner)
-    with pytest.raises(revising.DomainError, match="cannot come back"):
+    with pytest.raises(revisions.DomainError, match="cannot come back"):
         trash.span_untrash(span=span, user=owner)
 
 
@@ -77,7 +77,7 @@ def test_restoring_after_thirty_days_is_refused_and_purge_deletes_for_good(essay
     trash.span_trash(span=span, user=owner)
     Span.with_trash.filter(pk=span.pk).update(deleted_at=timezone.now() - timedelta(days=31))
     span.refresh_from_db()
-    with pytest.raises(revising.DomainError, match="more than 30 days"):
+    with pytest.raises(revisions.DomainError, match="more than 30 days"):
         trash.span_untrash(span=span, user=owner)
     call_command("purge_trash", stdout=io.StringIO())
     assert not Span.with_trash.filter(pk=span.pk).exists()

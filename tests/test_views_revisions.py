@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import revising
 from annotations.models import AnchorState, Role, Span
 from annotations.offsets import codepoint_to_utf16
+from annotations.services import revisions
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_editor_previews_then_saves_a_revision(essay, owner):
 
 
 def test_a_stale_save_keeps_the_editors_text_and_says_why(essay, owner):
-    revising.document_revise(document=essay, text=TEXT + " Added.", user=owner)
+    revisions.document_revise(document=essay, text=TEXT + " Added.", user=owner)
     response = client_for(owner).post(
         reverse("annotations:document-edit", args=[essay.pk]),
         {"text": "My careful rewrite.", "base_revision": "1"},
@@ -92,7 +92,7 @@ def test_an_empty_text_is_refused_with_a_message(essay, owner):
         reverse("annotations:document-edit", args=[essay.pk]), {"text": "  ", "base_revision": "1"}
     )
     assert response.status_code == 400
-    assert revising.EMPTY_REVISION in response.content.decode()
+    assert revisions.EMPTY_REVISION in response.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.ANNOTATOR, Role.VIEWER])
@@ -115,7 +115,7 @@ def test_a_stranger_gets_404(essay):
 
 def test_history_read_and_compare_side_by_side_and_inline(essay, owner):
     new = "A new opening.\n\n" + TEXT.replace("Rain", "Snow")
-    revising.document_revise(document=essay, text=new, user=owner, message="Snow <b>now</b>")
+    revisions.document_revise(document=essay, text=new, user=owner, message="Snow <b>now</b>")
     client = client_for(owner)
     history = client.get(reverse("annotations:revisions", args=[essay.pk])).content.decode()
     assert "Snow &lt;b&gt;now&lt;/b&gt;" in history
@@ -135,7 +135,7 @@ def test_history_read_and_compare_side_by_side_and_inline(essay, owner):
 def test_orphan_is_attached_again_by_a_selection_in_utf16(essay, owner):
     gone = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
     new = "🎬🎬 " + TEXT.replace("Theodore writes letters", "He types notes")
-    revising.document_revise(document=essay, text=new, user=owner)
+    revisions.document_revise(document=essay, text=new, user=owner)
     client = client_for(owner)
     page = client.get(reverse("annotations:span-reattach", args=[gone.pk]))
     assert page.status_code == 200
@@ -161,7 +161,7 @@ def test_orphan_is_attached_again_by_a_selection_in_utf16(essay, owner):
 def test_reattach_without_a_selection_or_with_a_stale_quote_says_so(essay, owner):
     gone = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
     new = TEXT.replace("Theodore writes letters", "He types notes")
-    revising.document_revise(document=essay, text=new, user=owner)
+    revisions.document_revise(document=essay, text=new, user=owner)
     client = client_for(owner)
     url = reverse("annotations:span-reattach", args=[gone.pk])
     response = client.post(url, {})
@@ -177,7 +177,7 @@ def test_orphans_are_deleted_and_changed_spans_confirmed(essay, owner):
     gone = factories.make_span(essay, *words(TEXT, "The camera stays close to him."), owner)
     edited = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
     new = TEXT.replace("The camera stays close to him. ", "").replace("writes", "wrote")
-    revising.document_revise(document=essay, text=new, user=owner)
+    revisions.document_revise(document=essay, text=new, user=owner)
     client = client_for(owner)
     client.post(reverse("annotations:orphan-delete", args=[gone.pk]))
     assert not Span.everything.filter(pk=gone.pk).exists()
@@ -191,7 +191,7 @@ def test_students_review_only_their_own_flagged_spans(essay, project, owner):
     student = factories.add_member(project, Role.ANNOTATOR)
     mine = factories.make_span(essay, *words(TEXT, "The camera stays close"), student)
     theirs = factories.make_span(essay, *words(TEXT, "The camera stays close to him."), owner)
-    revising.document_revise(
+    revisions.document_revise(
         document=essay, text=TEXT.replace("The camera stays close to him. ", ""), user=owner
     )
     client = client_for(student)
@@ -227,7 +227,7 @@ def test_admin_shows_the_text_but_cannot_change_it(essay, owner):
 
 def test_span_history_lists_the_revision_that_changed_it_and_who_confirmed(essay, owner):
     span = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
-    revising.document_revise(
+    revisions.document_revise(
         document=essay, text=TEXT.replace("writes", "wrote"), user=owner, message="Tense"
     )
     client = client_for(owner)
@@ -243,7 +243,7 @@ def test_span_history_lists_the_revision_that_changed_it_and_who_confirmed(essay
 
 def test_place_moves_the_readers_offset_through_the_revision(essay, owner):
     added = "A whole new paragraph at the top.\n\n"
-    revising.document_revise(document=essay, text=added + TEXT, user=owner)
+    revisions.document_revise(document=essay, text=added + TEXT, user=owner)
     client = client_for(owner)
     offset = TEXT.index("The camera")
     response = client.get(
@@ -263,7 +263,7 @@ def test_the_live_poll_answers_a_reader_of_an_older_revision_with_a_notice(essay
     poll = re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "rv=1" in poll
     assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 204
-    revising.document_revise(document=essay, text=TEXT + " Added.", user=owner)
+    revisions.document_revise(document=essay, text=TEXT + " Added.", user=owner)
     notice = client.get(poll, HTTP_HX_REQUEST="true")
     assert notice.status_code == 200
     body = notice.content.decode()

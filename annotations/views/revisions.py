@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import revising, revision_diff
+from annotations import revision_diff
 from annotations.anchoring import AnchorState, PositionMap, diff_opcodes
 from annotations.models import AnchorState as SpanAnchor
 from annotations.models import Revision, Span
 from annotations.offsets import OffsetError, utf16_to_codepoint
 from annotations.permissions import Action, allows, visible_documents
+from annotations.services import revisions
 from annotations.views.access import HtmxHttpRequest, document_for, require
 
 EDIT_TEMPLATE = "annotations/revision_edit.html"
@@ -28,7 +29,7 @@ NO_SELECTION = "Select the words in the text first, then press Attach here."
 PREVIEW_LIST_LIMIT = 50
 
 
-def _plan_context(plan: revising.RevisionPlan) -> dict:
+def _plan_context(plan: revisions.RevisionPlan) -> dict:
     return {
         "plan": plan,
         "summary": plan.summary,
@@ -61,19 +62,19 @@ def document_edit(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         base = None
     context["base_revision"] = base or document.revision
     try:
-        revision = revising.document_revise(
+        revision = revisions.document_revise(
             document=document,
             text=text,
             user=request.user,
             expected_revision=base,
             message=request.POST.get("message", ""),
         )
-    except revising.StaleRevision as error:
+    except revisions.StaleRevision as error:
         # The editor's text stays in the box; the current one is a link away.
         context["error"] = str(error)
         context["stale"] = True
         return render(request, EDIT_TEMPLATE, context, status=409)
-    except revising.DomainError as error:
+    except revisions.DomainError as error:
         context["error"] = str(error)
         return render(request, EDIT_TEMPLATE, context, status=400)
     messages.success(request, _saved_message(revision))
@@ -104,8 +105,8 @@ def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpRes
     document, role = document_for(request, document_id)
     require(role, Action.REVISE)
     try:
-        plan = revising.revision_plan(document=document, text=request.POST.get("text", ""))
-    except revising.DomainError as error:
+        plan = revisions.revision_plan(document=document, text=request.POST.get("text", ""))
+    except revisions.DomainError as error:
         return render(
             request, f"{EDIT_TEMPLATE}#preview", {"document": document, "error": str(error)}
         )
@@ -116,15 +117,15 @@ def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpRes
 @require_GET
 def revision_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
-    revising.current_revision(document)
-    revisions = list(document.revisions.select_related("created_by").order_by("-number"))
+    revisions.current_revision(document)
+    history = list(document.revisions.select_related("created_by").order_by("-number"))
     return render(
         request,
         "annotations/revisions.html",
         {
             "project": document.project,
             "document": document,
-            "revisions": revisions,
+            "revisions": history,
             "can_revise": allows(role, Action.REVISE),
         },
     )
@@ -133,7 +134,7 @@ def revision_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
 @require_GET
 def revision_detail(request: HtmxHttpRequest, document_id: int, number: int) -> HttpResponse:
     document, _role = document_for(request, document_id)
-    revising.current_revision(document)
+    revisions.current_revision(document)
     revision = get_object_or_404(document.revisions.select_related("created_by"), number=number)
     return render(
         request,
@@ -150,7 +151,7 @@ def revision_detail(request: HtmxHttpRequest, document_id: int, number: int) -> 
 @require_GET
 def revision_compare(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, _role = document_for(request, document_id)
-    revising.current_revision(document)
+    revisions.current_revision(document)
     numbers = list(document.revisions.order_by("number").values_list("number", flat=True))
     try:
         newer = int(request.GET.get("to", document.revision))
@@ -232,10 +233,10 @@ def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
         try:
             start = utf16_to_codepoint(document.text, start)
             end = utf16_to_codepoint(document.text, end)
-            revising.span_reattach(
+            revisions.span_reattach(
                 span=span, start=start, end=end, user=request.user, quote=request.POST.get("quote")
             )
-        except (OffsetError, revising.DomainError) as error:
+        except (OffsetError, revisions.DomainError) as error:
             context["error"] = str(error)
             return render(request, "annotations/reattach.html", context, status=400)
         messages.success(request, f"Attached “{span.quote[:60]}” again.")
@@ -247,7 +248,7 @@ def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
 def span_confirm(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     """A changed span's new words are right: it is no longer flagged."""
     span, _role = _flagged_span_for(request, span_id)
-    revising.span_anchor_confirm(span=span, user=request.user)
+    revisions.span_anchor_confirm(span=span, user=request.user)
     messages.success(request, f"Kept “{span.quote[:60]}” on its new words.")
     return redirect("annotations:document-review", document_id=span.document_id)
 

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import trash
 from annotations.models import TRASH_DAYS, Document, Span
 from annotations.permissions import Action, visible_projects
-from annotations.services import DomainError
+from annotations.services import trash
+from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 
 

@@ -116,7 +116,7 @@ LONG = "\n\n".join(
 def test_a_reader_is_told_of_a_new_revision_and_reloads_at_the_same_place(
     page, live_server, editor_user, browser_project
 ):
-    from annotations import revising
+    from annotations.services import revisions
 
     document = factories.make_document(browser_project, text=LONG, title="Long essay")
     log_in(page, live_server, editor_user.username)
@@ -126,7 +126,7 @@ def test_a_reader_is_told_of_a_new_revision_and_reloads_at_the_same_place(
     added = "\n\n".join(
         f"A new opening paragraph {n}, written for the second draft." for n in range(8)
     )
-    revising.document_revise(document=document, text=added + "\n\n" + LONG, user=editor_user)
+    revisions.document_revise(document=document, text=added + "\n\n" + LONG, user=editor_user)
 
     reload = page.locator("#revision-reload")
     reload.wait_for(timeout=15_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from annotations.models import TRASH_DAYS
-from annotations.trash import trash_purge
+from annotations.services.trash import trash_purge
 
 
 class Command(BaseCommand):

@@ -25,7 +25,7 @@ from annotations.models import (
     SpanEvent,
     SpanEventKind,
 )
-from annotations.services import DomainError
+from annotations.services.errors import DomainError
 
 TRASH_EXPIRED = "This was deleted more than {days} days ago and can no longer be restored."
 NOT_IN_TRASH = "This is not in the trash."

@@ -32,7 +32,7 @@ from annotations.models import (
     SuggestionStatus,
 )
 from annotations.offsets import OffsetError, check_quote, normalise_text
-from annotations.services import DomainError
+from annotations.services.errors import DomainError
 
 STALE_REVISION = (
     "The text was revised by someone else meanwhile (it is now revision {current}, you "
@@ -205,10 +205,8 @@ def document_revise(
 
 
 def _enqueue_suggestions(document: Document) -> None:
-    try:
-        from annotations.services.suggestions import suggestion_run_enqueue
-    except ImportError:  # before services became a package
-        from annotations.services import suggestion_run_enqueue
+    from annotations.services.suggestions import suggestion_run_enqueue
+
     suggestion_run_enqueue(document=document)
 
 
