@@ -1,6 +1,6 @@
 // Attach a span to the words selected in the plain text of the document.
-// Offsets are UTF-16 code units from the start of the text (what the browser counts);
-// the server converts them to code points and checks the quote.
+// The browser counts UTF-16 code units; the offsets sent are code points (what herlens
+// stores), counted here once, and the server checks the quote against them.
 (function () {
   "use strict";
   const text = document.getElementById("reattach-text");
@@ -13,7 +13,7 @@
     const range = document.createRange();
     range.setStart(text, 0);
     range.setEnd(node, offset);
-    return range.toString().length;
+    return Array.from(range.toString()).length; // code points, not UTF-16 units
   }
 
   function update() {
@@ -23,7 +23,7 @@
     if (!text.contains(range.startContainer) || !text.contains(range.endContainer)) return;
     const start = offsetOf(range.startContainer, range.startOffset);
     const end = offsetOf(range.endContainer, range.endOffset);
-    const quote = text.textContent.slice(start, end);
+    const quote = Array.from(text.textContent).slice(start, end).join("");
     if (!quote.trim()) return;
     document.getElementById("reattach-start").value = String(start);
     document.getElementById("reattach-end").value = String(end);

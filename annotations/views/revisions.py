@@ -18,7 +18,7 @@ from annotations import revision_diff
 from annotations.anchoring import AnchorState, PositionMap, diff_opcodes
 from annotations.models import AnchorState as SpanAnchor
 from annotations.models import Revision, Span
-from annotations.offsets import OffsetError, utf16_to_codepoint
+from annotations.offsets import OffsetError
 from annotations.permissions import Action, allows, visible_documents
 from annotations.services import revisions
 from annotations.views.access import HtmxHttpRequest, document_for, require
@@ -231,8 +231,6 @@ def span_reattach(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
             context["error"] = NO_SELECTION
             return render(request, "annotations/reattach.html", context, status=400)
         try:
-            start = utf16_to_codepoint(document.text, start)
-            end = utf16_to_codepoint(document.text, end)
             revisions.span_reattach(
                 span=span, start=start, end=end, user=request.user, quote=request.POST.get("quote")
             )
