@@ -608,6 +608,11 @@ class ExportQuery(Schema):
     document: list[int] = Field(default_factory=list, description="Document ids to keep.")
     reference_only: bool = Field(False, description="Only the reference (adjudicated) layer.")
     pseudonyms: bool = Field(False, description="annotator-01, ... instead of usernames.")
+    orphans: bool = Field(
+        False,
+        description="CSV: also the orphans (spans whose words a revision removed; start and "
+        "end empty, text = their old words). JSONL always has them; W3C and spaCy never.",
+    )
 
 
 EXPORT_CONTENT = {
@@ -634,6 +639,7 @@ def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
         documents=query.document,
         reference_only=query.reference_only,
         pseudonyms=query.pseudonyms,
+        orphans=query.orphans,
         visible=span_visibility(request.auth, role),
     )
     return export_response(request, project, query.format, export_filter, query.exact)
