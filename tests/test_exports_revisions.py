@@ -115,3 +115,26 @@ def test_every_export_and_the_api_hold_the_live_spans_on_the_current_text(
     api_spans = Api(client, owner).get(f"/documents/{revised.pk}/spans").json()
     assert len(api_spans) == 5
     assert sum(1 for s in api_spans if s["anchor"] != "orphaned") == len(live)
+
+
+def test_jsonl_with_orphans_reimports_them_as_orphans(client, owner, project, revised):
+    from annotations.imports import IMPORTED
+    from annotations.services.imports import import_files
+    from annotations.services.projects import project_create
+
+    exported = export(client, owner, project, "jsonl")
+    target = project_create(name="Copy", owner=owner)
+    [result] = import_files(project=target, user=owner, sources=[("c.jsonl", exported)])
+    assert result.status == IMPORTED, result.message
+    copied = Span.everything.filter(document__project=target)
+    assert copied.count() == 5
+    orphan = copied.get(anchor="orphaned")
+    assert (orphan.start, orphan.end, orphan.quote) == (
+        None,
+        None,
+        "The camera stays close to him.",
+    )
+    assert copied.filter(anchor="changed").count() == 1
+    document = copied.first().document
+    for span in copied.exclude(anchor="orphaned"):
+        assert document.text[span.start : span.end] == span.quote
