@@ -553,9 +553,14 @@ def spans_create(
         if earlier is not None:
             if earlier.request_hash != request_hash:
                 raise HttpError(422, KEY_REUSED)
-            if earlier.span_id is None:
+            # Deleted (in the trash, or gone for good): the retry does not bring it back.
+            span = (
+                Span.everything.select_related("tag", "author").filter(pk=earlier.span_id).first()
+                if earlier.span_id is not None
+                else None
+            )
+            if span is None:
                 raise HttpError(409, KEY_SPAN_GONE)
-            span = Span.objects.select_related("tag", "author").get(pk=earlier.span_id)
             return Status(201, _span_out(span))
     span, created = span_create(
         document=document,
@@ -579,7 +584,7 @@ def spans_update(request: HttpRequest, span_id: int, payload: SpanPatch):
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = span_update(span=span, tag=tag, note=payload.note)
+    span = span_update(span=span, tag=tag, note=payload.note, user=request.auth)
     return _span_out(span)
 
 
@@ -588,7 +593,7 @@ def spans_delete(request: HttpRequest, span_id: int):
     """Delete a span."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    span_delete(span=span)
+    span_delete(span=span, user=request.auth)
     return Status(204, None)
 
 

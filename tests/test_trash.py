@@ -96,3 +96,20 @@ def test_a_stranger_cannot_restore(essay, owner):
     client = client_for(factories.make_user())
     response = client.post(reverse("annotations:document-restore", args=[essay.pk]))
     assert response.status_code == 404
+
+
+def test_deleting_in_the_panel_goes_to_the_trash_and_undo_works_after_a_revision(essay, owner):
+    from annotations.services.spans import span_delete, span_restore, span_update
+
+    span = factories.make_span(essay, *at(TEXT, "Rain on the window"), owner)
+    span_update(span=span, tag=factories.tag(essay.project, "prediction"), note="wet", user=owner)
+    token = span_delete(span=span, user=owner)
+    assert Span.with_trash.get(pk=span.pk).deleted_by == owner
+    new = "Before it all.\n\n" + TEXT
+    revisions.document_revise(document=essay, text=new, user=owner)
+    restored = span_restore(token=token, user=owner)
+    assert new[restored.start : restored.end] == "Rain on the window"
+    kinds = [e.kind for e in restored.events.all()]
+    assert kinds == ["retagged", "note", "deleted", "moved", "restored"]
+    retag = restored.events.get(kind="retagged")
+    assert (retag.detail["before"], retag.detail["after"]) == ("Claim", "Prediction")

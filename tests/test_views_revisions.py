@@ -180,6 +180,7 @@ def test_orphans_are_deleted_and_changed_spans_confirmed(essay, owner):
     client = client_for(owner)
     client.post(reverse("annotations:orphan-delete", args=[gone.pk]))
     assert not Span.everything.filter(pk=gone.pk).exists()
+    assert Span.with_trash.get(pk=gone.pk).deleted_by == owner
     client.post(reverse("annotations:span-confirm", args=[edited.pk]))
     edited.refresh_from_db()
     assert edited.anchor == AnchorState.EXACT

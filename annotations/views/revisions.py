@@ -20,7 +20,7 @@ from annotations.models import AnchorState as SpanAnchor
 from annotations.models import Revision, Span
 from annotations.offsets import OffsetError
 from annotations.permissions import Action, allows, visible_documents
-from annotations.services import revisions
+from annotations.services import revisions, trash
 from annotations.views.access import HtmxHttpRequest, document_for, require
 
 EDIT_TEMPLATE = "annotations/revision_edit.html"
@@ -257,9 +257,10 @@ def orphan_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     if span.anchor != SpanAnchor.ORPHANED:
         raise Http404("Only orphans are deleted here; delete a placed span from its panel.")
     document_id = span.document_id
-    quote = span.quote
-    span.delete()
-    messages.success(request, f"Deleted the orphan “{quote[:60]}”.")
+    trash.span_trash(span=span, user=request.user)
+    messages.success(
+        request, f"Moved the orphan “{span.quote[:60]}” to the trash (restorable for 30 days)."
+    )
     return redirect(reverse("annotations:document-review", kwargs={"document_id": document_id}))
 
 
