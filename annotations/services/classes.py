@@ -320,11 +320,14 @@ def reference_add(
     return span_get_or_create(document, start, end, tag, author=by, is_reference=True, note=note)
 
 
-def reference_remove(*, span: Span) -> None:
-    """Take a span out of the reference layer; readers' own spans are never touched."""
+def reference_remove(*, span: Span, user: AbstractBaseUser | None = None) -> None:
+    """Take a span out of the reference layer (into the trash); readers' own spans are
+    never touched."""
+    from annotations.services.trash import span_trash
+
     if not span.is_reference:
         raise DomainError(NOT_A_REFERENCE_SPAN)
-    span.delete()
+    span_trash(span=span, user=user)
 
 
 @transaction.atomic
