@@ -40,6 +40,7 @@ from annotations.models import (
     Membership,
     Origin,
     Project,
+    Revision,
     Span,
     Tag,
 )
@@ -213,6 +214,10 @@ def _store_batch(
     own constraints still guard every row.
     """
     Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    Revision.objects.bulk_create(
+        [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents],
+        batch_size=IMPORT_BATCH,
+    )
     connection = transaction.get_connection()
     now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     rows = [
