@@ -78,6 +78,8 @@ class Project(models.Model):
     join_open = models.BooleanField(default=False)
     #: Whether someone without an account may create one on the join page.
     allow_self_signup = models.BooleanField(default=False)
+    #: Whether a student may hand in a new draft (a revision) of an essay they wrote.
+    writers_may_revise = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]
@@ -240,6 +242,14 @@ class Document(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: In a class, the student who wrote the essay (may hand in new drafts when allowed).
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="written_documents",
     )
 
     objects = LiveDocumentManager()

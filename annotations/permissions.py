@@ -63,6 +63,24 @@ def allows(role: str | None, action: Action) -> bool:
     return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
 
 
+def can_revise(role: str | None, user: User, document: Document) -> bool:
+    """Return whether a member may change a document's text (make a new revision).
+
+    Editors and owners always; in a class that allows it, the student who wrote the
+    essay too (a new draft).
+    """
+    if allows(role, Action.REVISE):
+        return True
+    project = document.project
+    return (
+        allows(role, Action.ANNOTATE)
+        and project.is_class
+        and project.writers_may_revise
+        and document.written_by_id is not None
+        and document.written_by_id == user.pk
+    )
+
+
 def can_edit_span(role: str | None, user: User, span: Span) -> bool:
     """Return whether a member with this role may change or delete this span."""
     if allows(role, Action.EDIT_ANY_SPAN):

@@ -54,6 +54,7 @@ urlpatterns = [
     path(DOCUMENT + "compare/", revisions.revision_compare, name="revision-compare"),
     path(DOCUMENT + "review/", revisions.document_review, name="document-review"),
     path(DOCUMENT + "place/", revisions.document_place, name="document-place"),
+    path(DOCUMENT + "writer/", revisions.document_writer, name="document-writer"),
     path(SPAN + "reattach/", revisions.span_reattach, name="span-reattach"),
     path(SPAN + "confirm/", revisions.span_confirm, name="span-confirm"),
     path(SPAN + "orphan-delete/", revisions.orphan_delete, name="orphan-delete"),

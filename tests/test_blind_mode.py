@@ -318,6 +318,7 @@ NO_SPANS = {
     "span-confirm",
     "orphan-delete",
     "document-place",  # a redirect to the document page
+    "document-writer",  # editors and owners only
     "document-delete",  # editors and owners only
     "trash",  # editors and owners only
     "document-restore",

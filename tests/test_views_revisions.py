@@ -269,3 +269,35 @@ def test_the_live_poll_answers_a_reader_of_an_older_revision_with_a_notice(essay
     body = notice.content.decode()
     assert "This text has a new revision (2, by owner)" in body
     assert "from=1" in body
+
+
+def test_a_student_hands_in_a_new_draft_of_their_essay_when_the_teacher_allows(owner):
+    from annotations.services.classes import class_create
+
+    project = class_create(name="Drafts", teacher=owner)
+    student = factories.add_member(project, Role.ANNOTATOR)
+    other = factories.add_member(project, Role.ANNOTATOR)
+    essay = factories.make_document(project, text=TEXT, title="My essay")
+    theirs = factories.make_span(essay, *words(TEXT, "Rain on the window"), other)
+    teacher, writer, classmate = client_for(owner), client_for(student), client_for(other)
+    edit = reverse("annotations:document-edit", args=[essay.pk])
+    new = {"text": "Draft two.\n\n" + TEXT, "base_revision": "1"}
+
+    assert writer.post(edit, new).status_code == 403  # not named as its writer yet
+    teacher.post(reverse("annotations:document-writer", args=[essay.pk]), {"writer": student.pk})
+    assert writer.post(edit, new).status_code == 403  # the class does not allow drafts yet
+    project.writers_may_revise = True
+    project.save()
+    assert classmate.post(edit, new).status_code == 403  # only the essay's writer
+    preview = writer.post(
+        reverse("annotations:document-edit-preview", args=[essay.pk]),
+        {"text": TEXT.replace("Rain on the window.", "")},
+    ).content.decode()
+    assert "Rain on the window" not in preview  # a classmate's span, in a blind class
+    assert writer.post(edit, new).status_code == 302
+    essay.refresh_from_db()
+    assert essay.revision == 2
+    theirs.refresh_from_db()
+    assert essay.text[theirs.start : theirs.end] == "Rain on the window"
+    page = writer.get(essay.get_absolute_url()).content.decode()
+    assert "Hand in a new draft" in page

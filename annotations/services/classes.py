@@ -95,16 +95,22 @@ def class_settings_update(
     join_open: bool,
     visibility: str,
     allow_self_signup: bool,
+    writers_may_revise: bool | None = None,
 ) -> Project:
     if visibility not in Visibility.values:
         raise DomainError("Choose blind or open.")
     project.join_open = join_open
     project.visibility = visibility
     project.allow_self_signup = allow_self_signup
+    if writers_may_revise is not None:
+        project.writers_may_revise = writers_may_revise
     if join_open and not project.join_code:
         project.join_code = _free_code()
     project.save(
-        update_fields=["join_open", "visibility", "allow_self_signup", "join_code", "updated_at"]
+        update_fields=[
+            *("join_open", "visibility", "allow_self_signup", "writers_may_revise"),
+            *("join_code", "updated_at"),
+        ]
     )
     return project
 

@@ -442,6 +442,13 @@ def span_anchor_confirm(*, span: Span, user: AbstractBaseUser | None) -> Span:
     return span
 
 
+def document_writer_set(*, document: Document, writer: AbstractBaseUser | None) -> Document:
+    """Name the student who wrote a class essay (None: nobody in particular)."""
+    document.written_by = writer
+    document.save(update_fields=["written_by", "updated_at"])
+    return document
+
+
 def orphans(document: Document) -> list[Span]:
     """Return the document's orphaned spans, oldest first."""
     return list(

@@ -55,3 +55,11 @@ def flagged_span_count(context: template.Context, document) -> int:
     if not allows(context.get("role"), Action.EDIT_ANY_SPAN):
         spans = spans.filter(author_id=context["request"].user.pk)
     return spans.count()
+
+
+@register.simple_tag(takes_context=True)
+def may_revise(context: template.Context, document) -> bool:
+    """Whether the reader may change the document's text (editors, owners, or its writer)."""
+    from annotations.permissions import can_revise
+
+    return can_revise(context.get("role"), context["request"].user, document)

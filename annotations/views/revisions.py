@@ -9,6 +9,7 @@ orphan is attached again by selecting its new words, or deleted.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,9 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotations import revision_diff
 from annotations.anchoring import AnchorState, PositionMap, diff_opcodes
 from annotations.models import AnchorState as SpanAnchor
-from annotations.models import Revision, Span
+from annotations.models import Revision, Role, Span
 from annotations.offsets import OffsetError
-from annotations.permissions import Action, allows, visible_documents
+from annotations.permissions import (
+    Action,
+    allows,
+    can_revise,
+    sees_every_span,
+    spans_visible_in,
+    visible_documents,
+)
 from annotations.services import revisions, trash
 from annotations.views.access import HtmxHttpRequest, document_for, require
 
@@ -44,7 +52,7 @@ def _plan_context(plan: revisions.RevisionPlan) -> dict:
 def document_edit(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     """The text in a textarea; saving makes the next revision and moves the spans."""
     document, role = document_for(request, document_id)
-    require(role, Action.REVISE)
+    _require_revise(request, role, document)
     context = {
         "project": document.project,
         "document": document,
@@ -103,13 +111,21 @@ def _saved_message(revision: Revision) -> str:
 def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     """What saving the text in the box would do to the spans (nothing is written)."""
     document, role = document_for(request, document_id)
-    require(role, Action.REVISE)
+    _require_revise(request, role, document)
     try:
         plan = revisions.revision_plan(document=document, text=request.POST.get("text", ""))
     except revisions.DomainError as error:
         return render(
             request, f"{EDIT_TEMPLATE}#preview", {"document": document, "error": str(error)}
         )
+    if not sees_every_span(role):
+        # A student handing in a draft sees what happens to the spans they may see.
+        visible = set(
+            spans_visible_in(request.user, role, document=document, with_orphans=True).values_list(
+                "pk", flat=True
+            )
+        )
+        plan.spans = [move for move in plan.spans if move.span.pk in visible]
     context = {"document": document, **_plan_context(plan)}
     return render(request, f"{EDIT_TEMPLATE}#preview", context)
 
@@ -119,6 +135,13 @@ def revision_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     revisions.current_revision(document)
     history = list(document.revisions.select_related("created_by").order_by("-number"))
+    writers = []
+    if document.project.is_class and allows(role, Action.REVISE):
+        writers = list(
+            get_user_model()
+            .objects.filter(memberships__project=document.project, memberships__role=Role.ANNOTATOR)
+            .order_by("username")
+        )
     return render(
         request,
         "annotations/revisions.html",
@@ -126,7 +149,9 @@ def revision_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             "project": document.project,
             "document": document,
             "revisions": history,
-            "can_revise": allows(role, Action.REVISE),
+            "can_revise": can_revise(role, request.user, document),
+            "can_manage": allows(role, Action.REVISE),
+            "writers": writers,
         },
     )
 
@@ -199,6 +224,36 @@ def document_review(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             "changed": [s for s in spans if s.anchor == SpanAnchor.CHANGED],
         },
     )
+
+
+def _require_revise(request: HtmxHttpRequest, role: str, document) -> None:
+    if not can_revise(role, request.user, document):
+        require(role, Action.REVISE)  # 403 with the reason
+
+
+@require_POST
+def document_writer(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """Name the student who wrote a class essay (who may then hand in new drafts)."""
+    document, role = document_for(request, document_id)
+    require(role, Action.REVISE)
+    raw = request.POST.get("writer", "")
+    writer = None
+    if raw.isdigit():
+        writer = (
+            get_user_model()
+            .objects.filter(memberships__project=document.project, pk=int(raw))
+            .first()
+        )
+        if writer is None:
+            raise Http404("No such member.")
+    revisions.document_writer_set(document=document, writer=writer)
+    messages.success(
+        request,
+        f"{writer.get_username()} wrote this essay."
+        if writer
+        else "No writer named for this essay.",
+    )
+    return redirect("annotations:revisions", document_id=document.pk)
 
 
 def _flagged_span_for(request: HtmxHttpRequest, span_id: int) -> tuple[Span, str]:
