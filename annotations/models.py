@@ -203,9 +203,12 @@ class AnchorState(models.TextChoices):
 
 class DocumentQuerySet(models.QuerySet):
     def with_span_counts(self) -> DocumentQuerySet:
-        # Orphans have no place in the text, so they are not counted as its spans.
+        # Orphans have no place in the text, and the trash is not the text's either.
         return self.annotate(
-            span_count=models.Count("spans", filter=~Q(spans__anchor=AnchorState.ORPHANED))
+            span_count=models.Count(
+                "spans",
+                filter=Q(spans__deleted_at__isnull=True) & ~Q(spans__anchor=AnchorState.ORPHANED),
+            )
         )
 
 
