@@ -15,5 +15,7 @@ pure modules never do (see docs/architecture.md).
   the trained versions are stored and how the worker loads them.
 - ``decisions``: accepting and rejecting suggestions.
 - ``tokens``: API tokens.
+- ``revisions``: a document's text changes only here, as a new revision; spans follow.
+- ``trash``: deleted documents and spans, restorable for 30 days.
 - ``classes``: class mode (joining, accounts, assignments, comments, reference layer).
 """
