@@ -122,7 +122,8 @@ def import_one(
     try:
         if isinstance(data, Rejected):
             raise data
-        parsed = parse_file(name, data, limits)
+        remarks: list[str] = []
+        parsed = _noting_remarks(parse_file(name, data, limits), remarks)
         outcome = services.documents_import(
             project=project, author=user, documents=parsed, known=known
         )
@@ -131,7 +132,24 @@ def import_one(
     except Exception:  # a bad file must never stop the others; the log keeps the detail
         logger.exception("import of %s into %s failed", name, project.slug)
         return FileResult(name, REJECTED, INTERNAL_ERROR)
-    return _result(name, outcome)
+    return _with_remarks(_result(name, outcome), remarks)
+
+
+def _noting_remarks(
+    documents: Iterable[ParsedDocument], remarks: list[str]
+) -> Iterator[ParsedDocument]:
+    """Yield the documents, collecting what their parser said about reading the file."""
+    for document in documents:
+        if document.remark and document.remark not in remarks:
+            remarks.append(document.remark)
+        yield document
+
+
+def _with_remarks(result: FileResult, remarks: list[str]) -> FileResult:
+    """Add how the file was read (its encoding, any repair) to the result's message."""
+    for remark in remarks:
+        result.message += " " + sentence(remark)
+    return result
 
 
 def _result(name: str, outcome: services.ImportOutcome) -> FileResult:
