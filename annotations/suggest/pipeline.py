@@ -7,6 +7,7 @@ boundaries from its parser; the rules are the same.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -20,6 +21,7 @@ from annotations.spacy_model import DEFAULT_MODEL, model_problem
 from annotations.suggest import claims, films, predictions
 from annotations.suggest.base import Suggestion
 from annotations.suggest.patterns import CUE_PATTERNS
+from annotations.suggest.pieces import PIECE_CHARS, paragraph_pieces
 
 CUES_KEY = "herlens_cues"
 
@@ -95,9 +97,24 @@ class Suggester:
 
     def suggest(self, text: str, names: Iterable[str] = ()) -> list[Suggestion]:
         """Return the suggestions for one text, in reading order."""
+        if len(text) > PIECE_CHARS:
+            return self.suggest_long(text, names)
         doc = self.nlp(text)
         doc.user_data["herlens_text"] = text  # spares rebuilding it from the tokens
         return self.from_doc(doc, names)
+
+    def suggest_long(self, text: str, names: Iterable[str] = ()) -> list[Suggestion]:
+        """Return the suggestions for a text of any length, read piece by piece."""
+        names = tuple(names)
+        found: list[Suggestion] = []
+        for offset, piece in paragraph_pieces(text):
+            doc = self.nlp(piece)
+            doc.user_data["herlens_text"] = piece
+            found.extend(
+                dataclasses.replace(s, start=s.start + offset, end=s.end + offset)
+                for s in self.from_doc(doc, names)
+            )
+        return found
 
     def suggest_many(
         self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16
@@ -105,7 +122,13 @@ class Suggester:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
         texts = list(texts)
-        for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts, strict=True):
+        short = [text for text in texts if len(text) <= PIECE_CHARS]
+        docs = zip(self.nlp.pipe(short, batch_size=batch_size), short, strict=True)
+        for text in texts:
+            if len(text) > PIECE_CHARS:
+                yield self.suggest_long(text, names)
+                continue
+            doc, _ = next(docs)
             doc.user_data["herlens_text"] = text
             yield self.from_doc(doc, names)
 
