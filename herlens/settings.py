@@ -8,6 +8,7 @@ and HTTPS is enforced unless explicitly switched off.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Listed so the API docs use the Swagger UI files shipped with django-ninja, not a CDN.
     "ninja",
+    "axes",
     "annotations",
 ]
 
@@ -97,7 +99,28 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.views.messages.HtmxMessagesMiddleware",
+    # Last, as django-axes requires: answers a locked-out log-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Log-in throttling (django-axes): after HERLENS_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one address, log-ins from there are refused for the cool-off time, even
+# with the right password. A success resets the count. An administrator can lift a lock at
+# once in the admin ("Access attempts") or with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("HERLENS_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HERLENS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address is REMOTE_ADDR unless the operator says how many proxies stand in
+# front; a client could otherwise write any address into X-Forwarded-For and never be locked.
+AXES_IPWARE_PROXY_COUNT = env_int("HERLENS_TRUSTED_PROXY_COUNT", 0)
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 ROOT_URLCONF = "herlens.urls"
 
