@@ -146,7 +146,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "herlens.wsgi.application"
 
-_sqlite_path = Path(os.environ.get("HERLENS_VAR_DIR", BASE_DIR / "var")) / "herlens.sqlite3"
+VAR_DIR = Path(os.environ.get("HERLENS_VAR_DIR", BASE_DIR / "var"))
+_sqlite_path = VAR_DIR / "herlens.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{_sqlite_path}",
@@ -244,3 +245,28 @@ HERLENS_IMPORT_LIMITS = {
     "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 5000),
     "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 1024 * 1024 * 1024),
 }
+
+# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE is written to disk as it arrives, never held
+# whole by the web process; the import worker reads it from HERLENS_UPLOADS_DIR (the web
+# server and the worker share the var dir). A request larger than everything one import
+# may hold is refused before its body is read.
+HERLENS_UPLOADS_DIR = VAR_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR = str(HERLENS_UPLOADS_DIR / "incoming")
+# Same filesystem as the uploads folder, so a finished upload moves there by a rename.
+try:
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass  # a read-only var dir: Django's check (files.E001) names the folder
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+#: Form fields other than files (what a log-in or a span form sends); files do not count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+#: Files one upload form may carry; more go in a .zip.
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("HERLENS_UPLOAD_MAX_FILES", 200)
+#: Bytes one upload request may carry in all (checked on Content-Length before reading).
+HERLENS_UPLOAD_MAX_REQUEST_BYTES = env_int(
+    "HERLENS_UPLOAD_MAX_REQUEST_BYTES", HERLENS_IMPORT_LIMITS["max_zip_bytes"]
+)
