@@ -7,6 +7,7 @@ and HTTPS is enforced unless explicitly switched off.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -253,10 +254,9 @@ HERLENS_IMPORT_LIMITS = {
 HERLENS_UPLOADS_DIR = VAR_DIR / "uploads"
 FILE_UPLOAD_TEMP_DIR = str(HERLENS_UPLOADS_DIR / "incoming")
 # Same filesystem as the uploads folder, so a finished upload moves there by a rename.
-try:
+# On a read-only var dir Django's check (files.E001) names the folder.
+with contextlib.suppress(OSError):
     Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
-except OSError:
-    pass  # a read-only var dir: Django's check (files.E001) names the folder
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
