@@ -606,3 +606,21 @@ class SuggestionRun(models.Model):
     def is_active(self) -> bool:
         """Whether the page should poll: queued or running, and not stale."""
         return not self.is_finished and not self.is_stale
+
+
+class Throttle(models.Model):
+    """Failed attempts of one kind (a join code, an API token) from one client, per window."""
+
+    scope = models.CharField(max_length=32)
+    #: Who is counted: an IP address (or a username), as the scope decides.
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="throttle_scope_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -56,7 +56,7 @@ def test_join_link_asks_then_joins_a_logged_in_user():
 def test_join_with_a_wrong_code_says_so():
     response = client_for(factories.make_user()).post(reverse("annotations:join"), {"code": "NOPE"})
     assert response.status_code == 400
-    assert "No class has this code" in response.text
+    assert "This code does not open a class" in response.text
 
 
 def test_anonymous_join_needs_login_unless_self_signup():
