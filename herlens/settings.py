@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.views.messages.HtmxMessagesMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: answers a locked-out log-in with its page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -270,3 +272,21 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("HERLENS_UPLOAD_MAX_FILES", 200)
 HERLENS_UPLOAD_MAX_REQUEST_BYTES = env_int(
     "HERLENS_UPLOAD_MAX_REQUEST_BYTES", HERLENS_IMPORT_LIMITS["max_zip_bytes"]
 )
+
+# Content-Security-Policy (django-csp) on every response: scripts only from herlens's own
+# static files, so text that slipped through escaping still cannot run. Styles may be inline
+# (tag colours are style attributes); no plugins, no framing, forms post only to herlens.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
