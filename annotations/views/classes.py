@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import classroom
+from annotations import classroom, throttle
 from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
 from annotations.services import DomainError
@@ -64,10 +64,16 @@ def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     code = classroom.normalise_code(request.POST.get("code", code))
     context: dict = {"code": classroom.format_code(code) if code else "", "error": ""}
     project = None
+    client = throttle.client_key(request)
+    if code and throttle.is_blocked(throttle.JOIN_CODES, client):
+        # Even a right code waits: otherwise guessing goes on and is told when it hits.
+        context["error"] = throttle.JOIN_CODES.message
+        return render(request, "annotations/join.html", context, status=429)
     if code:
         try:
             project = classroom.class_for_code(code)
         except DomainError as exc:
+            throttle.record_failure(throttle.JOIN_CODES, client)
             context["error"] = str(exc)
     context["project"] = project
     if request.method == "POST" and project is not None:
