@@ -200,8 +200,14 @@ def changed_marks(request: HttpRequest, document: Document, role: str, low: int,
 
 
 def live_token(document: Document, user_id: int, role: str) -> str:
-    """Sign who polls which document in which role, so the poll needs no membership query."""
-    return signing.dumps({"d": document.pk, "u": user_id, "r": role}, salt=LIVE_SALT)
+    """Sign who polls which document (and its project) in which role.
+
+    The role is checked against the membership on every poll (one look-up on
+    its unique index), so a reader removed or demoted stops getting signals at once.
+    """
+    return signing.dumps(
+        {"d": document.pk, "p": document.project_id, "u": user_id, "r": role}, salt=LIVE_SALT
+    )
 
 
 def read_live_token(token: str) -> dict | None:

@@ -2,9 +2,11 @@
 
 The page's poller asks every few seconds with the fingerprint of what it shows
 (``v``) and a signed token naming the document, the reader and their role
-(``t``). Nothing changed: 204 No Content after one indexed query (htmx swaps
-nothing and keeps polling). Something changed: the membership is checked
-again, and the poller is replaced by a fresh one carrying the re-drawn
+(``t``). The membership is looked up on every poll (one query on its unique
+index): a reader removed or given another role falls through to the full
+check at once. Nothing changed: 204 No Content after that and one span query
+(htmx swaps nothing and keeps polling). Something changed: the document is
+looked up through the memberships, and the poller is replaced by a fresh one carrying the re-drawn
 paragraphs in a <template>; static/classroom.js moves in only the paragraphs
 that differ and leaves the one holding the reader's selection until it is free.
 An expired or foreign token gets the full check too, and a fresh token.
@@ -18,7 +20,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from annotations import classroom
-from annotations.models import Document
+from annotations.models import Document, Membership
 from annotations.permissions import spans_visible_in
 from annotations.rendering import document_html, split_runs
 from annotations.views import layers
@@ -33,8 +35,18 @@ STOP_POLLING = 286
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     token = layers.read_live_token(request.GET.get("t", ""))
     since = request.GET.get("v", "")
-    if token and token["d"] == document_id and token["u"] == request.user.pk and since:
-        # The one query: count and latest change of the spans this reader may see.
+    if (
+        token
+        and token["d"] == document_id
+        and token["u"] == request.user.pk
+        and "p" in token
+        and since
+        and Membership.objects.filter(
+            user_id=request.user.pk, project_id=token["p"], role=token["r"]
+        ).exists()
+    ):
+        # Still a member in the same role; the one span query: count and latest change of
+        # the spans this reader may see.
         fingerprint = classroom.live_fingerprint(
             spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
         )
