@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from annotations.models import Document, Project, Tag
+from annotations.params import is_id
 
 
 class DocumentForm(forms.ModelForm):
@@ -70,7 +71,7 @@ class TagForm(forms.ModelForm):
 def _tag_of(project: Project, value: str) -> Tag:
     tags = project.tags.all()
     tag = tags.filter(slug=value).first()
-    if tag is None and value.isdigit():
+    if tag is None and is_id(value):
         tag = tags.filter(pk=int(value)).first()
     if tag is None:
         tag = tags.filter(name__iexact=value).first()

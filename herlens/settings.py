@@ -102,6 +102,8 @@ MIDDLEWARE = [
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.views.messages.HtmxMessagesMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A refused query or form number answers 400 with the reason (annotations/params.py).
+    "annotations.params.BadParameterMiddleware",
     # Last, as django-axes requires: answers a locked-out log-in with its page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import agreement, classroom
+from annotations import agreement, classroom, params
 from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
@@ -119,12 +119,15 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     """Accept a reader's span, optionally with corrected start/end, into the reference."""
     document, role = _adjudicator_document(request, slug, document_id)
     source = get_object_or_404(
-        Span, pk=request.POST.get("span", "0"), document=document, is_reference=False
+        Span, pk=params.required_number(request.POST, "span"), document=document, is_reference=False
     )
     try:
-        start = int(request.POST.get("start") or source.start)
-        end = int(request.POST.get("end") or source.end)
-        tag_id = int(request.POST.get("tag") or source.tag_id)
+        start = params.optional_number(request.POST, "start")
+        end = params.optional_number(request.POST, "end")
+        tag_id = params.optional_number(request.POST, "tag")
+        start = source.start if start is None else start
+        end = source.end if end is None else end
+        tag_id = source.tag_id if tag_id is None else tag_id
         _span, created = classroom.reference_add(
             document=document, start=start, end=end, tag_id=tag_id, by=request.user
         )
@@ -183,10 +186,10 @@ def reject(request: HtmxHttpRequest, slug: str, document_id: int, span_id: int) 
 @require_POST
 def accept_agreed(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = _adjudicator_document(request, slug, document_id)
-    raw = request.POST.get("min_readers", "")
+    min_readers = params.optional_number(request.POST, "min_readers", maximum=10_000) or 0
     try:
         added = classroom.reference_accept_agreed(
-            document=document, min_readers=int(raw) if raw.isdigit() else 0, by=request.user
+            document=document, min_readers=min_readers, by=request.user
         )
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -226,8 +229,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     context["has_reference"] = bool(reference)
     student_id = request.user.pk
     if teacher:
-        raw = request.GET.get("student", "")
-        student_id = int(raw) if raw.isdigit() else None
+        student_id = params.optional_number(request.GET, "student")
         # The class's rows: the teacher's and editors' own spans are not a student's work.
         staff = set(
             document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(

@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import classroom, throttle
+from annotations import classroom, params, throttle
 from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
 from annotations.services import DomainError
@@ -343,7 +343,7 @@ def assignment_update(request: HtmxHttpRequest, slug: str, document_id: int) -> 
             messages.success(request, f"“{document.title}” is no longer assigned.")
         else:
             everyone = request.POST.get("everyone", "on") == "on"
-            ids = [int(v) for v in request.POST.getlist("students") if v.isdigit()]
+            ids = params.number_list(request.POST, "students")
             classroom.assignment_set(
                 document=document,
                 by=request.user,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import classroom
+from annotations import classroom, params
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, Span, Tag
 from annotations.permissions import Action, allows, can_edit_span
@@ -109,8 +109,9 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     context["suggestion_css"] = SafeString(suggestion_css(tags))
 
     selected = None
-    if request.GET.get("span", "").isdigit():
-        selected = next((s for s in spans if s.pk == int(request.GET["span"])), None)
+    span_id = params.optional_number(request.GET, "span")
+    if span_id is not None:
+        selected = next((s for s in spans if s.pk == span_id), None)
     context.update(panel_context(request, selected, role, tags))
     context.update(
         {

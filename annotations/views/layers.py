@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from annotations import classroom
+from annotations import classroom, params
 from annotations.models import Assignment, Document, Span, Tag
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import SpanMark, tag_css
@@ -53,7 +53,7 @@ def selected_layers(query: str) -> set[str]:
     """
     values = parse_qs(query).get("layers", [])
     parts = {part for raw in values for part in raw.split(",")}
-    return {part for part in parts if part.isdigit() or part == REFERENCE_KEY}
+    return {part for part in parts if params.is_id(part) or part == REFERENCE_KEY}
 
 
 def _family_colour(hue: int, shade: int) -> str:
