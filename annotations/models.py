@@ -420,8 +420,11 @@ class ImportUpload(models.Model):
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
     name = models.CharField(max_length=500)
-    #: Kept in the database so the web server and the worker need no shared disk.
-    data = models.BinaryField()
+    #: Where the file waits, relative to HERLENS_UPLOADS_DIR (annotations/imports/uploads.py):
+    #: streamed to disk as it arrives, never held whole by the web process.
+    stored = models.CharField(max_length=200, blank=True)
+    #: Uploads queued before files waited on disk kept their bytes here.
+    data = models.BinaryField(blank=True, default=b"")
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -11,6 +11,7 @@ from django_tasks import task
 
 from annotations import services
 from annotations.imports import FileResult, count_files, import_files
+from annotations.imports import uploads as stored_uploads
 from annotations.imports.base import ImportLimits
 from annotations.models import ImportJob, ImportUpload
 
@@ -33,8 +34,10 @@ def import_job_run(job_id: int) -> None:
         job.save(update_fields=["status"])
     limits = ImportLimits.from_settings()
     uploads = ImportUpload.objects.filter(job=job).order_by("position", "id")
-    rows = uploads.values_list("name", "data").iterator(chunk_size=1)
-    job.total_files = len(job.results) + sum(count_files(name, bytes(data)) for name, data in rows)
+    job.total_files = len(job.results) + sum(
+        count_files(upload.name, _upload_bytes(upload))
+        for upload in uploads.defer("data").iterator(chunk_size=1)
+    )
     job.save(update_fields=["total_files"])
     last_saved = time.monotonic()
 
@@ -47,9 +50,8 @@ def import_job_run(job_id: int) -> None:
 
     def sources():
         # One upload in memory at a time.
-        for upload_id, name in uploads.values_list("id", "name"):
-            data = ImportUpload.objects.filter(pk=upload_id).values_list("data", flat=True).get()
-            yield name, bytes(data)
+        for upload in uploads.defer("data").iterator(chunk_size=1):
+            yield upload.name, _upload_bytes(upload)
 
     try:
         import_files(
@@ -71,6 +73,14 @@ def import_job_run(job_id: int) -> None:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "results", "finished_at"])
         uploads.delete()
+        stored_uploads.remove_job(job.pk)
+
+
+def _upload_bytes(upload: ImportUpload) -> bytes:
+    """Return an upload's bytes: from its file in the uploads folder, or (older jobs) the row."""
+    if upload.stored:
+        return stored_uploads.read(upload.stored)
+    return bytes(ImportUpload.objects.filter(pk=upload.pk).values_list("data", flat=True).get())
 
 
 @task()

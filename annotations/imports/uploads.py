@@ -16,8 +16,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
+
+from annotations.imports.archive import size_words
+from annotations.imports.base import ImportLimits
 
 OUTSIDE = "the stored upload is not in the uploads folder"
+REQUEST_TOO_LARGE = (
+    "This upload is {size}; one upload can hold at most {limit}. Nothing was saved. "
+    "Split the files into several uploads."
+)
 
 
 def uploads_dir() -> Path:
@@ -65,3 +73,46 @@ def read(relative: str) -> bytes:
 def remove_job(job_id: int) -> None:
     """Delete a job's stored uploads (after the worker has read them, or if it never will)."""
     shutil.rmtree(uploads_dir() / f"job-{job_id}", ignore_errors=True)
+
+
+def limits_sentence() -> str:
+    """State the upload limits the way the import page shows them."""
+    limits = ImportLimits.from_settings()
+    return (
+        f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per upload (put more in a .zip), "
+        f"each up to {limit_words(limits.max_file_bytes)}; a .zip may unpack to "
+        f"{limit_words(limits.max_zip_bytes)} and hold {limits.max_files} files; one upload "
+        f"carries at most {limit_words(settings.HERLENS_UPLOAD_MAX_REQUEST_BYTES)} in all."
+    )
+
+
+def limit_words(count: int) -> str:
+    """Return a configured limit as people write it: "100 MB", "1 GB" (exact when it is)."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return size_words(count)
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over HERLENS_UPLOAD_MAX_REQUEST_BYTES before any of it is read.
+
+    Placed before the CSRF check, which would otherwise read (and spool) the
+    whole body to find the token in it.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.HERLENS_UPLOAD_MAX_REQUEST_BYTES
+        if length > limit:
+            message = REQUEST_TOO_LARGE.format(size=size_words(length), limit=limit_words(limit))
+            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            response["Connection"] = "close"  # the unread body must not be taken for a request
+            return response
+        return self.get_response(request)

@@ -40,3 +40,11 @@ def span_entries(spans: Iterable[Span]) -> SafeString:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@register.simple_tag
+def upload_limits() -> str:
+    """The import limits in a sentence, for the upload form."""
+    from annotations.imports.uploads import limits_sentence
+
+    return limits_sentence()

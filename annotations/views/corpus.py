@@ -23,6 +23,7 @@ from annotations.imports import (
     FileResult,
     sentence,
     too_large,
+    uploads,
 )
 from annotations.imports.base import ImportLimits, extension
 from annotations.models import ImportJob, ImportUpload
@@ -36,7 +37,12 @@ NO_FILES = "Choose one or more files (or a .zip) to import."
 
 @require_POST
 def import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Store the uploaded files in an import job and start it in the background."""
+    """Store the uploaded files in an import job and start it in the background.
+
+    The files reach this view already on disk (Django spools every upload over
+    FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file) and are moved into the
+    uploads folder; the worker reads them from there.
+    """
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
     files = request.FILES.getlist("files")
@@ -57,7 +63,10 @@ def import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
             else:
                 ImportUpload.objects.create(
-                    job=job, name=upload.name[:500], data=upload.read(), position=position
+                    job=job,
+                    name=upload.name[:500],
+                    stored=uploads.store(upload, job.pk, position),
+                    position=position,
                 )
         job.save(update_fields=["results"])
         transaction.on_commit(lambda: import_job_run.enqueue(job.pk))
