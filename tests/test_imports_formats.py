@@ -252,3 +252,15 @@ def test_html_tag_or_comment_left_open_at_the_end_drops_only_what_follows_it():
 def test_html_lone_less_than_signs_are_text():
     [document] = html.parse("x.html", b"<p>1 < 2 and 3 <= 4</p>")
     assert document.text == "1 < 2 and 3 <= 4"
+
+
+def test_jsonl_control_characters_are_repaired_in_place_and_the_offsets_still_fit():
+    line = {
+        "title": "Dashes",
+        "text": "Pages 10\u009612 say \u0093hello\u0094.",
+        "spans": [{"start": 6, "end": 11, "tag": "claim", "text": "10\u009612"}],
+    }
+    [document] = jsonl.parse("x.jsonl", json.dumps(line).encode())
+    assert document.text == "Pages 10–12 say “hello”."
+    assert document.text[6:11] == "10–12"
+    assert document.remark.startswith("line 1: 3 control characters replaced")

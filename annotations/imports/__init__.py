@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 IMPORTED, SKIPPED, REJECTED = "imported", "skipped", "rejected"
 INTERNAL_ERROR = "This file could not be imported because of an error in herlens."
+#: Notes on how a file was read shown per result (a JSONL file may have one per line).
+MOST_REMARKS = 5
 
 PARSERS: dict[str, Callable[[str, bytes], Iterable[ParsedDocument]]] = {
     "txt": txt.parse,
@@ -147,8 +149,10 @@ def _noting_remarks(
 
 def _with_remarks(result: FileResult, remarks: list[str]) -> FileResult:
     """Add how the file was read (its encoding, any repair) to the result's message."""
-    for remark in remarks:
+    for remark in remarks[:MOST_REMARKS]:
         result.message += " " + sentence(remark)
+    if len(remarks) > MOST_REMARKS:
+        result.message += f" And {len(remarks) - MOST_REMARKS} more notes like these."
     return result
 
 

@@ -329,17 +329,31 @@ def _display_name(codec: str) -> str:
 
 
 def _repair_controls(decoded: Decoded) -> None:
-    found = sorted(set(_C1.findall(decoded.text)))
+    decoded.text, note = repair_controls(decoded.text)
+    if note:
+        decoded.notes.append(note)
+
+
+def repair_controls(text: str) -> tuple[str, str]:
+    """Return text with C1 controls replaced by the Windows-1252 punctuation they stand for.
+
+    Also returns a note for the import result ("" when there was nothing to
+    repair). One character becomes one character, so offsets stay valid.
+    Raises Rejected for a control that Windows-1252 leaves undefined.
+    """
+    found = sorted(set(_C1.findall(text)))
     if not found:
-        return
+        return text, ""
     replacements = {}
     for char in found:
         try:
             replacements[char] = bytes([ord(char)]).decode("cp1252")
         except UnicodeDecodeError:
             raise Rejected(UNDEFINED_CONTROL.format(code=ord(char))) from None
-    count = sum(decoded.text.count(char) for char in found)
-    decoded.text = _C1.sub(lambda m: replacements[m.group()], decoded.text)
+    count = sum(text.count(char) for char in found)
+    repaired = text.translate(
+        {ord(char): replacement for char, replacement in replacements.items()}
+    )
     pairs = ", ".join(f"U+{ord(c):04X} → {replacements[c]}" for c in found)
     noun = "control character" if count == 1 else "control characters"
-    decoded.notes.append(f"{count} {noun} replaced by the Windows-1252 punctuation ({pairs})")
+    return repaired, f"{count} {noun} replaced by the Windows-1252 punctuation ({pairs})"
