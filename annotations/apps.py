@@ -13,3 +13,4 @@ class AnnotationsConfig(AppConfig):
             accounts,  # noqa: F401
             checks,  # noqa: F401 - registers the system checks
         )
+        from annotations.imports import uploads  # noqa: F401 - removes a deleted job's files

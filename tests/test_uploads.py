@@ -73,3 +73,15 @@ def test_the_upload_form_states_the_limits(owner_client, project):
 def test_a_stored_name_cannot_leave_the_uploads_folder():
     with pytest.raises(ValueError, match="not in the uploads folder"):
         uploads.path_of("../../etc/passwd")
+
+
+def test_deleting_a_job_that_never_ran_removes_its_files(
+    owner_client, project, django_capture_on_commit_callbacks
+):
+    owner_client.post(upload_url(project), {"files": [SimpleUploadedFile("a.txt", b"Essay A.")]})
+    [upload] = ImportUpload.objects.all()
+    folder = uploads.path_of(upload.stored).parent
+    assert folder.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        ImportJob.objects.get().delete()
+    assert not folder.exists()

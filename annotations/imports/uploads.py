@@ -16,6 +16,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from annotations.imports.archive import size_words
@@ -73,6 +76,13 @@ def read(relative: str) -> bytes:
 def remove_job(job_id: int) -> None:
     """Delete a job's stored uploads (after the worker has read them, or if it never will)."""
     shutil.rmtree(uploads_dir() / f"job-{job_id}", ignore_errors=True)
+
+
+@receiver(post_delete, sender="annotations.ImportJob")
+def _job_deleted(sender, instance, **kwargs) -> None:
+    """A job deleted before its worker ran (with its project, say) leaves no files behind."""
+    job_id = instance.pk
+    transaction.on_commit(lambda: remove_job(job_id))
 
 
 def limits_sentence() -> str:
