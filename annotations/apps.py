@@ -10,7 +10,7 @@ class AnnotationsConfig(AppConfig):
     def ready(self) -> None:
         # Connects the first-login check for accounts a teacher created.
         from annotations import (
-            accounts,  # noqa: F401
             checks,  # noqa: F401 - registers the system checks
+            middleware,  # noqa: F401
         )
         from annotations.imports import uploads  # noqa: F401 - removes a deleted job's files

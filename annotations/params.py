@@ -4,14 +4,12 @@ A number in a request is ASCII digits only and no larger than a database id
 can be. ``str.isdigit`` is not that rule: it is true for "²" and "٣", which
 ``int()`` then refuses or reads, and an id past 2**63 - 1 makes PostgreSQL
 fail the query; both were server errors. Every view reads its numbers here,
-and ``BadParameterMiddleware`` turns a refusal into 400 with the message.
+and ``middleware.BadParameterMiddleware`` turns a refusal into 400 with the message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 #: The largest id a database row can have (PostgreSQL bigint).
 MAX_ID = 2**63 - 1
@@ -61,18 +59,3 @@ def number_list(params, name: str, *, maximum: int = MAX_ID) -> list[int]:
 def is_id(value: str) -> bool:
     """Whether value is written as an id is: ASCII digits, within a database id's range."""
     return value.isascii() and value.isdecimal() and int(value) <= MAX_ID
-
-
-class BadParameterMiddleware:
-    """Answer a request whose parameters were refused with 400 and the reason, never 500."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, BadParameter):
-            return HttpResponseBadRequest(str(exception), content_type="text/plain; charset=utf-8")
-        return None

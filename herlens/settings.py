@@ -90,22 +90,22 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: a request over the upload limit is refused unread.
-    "annotations.imports.uploads.RequestSizeMiddleware",
+    "annotations.middleware.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Class mode: accounts made by a teacher must replace their one-time password first.
-    "annotations.accounts.OneTimePasswordMiddleware",
+    "annotations.middleware.OneTimePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
-    "annotations.views.messages.HtmxMessagesMiddleware",
+    "annotations.middleware.HtmxMessagesMiddleware",
     "csp.middleware.CSPMiddleware",
     # A refused query or form number answers 400 with the reason (annotations/params.py).
-    "annotations.params.BadParameterMiddleware",
+    "annotations.middleware.BadParameterMiddleware",
     # Last, as django-axes requires: answers a locked-out log-in with its page.
     "axes.middleware.AxesMiddleware",
 ]

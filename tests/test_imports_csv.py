@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from annotations.imports import IMPORTED, import_files
+from annotations.imports import IMPORTED
 from annotations.imports import csv as csv_import
 from annotations.imports.base import Rejected
 from annotations.models import Document
+from annotations.services.imports import import_files
 
 CSV = Path(__file__).parent / "data" / "csv"
 

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import classroom, throttle
+from annotations import throttle
 from annotations.models import Membership, Project, Role, Submission
+from annotations.roster import format_code
+from annotations.services.classes import accounts_create, class_settings_update
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -47,9 +49,7 @@ def test_join_link_asks_then_joins_a_logged_in_user():
     page = client.get(reverse("annotations:join-code", args=[c.project.join_code]))
     assert page.status_code == 200
     assert c.project.name in page.text
-    response = client.post(
-        reverse("annotations:join"), {"code": classroom.format_code(c.project.join_code)}
-    )
+    response = client.post(reverse("annotations:join"), {"code": format_code(c.project.join_code)})
     assert response.status_code == 302
     assert response["Location"] == reverse("annotations:assignments", args=[c.project.slug])
     assert Membership.objects.get(user=newcomer, project=c.project).role == Role.ANNOTATOR
@@ -63,7 +63,7 @@ def test_join_with_a_wrong_code_says_so():
 
 def test_closed_and_unknown_codes_get_the_same_page():
     c = make_class()
-    classroom.class_settings_update(
+    class_settings_update(
         project=c.project, join_open=False, visibility="blind", allow_self_signup=False
     )
     client = client_for(factories.make_user())
@@ -74,7 +74,7 @@ def test_closed_and_unknown_codes_get_the_same_page():
     def page(response, code):  # the code typed and the masked CSRF tokens differ, nothing else
         return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.text.replace(code, "CODE"))
 
-    assert page(closed, classroom.format_code(c.project.join_code)) == page(unknown, "ZZZZ-ZZZZ")
+    assert page(closed, format_code(c.project.join_code)) == page(unknown, "ZZZZ-ZZZZ")
 
 
 def test_wrong_codes_from_one_address_are_throttled_then_even_the_right_one():
@@ -96,7 +96,7 @@ def test_wrong_codes_from_one_address_are_throttled_then_even_the_right_one():
 
 def test_rotating_the_code_of_a_closed_class_keeps_it_closed():
     c = make_class()
-    classroom.class_settings_update(
+    class_settings_update(
         project=c.project, join_open=False, visibility="blind", allow_self_signup=False
     )
     client_for(c.teacher).post(reverse("annotations:class-code", args=[c.project.slug]))
@@ -139,7 +139,7 @@ def test_class_page_full_and_roster_fragment():
     url = reverse("annotations:class", args=[c.project.slug])
     full = client.get(url)
     assert "<html" in full.text
-    assert classroom.format_code(c.project.join_code) in full.text
+    assert format_code(c.project.join_code) in full.text
     assert c.alice.get_username() in full.text
     fragment = client.get(url, **HTMX, HTTP_HX_TARGET="roster")
     assert "<html" not in fragment.text
@@ -204,7 +204,7 @@ def test_bulk_accounts_show_passwords_once_and_not_cached():
 
 def test_account_made_by_teacher_must_change_password_first():
     c = make_class()
-    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
     # The log-in throttle needs the request, as the log-in page gives it.
     assert client.login(request=HttpRequest(), username=account.username, password=account.password)
@@ -226,7 +226,7 @@ def test_account_made_by_teacher_must_change_password_first():
 
 def test_first_login_password_change_is_a_herlens_page_that_says_why():
     c = make_class()
-    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
     # The log-in throttle needs the request, as the log-in page gives it.
     assert client.login(request=HttpRequest(), username=account.username, password=account.password)

@@ -19,7 +19,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
 
 from annotations.imports.archive import size_words
 from annotations.imports.base import ImportLimits
@@ -102,27 +101,3 @@ def limit_words(count: int) -> str:
         if count >= size and count % size == 0:
             return f"{count // size} {unit}"
     return size_words(count)
-
-
-class RequestSizeMiddleware:
-    """Refuse a request body over HERLENS_UPLOAD_MAX_REQUEST_BYTES before any of it is read.
-
-    Placed before the CSRF check, which would otherwise read (and spool) the
-    whole body to find the token in it.
-    """
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.HERLENS_UPLOAD_MAX_REQUEST_BYTES
-        if length > limit:
-            message = REQUEST_TOO_LARGE.format(size=size_words(length), limit=limit_words(limit))
-            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-            response["Connection"] = "close"  # the unread body must not be taken for a request
-            return response
-        return self.get_response(request)
