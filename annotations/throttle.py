@@ -56,6 +56,11 @@ def record_failure(rule: Rule, key: str) -> None:
     """Count one failure; a window that has ended starts again from this one."""
     now = timezone.now()
     with transaction.atomic():
+        # Windows that have ended count for nothing: clear them, so the table holds only
+        # the clients of the last window.
+        Throttle.objects.filter(scope=rule.scope, window_start__lte=now - rule.window).exclude(
+            key=key
+        ).delete()
         updated = Throttle.objects.filter(
             scope=rule.scope, key=key, window_start__gt=now - rule.window
         ).update(failures=F("failures") + 1)

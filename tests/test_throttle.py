@@ -39,3 +39,11 @@ def test_message_names_what_and_how_long():
     assert (
         RULE.message == "Too many wrong guesses from your network; wait 10 minutes and try again."
     )
+
+
+@pytest.mark.django_db
+def test_ended_windows_of_other_clients_are_cleared():
+    throttle.record_failure(RULE, "198.51.100.1")
+    Throttle.objects.update(window_start=timezone.now() - RULE.window - timedelta(seconds=1))
+    throttle.record_failure(RULE, "198.51.100.2")
+    assert list(Throttle.objects.values_list("key", flat=True)) == ["198.51.100.2"]
