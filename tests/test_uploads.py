@@ -85,3 +85,12 @@ def test_deleting_a_job_that_never_ran_removes_its_files(
     with django_capture_on_commit_callbacks(execute=True):
         ImportJob.objects.get().delete()
     assert not folder.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=3, DEBUG=False)
+def test_more_files_than_one_upload_takes_get_a_page_that_says_so(owner_client, project):
+    files = [SimpleUploadedFile(f"{n}.txt", b"Essay.") for n in range(4)]
+    response = owner_client.post(upload_url(project), {"files": files})
+    assert response.status_code == 400
+    assert "put more in a .zip" in response.content.decode()
+    assert not ImportJob.objects.exists()
