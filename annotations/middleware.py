@@ -17,13 +17,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from annotations import params
+from annotations import params, throttle
 from annotations.imports import uploads
 from annotations.imports.archive import size_words
 from annotations.models import AccountSetup
@@ -128,3 +128,31 @@ class BadParameterMiddleware:
         if isinstance(exception, params.BadParameter):
             return HttpResponseBadRequest(str(exception), content_type="text/plain; charset=utf-8")
         return None
+
+
+def note_failed_login(sender, credentials, request: HttpRequest | None = None, **kwargs) -> None:
+    if request is not None:
+        throttle.record_failure(throttle.login_addresses(), throttle.client_key(request))
+
+
+user_login_failed.connect(note_failed_login, dispatch_uid="herlens-note-failed-login")
+
+
+class LoginAddressThrottleMiddleware:
+    """Pause log-ins from an address that sent too many wrong passwords, whatever the username.
+
+    django-axes pauses a username after a few wrong passwords; this counts an
+    address across usernames (one guesser trying many accounts) with a higher
+    limit, because a classroom behind one address mistypes too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path == reverse("login"):
+            rule = throttle.login_addresses()
+            if throttle.is_blocked(rule, throttle.client_key(request)):
+                context = {"cooloff_timedelta": rule.window}
+                return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+        return self.get_response(request)

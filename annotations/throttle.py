@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -33,6 +34,16 @@ class Rule:
     @property
     def message(self) -> str:
         return TOO_MANY.format(what=self.what, minutes=int(self.window.total_seconds() // 60))
+
+
+def login_addresses() -> Rule:
+    """Wrong passwords from one address, across usernames (settings decide the numbers)."""
+    return Rule(
+        "login-address",
+        limit=settings.HERLENS_LOGIN_ADDRESS_LIMIT,
+        window=settings.AXES_COOLOFF_TIME,
+        what="passwords",
+    )
 
 
 JOIN_CODES = Rule("join-code", limit=20, window=timedelta(minutes=10), what="join codes")

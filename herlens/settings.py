@@ -106,21 +106,26 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # A refused query or form number answers 400 with the reason (annotations/params.py).
     "annotations.middleware.BadParameterMiddleware",
+    # Wrong passwords from one address, counted across usernames (annotations/throttle.py).
+    "annotations.middleware.LoginAddressThrottleMiddleware",
     # Last, as django-axes requires: answers a locked-out log-in with its page.
     "axes.middleware.AxesMiddleware",
 ]
 
-# Log-in throttling (django-axes): after HERLENS_LOGIN_FAILURE_LIMIT wrong passwords for one
-# username, or from one address, log-ins from there are refused for the cool-off time, even
-# with the right password. A success resets the count. An administrator can lift a lock at
-# once in the admin ("Access attempts") or with `manage.py axes_reset_username NAME`.
+# Log-in throttling: after HERLENS_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# (django-axes), or HERLENS_LOGIN_ADDRESS_LIMIT from one address (a whole classroom may share
+# one, hence the higher number; annotations/throttle.py), log-ins are refused for the cool-off
+# time, even with the right password. A success resets the username's count. An administrator
+# can lift a username's lock at once in the admin ("Access attempts") or with
+# `manage.py axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("HERLENS_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HERLENS_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+HERLENS_LOGIN_ADDRESS_LIMIT = env_int("HERLENS_LOGIN_ADDRESS_LIMIT", 50)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address is REMOTE_ADDR unless the operator says how many proxies stand in
