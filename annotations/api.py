@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from functools import wraps
+from typing import Annotated, Any, Literal
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
 from django.db.models.functions import Length
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -24,6 +27,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
+from annotations import throttle
 from annotations.exports import MAX_ID, ExportFilter
 from annotations.exports.download import export_response
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag, Visibility
@@ -68,12 +72,56 @@ IF_MATCH_INVALID = "If-Match must be a revision number (or *), not “{value}”
 NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
 
 
+DOCS_NEED_LOGIN = (
+    "Log in to read the API's documentation and schema, or send your API token in the "
+    "header “Authorization: Bearer <token>”."
+)
+
+
+def token_user(request: HttpRequest, token: str) -> Any:
+    """Return the token's user, or None; wrong tokens from one address are throttled."""
+    key = throttle.client_key(request)
+    if throttle.is_blocked(throttle.API_TOKENS, key):
+        raise HttpError(429, throttle.API_TOKENS.message)
+    user = api_token_user(token)
+    if user is None:
+        throttle.record_failure(throttle.API_TOKENS, key)
+    return user
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_user(token)
+        user = token_user(request, token)
         if user is not None:
             request.user = user
         return user
+
+
+def members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Open the docs and the schema to a logged-in person or a valid API token, no one else.
+
+    What the API offers is not a secret, but a stranger has no use for it and
+    it maps the attack surface; the page sends strangers to the log-in page,
+    the schema answers them 401.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            user = None
+            if scheme.lower() == "bearer" and token.strip():
+                try:
+                    user = token_user(request, token.strip())
+                except HttpError as error:
+                    return JsonResponse({"detail": str(error)}, status=error.status_code)
+            if user is None:
+                if request.path.endswith(".json"):
+                    return JsonResponse({"detail": DOCS_NEED_LOGIN}, status=401)
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class Utf8JSON(JSONRenderer):
@@ -93,6 +141,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=members_only,
     renderer=Utf8JSON(),
 )
 
@@ -207,9 +256,14 @@ class RevisionOut(DocumentOut):
     )
 
 
+#: An offset is a whole number, given as one: strict, so JSON ``true`` or ``"3"`` is refused
+#: instead of being read as 1 or 3.
+Offset = Annotated[int, Field(strict=True)]
+
+
 class SpanIn(CleanIn):
-    start: int = Field(..., description="Code-point offset where the span starts.")
-    end: int = Field(..., description="Code-point offset just after the span.")
+    start: Offset = Field(..., description="Code-point offset where the span starts.")
+    end: Offset = Field(..., description="Code-point offset just after the span.")
     tag: str = Field(..., description="The tag's name or slug.")
     note: str = ""
     quote: str | None = Field(

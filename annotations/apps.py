@@ -13,3 +13,4 @@ class AnnotationsConfig(AppConfig):
             checks,  # noqa: F401 - registers the system checks
             middleware,  # noqa: F401
         )
+        from annotations.imports import uploads  # noqa: F401 - removes a deleted job's files

@@ -6,19 +6,26 @@ sends the user to Django's password change page until they have changed it,
 reading only the session, so other requests cost nothing extra.
 
 Messages left by an htmx request are shown with its answer, not on the next full page.
+
+A request body larger than one upload may be is refused before it is read, and a
+number in a request that params.py refuses answers 400 with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from annotations import params, throttle
+from annotations.imports import uploads
+from annotations.imports.archive import size_words
 from annotations.models import AccountSetup
 
 SESSION_KEY = "herlens_must_change_password"
@@ -80,3 +87,72 @@ class HtmxMessagesMiddleware:
             for _message in storage:
                 pass
         return response
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over HERLENS_UPLOAD_MAX_REQUEST_BYTES before any of it is read.
+
+    Placed before the CSRF check, which would otherwise read (and spool) the
+    whole body to find the token in it.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.HERLENS_UPLOAD_MAX_REQUEST_BYTES
+        if length > limit:
+            message = uploads.REQUEST_TOO_LARGE.format(
+                size=size_words(length), limit=uploads.limit_words(limit)
+            )
+            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            response["Connection"] = "close"  # the unread body must not be taken for a request
+            return response
+        return self.get_response(request)
+
+
+class BadParameterMiddleware:
+    """Answer a request whose parameters were refused with 400 and the reason, never 500."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, params.BadParameter):
+            return HttpResponseBadRequest(str(exception), content_type="text/plain; charset=utf-8")
+        return None
+
+
+def note_failed_login(sender, credentials, request: HttpRequest | None = None, **kwargs) -> None:
+    if request is not None:
+        throttle.record_failure(throttle.login_addresses(), throttle.client_key(request))
+
+
+user_login_failed.connect(note_failed_login, dispatch_uid="herlens-note-failed-login")
+
+
+class LoginAddressThrottleMiddleware:
+    """Pause log-ins from an address that sent too many wrong passwords, whatever the username.
+
+    django-axes pauses a username after a few wrong passwords; this counts an
+    address across usernames (one guesser trying many accounts) with a higher
+    limit, because a classroom behind one address mistypes too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path == reverse("login"):
+            rule = throttle.login_addresses()
+            if throttle.is_blocked(rule, throttle.client_key(request)):
+                context = {"cooloff_timedelta": rule.window}
+                return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+        return self.get_response(request)

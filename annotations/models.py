@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from annotations.offsets import normalise_text
+from annotations.params import is_id
 
 COLOUR_RE = re.compile(r"^#[0-9a-f]{6}$")
 
@@ -133,7 +134,7 @@ class TagQuerySet(models.QuerySet):
         if not key:
             return None
         tag = self.filter(slug=key).first()
-        if tag is None and by_id and key.isdigit():
+        if tag is None and by_id and is_id(key):
             tag = self.filter(pk=int(key)).first()
         if tag is None and by_name:
             tag = self.filter(name__iexact=key.strip()).first()
@@ -627,8 +628,11 @@ class ImportUpload(models.Model):
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
     name = models.CharField(max_length=500)
-    #: Kept in the database so the web server and the worker need no shared disk.
-    data = models.BinaryField()
+    #: Where the file waits, relative to HERLENS_UPLOADS_DIR (annotations/imports/uploads.py):
+    #: streamed to disk as it arrives, never held whole by the web process.
+    stored = models.CharField(max_length=200, blank=True)
+    #: Uploads queued before files waited on disk kept their bytes here.
+    data = models.BinaryField(blank=True, default=b"")
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -861,3 +865,21 @@ class LearningRun(models.Model):
         return (
             not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
         )
+
+
+class Throttle(models.Model):
+    """Failed attempts of one kind (a join code, an API token) from one client, per window."""
+
+    scope = models.CharField(max_length=32)
+    #: Who is counted: an IP address (or a username), as the scope decides.
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="throttle_scope_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -77,3 +77,89 @@ def _preview(value: str, limit: int = 40) -> str:
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return repr(value)
+
+
+# ---- grapheme boundaries (what a reader sees as one character) ---------------------------
+# The rules of Unicode's extended grapheme clusters (UAX #29) that decide the text people
+# annotate: combining marks, emoji modifiers and ZWJ sequences, flags (regional indicator
+# pairs), CR LF and Hangul jamo. The browser snaps a selection with Intl.Segmenter; the API
+# refuses a span that a reader could not have selected.
+SPLITS_A_CHARACTER = (
+    "the span {side} inside the character {character}: offsets must fall between characters "
+    "as a reader sees them (a flag, an emoji with its skin tone or an accented letter is one)"
+)
+_ZWJ = "\u200d"
+_EMOJI_MODIFIERS = range(0x1F3FB, 0x1F400)
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
+_HANGUL_L, _HANGUL_V, _HANGUL_T = (
+    range(0x1100, 0x1160),
+    range(0x1160, 0x11A8),
+    range(0x11A8, 0x1200),
+)
+_HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
+
+
+def _extends(char: str) -> bool:
+    """Whether char attaches to the character before it (Extend, SpacingMark or ZWJ)."""
+    code = ord(char)
+    return (
+        char == _ZWJ
+        or unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or code in _EMOJI_MODIFIERS
+        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences (subdivision flags)
+    )
+
+
+def _hangul_joins(before: str, after: str) -> bool:
+    b, a = ord(before), ord(after)
+    lv = b in _HANGUL_SYLLABLES and (b - 0xAC00) % 28 == 0
+    lvt = b in _HANGUL_SYLLABLES and not lv
+    if b in _HANGUL_L:
+        return a in _HANGUL_L or a in _HANGUL_V or a in _HANGUL_SYLLABLES
+    if lv or b in _HANGUL_V:
+        return a in _HANGUL_V or a in _HANGUL_T
+    if lvt or b in _HANGUL_T:
+        return a in _HANGUL_T
+    return False
+
+
+def is_grapheme_boundary(text: str, index: int) -> bool:
+    """Return whether a reader's cursor can stand at code point ``index`` of text."""
+    if index <= 0 or index >= len(text):
+        return True
+    before, after = text[index - 1], text[index]
+    if before == "\r" and after == "\n":
+        return False
+    if before in "\r\n" or after in "\r\n":
+        return True
+    if _extends(after):
+        return False
+    if before == _ZWJ:
+        return False  # emoji ZWJ sequences (family, profession) are one character
+    if _hangul_joins(before, after):
+        return False
+    if ord(before) in _REGIONAL_INDICATORS and ord(after) in _REGIONAL_INDICATORS:
+        run = 0
+        while index - run - 1 >= 0 and ord(text[index - run - 1]) in _REGIONAL_INDICATORS:
+            run += 1
+        return run % 2 == 0  # flags pair up from the start of the run
+    return True
+
+
+def check_graphemes(text: str, start: int, end: int) -> None:
+    """Raise OffsetError if start or end falls inside a character as a reader sees it."""
+    for side, offset in (("starts", start), ("ends", end)):
+        if not is_grapheme_boundary(text, offset):
+            raise OffsetError(
+                SPLITS_A_CHARACTER.format(side=side, character=repr(_cluster_at(text, offset)))
+            )
+
+
+def _cluster_at(text: str, offset: int) -> str:
+    first = offset
+    while first > 0 and not is_grapheme_boundary(text, first):
+        first -= 1
+    last = offset
+    while last < len(text) and not is_grapheme_boundary(text, last):
+        last += 1
+    return text[first:last]

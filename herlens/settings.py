@@ -7,10 +7,13 @@ and HTTPS is enforced unless explicitly switched off.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,12 +82,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Listed so the API docs use the Swagger UI files shipped with django-ninja, not a CDN.
     "ninja",
+    "axes",
     "annotations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: a request over the upload limit is refused unread.
+    "annotations.middleware.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,7 +103,39 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.middleware.HtmxMessagesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # A refused query or form number answers 400 with the reason (annotations/params.py).
+    "annotations.middleware.BadParameterMiddleware",
+    # Wrong passwords from one address, counted across usernames (annotations/throttle.py).
+    "annotations.middleware.LoginAddressThrottleMiddleware",
+    # Last, as django-axes requires: answers a locked-out log-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Log-in throttling: after HERLENS_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# (django-axes), or HERLENS_LOGIN_ADDRESS_LIMIT from one address (a whole classroom may share
+# one, hence the higher number; annotations/throttle.py), log-ins are refused for the cool-off
+# time, even with the right password. A success resets the username's count. An administrator
+# can lift a username's lock at once in the admin ("Access attempts") or with
+# `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("HERLENS_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HERLENS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+HERLENS_LOGIN_ADDRESS_LIMIT = env_int("HERLENS_LOGIN_ADDRESS_LIMIT", 50)
+# axes warns that its own lock ignores the address: the address is counted, with its own
+# limit, by annotations.middleware.LoginAddressThrottleMiddleware.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address is REMOTE_ADDR unless the operator says how many proxies stand in
+# front; a client could otherwise write any address into X-Forwarded-For and never be locked.
+AXES_IPWARE_PROXY_COUNT = env_int("HERLENS_TRUSTED_PROXY_COUNT", 0)
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 ROOT_URLCONF = "herlens.urls"
 
@@ -123,9 +161,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "herlens.wsgi.application"
 
-#: Where the default SQLite file and each project's learned suggester (learned/) live.
+#: Where the default SQLite file, uploads waiting for the worker and each project's learned
+#: suggester (learned/) live.
 HERLENS_VAR_DIR = os.environ.get("HERLENS_VAR_DIR", str(BASE_DIR / "var"))
-_sqlite_path = Path(HERLENS_VAR_DIR) / "herlens.sqlite3"
+VAR_DIR = Path(HERLENS_VAR_DIR)
+_sqlite_path = VAR_DIR / "herlens.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{_sqlite_path}",
@@ -225,4 +265,46 @@ HERLENS_IMPORT_LIMITS = {
     "max_file_bytes": env_int("HERLENS_IMPORT_MAX_FILE_BYTES", 100 * 1024 * 1024),
     "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 5000),
     "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 1024 * 1024 * 1024),
+}
+
+# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE is written to disk as it arrives, never held
+# whole by the web process; the import worker reads it from HERLENS_UPLOADS_DIR (the web
+# server and the worker share the var dir). A request larger than everything one import
+# may hold is refused before its body is read.
+HERLENS_UPLOADS_DIR = VAR_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR = str(HERLENS_UPLOADS_DIR / "incoming")
+# Same filesystem as the uploads folder, so a finished upload moves there by a rename.
+# On a read-only var dir Django's check (files.E001) names the folder.
+with contextlib.suppress(OSError):
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+#: Form fields other than files (what a log-in or a span form sends); files do not count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+#: Files one upload form may carry; more go in a .zip.
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("HERLENS_UPLOAD_MAX_FILES", 200)
+#: Bytes one upload request may carry in all (checked on Content-Length before reading).
+HERLENS_UPLOAD_MAX_REQUEST_BYTES = env_int(
+    "HERLENS_UPLOAD_MAX_REQUEST_BYTES", HERLENS_IMPORT_LIMITS["max_zip_bytes"]
+)
+
+# Content-Security-Policy (django-csp) on every response: scripts only from herlens's own
+# static files, so text that slipped through escaping still cannot run. Styles may be inline
+# (tag colours are style attributes); no plugins, no framing, forms post only to herlens.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }

@@ -275,6 +275,11 @@
       true, // toggle does not bubble
     );
     document.body.addEventListener("suggestionsChanged", load);
+    // The panel reloads itself on suggestionsStale: every change except an answer that was
+    // the panel already ({"panel": true}: bulk, undo).
+    document.body.addEventListener("suggestionsChanged", (event) => {
+      if (!(event.detail && event.detail.panel)) htmx.trigger(document.body, "suggestionsStale");
+    });
     document.body.addEventListener("htmx:afterSettle", (event) => {
       const panel = document.querySelector(".show-suggestions");
       if (panel) panel.checked = shown;

@@ -337,6 +337,14 @@
   });
   document.addEventListener("htmx:sendError", () => toast("Could not reach herlens; nothing was saved. Try again."));
 
+  // A poller marked data-poll-when-visible skips its turn while the tab is in the background.
+  // (Here rather than as an htmx trigger filter: filters are compiled with Function(), which
+  // the Content-Security-Policy forbids.)
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const element = event.detail && event.detail.elt;
+    if (document.hidden && element && element.hasAttribute("data-poll-when-visible")) event.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.getElementById("annotate");
     if (page) setupAnnotatePage(page);

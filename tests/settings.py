@@ -6,6 +6,8 @@ DATABASE_URL chooses the database exactly as in production (SQLite when unset).
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("DEBUG", "0")
@@ -25,3 +27,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # A project's suggester is trained when a test asks for it, not after every twenty spans.
 HERLENS_LEARN_AFTER = 0
+# Uploads wait in a folder of the test run's own, not in the working copy's var dir.
+HERLENS_UPLOADS_DIR = Path(tempfile.mkdtemp(prefix="herlens-test-uploads-"))
+FILE_UPLOAD_TEMP_DIR = str(HERLENS_UPLOADS_DIR / "incoming")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir()

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from annotations import api as api_module
+from annotations import throttle
 from annotations.models import ApiToken, Document, Role, Span
 from annotations.permissions import ROLE_ACTIONS, Action
 from annotations.services.tokens import (
@@ -92,10 +94,20 @@ def test_only_the_hash_of_a_token_is_stored(owner):
     assert token.active
 
 
-def test_schema_and_docs_need_no_token(client):
-    schema = client.get(API + "/openapi.json")
+def test_schema_and_docs_are_for_members_logged_in_or_with_a_token(client, owner):
+    assert client.get(API + "/openapi.json").status_code == 401
+    assert client.get(API + "/openapi.json").json()["detail"] == api_module.DOCS_NEED_LOGIN
+    anonymous_docs = client.get(API + "/docs")
+    assert anonymous_docs.status_code == 302
+    assert anonymous_docs["Location"].startswith("/accounts/login/")
+    wrong = client.get(API + "/openapi.json", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert wrong.status_code == 401
+
+    _token, raw = api_token_create(user=owner, name="schema")
+    schema = client.get(API + "/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "herlens API"
+    client.force_login(owner)
     docs = client.get(API + "/docs")
     assert docs.status_code == 200
     assert b"/static/ninja/swagger-ui-bundle.js" in docs.content
@@ -193,6 +205,44 @@ def test_create_span_counts_code_points_and_returns_its_text(apis, document):
     data = response.json()
     assert (data["text"], data["tag"], data["origin"]) == ("🤖", "claim", "manual")
     assert Span.objects.get(pk=data["id"]).quote == "🤖"
+
+
+def test_span_splitting_a_flag_is_refused_and_nothing_is_stored(apis, project):
+    document = factories.make_document(project, text="Vive la \U0001f1eb\U0001f1f7 !")
+    response = apis[Role.ANNOTATOR].post(
+        f"/documents/{document.pk}/spans", {"start": 0, "end": 9, "tag": "claim"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The span ends inside the character")
+    assert not Span.objects.exists()
+    whole = apis[Role.ANNOTATOR].post(
+        f"/documents/{document.pk}/spans", {"start": 8, "end": 10, "tag": "claim"}
+    )
+    assert whole.status_code == 201
+    assert whole.json()["text"] == "\U0001f1eb\U0001f1f7"
+
+
+@pytest.mark.parametrize("value", [True, "3", 3.0], ids=["true", "string", "float"])
+def test_an_offset_that_is_not_a_whole_number_is_refused(apis, document, value):
+    response = apis[Role.ANNOTATOR].post(
+        f"/documents/{document.pk}/spans", {"start": value, "end": 9, "tag": "claim"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("The request is not valid: start:")
+    assert not Span.objects.exists()
+
+
+def test_wrong_tokens_from_one_address_are_throttled_then_even_a_right_one(client, owner):
+    _token, raw = api_token_create(user=owner, name="mine")
+    for attempt in range(throttle.API_TOKENS.limit):
+        assert Api(client, raw=f"wrong-{attempt}").get("/projects").status_code == 401
+    refused = Api(client, raw=raw).get("/projects")
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": throttle.API_TOKENS.message}
+    other_address = client.get(
+        API + "/projects", HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR="192.0.2.8"
+    )
+    assert other_address.status_code == 200
 
 
 def test_span_past_the_end_gets_an_actionable_message(apis, document):

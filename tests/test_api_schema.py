@@ -57,14 +57,14 @@ def world(db, keep_connection):
 @pytest.mark.parametrize("real_objects", [False, True], ids=["random-ids", "real-ids"])
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 def test_no_generated_request_gets_a_server_error(world, path, method, real_objects):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    headers = {"Authorization": f"Bearer {world['token']}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler(), headers=headers)
     operation = schema[path][method]
     real = {
         "slug": world["project"].slug,
         "document_id": world["document"].pk,
         "span_id": world["span"].pk,
     }
-    headers = {"Authorization": f"Bearer {world['token']}"}
 
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

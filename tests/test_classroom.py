@@ -24,10 +24,12 @@ from annotations.selectors import (
     statuses,
 )
 from annotations.services.classes import (
+    JOIN_REFUSED,
     accounts_create,
     assignment_set,
     class_create,
     class_join,
+    class_settings_update,
     comment_create,
     comment_pin,
     join_code_rotate,
@@ -105,15 +107,31 @@ def test_join_by_code_makes_a_student_once():
 
 
 @pytest.mark.django_db
-def test_closed_or_rotated_codes_do_not_join():
+def test_closed_or_rotated_codes_do_not_join_and_get_the_same_answer():
     c = make_class()
     old = c.project.join_code
     join_code_rotate(project=c.project)
-    with pytest.raises(DomainError, match="No class has this code"):
+    with pytest.raises(DomainError) as rotated:
         class_join(code=old, user=factories.make_user())
     c.project.join_open = False
     c.project.save()
-    with pytest.raises(DomainError, match="not taking new students"):
+    with pytest.raises(DomainError) as closed:
+        class_join(code=c.project.join_code, user=factories.make_user())
+    with pytest.raises(DomainError) as unknown:
+        class_join(code="ZZZZ-ZZZZ", user=factories.make_user())
+    assert str(rotated.value) == str(closed.value) == str(unknown.value) == JOIN_REFUSED
+
+
+@pytest.mark.django_db
+def test_rotating_a_closed_class_code_keeps_it_closed():
+    c = make_class()
+    class_settings_update(
+        project=c.project, join_open=False, visibility="blind", allow_self_signup=False
+    )
+    join_code_rotate(project=c.project)
+    c.project.refresh_from_db()
+    assert c.project.join_open is False
+    with pytest.raises(DomainError):
         class_join(code=c.project.join_code, user=factories.make_user())
 
 

@@ -210,3 +210,57 @@ def test_jsonl_line_that_is_not_utf8_is_rejected():
 def test_jsonl_nul_in_text_is_rejected():
     with pytest.raises(Rejected, match="NUL"):
         parse_jsonl(b'{"title": "T", "text": "a\\u0000b"}')
+
+
+def test_markdown_title_is_the_plain_text_of_the_first_level_one_heading():
+    source = "Intro\n\n## Not this\n\n# The *voice* in `the` machine ##\n\nBody.\n"
+    [document] = markdown.parse("x.md", source.encode())
+    assert document.title == "The voice in the machine"
+
+
+def test_markdown_setext_heading_is_a_title_and_a_hash_in_code_is_not():
+    source = "```\n# not a heading\n```\n\nMachines and us\n===============\n\nText.\n"
+    [document] = markdown.parse("x.md", source.encode())
+    assert document.title == "Machines and us"
+
+
+def test_markdown_without_a_level_one_heading_is_titled_after_the_file():
+    [document] = markdown.parse("notes/on-her.md", b"## Only a subheading\n\nText.\n")
+    assert document.title == "on-her"
+
+
+def test_html_comments_declarations_and_raw_text_never_reach_the_text():
+    page = b"""<!DOCTYPE html><!-- a <p>comment</p> --><?xml-stylesheet x?>
+    <p title="a > b">Shown &eacute;t&eacute;</p><script>if (a < b) { x("</p>") }</script>
+    <style>p::after { content: "<b>" }</style><p>Also shown</p>"""
+    [document] = html.parse("page.html", page)
+    assert document.text == "Shown été\n\nAlso shown"
+
+
+def test_html_title_keeps_its_character_references():
+    [document] = html.parse("page.html", b"<title>Q&amp;A: <i>her</i></title><p>Body</p>")
+    assert document.title == "Q&A: <i>her</i>"
+
+
+def test_html_tag_or_comment_left_open_at_the_end_drops_only_what_follows_it():
+    [document] = html.parse("a.html", b"<p>Kept</p><p>Also kept<!-- never closed <p>lost")
+    assert document.text == "Kept\n\nAlso kept"
+    [document] = html.parse("b.html", b'<p>Kept</p><a href="never closed>lost')
+    assert document.text == "Kept"
+
+
+def test_html_lone_less_than_signs_are_text():
+    [document] = html.parse("x.html", b"<p>1 < 2 and 3 <= 4</p>")
+    assert document.text == "1 < 2 and 3 <= 4"
+
+
+def test_jsonl_control_characters_are_repaired_in_place_and_the_offsets_still_fit():
+    line = {
+        "title": "Dashes",
+        "text": "Pages 10\u009612 say \u0093hello\u0094.",
+        "spans": [{"start": 6, "end": 11, "tag": "claim", "text": "10\u009612"}],
+    }
+    [document] = jsonl.parse("x.jsonl", json.dumps(line).encode())
+    assert document.text == "Pages 10–12 say “hello”."
+    assert document.text[6:11] == "10–12"
+    assert document.remark.startswith("line 1: 3 control characters replaced")

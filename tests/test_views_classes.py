@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
+from annotations import throttle
 from annotations.models import Membership, Project, Role, Submission
 from annotations.roster import format_code
-from annotations.services.classes import accounts_create
+from annotations.services.classes import accounts_create, class_settings_update
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -54,7 +58,54 @@ def test_join_link_asks_then_joins_a_logged_in_user():
 def test_join_with_a_wrong_code_says_so():
     response = client_for(factories.make_user()).post(reverse("annotations:join"), {"code": "NOPE"})
     assert response.status_code == 400
-    assert "No class has this code" in response.text
+    assert "This code does not open a class" in response.text
+
+
+def test_closed_and_unknown_codes_get_the_same_page():
+    c = make_class()
+    class_settings_update(
+        project=c.project, join_open=False, visibility="blind", allow_self_signup=False
+    )
+    client = client_for(factories.make_user())
+    closed = client.post(reverse("annotations:join"), {"code": c.project.join_code})
+    unknown = client.post(reverse("annotations:join"), {"code": "ZZZZ-ZZZZ"})
+    assert closed.status_code == unknown.status_code == 400
+
+    def page(response, code):  # the code typed and the masked CSRF tokens differ, nothing else
+        return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.text.replace(code, "CODE"))
+
+    assert page(closed, format_code(c.project.join_code)) == page(unknown, "ZZZZ-ZZZZ")
+
+
+def test_wrong_codes_from_one_address_are_throttled_then_even_the_right_one():
+    c = make_class()
+    guesser = factories.make_user()
+    client = client_for(guesser)
+    for attempt in range(throttle.JOIN_CODES.limit):
+        response = client.post(reverse("annotations:join"), {"code": f"WRONG{attempt:03d}"})
+        assert response.status_code == 400
+    refused = client.post(reverse("annotations:join"), {"code": c.project.join_code})
+    assert refused.status_code == 429
+    assert throttle.JOIN_CODES.message in refused.text
+    assert not Membership.objects.filter(project=c.project, user=guesser).exists()
+    elsewhere = client.post(
+        reverse("annotations:join"), {"code": c.project.join_code}, REMOTE_ADDR="192.0.2.20"
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_rotating_the_code_of_a_closed_class_keeps_it_closed():
+    c = make_class()
+    class_settings_update(
+        project=c.project, join_open=False, visibility="blind", allow_self_signup=False
+    )
+    client_for(c.teacher).post(reverse("annotations:class-code", args=[c.project.slug]))
+    c.project.refresh_from_db()
+    assert c.project.join_open is False
+    response = client_for(factories.make_user()).post(
+        reverse("annotations:join"), {"code": c.project.join_code}
+    )
+    assert response.status_code == 400
 
 
 def test_anonymous_join_needs_login_unless_self_signup():
@@ -155,7 +206,8 @@ def test_account_made_by_teacher_must_change_password_first():
     c = make_class()
     account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
-    assert client.login(username=account.username, password=account.password)
+    # The log-in throttle needs the request, as the log-in page gives it.
+    assert client.login(request=HttpRequest(), username=account.username, password=account.password)
     response = client.get(c.document.get_absolute_url())
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change")
@@ -176,7 +228,8 @@ def test_first_login_password_change_is_a_herlens_page_that_says_why():
     c = make_class()
     account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
-    assert client.login(username=account.username, password=account.password)
+    # The log-in throttle needs the request, as the log-in page gives it.
+    assert client.login(request=HttpRequest(), username=account.username, password=account.password)
     page = client.get(reverse("password_change")).text
     assert "Django administration" not in page
     assert 'class="topbar"' in page

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from annotations.models import Membership
+from annotations.models import Membership, Role
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -33,8 +33,10 @@ def test_nothing_changed_answers_204_with_one_app_query():
     assert response.status_code == 204
     app = [q["sql"] for q in queries if "annotations_span" in q["sql"]]
     assert len(app) == 1
-    # Beyond the span query, only Django's session and user look-ups.
-    assert len(queries) == 3, [q["sql"] for q in queries]
+    membership = [q["sql"] for q in queries if "annotations_membership" in q["sql"]]
+    assert len(membership) == 1
+    # Beyond the membership and span queries, only Django's session and user look-ups.
+    assert len(queries) == 4, [q["sql"] for q in queries]
 
 
 def test_new_span_of_classmate_is_sent_in_open_class():
@@ -70,6 +72,33 @@ def test_removed_member_is_told_to_stop_polling_once_something_changes():
     response = client.get(url, **HTMX)
     assert response.status_code == 286
     assert response.content == b""
+
+
+def test_removed_member_gets_no_signal_even_when_nothing_changed():
+    c = make_class(visibility="open")
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    Membership.objects.filter(user=c.alice).delete()
+    response = client.get(url, **HTMX)
+    assert response.status_code == 286
+    assert response.content == b""
+
+
+def test_demoted_teacher_polls_in_the_new_role_from_the_next_poll_on():
+    c = make_class(visibility="blind")
+    client = client_for(c.teacher)
+    url = poll_url(client, c.document)
+    Membership.objects.filter(user=c.teacher, project=c.project).update(role=Role.ANNOTATOR)
+    # Nothing changed on the page, yet the old token (teacher's role, which sees every
+    # classmate's span) is not honoured: the poller is replaced by one for the new role.
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    new_url = re.search(r'hx-get="([^"]+)"', response.text).group(1).replace("&amp;", "&")
+    assert new_url != url
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
+    # A classmate's span in a blind class is no signal for a student.
+    assert client.get(new_url, **HTMX).status_code == 204
+    assert client.get(url, **HTMX).status_code == 200  # the old token still gets the full check
 
 
 def test_token_of_another_user_gets_the_full_check():

@@ -57,6 +57,8 @@ class ParsedDocument:
     source: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     spans: list[ParsedSpan] = field(default_factory=list)
+    #: What the import result should say about how the file was read ("read as Windows-1252").
+    remark: str = ""
 
 
 def title_from_name(name: str) -> str:

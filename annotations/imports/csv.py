@@ -2,7 +2,8 @@
 
 ``author`` and ``source`` columns fill those fields; every other column is kept
 in the document's metadata under its header. Commas, semicolons and tabs are
-recognised as separators.
+recognised as separators; quoting is RFC 4180's, as Excel and LibreOffice write
+it (``""`` for a quote, separators and line breaks inside quoted cells).
 """
 
 from __future__ import annotations
@@ -11,29 +12,70 @@ import csv
 import io
 
 from annotations.imports.base import ParsedDocument, Rejected
-from annotations.imports.encoding import decode
+from annotations.imports.encoding import decode_text
 
 FIELDS = ("title", "text", "author", "source")
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    header = text.split("\n", 1)[0]
+#: How much of the file the sniffer sees: enough rows to tell a separator from a comma in a text.
+SAMPLE_CHARS = 64 * 1024
+SEPARATORS = (",", ";", "\t")
+
+
+class _Excel(csv.excel):
+    """RFC 4180 as Excel and LibreOffice write it: ``"`` quotes, ``""`` inside, any separator."""
+
+    # A quote left open would otherwise swallow every later row into one cell.
+    strict = True
+
+
+def _dialects(text: str) -> list[type[csv.Dialect]]:
+    """Return the dialects to try, most likely first: the sniffed separator, then the others.
+
+    Only the separator is taken from the sniffer. Its guesses about quoting
+    come from a sample and are wrong on files whose first rows hold no
+    ``""`` (it then reads ``""`` as two quotes), while every spreadsheet
+    writes RFC 4180 quoting.
+    """
+    sample = text[:SAMPLE_CHARS]
+    if len(text) > SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS)).delimiter
     except csv.Error:
-        return csv.excel
+        sniffed = ","
+    order = [sniffed, *(s for s in SEPARATORS if s != sniffed)]
+    return [type(f"Excel{ord(s)}", (_Excel,), {"delimiter": s}) for s in order]
+
+
+def _header(text: str) -> tuple[csv.Dialect | type[csv.Dialect], list[str]]:
+    """Return the dialect whose first row names a title and a text column, else the first one."""
+    first: tuple[type[csv.Dialect], list[str]] | None = None
+    for dialect in _dialects(text):
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise Rejected("the CSV file is empty") from None
+        except csv.Error as error:
+            raise Rejected(f"the CSV cannot be read: {error}") from None
+        lower = {column.strip().lower() for column in header}
+        if {"title", "text"} <= lower:
+            return dialect, header
+        first = first or (dialect, header)
+    assert first is not None
+    return first
 
 
 def parse(name: str, data: bytes, max_field: int = 20 * 1024 * 1024) -> list[ParsedDocument]:
-    text = decode(data)
+    decoded = decode_text(data)
+    text = decoded.text
     csv.field_size_limit(max(max_field, csv.field_size_limit()))
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise Rejected("the CSV file is empty") from None
-    except csv.Error as error:
-        raise Rejected(f"the CSV cannot be read: {error}") from None
+    if not text.strip():
+        raise Rejected("the CSV file is empty")
+    dialect, header = _header(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    next(reader)
     columns = [column.strip() for column in header]
     lower = [column.lower() for column in columns]
     missing = [field for field in ("title", "text") if field not in lower]
@@ -68,6 +110,7 @@ def parse(name: str, data: bytes, max_field: int = 20 * 1024 * 1024) -> list[Par
                     author=values.pop("author", "").strip(),
                     source=values.pop("source", "").strip(),
                     metadata=values,
+                    remark=decoded.remark,
                 )
             )
     except csv.Error as error:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from annotations.imports.base import ParsedDocument, ParsedSpan, Rejected
-from annotations.imports.encoding import decode
+from annotations.imports.encoding import decode, repair_controls
 from annotations.offsets import normalise_text
 
 ORIGINS = ("manual", "suggestion")
@@ -75,6 +75,12 @@ def _document(item: Any, number: int) -> ParsedDocument:
         raise Rejected(f"{where} has no “text”")
     if "\x00" in text or "\x00" in title:
         raise Rejected(f"{where}: the text holds the NUL character (\\u0000); remove it")
+    try:
+        # One character for one: the span offsets still point at the same places.
+        text, remark = repair_controls(text)
+        title, _ = repair_controls(title)
+    except Rejected as error:
+        raise Rejected(f"{where}: {error}") from None
     metadata = item.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise Rejected(f"{where}: “metadata” must be an object")
@@ -88,6 +94,8 @@ def _document(item: Any, number: int) -> ParsedDocument:
             "normalise the text and its offsets first"
         )
     spans = [_span(raw, text, f"{where}, span {index}") for index, raw in enumerate(raw_spans, 1)]
+    if remark:
+        remark = f"{where}: {remark}"
     return ParsedDocument(
         title=title.strip(),
         text=text,
@@ -95,6 +103,7 @@ def _document(item: Any, number: int) -> ParsedDocument:
         source=_string(item.get("source")),
         metadata=metadata,
         spans=spans,
+        remark=remark,
     )
 
 
@@ -114,6 +123,8 @@ def _span(raw: Any, text: str, where: str) -> ParsedSpan:
     if not isinstance(tag, str) or not tag.strip():
         raise Rejected(f"{where} has no “tag”")
     quoted = raw.get("text")
+    if isinstance(quoted, str):
+        quoted = repair_controls(quoted)[0]
     if isinstance(quoted, str) and 0 <= start < end <= len(text) and text[start:end] != quoted:
         raise Rejected(
             f"{where}: the text at {start}-{end} is {text[start:end][:40]!r}, not {quoted[:40]!r}; "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from annotations.imports.base import ParsedDocument, title_from_name
-from annotations.imports.encoding import decode
+from annotations.imports.encoding import decode_text
 
 
 def parse(name: str, data: bytes) -> list[ParsedDocument]:
-    return [ParsedDocument(title=title_from_name(name), text=decode(data))]
+    decoded = decode_text(data)
+    return [ParsedDocument(title=title_from_name(name), text=decoded.text, remark=decoded.remark)]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0005_learning_runs'),
-        ('annotations', '0008_student_drafts'),
+        ("annotations", "0005_learning_runs"),
+        ("annotations", "0008_student_drafts"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -41,9 +41,11 @@ from annotations.services.errors import DomainError
 from annotations.services.projects import project_create
 from annotations.services.spans import check_span_fields, span_get_or_create
 
-JOIN_CLOSED = "This class is not taking new students; ask your teacher for a new code."
-JOIN_UNKNOWN = (
-    "No class has this code. Check it with your teacher (letters and digits, like K7QM-2XPA)."
+#: The answer to a code that opens nothing, whether no class has it or its class is closed:
+#: the same words, so trying codes never confirms that one exists.
+JOIN_REFUSED = (
+    "This code does not open a class. Check it with your teacher (letters and digits, "
+    "like K7QM-2XPA): the class may be closed to new students, or the code replaced."
 )
 ALREADY_MEMBER = "You are already in this class."
 LAST_OWNER = "A class needs its teacher: give the owner role to someone else first."
@@ -82,10 +84,13 @@ def _free_code() -> str:
 
 @transaction.atomic
 def join_code_rotate(*, project: Project) -> Project:
-    """Give the class a new code (the old link stops working) and open it."""
+    """Give the class a new code (the old link stops working); a closed class stays closed.
+
+    Rotating is what a teacher does when a code leaked: opening the class as a
+    side effect would let in exactly the people the teacher is keeping out.
+    """
     project.join_code = _free_code()
-    project.join_open = True
-    project.save(update_fields=["join_code", "join_open", "updated_at"])
+    project.save(update_fields=["join_code", "updated_at"])
     return project
 
 
@@ -116,13 +121,15 @@ def class_settings_update(
 
 
 def class_for_code(code: str) -> Project:
-    """Return the class a code opens, or raise DomainError (unknown or closed)."""
+    """Return the class a code opens, or raise DomainError (unknown or closed: one answer)."""
     code = normalise_code(code)
-    project = Project.objects.filter(join_code=code, is_class=True).first() if code else None
+    project = (
+        Project.objects.filter(join_code=code, is_class=True, join_open=True).first()
+        if code
+        else None
+    )
     if project is None:
-        raise DomainError(JOIN_UNKNOWN)
-    if not project.join_open:
-        raise DomainError(JOIN_CLOSED)
+        raise DomainError(JOIN_REFUSED)
     return project
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,9 @@ from annotations.imports import (
     expand_sources,
     parse_file,
     too_large,
+    uploads,
 )
-from annotations.imports.base import ImportLimits, Rejected, extension
+from annotations.imports.base import ImportLimits, ParsedDocument, Rejected, extension
 from annotations.models import (
     AnchorState,
     Document,
@@ -61,6 +62,8 @@ IMPORT_BATCH = 500
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "This file could not be imported because of an error in herlens."
+#: Notes on how a file was read shown per result (a JSONL file may have one per line).
+MOST_REMARKS = 5
 #: Progress is written at most this often (seconds), so a big zip does not flood the database.
 PROGRESS_EVERY = 0.5
 TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
@@ -368,7 +371,8 @@ def import_one(
     try:
         if isinstance(data, Rejected):
             raise data
-        parsed = parse_file(name, data, limits)
+        remarks: list[str] = []
+        parsed = _noting_remarks(parse_file(name, data, limits), remarks)
         outcome = documents_import(
             project=project, author=user, documents=parsed, known=known, revise=revise
         )
@@ -377,7 +381,26 @@ def import_one(
     except Exception:  # a bad file must never stop the others; the log keeps the detail
         logger.exception("import of %s into %s failed", name, project.slug)
         return FileResult(name, REJECTED, INTERNAL_ERROR)
-    return _result(name, outcome)
+    return _with_remarks(_result(name, outcome), remarks)
+
+
+def _noting_remarks(
+    documents: Iterable[ParsedDocument], remarks: list[str]
+) -> Iterator[ParsedDocument]:
+    """Yield the documents, collecting what their parser said about reading the file."""
+    for document in documents:
+        if document.remark and document.remark not in remarks:
+            remarks.append(document.remark)
+        yield document
+
+
+def _with_remarks(result: FileResult, remarks: list[str]) -> FileResult:
+    """Add how the file was read (its encoding, any repair) to the result's message."""
+    for remark in remarks[:MOST_REMARKS]:
+        result.message += " " + sentence(remark)
+    if len(remarks) > MOST_REMARKS:
+        result.message += f" And {len(remarks) - MOST_REMARKS} more notes like these."
+    return result
 
 
 def _result(name: str, outcome: ImportOutcome) -> FileResult:
@@ -488,6 +511,9 @@ def import_job_start(
     """Store uploaded files in an import job and run it in the background once committed.
 
     Files over a limit are refused at once (their result is on the job from the start).
+    The files arrive on disk (Django spools every upload over FILE_UPLOAD_MAX_MEMORY_SIZE
+    to a temporary file) and are moved into the uploads folder, never read whole here;
+    the worker reads them from there.
     """
     limits = ImportLimits.from_settings()
     job = ImportJob.objects.create(project=project, created_by=user)
@@ -502,7 +528,10 @@ def import_job_start(
             job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
         else:
             ImportUpload.objects.create(
-                job=job, name=upload.name[:500], data=upload.read(), position=position
+                job=job,
+                name=upload.name[:500],
+                stored=uploads.store(upload, job.pk, position),
+                position=position,
             )
     job.save(update_fields=["results"])
     transaction.on_commit(lambda: import_job_run.enqueue(job.pk))
@@ -515,9 +544,11 @@ def import_job_run(job_id: int) -> None:
     job = _import_job_claim(job_id)
     if job is None:
         return  # already run (a task may be delivered twice)
-    uploads = ImportUpload.objects.filter(job=job).order_by("position", "id")
-    rows = uploads.values_list("name", "data").iterator(chunk_size=1)
-    job.total_files = len(job.results) + sum(count_files(name, bytes(data)) for name, data in rows)
+    waiting = ImportUpload.objects.filter(job=job).order_by("position", "id")
+    job.total_files = len(job.results) + sum(
+        count_files(upload.name, _upload_bytes(upload))
+        for upload in waiting.defer("data").iterator(chunk_size=1)
+    )
     job.save(update_fields=["total_files"])
     last_saved = time.monotonic()
 
@@ -530,9 +561,8 @@ def import_job_run(job_id: int) -> None:
 
     def sources():
         # One upload in memory at a time.
-        for upload_id, name in uploads.values_list("id", "name"):
-            data = ImportUpload.objects.filter(pk=upload_id).values_list("data", flat=True).get()
-            yield name, bytes(data)
+        for upload in waiting.defer("data").iterator(chunk_size=1):
+            yield upload.name, _upload_bytes(upload)
 
     try:
         import_files(
@@ -555,7 +585,15 @@ def import_job_run(job_id: int) -> None:
     finally:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "results", "finished_at"])
-        uploads.delete()
+        waiting.delete()
+        uploads.remove_job(job.pk)
+
+
+def _upload_bytes(upload: ImportUpload) -> bytes:
+    """Return an upload's bytes: from its file in the uploads folder, or (older jobs) the row."""
+    if upload.stored:
+        return uploads.read(upload.stored)
+    return bytes(ImportUpload.objects.filter(pk=upload.pk).values_list("data", flat=True).get())
 
 
 @transaction.atomic

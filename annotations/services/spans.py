@@ -21,7 +21,7 @@ from annotations.models import (
     SpanEventKind,
     Tag,
 )
-from annotations.offsets import OffsetError, check_quote, check_range
+from annotations.offsets import OffsetError, check_graphemes, check_quote, check_range
 from annotations.services.errors import TAG_OF_OTHER_PROJECT, WHITESPACE_ONLY, DomainError
 from annotations.services.trash import span_trash, span_untrash
 from annotations.wording import capitalised
@@ -48,6 +48,8 @@ def check_span_fields(
         raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
     try:
         check_range(document.text, start, end)
+        # The page snaps a selection to whole characters; every other way in must too.
+        check_graphemes(document.text, start, end)
     except OffsetError as error:
         raise DomainError(capitalised(str(error)) + ".") from None
     if not document.text[start:end].strip():

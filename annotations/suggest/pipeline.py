@@ -7,6 +7,7 @@ boundaries from its parser; the rules are the same.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -20,6 +21,7 @@ from annotations.spacy_model import DEFAULT_MODEL, model_problem
 from annotations.suggest import claims, films, knowledge, predictions
 from annotations.suggest.base import FILM_REFERENCE, Suggestion, dialogue_ranges, doc_text
 from annotations.suggest.patterns import CUE_PATTERNS
+from annotations.suggest.pieces import PIECE_CHARS, paragraph_pieces
 
 CUES_KEY = "herlens_cues"
 
@@ -116,10 +118,27 @@ class Suggester:
         ``learned`` is a project's ``learning.Learned``: its names and models add
         suggestions beside the rules, and what the project rejected is left out.
         """
+        if len(text) > PIECE_CHARS:
+            return self.suggest_long(text, names, learned)
         doc = self.nlp(text)
         doc.user_data["herlens_text"] = text  # spares rebuilding it from the tokens
         found = self.from_doc(doc, names)
         return learned.apply(doc, found) if learned is not None else found
+
+    def suggest_long(self, text: str, names: Iterable[str] = (), learned=None) -> list[Suggestion]:
+        """Return the suggestions for a text of any length, read piece by piece."""
+        names = tuple(names)
+        found: list[Suggestion] = []
+        for offset, piece in paragraph_pieces(text):
+            doc = self.nlp(piece)
+            doc.user_data["herlens_text"] = piece
+            in_piece = self.from_doc(doc, names)
+            if learned is not None:
+                in_piece = learned.apply(doc, in_piece)
+            found.extend(
+                dataclasses.replace(s, start=s.start + offset, end=s.end + offset) for s in in_piece
+            )
+        return found
 
     def suggest_many(
         self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16, learned=None
@@ -127,7 +146,13 @@ class Suggester:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
         texts = list(texts)
-        for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts, strict=True):
+        short = [text for text in texts if len(text) <= PIECE_CHARS]
+        docs = zip(self.nlp.pipe(short, batch_size=batch_size), short, strict=True)
+        for text in texts:
+            if len(text) > PIECE_CHARS:
+                yield self.suggest_long(text, names, learned)
+                continue
+            doc, _ = next(docs)
             doc.user_data["herlens_text"] = text
             found = self.from_doc(doc, names)
             yield learned.apply(doc, found) if learned is not None else found

@@ -63,3 +63,11 @@ def may_revise(context: template.Context, document) -> bool:
     from annotations.permissions import can_revise
 
     return can_revise(context.get("role"), context["request"].user, document)
+
+
+@register.simple_tag
+def upload_limits() -> str:
+    """The import limits in a sentence, for the upload form."""
+    from annotations.imports.uploads import limits_sentence
+
+    return limits_sentence()

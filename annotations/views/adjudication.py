@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import agreement
+from annotations import agreement, params
 from annotations.feedback import combined, compare_to_reference
 from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
@@ -122,12 +122,15 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     """Accept a reader's span, optionally with corrected start/end, into the reference."""
     document, role = _adjudicator_document(request, slug, document_id)
     source = get_object_or_404(
-        Span, pk=request.POST.get("span", "0"), document=document, is_reference=False
+        Span, pk=params.required_number(request.POST, "span"), document=document, is_reference=False
     )
     try:
-        start = int(request.POST.get("start") or source.start)
-        end = int(request.POST.get("end") or source.end)
-        tag_id = int(request.POST.get("tag") or source.tag_id)
+        start = params.optional_number(request.POST, "start")
+        end = params.optional_number(request.POST, "end")
+        tag_id = params.optional_number(request.POST, "tag")
+        start = source.start if start is None else start
+        end = source.end if end is None else end
+        tag_id = source.tag_id if tag_id is None else tag_id
         _span, created = reference_add(
             document=document, start=start, end=end, tag_id=tag_id, by=request.user
         )
@@ -186,11 +189,9 @@ def reject(request: HtmxHttpRequest, slug: str, document_id: int, span_id: int) 
 @require_POST
 def accept_agreed(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = _adjudicator_document(request, slug, document_id)
-    raw = request.POST.get("min_readers", "")
+    min_readers = params.optional_number(request.POST, "min_readers", maximum=10_000) or 0
     try:
-        added = reference_accept_agreed(
-            document=document, min_readers=int(raw) if raw.isdigit() else 0, by=request.user
-        )
+        added = reference_accept_agreed(document=document, min_readers=min_readers, by=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -260,8 +261,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     context["has_reference"] = bool(reference)
     student_id = request.user.pk
     if teacher:
-        raw = request.GET.get("student", "")
-        student_id = int(raw) if raw.isdigit() else None
+        student_id = params.optional_number(request.GET, "student")
         users, context["class_rows"] = _class_rows(document, spans, reference)
         if student_id is None:
             return render(request, FEEDBACK_TEMPLATE, context)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import agreement
+from annotations import agreement, params
 from annotations.charts import heatmap_svg
 from annotations.exports.pseudonyms import project_pseudonyms
 from annotations.permissions import Action, allows, spans_visible_in
@@ -71,10 +71,9 @@ def project_agreement(
 
 def _pair(request, data, users, tag_by_id, pseudonyms) -> dict[str, Any] | None:
     """Return the figures of two chosen readers (?a=&b=), tag by tag, or None."""
-    raw_a, raw_b = request.GET.get("a", ""), request.GET.get("b", "")
-    if not (raw_a.isdigit() and raw_b.isdigit()):
+    a, b = params.optional_number(request.GET, "a"), params.optional_number(request.GET, "b")
+    if a is None or b is None:
         return None
-    a, b = int(raw_a), int(raw_b)
     if a == b or a not in users or b not in users:
         return None
     rows = []
@@ -146,8 +145,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # Agreement shows everyone's spans, so only those who may see them all get it.
     if not allows(role, Action.ADJUDICATE):
         raise PermissionDenied(AGREEMENT_FORBIDDEN)
-    raw_document = request.GET.get("document", "")
-    document_id = int(raw_document) if raw_document.isdigit() else None
+    document_id = params.optional_number(request.GET, "document")
     measure = request.GET.get("measure", "alpha_u")
     if measure not in MEASURES:
         measure = "alpha_u"

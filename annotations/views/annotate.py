@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django_htmx.http import trigger_client_event
 
+from annotations import params
 from annotations.guidelines import guidelines_html
 from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
 from annotations.permissions import (
@@ -86,8 +87,8 @@ def page_context(
     if "suggestions" in parts:
         context.update(suggest_context(document, role, tags))
     if "panel" in parts:
-        raw = request.GET.get("span", "")
-        selected = next((s for s in shown.spans if raw.isdigit() and s.pk == int(raw)), None)
+        span_id = params.optional_number(request.GET, "span")
+        selected = next((s for s in shown.spans if s.pk == span_id), None)
         context.update(panel_context(request, selected, role, tags))
     if "essay" in parts:
         context.update(
@@ -180,8 +181,14 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
 
 
 def live_token(document: Document, user_id: int, role: str) -> str:
-    """Sign who polls which document in which role, so the poll needs no membership query."""
-    return signing.dumps({"d": document.pk, "u": user_id, "r": role}, salt=LIVE_SALT)
+    """Sign who polls which document (and its project) in which role.
+
+    The role is checked against the membership on every poll (one look-up on
+    its unique index), so a reader removed or demoted stops getting signals at once.
+    """
+    return signing.dumps(
+        {"d": document.pk, "p": document.project_id, "u": user_id, "r": role}, salt=LIVE_SALT
+    )
 
 
 def read_live_token(token: str) -> dict | None:

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from annotations import params, throttle
 from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
 from annotations.roster import format_code, normalise_code
@@ -82,10 +83,16 @@ def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     code = normalise_code(request.POST.get("code", code))
     context: dict = {"code": format_code(code) if code else "", "error": ""}
     project = None
+    client = throttle.client_key(request)
+    if code and throttle.is_blocked(throttle.JOIN_CODES, client):
+        # Even a right code waits: otherwise guessing goes on and is told when it hits.
+        context["error"] = throttle.JOIN_CODES.message
+        return render(request, "annotations/join.html", context, status=429)
     if code:
         try:
             project = class_for_code(code)
         except DomainError as exc:
+            throttle.record_failure(throttle.JOIN_CODES, client)
             context["error"] = str(exc)
     context["project"] = project
     if request.method == "POST" and project is not None:
@@ -356,7 +363,7 @@ def assignment_update(request: HtmxHttpRequest, slug: str, document_id: int) -> 
             messages.success(request, f"“{document.title}” is no longer assigned.")
         else:
             everyone = request.POST.get("everyone", "on") == "on"
-            ids = [int(v) for v in request.POST.getlist("students") if v.isdigit()]
+            ids = params.number_list(request.POST, "students")
             assignment_set(
                 document=document,
                 by=request.user,

@@ -29,7 +29,7 @@ NO_FILES = "Choose one or more files (or a .zip) to import."
 
 @require_POST
 def import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Store the uploaded files in an import job and start it in the background."""
+    """Store the uploaded files (already on disk) in an import job and start it in the background."""
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
     files = request.FILES.getlist("files")

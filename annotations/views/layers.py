@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from annotations import params
 from annotations.models import Document, Span, Tag
 from annotations.permissions import spans_visible_in
 from annotations.rendering import SpanMark, tag_css
@@ -49,7 +50,7 @@ def selected_layers(query: str) -> set[str]:
     """
     values = parse_qs(query).get("layers", [])
     parts = {part for raw in values for part in raw.split(",")}
-    return {part for part in parts if part.isdigit() or part == REFERENCE_KEY}
+    return {part for part in parts if params.is_id(part) or part == REFERENCE_KEY}
 
 
 def _family_colour(hue: int, shade: int) -> str:

@@ -2,9 +2,11 @@
 
 The page's poller asks every few seconds with the fingerprint of what it shows
 (``v``) and a signed token naming the document, the reader and their role
-(``t``). Nothing changed: 204 No Content after one indexed query (htmx swaps
-nothing and keeps polling). Something changed: the membership is checked
-again, and the poller is replaced by a fresh one carrying the re-drawn
+(``t``). The membership is looked up on every poll (one query on its unique
+index): a reader removed or given another role falls through to the full
+check at once. Nothing changed: 204 No Content after that and one span query
+(htmx swaps nothing and keeps polling). Something changed: the document is
+looked up through the memberships, and the poller is replaced by a fresh one carrying the re-drawn
 paragraphs in a <template>; static/classes.js moves in only the paragraphs
 that differ and leaves the one holding the reader's selection until it is free.
 An expired or foreign token gets the full check too, and a fresh token.
@@ -21,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations.models import Document
+from annotations.models import Document, Membership
 from annotations.permissions import spans_visible_in
 from annotations.rendering import document_html, split_runs
 from annotations.views import layers
@@ -81,9 +83,18 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     token = read_live_token(request.GET.get("t", ""))
     since = request.GET.get("v", "")
     reader_revision = request.GET.get("rv", "")
-    if token and token["d"] == document_id and token["u"] == request.user.pk and since:
-        # The one query: the document's revision, and the count and latest change of
-        # the spans this reader may see.
+    if (
+        token
+        and token["d"] == document_id
+        and token["u"] == request.user.pk
+        and "p" in token
+        and since
+        and Membership.objects.filter(
+            user_id=request.user.pk, project_id=token["p"], role=token["r"]
+        ).exists()
+    ):
+        # Still a member in the same role; then the one span query: the document's
+        # revision, and the count and latest change of the spans this reader may see.
         revision, fingerprint = _revision_and_fingerprint(
             document_id,
             spans_visible_in(request.user, token["r"], document=Document(pk=document_id)),

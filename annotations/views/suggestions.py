@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
+from annotations import params
 from annotations.models import (
     Document,
     Project,
@@ -308,7 +309,6 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
 def _int_or_none(value: str | None) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise DomainError("Start and end must be whole numbers.") from None
+    if not params.is_id(value.strip()):
+        raise DomainError("Start and end must be whole numbers.")
+    return int(value)

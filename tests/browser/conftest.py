@@ -14,6 +14,14 @@ from tests import factories
 CHROMIUM = os.environ.get("HERLENS_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("HERLENS_REQUIRE_BROWSER") == "1"
 PASSWORD = "browser-test-pass"
+CSP_MARK = "CSP violation"
+# Runs before any page script (Playwright injects it; the policy does not apply to it).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline code") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make between browser steps are ordinary blocking calls.
@@ -52,13 +60,20 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    # Every page runs under the Content-Security-Policy: a blocked script, handler or eval
+    # is reported here and fails the test that met it.
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if CSP_MARK in message.text else None,
+    )
     page.js_errors = errors
     yield page
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
 
 @pytest.fixture

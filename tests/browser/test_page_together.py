@@ -63,7 +63,9 @@ def test_live_update_keeps_the_suggestions_drawn(page, live_server):
     assert page.evaluate(SUGGESTION_RULES)
     # A student's span arrives by the live poll and brings new layer colours with it.
     factories.make_span(c.document, *factories.phrase(c.document, "too neat"), c.alice)
-    page.wait_for_function("document.querySelectorAll('#essay mark').length > 0", timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#essay mark').length > 0", timeout=15_000
+    )
     page.wait_for_timeout(300)
     assert page.evaluate(SUGGESTION_RULES)
 

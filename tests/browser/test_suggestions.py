@@ -16,7 +16,9 @@ ESSAY = (
     "Critics argue that the ending is naive."
 )
 
-READY = "window.herlensSuggest && window.herlensSuggest.state().items.length > 0"
+# Functions, not bare expressions: Playwright evaluates a bare one with eval(), which the
+# page's Content-Security-Policy refuses.
+READY = "() => window.herlensSuggest && window.herlensSuggest.state().items.length > 0"
 DRAWN = "(tag) => CSS.highlights.has(`sg-${tag}`) ? [...CSS.highlights.get(`sg-${tag}`)].map(r => r.toString()) : []"
 
 
@@ -69,7 +71,7 @@ def test_keyboard_review_accepts_rejects_and_moves_bounds(page, live_server, bro
     assert "year “2013” in brackets" in review.inner_text()
 
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('#essay mark').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#essay mark').length > 0")
     span = document.spans.get()
     assert (span.quote, span.origin, span.author.username) == (
         "Her",
