@@ -606,3 +606,25 @@ class SuggestionRun(models.Model):
     def is_active(self) -> bool:
         """Whether the page should poll: queued or running, and not stale."""
         return not self.is_finished and not self.is_stale
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's lease: it is alive while it writes this row every few seconds.
+
+    A task marked running whose worker stopped beating (killed, out of memory,
+    its machine gone) is an orphan; ``annotations.worker.sweep_orphans`` puts
+    it back in the queue or fails it.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    #: The task result it is running now, blank between tasks.
+    task_id = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField()
+    host = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["seen_at"], name="heartbeat_seen_at")]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} on {self.host}:{self.pid}"

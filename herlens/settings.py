@@ -187,6 +187,10 @@ TASKS = {
     }
 }
 
+#: Seconds a task worker may stay silent (no heartbeat) before its task is taken for an
+#: orphan and queued again. Longer than the longest database restart you expect.
+HERLENS_WORKER_LEASE = env_int("HERLENS_WORKER_LEASE", 30)
+
 #: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
 #: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.
 HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() or "blank:en"

@@ -9,9 +9,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+WORKER_DIED = "The task worker stopped (exit code {code}); starting it again in {delay:.0f} s."
+WORKER_RESTARTED = "Task worker started again (restart {count})."
+#: Restart delays grow from the first to the last, then stay there (a worker that dies at
+#: once, e.g. on a broken setting, must not spin the CPU).
+RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+#: A worker that ran this long counts as healthy again: its next restart is quick.
+HEALTHY_AFTER = 60.0
+
 
 class Command(BaseCommand):
-    help = "Serve herlens and its task worker together; Ctrl-C (or SIGTERM) stops both."
+    help = (
+        "Serve herlens and its task worker together; a worker that stops is started again. "
+        "Ctrl-C (or SIGTERM) stops both."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", default="8000")
@@ -23,12 +34,25 @@ class Command(BaseCommand):
     def handle(self, *args, port: str, host: str, gunicorn: bool, **options) -> None:
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         if gunicorn:
-            web = [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"{host}:{port}"]
+            web_command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "herlens.wsgi",
+                "--bind",
+                f"{host}:{port}",
+            ]
         else:
-            web = [sys.executable, manage, "runserver", f"{host}:{port}"]
-        worker = [sys.executable, manage, "db_worker"]
-        processes = [subprocess.Popen(worker), subprocess.Popen(web)]
+            web_command = [sys.executable, manage, "runserver", f"{host}:{port}"]
+        # No autoreload for the worker: a restart by the reloader would leave its task behind.
+        worker_command = [sys.executable, manage, "worker", "--no-reload"]
+        worker = subprocess.Popen(worker_command)
+        worker_started = time.monotonic()
+        web = subprocess.Popen(web_command)
         stopping = False
+        restarts = 0
+        failures_in_a_row = 0
+        restart_at: float | None = None
 
         def stop(signum, frame) -> None:
             nonlocal stopping
@@ -39,13 +63,26 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"herlens is at http://{host}:{port}/ (Ctrl-C stops it)")
         )
-        while not stopping and all(process.poll() is None for process in processes):
+        while not stopping and web.poll() is None:
+            if restart_at is None and worker.poll() is not None:
+                if time.monotonic() - worker_started >= HEALTHY_AFTER:
+                    failures_in_a_row = 0
+                delay = RESTART_DELAYS[min(failures_in_a_row, len(RESTART_DELAYS) - 1)]
+                failures_in_a_row += 1
+                self.stderr.write(WORKER_DIED.format(code=worker.returncode, delay=delay))
+                restart_at = time.monotonic() + delay
+            if restart_at is not None and time.monotonic() >= restart_at:
+                worker = subprocess.Popen(worker_command)
+                worker_started = time.monotonic()
+                restart_at = None
+                restarts += 1
+                self.stdout.write(WORKER_RESTARTED.format(count=restarts))
             time.sleep(0.2)
+        processes = [p for p in (worker, web) if p.poll() is None]
         for process in processes:
-            if process.poll() is None:
-                # Children in the terminal's process group got Ctrl-C already; this
-                # covers a SIGTERM sent to this process alone.
-                process.send_signal(signal.SIGINT)
+            # Children in the terminal's process group got Ctrl-C already; this
+            # covers a SIGTERM sent to this process alone.
+            process.send_signal(signal.SIGINT)
         deadline = time.monotonic() + 10
         for process in processes:
             try:
@@ -54,7 +91,8 @@ class Command(BaseCommand):
                 process.terminate()
                 process.wait(timeout=5)
         if not stopping:
-            exited = [" ".join(p.args[1:3]) for p in processes if p.returncode not in (None, 0)]
-            self.stderr.write(f"Stopped: a process exited unexpectedly ({', '.join(exited)}).")
+            self.stderr.write(
+                f"Stopped: the web server exited unexpectedly (code {web.returncode})."
+            )
             sys.exit(1)
         self.stdout.write("herlens stopped.")
