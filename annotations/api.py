@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
@@ -389,17 +390,33 @@ def spans_create(
     key = (idempotency_key or "").strip()
     if "\x00" in key:
         raise HttpError(400, NUL)
-    if key:
-        request_hash = _request_hash(document, payload)
-        earlier = IdempotencyKey.objects.filter(user=request.auth, key=key).first()
-        if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise HttpError(422, KEY_REUSED)
-            if earlier.span_id is None:
-                raise HttpError(409, KEY_SPAN_GONE)
-            span = Span.objects.select_related("tag", "author").get(pk=earlier.span_id)
+    if not key:
+        span, created = _create_span(request, document, tag, payload)
+        return Status(201 if created else 200, _span_out(span))
+    request_hash = _request_hash(document, payload)
+    # The key is claimed in the same transaction as the span: a second request with the
+    # same key waits on the key's unique index until the first commits, then finds it.
+    with transaction.atomic():
+        claim, claimed = IdempotencyKey.objects.get_or_create(
+            user=request.auth, key=key, defaults={"request_hash": request_hash}
+        )
+        if claimed:
+            span, _created = _create_span(request, document, tag, payload)
+            claim.span = span
+            claim.save(update_fields=["span"])
             return Status(201, _span_out(span))
-    span, created = services.span_create(
+    if claim.request_hash != request_hash:
+        raise HttpError(422, KEY_REUSED)
+    span = Span.objects.select_related("tag", "author").filter(pk=claim.span_id).first()
+    if span is None:
+        raise HttpError(409, KEY_SPAN_GONE)
+    return Status(201, _span_out(span))
+
+
+def _create_span(
+    request: HttpRequest, document: Document, tag: Tag, payload: SpanIn
+) -> tuple[Span, bool]:
+    return services.span_create(
         document=document,
         start=payload.start,
         end=payload.end,
@@ -408,11 +425,6 @@ def spans_create(
         quote=payload.quote,
         note=payload.note.strip(),
     )
-    if key:
-        IdempotencyKey.objects.get_or_create(
-            user=request.auth, key=key, defaults={"request_hash": request_hash, "span": span}
-        )
-    return Status(201 if created or key else 200, _span_out(span))
 
 
 @api.patch("/spans/{span_id}", response={200: SpanOut, **ERRORS}, tags=["spans"])
