@@ -26,6 +26,7 @@ from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from annotations import services
+from annotations.concurrency import EditConflict, Gone, etag, parse_version
 from annotations.exports import MAX_ID, ExportFilter
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag
 from annotations.permissions import (
@@ -53,6 +54,7 @@ KEY_REUSED = (
     "This Idempotency-Key was already used for a different request; send a new key for a new span."
 )
 KEY_SPAN_GONE = "The span first created with this Idempotency-Key has been deleted since."
+VERSIONS_DIFFER = "If-Match and version name different versions; send one of them."
 NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
 
 
@@ -107,6 +109,21 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = "The request is not valid: " + "; ".join(str(p) for p in problems) + "."
     errors = json.loads(json.dumps(exc.errors, default=str))
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(Gone)
+def _gone(request: HttpRequest, exc: Gone) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(EditConflict)
+def _conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc.current, Span):
+        body["current"] = _span_out(exc.current)
+    response = api.create_response(request, body, status=409)
+    response["ETag"] = etag(exc.current.version)
+    return response
 
 
 @api.exception_handler(services.DomainError)
@@ -192,6 +209,15 @@ class SpanIn(CleanIn):
 class SpanPatch(CleanIn):
     tag: str | None = Field(None, description="The new tag's name or slug.")
     note: str | None = None
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description=(
+            "The version you last read (or send it as If-Match). If the span changed "
+            "since, nothing is saved and the answer is 409 with the span as it is now."
+        ),
+    )
 
 
 class SpanOut(Schema):
@@ -207,6 +233,15 @@ class SpanOut(Schema):
     annotator: str
     created_at: datetime
     updated_at: datetime
+    version: int = Field(
+        ...,
+        description="Counts the span's edits; send it back as If-Match when you change it.",
+    )
+
+
+class ConflictOut(Schema):
+    detail: str
+    current: SpanOut | None = Field(None, description="The span as it is stored now.")
 
 
 def _document_out(document: Document, with_text: bool = False) -> dict[str, Any]:
@@ -239,6 +274,7 @@ def _span_out(span: Span) -> dict[str, Any]:
         "annotator": span.author.get_username(),
         "created_at": span.created_at,
         "updated_at": span.updated_at,
+        "version": span.version,
     }
 
 
@@ -427,22 +463,62 @@ def _create_span(
     )
 
 
-@api.patch("/spans/{span_id}", response={200: SpanOut, **ERRORS}, tags=["spans"])
-def spans_update(request: HttpRequest, span_id: int, payload: SpanPatch):
-    """Change a span's tag and/or note."""
+IF_MATCH = Header(
+    None,
+    alias="If-Match",
+    max_length=40,
+    description=(
+        'The span\'s version you last read, as an ETag ("3"). Your write is refused '
+        "with 409 (and the span as it is now) if someone changed it since."
+    ),
+)
+
+
+def _version(if_match: str | None, body_version: int | None = None) -> int | None:
+    try:
+        version = parse_version(if_match)
+    except ValueError as error:
+        raise HttpError(400, str(error)) from None
+    if version is not None and body_version is not None and version != body_version:
+        raise HttpError(400, VERSIONS_DIFFER)
+    return version if version is not None else body_version
+
+
+@api.patch(
+    "/spans/{span_id}",
+    response={200: SpanOut, 409: ConflictOut, **ERRORS},
+    tags=["spans"],
+)
+def spans_update(
+    request: HttpRequest,
+    span_id: int,
+    payload: SpanPatch,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+):
+    """Change a span's tag and/or note.
+
+    Send the version you read (If-Match or "version"): if someone else saved the
+    span since, the answer is 409 with the span as it is now, and nothing changes.
+    A span deleted meanwhile answers 404.
+    """
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
+    version = _version(if_match, payload.version)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = services.span_update(span=span, tag=tag, note=payload.note)
+    span = services.span_update(
+        span=span, tag=tag, note=payload.note, version=version, by=request.auth
+    )
+    response["ETag"] = etag(span.version)
     return _span_out(span)
 
 
-@api.delete("/spans/{span_id}", response={204: None, **ERRORS}, tags=["spans"])
-def spans_delete(request: HttpRequest, span_id: int):
-    """Delete a span."""
+@api.delete("/spans/{span_id}", response={204: None, 409: ConflictOut, **ERRORS}, tags=["spans"])
+def spans_delete(request: HttpRequest, span_id: int, if_match: str | None = IF_MATCH):
+    """Delete a span; with If-Match, only if nobody changed it since you read it (else 409)."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    services.span_delete(span=span)
+    services.span_delete(span=span, version=_version(if_match))
     return Status(204, None)
 
 

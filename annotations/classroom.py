@@ -19,9 +19,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from annotations.concurrency import COMMENT_CHANGED, COMMENT_GONE, EditConflict, Gone
 from annotations.models import (
     AccountSetup,
     Assignment,
@@ -473,9 +474,19 @@ def comment_create(*, span: Span, author: AbstractBaseUser, text: str) -> Commen
     return Comment.objects.create(span=span, author=author, text=_clean_comment(text))
 
 
-def comment_update(*, comment: Comment, text: str) -> Comment:
-    comment.text = _clean_comment(text)
-    comment.save(update_fields=["text", "updated_at"])
+def comment_update(*, comment: Comment, text: str, version: int | None = None) -> Comment:
+    """Change a comment's text; refused with ``EditConflict`` if it changed since ``version``."""
+    text = _clean_comment(text)
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+        if current is None:
+            raise Gone(COMMENT_GONE)
+        if version is not None and current.version != version:
+            raise EditConflict(COMMENT_CHANGED, current)
+        Comment.objects.filter(pk=comment.pk).update(
+            text=text, updated_at=timezone.now(), version=F("version") + 1
+        )
+    comment.refresh_from_db()
     return comment
 
 

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from annotations.concurrency import SPAN_CHANGED, SPAN_GONE, EditConflict, Gone
 from annotations.models import (
     DEFAULT_TAGS,
     ApiToken,
@@ -173,50 +175,96 @@ def span_create(
         raise DomainError(f"The span could not be saved: {error}") from None
 
 
-@transaction.atomic
-def span_update(*, span: Span, tag: Tag | None = None, note: str | None = None) -> Span:
-    """Change a span's tag and/or note."""
-    fields = ["updated_at"]
-    if tag is not None and tag.pk != span.tag_id:
-        if tag.project_id != span.document.project_id:
-            raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
-        clash = Span.objects.filter(
-            document_id=span.document_id,
-            start=span.start,
-            end=span.end,
-            tag=tag,
-            is_reference=span.is_reference,
-        ).exclude(pk=span.pk)
-        if not span.is_reference:  # the reference layer is one layer, whoever wrote it
-            clash = clash.filter(author_id=span.author_id)
-        if clash.exists():
-            raise DomainError(DUPLICATE_AFTER_EDIT)
-        span.tag = tag
-        fields.append("tag")
-    if note is not None:
-        span.note = note.strip()
-        fields.append("note")
-    span.save(update_fields=fields)
+def span_update(
+    *,
+    span: Span,
+    tag: Tag | None = None,
+    note: str | None = None,
+    version: int | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Span:
+    """Change a span's tag and/or note; return it as stored, its version counted up.
+
+    ``version`` is the one the editor saw: if the span changed since, nothing is
+    written and ``EditConflict`` carries the span as it is now. A span deleted
+    meanwhile raises ``Gone``.
+    """
+    try:
+        with transaction.atomic():
+            # Locked, so two edits of one span go one after the other (SQLite: the
+            # IMMEDIATE transaction does the same for the whole database).
+            current = (
+                Span.objects.select_for_update()
+                .select_related("document", "tag", "author", "updated_by")
+                .filter(pk=span.pk)
+                .first()
+            )
+            if current is None:
+                raise Gone(SPAN_GONE)
+            if version is not None and current.version != version:
+                raise EditConflict(SPAN_CHANGED, current)
+            changes: dict[str, Any] = {}
+            if tag is not None and tag.pk != current.tag_id:
+                if tag.project_id != current.document.project_id:
+                    raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
+                clash = Span.objects.filter(
+                    document_id=current.document_id,
+                    start=current.start,
+                    end=current.end,
+                    tag=tag,
+                    is_reference=current.is_reference,
+                ).exclude(pk=current.pk)
+                if not current.is_reference:  # the reference layer is one layer, whoever wrote it
+                    clash = clash.filter(author_id=current.author_id)
+                if clash.exists():
+                    raise DomainError(DUPLICATE_AFTER_EDIT)
+                changes["tag"] = tag
+            if note is not None:
+                changes["note"] = note.strip()
+            changes |= {
+                "updated_at": timezone.now(),
+                "version": F("version") + 1,
+                "updated_by": by if by is not None else current.updated_by,
+            }
+            Span.objects.filter(pk=current.pk).update(**changes)
+    except IntegrityError:
+        # Another edit moved a twin of this span to the same tag at the same moment.
+        fresh = (
+            Span.objects.select_related("tag", "author", "updated_by").filter(pk=span.pk).first()
+        )
+        if fresh is None:
+            raise Gone(SPAN_GONE) from None
+        raise EditConflict(DUPLICATE_AFTER_EDIT, fresh) from None
+    span.refresh_from_db()
     return span
 
 
 @transaction.atomic
-def span_delete(*, span: Span) -> str:
-    """Delete a span and return a signed token that restores it (see ``span_restore``)."""
+def span_delete(*, span: Span, version: int | None = None) -> str:
+    """Delete a span and return a signed token that restores it (see ``span_restore``).
+
+    Raises ``Gone`` if it was deleted meanwhile and ``EditConflict`` if ``version`` is
+    given and the span changed since.
+    """
+    current = Span.objects.select_for_update().filter(pk=span.pk).first()
+    if current is None:
+        raise Gone(SPAN_GONE)
+    if version is not None and current.version != version:
+        raise EditConflict(SPAN_CHANGED, current)
     snapshot: dict[str, Any] = {
-        "id": span.pk,
-        "document": span.document_id,
-        "start": span.start,
-        "end": span.end,
-        "tag": span.tag_id,
-        "author": span.author_id,
-        "note": span.note,
-        "quote": span.quote,
-        "origin": span.origin,
-        "is_reference": span.is_reference,
-        "created_at": span.created_at.isoformat(),
+        "id": current.pk,
+        "document": current.document_id,
+        "start": current.start,
+        "end": current.end,
+        "tag": current.tag_id,
+        "author": current.author_id,
+        "note": current.note,
+        "quote": current.quote,
+        "origin": current.origin,
+        "is_reference": current.is_reference,
+        "created_at": current.created_at.isoformat(),
     }
-    span.delete()
+    Span.objects.filter(pk=current.pk).delete()
     return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
 
 

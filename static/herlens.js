@@ -312,12 +312,22 @@
     "htmx:beforeOnLoad",
     (event) => {
       const xhr = event.detail.xhr;
-      if (xhr && xhr.status >= 400 && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")) {
+      const plain = xhr?.getResponseHeader("Content-Type")?.startsWith("text/plain");
+      if (xhr && ((xhr.status >= 400 && plain) || xhr.status === 409)) {
         event.stopPropagation();
       }
     },
     true,
   );
+  // 409: someone else saved the same thing first. The answer is the object as it is now,
+  // with "keep theirs / use mine": show it in place instead of an error toast.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status === 409 && xhr.getResponseHeader("Content-Type")?.startsWith("text/html")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;
     const text = xhr && xhr.responseText && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")

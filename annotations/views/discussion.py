@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import classroom
+from annotations.concurrency import EditConflict, Gone
 from annotations.models import Comment, Span
 from annotations.permissions import Action, allows, visible_spans
 from annotations.services import DomainError
@@ -23,8 +24,17 @@ TEMPLATE = "annotations/comments.html"
 NOT_YOURS = "You can change only your own comments."
 
 
-def _thread(request: HtmxHttpRequest, span: Span, role: str, *, error: str = "", status: int = 200):
+def _thread(
+    request: HtmxHttpRequest,
+    span: Span,
+    role: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    conflict: dict | None = None,
+):
     context = {
+        "conflict": conflict,
         "span": span,
         "comments": span.comments.select_related("author"),
         "can_comment": allows(role, Action.ANNOTATE),
@@ -73,13 +83,24 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     comment, role = _comment_for(request, comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied(NOT_YOURS)
+    text = request.POST.get("text", "")
     try:
-        classroom.comment_update(comment=comment, text=request.POST.get("text", ""))
+        classroom.comment_update(comment=comment, text=text, version=_version(request))
     except DomainError as exc:
         return _thread(request, comment.span, role, error=str(exc), status=400)
+    except Gone as exc:
+        return _thread(request, comment.span, role, error=str(exc), status=404)
+    except EditConflict as conflict:
+        mine = {"comment": comment.pk, "text": text, "message": str(conflict)}
+        return _thread(request, comment.span, role, status=409, conflict=mine)
     if not request.htmx:
         return redirect(reverse("annotations:comments", args=[comment.span_id]))
     return _thread(request, comment.span, role)
+
+
+def _version(request: HtmxHttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 @require_POST

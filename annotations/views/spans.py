@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from annotations import services
+from annotations.concurrency import EditConflict, Gone
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
@@ -114,17 +115,64 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
         return _bad_request(request, document, _form_error(form))
+    tag, note = (
+        form.cleaned_data["tag"],
+        form.cleaned_data["note"] if "note" in request.POST else None,
+    )
     try:
         services.span_update(
-            span=span,
-            tag=form.cleaned_data["tag"],
-            note=form.cleaned_data["note"] if "note" in request.POST else None,
+            span=span, tag=tag, note=note, version=form.cleaned_data["version"], by=request.user
         )
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
+    except Gone as error:
+        return _gone(request, document, str(error))
+    except EditConflict as conflict:
+        return _conflict(request, document, role, conflict, tag=tag, note=note)
     if not request.htmx:
         messages.success(request, "Span saved.")
-    return _action_response(request, document, role, span, (span.start, span.end))
+    response = _action_response(request, document, role, span, (span.start, span.end))
+    response["X-Span-Version"] = str(span.version)
+    return response
+
+
+def _gone(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect(document.get_absolute_url())
+
+
+def _conflict(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    conflict: EditConflict,
+    *,
+    tag=None,
+    note: str | None,
+) -> HttpResponse:
+    """Show the span as it is now beside what this person tried to save (409)."""
+    current: Span = conflict.current
+    mine = {
+        "tag": tag or current.tag,
+        "note": current.note if note is None else note.strip(),
+    }
+    if not request.htmx:
+        messages.error(request, str(conflict))
+        return redirect(document.get_absolute_url() + f"?span={current.pk}#span-panel")
+    tags = list(document.project.tags.all())
+    context = {
+        "document": document,
+        "conflict": {"message": str(conflict), "mine": mine, "theirs": current},
+        **panel_context(request, current, role, tags),
+    }
+    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
+    # The highlight may have changed colour: redraw its paragraphs as they are now.
+    paragraphs = changed_paragraphs(request, document, role, current.start, current.end)
+    response = HttpResponse(panel + paragraphs, status=409)
+    response["X-Span-Version"] = str(current.version)
+    return trigger_client_event(response, "spansChanged", {"span": current.pk}, after="settle")
 
 
 @require_POST
@@ -135,7 +183,10 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     require_span_edit(request, role, span)
     require_unlocked(request, document, role)
     changed = (span.start, span.end)
-    token = services.span_delete(span=span)
+    try:
+        token = services.span_delete(span=span)
+    except Gone as error:
+        return _gone(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span deleted.")
     return _action_response(request, document, role, None, changed, undo_token=token)
