@@ -232,7 +232,7 @@ class Span(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: Counts the span's edits: a write naming an older version was made on a stale copy
     #: and is refused (409), so two people saving at once cannot overwrite each other unseen.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, db_default=1)
     #: Who made the last edit (the author until someone else edits it).
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -343,7 +343,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     #: Counts the comment's edits; an edit made on an older version is refused (409).
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["-pinned", "created_at", "id"]

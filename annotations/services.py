@@ -194,7 +194,7 @@ def span_update(
             # Locked, so two edits of one span go one after the other (SQLite: the
             # IMMEDIATE transaction does the same for the whole database).
             current = (
-                Span.objects.select_for_update()
+                Span.objects.select_for_update(of=("self",))
                 .select_related("document", "tag", "author", "updated_by")
                 .filter(pk=span.pk)
                 .first()
