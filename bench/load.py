@@ -247,7 +247,9 @@ class Client:
         with self.ledger.lock:
             best = self.ledger.edits.get(span_id)
             if best is not None and best[0] == version:
-                self.ledger.unexpected.append(f"two edits of span {span_id} acknowledged as v{version}")
+                self.ledger.unexpected.append(
+                    f"two edits of span {span_id} acknowledged as v{version}"
+                )
             if best is None or version > best[0]:
                 self.ledger.edits[span_id] = (version, note, tag)
             if version > self.ledger.known.get(span_id, 0):
@@ -261,7 +263,9 @@ class Client:
             return
         if "version" in current:
             with self.ledger.lock:
-                self.ledger.known[span_id] = max(self.ledger.known.get(span_id, 0), current["version"])
+                self.ledger.known[span_id] = max(
+                    self.ledger.known.get(span_id, 0), current["version"]
+                )
 
     def edit_htmx(self) -> None:
         target = self._target()
@@ -276,7 +280,9 @@ class Client:
             form={"note": note, "tag": tag, "version": version},
         )
         if status == 200:
-            self._acknowledge_edit(span_id, int(headers.get("X-Span-Version", version + 1)), note, tag)
+            self._acknowledge_edit(
+                span_id, int(headers.get("X-Span-Version", version + 1)), note, tag
+            )
 
     def edit_api(self) -> None:
         target = self._target()
@@ -290,7 +296,9 @@ class Client:
         )  # fmt: skip
         if status == 200:
             out = json.loads(data)
-            self._acknowledge_edit(span_id, out.get("version", version + 1), out["note"], out["tag"])
+            self._acknowledge_edit(
+                span_id, out.get("version", version + 1), out["note"], out["tag"]
+            )
         elif status == 409:
             self._learn(span_id, data)
 
@@ -298,9 +306,7 @@ class Client:
         target = self._target()
         if target is None:
             return
-        status, _h, _d = self.request(
-            "htmx delete", "POST", f"/spans/{target[0]}/delete/", form={}
-        )
+        status, _h, _d = self.request("htmx delete", "POST", f"/spans/{target[0]}/delete/", form={})
         if status == 200:
             with self.ledger.lock:
                 self.ledger.deleted.add(target[0])
@@ -426,7 +432,11 @@ def percentile(values: list[float], share: float) -> float:
 
 def run(kind: str, args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"herlens-load-{kind}-"))
-    env = {**os.environ, **bench_env(workdir), "HERLENS_TASK_BACKEND": "django_tasks_db.DatabaseBackend"}
+    env = {
+        **os.environ,
+        **bench_env(workdir),
+        "HERLENS_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
     port = PG_PORT if kind == "postgres" else SQLITE_PORT
     if kind == "postgres":
         env["DATABASE_URL"] = args.pg_url
@@ -519,7 +529,9 @@ def markdown(results: list[dict], args) -> str:
             )
         lines += [
             "",
-            "Invariants: " + ", ".join(f"{name} **{count}**" for name, count in faults.items()) + ".",
+            "Invariants: "
+            + ", ".join(f"{name} **{count}**" for name, count in faults.items())
+            + ".",
             "",
         ]
     return "\n".join(lines)
