@@ -637,3 +637,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"worker {self.worker_id} on {self.host}:{self.pid}"
+
+
+class FormSubmission(models.Model):
+    """A create form sent once: a second send of the same form (double click, a retry after a
+    lost answer) finds this row and answers with what the first one made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: Random, written into the form when the page was rendered.
+    token = models.CharField(max_length=64)
+    #: What the form creates ("comment", "document", ...), so a token cannot cross forms.
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_unique_token"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token} by {self.user_id}"

@@ -337,6 +337,20 @@
   });
   document.addEventListener("htmx:sendError", () => toast("Could not reach herlens; nothing was saved. Try again."));
 
+  // A plain form marked data-once is sent once: a second click while the first is on its
+  // way would create twice, or replace the answer (say, one-time passwords) with another.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once")) return;
+    if (form.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    // Disabled after this event, so the clicked button's name and value are still sent.
+    setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }));
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.getElementById("annotate");
     if (page) setupAnnotatePage(page);

@@ -40,3 +40,11 @@ def span_entries(spans: Iterable[Span]) -> SafeString:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@register.simple_tag
+def once_field() -> SafeString:
+    """A hidden field that makes a create form take effect once (annotations/submissions.py)."""
+    from annotations.submissions import FIELD, new_token
+
+    return SafeString(f'<input type="hidden" name="{FIELD}" value="{new_token()}">')

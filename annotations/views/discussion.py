@@ -18,6 +18,7 @@ from annotations.concurrency import EditConflict, Gone
 from annotations.models import Comment, Span
 from annotations.permissions import Action, allows, visible_spans
 from annotations.services import DomainError
+from annotations.submissions import create_once
 from annotations.views.access import HtmxHttpRequest, require, span_for
 
 TEMPLATE = "annotations/comments.html"
@@ -59,7 +60,13 @@ def comment_add(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, role = span_for(request, span_id)
     require(role, Action.ANNOTATE)
     try:
-        classroom.comment_create(span=span, author=request.user, text=request.POST.get("text", ""))
+        text = request.POST.get("text", "")
+        create_once(
+            request,
+            "comment",
+            lambda: classroom.comment_create(span=span, author=request.user, text=text),
+            Comment,
+        )
     except DomainError as exc:
         return _thread(request, span, role, error=str(exc), status=400)
     if not request.htmx:
