@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,11 @@ WORKER_RESTARTED = "Task worker started again (restart {count})."
 RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 #: A worker that ran this long counts as healthy again: its next restart is quick.
 HEALTHY_AFTER = 60.0
+#: The web server make run starts: one process of 16 threads. On SQLite, writers from two
+#: processes wait for each other in SQLite's busy handler (sleeps of up to 100 ms): 20
+#: requests/s with 2 x 8 threads against 89 with 1 x 16 for 50 clients (bench/load.py).
+WEB_WORKERS = 1
+WEB_THREADS = 16
 
 
 class Command(BaseCommand):
@@ -28,22 +34,29 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument(
-            "--gunicorn", action="store_true", help="Serve with gunicorn instead of runserver."
+            "--runserver",
+            action="store_true",
+            help="Serve with Django's development server instead of gunicorn.",
+        )
+        parser.add_argument(
+            "--gunicorn", action="store_true", help="Serve with gunicorn (the default)."
         )
 
-    def handle(self, *args, port: str, host: str, gunicorn: bool, **options) -> None:
+    def handle(self, *args, port: str, host: str, runserver: bool, gunicorn: bool, **options):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
-        if gunicorn:
-            web_command = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "herlens.wsgi",
-                "--bind",
-                f"{host}:{port}",
-            ]
-        else:
+        if runserver and not gunicorn:
             web_command = [sys.executable, manage, "runserver", f"{host}:{port}"]
+        else:
+            # A class of 50 at once: the development server's listen queue holds 10
+            # connections and reset some of theirs (measured in bench/load.py); gunicorn
+            # with threads takes them all. With DEBUG it reloads on code changes too.
+            web_command = [
+                sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"{host}:{port}",
+                "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
+                "--worker-class", "gthread", "--timeout", "60",
+            ]  # fmt: skip
+            if settings.DEBUG and os.environ.get("HERLENS_RELOAD", "1") == "1":
+                web_command.append("--reload")
         # No autoreload for the worker: a restart by the reloader would leave its task behind.
         worker_command = [sys.executable, manage, "worker", "--no-reload"]
         worker = subprocess.Popen(worker_command)
