@@ -298,3 +298,23 @@ def test_kill_9_during_an_import_the_job_finishes_once_by_itself(tmp_path):
         "0",
         "SUCCESSFUL",
     )
+
+
+@pytest.mark.django_db
+def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, monkeypatch):
+    from annotations import api as api_module
+    from annotations.middleware import DATABASE_UNAVAILABLE
+    from annotations.services import api_token_create
+
+    _token, raw = api_token_create(user=owner, name="outage")
+
+    def down(request):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    # The fault: the database goes away while the request is being served.
+    monkeypatch.setattr(api_module.BearerToken, "authenticate", lambda self, request, token: owner)
+    monkeypatch.setattr(api_module, "visible_projects", down)
+    response = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 503
+    assert response.json() == {"detail": DATABASE_UNAVAILABLE}
+    assert response["Retry-After"] == "5"
