@@ -318,3 +318,23 @@ def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, 
     assert response.status_code == 503
     assert response.json() == {"detail": DATABASE_UNAVAILABLE}
     assert response["Retry-After"] == "5"
+
+
+@pytest.mark.django_db
+def test_a_page_whose_session_cannot_be_loaded_gets_503_not_the_login(owner, monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from annotations.middleware import DATABASE_UNAVAILABLE
+    from tests.factories import client_for
+
+    client = client_for(owner)
+    client.raise_request_exception = False
+
+    def down(self):
+        raise OperationalError("the database system is shutting down")
+
+    # The fault: PostgreSQL restarts while the session is read, before any view runs.
+    monkeypatch.setattr(SessionStore, "load", down)
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 503
+    assert response.text == DATABASE_UNAVAILABLE
