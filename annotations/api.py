@@ -78,7 +78,12 @@ api = NinjaAPI(
     description=(
         "Projects, documents and spans of herlens. Offsets are Unicode code points into "
         "the document text, end exclusive: `text[start:end]` is the span's text in Python. "
-        "Authenticate with `Authorization: Bearer <token>`."
+        "Authenticate with `Authorization: Bearer <token>`. "
+        "Every span has a `version` that each edit counts up: send it back as `If-Match` "
+        '(`"3"`) or as `version` when you change or delete the span, and a change someone '
+        "else saved in between is answered 409 with the span as it is now, instead of being "
+        "overwritten. Send an `Idempotency-Key` when creating, and a retry returns the first "
+        "span. While the database restarts, requests are answered 503 with Retry-After."
     ),
     auth=BearerToken(),
     urls_namespace="api",

@@ -148,8 +148,15 @@ def test_a_task_its_live_worker_dropped_is_requeued(db_tasks, document):
     assert sweep_orphans() == (1, 0)
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        "server closed the connection unexpectedly",  # PostgreSQL restarted
+        "database is locked",  # SQLite: once killed the worker's thread under make run
+    ],
+)
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_survives_a_database_outage(db_tasks, document, monkeypatch):
+def test_the_worker_survives_a_database_outage(db_tasks, document, monkeypatch, error):
     from django_tasks_db.management.commands import db_worker
 
     suggest_document.enqueue(document.pk)
@@ -159,7 +166,7 @@ def test_the_worker_survives_a_database_outage(db_tasks, document, monkeypatch):
     def flaky_run(self):
         calls["n"] += 1
         if calls["n"] <= 2:  # the database restarts twice under the worker
-            raise OperationalError("server closed the connection unexpectedly")
+            raise OperationalError(error)
         return real_run(self)
 
     monkeypatch.setattr(db_worker.Worker, "run", flaky_run)
