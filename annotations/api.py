@@ -442,10 +442,11 @@ def spans_create(
             user=request.auth, key=key, defaults={"request_hash": request_hash}
         )
         if claimed:
-            span, _created = _create_span(request, document, tag, payload)
+            span, created = _create_span(request, document, tag, payload)
             claim.span = span
             claim.save(update_fields=["span"])
-            return Status(201, _span_out(span))
+            # 200: you had this span already (made without the key); 201: made now.
+            return Status(201 if created else 200, _span_out(span))
     if claim.request_hash != request_hash:
         raise HttpError(422, KEY_REUSED)
     span = Span.objects.select_related("tag", "author").filter(pk=claim.span_id).first()

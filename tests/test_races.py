@@ -184,3 +184,16 @@ def test_a_stale_comment_edit_is_refused_and_both_texts_shown(project, document)
     assert "Use mine" in tab_two.text
     comment.refresh_from_db()
     assert (comment.text, comment.version) == ("From tab one", 2)
+
+
+def test_a_keyed_create_of_a_span_you_had_says_200_not_201(project, document):
+    # The load test counted one span "created" twice: a 201 here though nothing was made.
+    editor = factories.add_member(project, Role.EDITOR)
+    span = factories.make_span(document, 0, 3, editor)
+    response = Client().post(
+        f"{API}/documents/{document.pk}/spans",
+        {"start": 0, "end": 3, "tag": "claim"},
+        content_type="application/json",
+        headers=_api(editor) | {"Idempotency-Key": "fresh"},
+    )
+    assert (response.status_code, response.json()["id"]) == (200, span.pk)
