@@ -310,7 +310,7 @@ def test_kill_9_during_an_import_the_job_finishes_once_by_itself(tmp_path):
 @pytest.mark.django_db
 def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, monkeypatch):
     from annotations import api as api_module
-    from annotations.middleware import DATABASE_UNAVAILABLE
+    from annotations.outage import DATABASE_UNAVAILABLE
     from annotations.services import api_token_create
 
     _token, raw = api_token_create(user=owner, name="outage")
@@ -331,7 +331,7 @@ def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, 
 def test_a_page_whose_session_cannot_be_loaded_gets_503_not_the_login(owner, monkeypatch):
     from django.contrib.sessions.backends.db import SessionStore
 
-    from annotations.middleware import DATABASE_UNAVAILABLE
+    from annotations.outage import DATABASE_UNAVAILABLE
     from tests.factories import client_for
 
     client = client_for(owner)

@@ -19,7 +19,7 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500, unless the error was the database being out of reach: then 503, try again."""
-    from annotations.middleware import database_unavailable, is_outage
+    from annotations.outage import database_unavailable, is_outage
 
     if is_outage(sys.exc_info()[1]):
         return database_unavailable(request)
