@@ -486,7 +486,7 @@ def comment_update(*, comment: Comment, text: str, version: int | None = None) -
         Comment.objects.filter(pk=comment.pk).update(
             text=text, updated_at=timezone.now(), version=F("version") + 1
         )
-    comment.refresh_from_db()
+        comment.refresh_from_db()  # inside: a delete may follow the moment this commits
     return comment
 
 

@@ -227,6 +227,8 @@ def span_update(
                 "updated_by": by if by is not None else current.updated_by,
             }
             Span.objects.filter(pk=current.pk).update(**changes)
+            # Read back inside the transaction: a delete may follow the moment it commits.
+            span.refresh_from_db()
     except IntegrityError:
         # Another edit moved a twin of this span to the same tag at the same moment.
         fresh = (
@@ -235,7 +237,6 @@ def span_update(
         if fresh is None:
             raise Gone(SPAN_GONE) from None
         raise EditConflict(DUPLICATE_AFTER_EDIT, fresh) from None
-    span.refresh_from_db()
     return span
 
 

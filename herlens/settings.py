@@ -134,6 +134,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with the threads of one process taking turns to write (see its docstring).
+    DATABASES["default"]["ENGINE"] = "herlens.sqlite"
     # The web server and the task worker write at the same time. WAL lets readers
     # go on while one writes; IMMEDIATE takes the write lock at BEGIN, so a busy
     # writer waits (up to the timeout) instead of failing with "database is locked".

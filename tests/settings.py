@@ -24,7 +24,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Whitenoise looks at STATIC_ROOT when the app starts; collectstatic makes it in production.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     # A file, as in production: an in-memory database shares one cache between threads
     # and locks whole tables, so requests racing each other would fail for the wrong reason.
     import tempfile

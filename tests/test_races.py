@@ -197,3 +197,29 @@ def test_a_keyed_create_of_a_span_you_had_says_200_not_201(project, document):
         headers=_api(editor) | {"Idempotency-Key": "fresh"},
     )
     assert (response.status_code, response.json()["id"]) == (200, span.pk)
+
+
+def test_thirty_writers_at_once_on_sqlite_take_turns_instead_of_failing(project, document):
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    editor = factories.add_member(project, Role.EDITOR)
+    span = factories.make_span(document, 0, 3, editor)
+
+    def write(number: int) -> str:
+        # The fault, made quick: a busy timeout far shorter than the queue of writers, as
+        # 50 clients made it for the 20 s one (SQLite's busy handler is not first come first served).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 50")
+        try:
+            with transaction.atomic():
+                Span.objects.filter(pk=span.pk).update(note=f"writer {number}")
+                time.sleep(0.02)
+        except Exception as error:  # the answer under test
+            return str(error)
+        return "ok"
+
+    assert at_once(30, write) == ["ok"] * 30
