@@ -420,7 +420,10 @@ SHARED_STATE = r"""
 from collections import Counter
 from annotations.models import SuggestionRun, Suggestion
 from django_tasks_db.models import DBTaskResult
-tasks = list(DBTaskResult.objects.filter(task_path__endswith="suggest_document").values_list("status", "worker_ids"))
+from annotations.models import Document
+ids = set(Document.objects.filter(project__slug="shared-drill").values_list("pk", flat=True))
+tasks = [(s, w) for s, w, a in DBTaskResult.objects.filter(task_path__endswith="suggest_document")
+         .values_list("status", "worker_ids", "args_kwargs") if a["args"][0] in ids]
 runs = Counter(SuggestionRun.objects.filter(document__project__slug="shared-drill").values_list("status", flat=True))
 places = Suggestion.objects.filter(document__project__slug="shared-drill")
 by_worker = Counter(w[-1] for _s, w in tasks if w)
