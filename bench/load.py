@@ -6,8 +6,8 @@ Two setups, each on loopback ports 8170-8189 only:
 
 * PostgreSQL (``--pg-url``, a database of its own that this script empties): gunicorn with
   4 workers, DEBUG off, as in production;
-* SQLite: what ``make run`` starts (``manage.py serve``: runserver and the task worker,
-  DEBUG on), on a throw-away database file.
+* SQLite: what ``make run`` starts (``manage.py serve``: gunicorn, one process of 16
+  threads, and the task worker, DEBUG on), on a throw-away database file.
 
 Each client is an editor of one project with 10 documents and, for ``--seconds``, picks
 at random: create a span (htmx form or API with an Idempotency-Key), change a span's
@@ -501,9 +501,9 @@ def run(kind: str, args) -> dict:
 
 def markdown(results: list[dict], args) -> str:
     names = {"postgres": "PostgreSQL, gunicorn 4 workers (DEBUG off)",
-             "sqlite": "SQLite, `make run` (runserver + worker, DEBUG on)"}  # fmt: skip
+             "sqlite": "SQLite, `make run` (gunicorn 1 process x 16 threads + worker, DEBUG on)"}  # fmt: skip
     lines = [
-        f"Run `python bench/load.py --seconds {args.seconds}` (CPython {platform.python_version()}, "
+        f"Run `python bench/load.py --seconds {args.seconds:.0f}` (CPython {platform.python_version()}, "
         f"{os.cpu_count()} cores shared with other work, {args.clients} clients on loopback, "
         f"{time.strftime('%Y-%m-%d')}). Each client is an editor on the same {DOCUMENTS} documents: "
         "30% htmx creates, 20% API creates (a fifth retried with the same Idempotency-Key), "
