@@ -11,7 +11,7 @@ with three additions:
 * every worker sweeps: a task marked running whose worker has not beaten for
   ``HERLENS_WORKER_LEASE`` seconds, or that its worker no longer runs, is an orphan. It goes
   back to the queue (up to ``MAX_ATTEMPTS`` runs in all), else it is marked
-  failed; either way the page that waits on it is told (``task_recovery``).
+  failed; either way the page that waits on it is told (``ORPHAN_HANDLERS``).
 
 Every task of herlens is safe to run twice (imports skip texts already stored,
 suggestions are inserted with ON CONFLICT DO NOTHING), so a requeued task is
@@ -45,7 +45,13 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import is_locked_database_exception
 
-from annotations.models import WorkerHeartbeat
+from annotations.models import (
+    ImportJob,
+    ImportUpload,
+    RunStatus,
+    SuggestionRun,
+    WorkerHeartbeat,
+)
 
 logger = logging.getLogger("herlens.worker")
 
@@ -89,19 +95,60 @@ def _database_is_down(error: BaseException) -> bool:
 
 # --------------------------------------------------------------------------- orphans
 
+# What an orphaned task's own records become when it is requeued or failed: the page that
+# waits on a task polls these records, not the queue, so a job left "running" by a killed
+# worker would keep its page polling for ever.
+
+IMPORT_WORKER_LOST = (
+    "The import stopped because the worker running it was stopped or lost several times. "
+    "Texts imported before that are in the project; upload the files again to import "
+    "the rest (texts already in the project are left out)."
+)
+SUGGEST_WORKER_LOST = (
+    "Suggestions stopped because the worker computing them was stopped or lost several "
+    "times; run Suggest again."
+)
+
+
+def import_job_orphaned(args: list, requeued: bool) -> None:
+    (job_id,) = args
+    jobs = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING)
+    if requeued:
+        # The next run starts over: files the lost run stored are found again and reported
+        # as already in the project, so results restart empty rather than counted twice.
+        jobs.update(status=ImportJob.Status.QUEUED, results=[], total_files=0)
+    else:
+        jobs.update(
+            status=ImportJob.Status.FAILED, error=IMPORT_WORKER_LOST, finished_at=timezone.now()
+        )
+        ImportUpload.objects.filter(job_id=job_id).delete()
+
+
+def _suggestion_runs_orphaned(document_ids: list[int], requeued: bool) -> None:
+    runs = SuggestionRun.objects.filter(
+        document_id__in=document_ids, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    )
+    if requeued:
+        runs.update(status=RunStatus.QUEUED, queued_at=timezone.now())
+    else:
+        runs.update(status=RunStatus.FAILED, error=SUGGEST_WORKER_LOST, finished_at=timezone.now())
+
+
+def suggest_document_orphaned(args: list, requeued: bool) -> None:
+    _suggestion_runs_orphaned([args[0]], requeued)
+
+
+def suggest_documents_orphaned(args: list, requeued: bool) -> None:
+    _suggestion_runs_orphaned(list(args[0]), requeued)
+
+
 #: task path -> handler(args, requeued) that puts the task's own records right.
 OrphanHandler = Callable[[list, bool], None]
-_ORPHAN_HANDLERS: dict[str, OrphanHandler] = {}
-
-
-def on_orphan(task_path: str) -> Callable[[OrphanHandler], OrphanHandler]:
-    """Register what to do to a task's records when it is requeued (True) or failed (False)."""
-
-    def register(handler: OrphanHandler) -> OrphanHandler:
-        _ORPHAN_HANDLERS[task_path] = handler
-        return handler
-
-    return register
+ORPHAN_HANDLERS: dict[str, OrphanHandler] = {
+    "annotations.tasks.import_job_run": import_job_orphaned,
+    "annotations.tasks.suggest_document": suggest_document_orphaned,
+    "annotations.tasks.suggest_documents": suggest_documents_orphaned,
+}
 
 
 def sweep_orphans(*, now=None) -> tuple[int, int]:
@@ -110,8 +157,6 @@ def sweep_orphans(*, now=None) -> tuple[int, int]:
     Safe to run from several workers at once: each orphan row is locked
     (skip_locked) while it is handled, and the handling is one transaction.
     """
-    from annotations import task_recovery  # noqa: F401 - registers the handlers
-
     now = now or timezone.now()
     lease_ = lease()
     alive = dict(
@@ -142,7 +187,7 @@ def sweep_orphans(*, now=None) -> tuple[int, int]:
             )
             if task is None or task.worker_ids != worker_ids:
                 continue  # finished, or handled by another sweeper meanwhile
-            handler = _ORPHAN_HANDLERS.get(task.task_path)
+            handler = ORPHAN_HANDLERS.get(task.task_path)
             args = task.args_kwargs.get("args", [])
             if len(task.worker_ids) >= MAX_ATTEMPTS:
                 message = WORKER_LOST.format(attempts=len(task.worker_ids))

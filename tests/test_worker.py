@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from annotations import task_recovery
+from annotations import worker as workers
 from annotations.models import (
     ImportJob,
     ImportUpload,
@@ -103,7 +103,7 @@ def test_a_task_that_keeps_losing_its_worker_is_failed_and_the_page_told(db_task
     assert sweep_orphans() == (0, 1)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert job.error == task_recovery.IMPORT_WORKER_LOST
+    assert job.error == workers.IMPORT_WORKER_LOST
     assert not ImportUpload.objects.filter(job=job).exists()  # the upload does not linger
     task = DBTaskResult.objects.get(pk=result.id)
     assert task.status == TaskResultStatus.FAILED
