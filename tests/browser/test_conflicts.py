@@ -60,3 +60,18 @@ def test_a_stale_save_shows_theirs_and_mine_and_use_mine_saves(
     span.refresh_from_db()
     assert (span.note, span.version) == ("My note", 3)
     assert page.locator("#span-note").input_value() == "My note"
+
+
+def test_a_double_clicked_comment_is_posted_once(page, live_server, browser_project, editor_user):
+    from annotations.models import Comment
+
+    document = factories.make_document(browser_project, text=TEXT, title="Double click")
+    span = factories.make_span(document, 0, 8, editor_user)
+    log_in(page, live_server, "editor-in-browser")
+    page.goto(f"{live_server.url}{document.get_absolute_url()}?span={span.pk}")
+    box = page.locator(f"#comment-new-{span.pk}")
+    box.fill("Posted once")
+    page.locator("form.comment-new button[type=submit]").dblclick()
+    page.locator(".comment-text", has_text="Posted once").wait_for()
+    page.wait_for_timeout(500)  # a second request, had one gone out, would have landed by now
+    assert Comment.objects.filter(span=span).count() == 1
