@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
@@ -25,9 +26,8 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
-from annotations import services
-from annotations.concurrency import EditConflict, Gone, etag, parse_version
 from annotations.exports import MAX_ID, ExportFilter
+from annotations.exports.download import export_response
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag
 from annotations.permissions import (
     FORBIDDEN_MESSAGES,
@@ -41,6 +41,10 @@ from annotations.permissions import (
     visible_projects,
     visible_spans,
 )
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError, EditConflict, Gone
+from annotations.services.spans import span_create, span_delete, span_update
+from annotations.services.tokens import TOKEN_INVALID, api_token_user
 
 TOKEN_MISSING = (
     "Send your API token in the header “Authorization: Bearer <token>”; "
@@ -58,9 +62,32 @@ VERSIONS_DIFFER = "If-Match and version name different versions; send one of the
 NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
 
 
+BAD_IF_MATCH = 'If-Match must be the span\'s version as an ETag, such as "3".'
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def parse_version(raw: str | int | None) -> int | None:
+    """Return the version a client sent (``3``, ``"3"``, ``W/"3"``), None if none; raise ValueError."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, int):
+        if raw < 1:
+            raise ValueError(BAD_IF_MATCH)
+        return raw
+    match = _ETAG.match(raw)
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(BAD_IF_MATCH)
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = services.api_token_user(token)
+        user = api_token_user(token)
         if user is not None:
             request.user = user
         return user
@@ -98,7 +125,7 @@ api = NinjaAPI(
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
     sent = request.headers.get("Authorization", "").strip()
-    message = services.TOKEN_INVALID if sent else TOKEN_MISSING
+    message = TOKEN_INVALID if sent else TOKEN_MISSING
     response = api.create_response(request, {"detail": message}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="herlens"'
     return response
@@ -131,8 +158,8 @@ def _conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
     return response
 
 
-@api.exception_handler(services.DomainError)
-def _domain_error(request: HttpRequest, exc: services.DomainError) -> HttpResponse:
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
@@ -321,7 +348,7 @@ def _require(role: str, action: Action) -> None:
 
 
 def _tag(project: Project, name: str) -> Tag:
-    tag = project.tags.filter(Q(slug=name) | Q(name__iexact=name.strip())).first()
+    tag = project.tags.find(name)
     if tag is None:
         names = ", ".join(f"{t.name} ({t.slug})" for t in project.tags.all()) or "none yet"
         raise HttpError(400, NO_TAG.format(tag=name, tags=names))
@@ -380,7 +407,7 @@ def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     """Add a document; its text is stored in Unicode NFC with "\\n" line breaks."""
     project, role = _project(request, slug)
     _require(role, Action.ADD_DOCUMENTS)
-    document = services.document_create(project=project, **payload.dict())
+    document = document_create(project=project, **payload.dict())
     return Status(201, _document_out(document, with_text=True))
 
 
@@ -458,7 +485,7 @@ def spans_create(
 def _create_span(
     request: HttpRequest, document: Document, tag: Tag, payload: SpanIn
 ) -> tuple[Span, bool]:
-    return services.span_create(
+    return span_create(
         document=document,
         start=payload.start,
         end=payload.end,
@@ -512,9 +539,7 @@ def spans_update(
     _require_span_edit(request, role, span)
     version = _version(if_match, payload.version)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = services.span_update(
-        span=span, tag=tag, note=payload.note, version=version, by=request.auth
-    )
+    span = span_update(span=span, tag=tag, note=payload.note, version=version, by=request.auth)
     response["ETag"] = etag(span.version)
     return _span_out(span)
 
@@ -524,7 +549,7 @@ def spans_delete(request: HttpRequest, span_id: int, if_match: str | None = IF_M
     """Delete a span; with If-Match, only if nobody changed it since you read it (else 409)."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    services.span_delete(span=span, version=_version(if_match))
+    span_delete(span=span, version=_version(if_match))
     return Status(204, None)
 
 
@@ -562,8 +587,6 @@ EXPORT_CONTENT = {
 )
 def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
     """Stream the project's spans as CSV, JSONL, a spaCy DocBin or W3C Web Annotation."""
-    from annotations.views.corpus import export_response
-
     project, role = _project(request, slug)
     export_filter = ExportFilter.clean(
         tags=query.tag,

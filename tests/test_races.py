@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import classroom, concurrency, services
 from annotations.models import IdempotencyKey, Role, Span
+from annotations.services import classes, errors, tokens
+from annotations.services import spans as span_services
 from tests import factories
 from tests.concurrency import at_once
 from tests.factories import client_for
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _token(user) -> str:
-    _token, raw = services.api_token_create(user=user, name="race")
+    _token, raw = tokens.api_token_create(user=user, name="race")
     return raw
 
 
@@ -76,7 +77,7 @@ def test_forty_concurrent_patches_of_one_version_one_wins_the_rest_get_409(proje
     assert (span.note, span.version) == (winner["note"], 2)
     for status, body in answers:
         if status == 409:
-            assert body["detail"] == concurrency.SPAN_CHANGED
+            assert body["detail"] == errors.SPAN_CHANGED
             assert body["current"] == winner  # both versions: theirs is in the answer
 
 
@@ -104,10 +105,10 @@ def test_a_patch_of_a_span_deleted_meanwhile_is_404_json(project, document):
     editor = factories.add_member(project, Role.EDITOR)
     span = factories.make_span(document, 0, 3, editor)
     Span.objects.filter(pk=span.pk).delete()
-    with pytest.raises(concurrency.Gone):
-        services.span_update(span=span, note="too late")
-    with pytest.raises(concurrency.Gone):
-        services.span_delete(span=span)
+    with pytest.raises(errors.Gone):
+        span_services.span_update(span=span, note="too late")
+    with pytest.raises(errors.Gone):
+        span_services.span_delete(span=span)
 
 
 def test_two_spans_of_one_reader_moved_to_one_tag_at_once(project, document):
@@ -146,7 +147,7 @@ def test_the_page_shows_both_versions_and_use_mine_saves_on_top(project, documen
     )
     assert stale.status_code == 409
     page = stale.text
-    assert concurrency.SPAN_CHANGED.replace("'", "&#x27;") in page
+    assert errors.SPAN_CHANGED.replace("'", "&#x27;") in page
     assert f"Changed by {alice.get_username()}" in page
     assert "Alice&#x27;s note" in page
     assert "Bob&#x27;s note" in page
@@ -172,7 +173,7 @@ def test_the_page_shows_both_versions_and_use_mine_saves_on_top(project, documen
 def test_a_stale_comment_edit_is_refused_and_both_texts_shown(project, document):
     alice = factories.add_member(project, Role.ANNOTATOR)
     span = factories.make_span(document, 0, 3, alice)
-    comment = classroom.comment_create(span=span, author=alice, text="First")
+    comment = classes.comment_create(span=span, author=alice, text="First")
     url = reverse("annotations:comment-edit", args=[comment.pk])
     htmx = {"HX-Request": "true"}
     tab_one = client_for(alice).post(url, {"text": "From tab one", "version": 1}, headers=htmx)

@@ -224,11 +224,11 @@ def _big_zip(files: int) -> bytes:
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from annotations import services
+from annotations.services import documents, projects, suggestions, tokens
 from annotations.models import ImportJob, ImportUpload
 from annotations.tasks import import_job_run
 owner = get_user_model().objects.create_user("owner", password="x-long-password")
-project = services.project_create(name="Kill drill", owner=owner)
+project = projects.project_create(name="Kill drill", owner=owner)
 job = ImportJob.objects.create(project=project, created_by=owner)
 ImportUpload.objects.create(job=job, name="essays.zip", data=open(ZIP, "rb").read())
 import_job_run.enqueue(job.pk)
@@ -310,8 +310,8 @@ def test_kill_9_during_an_import_the_job_finishes_once_by_itself(tmp_path):
 @pytest.mark.django_db
 def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, monkeypatch):
     from annotations import api as api_module
-    from annotations.outage import DATABASE_UNAVAILABLE
-    from annotations.services import api_token_create
+    from annotations.middleware import DATABASE_UNAVAILABLE
+    from annotations.services.tokens import api_token_create
 
     _token, raw = api_token_create(user=owner, name="outage")
 
@@ -331,7 +331,7 @@ def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, 
 def test_a_page_whose_session_cannot_be_loaded_gets_503_not_the_login(owner, monkeypatch):
     from django.contrib.sessions.backends.db import SessionStore
 
-    from annotations.outage import DATABASE_UNAVAILABLE
+    from annotations.middleware import DATABASE_UNAVAILABLE
     from tests.factories import client_for
 
     client = client_for(owner)

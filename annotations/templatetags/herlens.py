@@ -44,7 +44,7 @@ def _shorten(text: str, limit: int) -> str:
 
 @register.simple_tag
 def once_field() -> SafeString:
-    """A hidden field that makes a create form take effect once (annotations/submissions.py)."""
-    from annotations.submissions import FIELD, new_token
+    """A hidden field that makes a create form take effect once (annotations/services/submissions.py)."""
+    from annotations.services.submissions import FIELD, new_token
 
     return SafeString(f'<input type="hidden" name="{FIELD}" value="{new_token()}">')

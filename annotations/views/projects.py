@@ -10,12 +10,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import services
 from annotations.forms import DocumentForm, TagForm
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, FormSubmission, Membership, Tag
 from annotations.permissions import Action, allows, spans_visible_in
-from annotations.submissions import FIELD, create_once
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError
+from annotations.services.projects import tag_create
+from annotations.services.submissions import FIELD, create_once
 from annotations.views.access import HtmxHttpRequest, project_for, require
 from annotations.views.suggestions import project_suggestion_context
 
@@ -82,10 +84,10 @@ def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             document, created = create_once(
                 request,
                 "document",
-                lambda: services.document_create(project=project, **form.cleaned_data),
+                lambda: document_create(project=project, **form.cleaned_data),
                 Document,
             )
-        except services.DomainError as error:
+        except DomainError as error:
             form.add_error("text" if "text" in str(error) else "title", str(error))
         else:
             if document is None:  # sent twice, and deleted since the first
@@ -108,16 +110,10 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     require(role, Action.MANAGE_TAGS)
     form = TagForm(request.POST, project=project)
     if form.is_valid() or _sent_before(request, "tag"):
-
-        def create() -> Tag:
-            tag = form.save(commit=False)
-            tag.position = project.tags.count()
-            tag.full_clean()
-            tag.save()
-            return tag
-
         try:
-            tag, created = create_once(request, "tag", create, Tag)
+            tag, created = create_once(
+                request, "tag", lambda: tag_create(tag=form.save(commit=False)), Tag
+            )
         except ValidationError as error:
             # The form cannot see the project-wide rules (unique name, slug); the model can.
             form.add_error(None, TAG_EXISTS if _is_duplicate(error) else error.messages)

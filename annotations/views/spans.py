@@ -10,17 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
 
-from annotations import services
-from annotations.concurrency import EditConflict, Gone
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
-from annotations.rendering import paragraph_range, paragraphs_html
-from annotations.views import layers
+from annotations.services import spans as span_services
+from annotations.services.errors import DomainError, EditConflict, Gone
+from annotations.services.spans import span_update
 from annotations.views.access import (
     HtmxHttpRequest,
     document_for,
@@ -29,54 +26,8 @@ from annotations.views.access import (
     require_unlocked,
     span_for,
 )
-from annotations.views.documents import TEMPLATE, panel_context
-
-
-def _form_error(form) -> str:
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
-
-
-def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
-    if request.htmx:
-        # Not swapped: herlens.js shows 4xx bodies as a message and keeps the selection.
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    messages.error(request, message)
-    return redirect(document.get_absolute_url())
-
-
-def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
-    low, high = paragraph_range(document.text, start, end)
-    # Only spans this reader may see, coloured as on their page (views/layers.py).
-    marks, styles = layers.changed_marks(request, document, role, low, high)
-    return paragraphs_html(document.text, marks, styles, start, end)
-
-
-def _action_response(
-    request: HtmxHttpRequest,
-    document: Document,
-    role: str,
-    span: Span | None,
-    changed: tuple[int, int],
-    *,
-    undo_token: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    if not request.htmx:
-        anchor = f"?span={span.pk}#span-panel" if span is not None else ""
-        return redirect(document.get_absolute_url() + anchor)
-    tags = list(document.project.tags.all())
-    context = {
-        "document": document,
-        "undo_token": undo_token,
-        **panel_context(request, span, role, tags),
-    }
-    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    paragraphs = changed_paragraphs(request, document, role, *changed)
-    response = HttpResponse(panel + paragraphs, status=status)
-    # After settle, so the out-of-band paragraphs are in place when listeners run.
-    return trigger_client_event(
-        response, "spansChanged", {"span": span.pk if span else None}, after="settle"
-    )
+from annotations.views.annotate import action_response, bad_request
+from annotations.views.errors import form_error, plain_text
 
 
 @require_POST
@@ -86,10 +37,10 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     form = SpanCreateForm(request.POST, project=document.project)
     if not form.is_valid():
-        return _bad_request(request, document, _form_error(form))
+        return bad_request(request, document, form_error(form))
     data = form.cleaned_data
     try:
-        span, created = services.span_create(
+        span, created = span_services.span_create(
             document=document,
             start=data["start"],
             end=data["end"],
@@ -98,47 +49,52 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             quote=data["quote"] if "quote" in request.POST else None,
             note=data.get("note") or "",
         )
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
-    return _action_response(
+    except DomainError as error:
+        return bad_request(request, document, str(error))
+    return action_response(
         request, document, role, span, (span.start, span.end), status=201 if created else 200
     )
 
 
-@require_POST
-def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+def _span_to_change(request: HtmxHttpRequest, span_id: int) -> tuple[Span, Document, str]:
+    """The span, if this reader may change it now (their role, its author, no submission)."""
     span, role = span_for(request, span_id)
-    document = span.document
     require(role, Action.EDIT_OWN_SPANS)
     require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    require_unlocked(request, span.document, role)
+    return span, span.document, role
+
+
+@require_POST
+def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, document, role = _span_to_change(request, span_id)
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
-        return _bad_request(request, document, _form_error(form))
+        return bad_request(request, document, form_error(form))
     tag, note = (
         form.cleaned_data["tag"],
         form.cleaned_data["note"] if "note" in request.POST else None,
     )
     try:
-        services.span_update(
+        span_update(
             span=span, tag=tag, note=note, version=form.cleaned_data["version"], by=request.user
         )
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
+    except DomainError as error:
+        return bad_request(request, document, str(error))
     except Gone as error:
         return _gone(request, document, str(error))
     except EditConflict as conflict:
         return _conflict(request, document, role, conflict, tag=tag, note=note)
     if not request.htmx:
         messages.success(request, "Span saved.")
-    response = _action_response(request, document, role, span, (span.start, span.end))
+    response = action_response(request, document, role, span, (span.start, span.end))
     response["X-Span-Version"] = str(span.version)
     return response
 
 
 def _gone(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
     if request.htmx:
-        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+        return plain_text(message, status=404)
     messages.error(request, message)
     return redirect(document.get_absolute_url())
 
@@ -161,35 +117,31 @@ def _conflict(
     if not request.htmx:
         messages.error(request, str(conflict))
         return redirect(document.get_absolute_url() + f"?span={current.pk}#span-panel")
-    tags = list(document.project.tags.all())
-    context = {
-        "document": document,
-        "conflict": {"message": str(conflict), "mine": mine, "theirs": current},
-        **panel_context(request, current, role, tags),
-    }
-    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    # The highlight may have changed colour: redraw its paragraphs as they are now.
-    paragraphs = changed_paragraphs(request, document, role, current.start, current.end)
-    response = HttpResponse(panel + paragraphs, status=409)
+    # The highlight may have changed colour: its paragraphs are redrawn as they are now.
+    response = action_response(
+        request,
+        document,
+        role,
+        current,
+        (current.start, current.end),
+        status=409,
+        conflict={"message": str(conflict), "mine": mine, "theirs": current},
+    )
     response["X-Span-Version"] = str(current.version)
-    return trigger_client_event(response, "spansChanged", {"span": current.pk}, after="settle")
+    return response
 
 
 @require_POST
 def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
-    span, role = span_for(request, span_id)
-    document = span.document
-    require(role, Action.EDIT_OWN_SPANS)
-    require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
     try:
-        token = services.span_delete(span=span)
+        token = span_services.span_delete(span=span)
     except Gone as error:
         return _gone(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span deleted.")
-    return _action_response(request, document, role, None, changed, undo_token=token)
+    return action_response(request, document, role, None, changed, undo_token=token)
 
 
 @require_POST
@@ -199,9 +151,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
-        if services.undo_token_document_id(token) != document.pk:
-            raise services.DomainError(services.UNDO_EXPIRED)
-        span = services.span_restore(token=token)
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
-    return _action_response(request, document, role, span, (span.start, span.end))
+        span = span_services.span_restore(token=token, document=document)
+    except DomainError as error:
+        return bad_request(request, document, str(error))
+    return action_response(request, document, role, span, (span.start, span.end))
