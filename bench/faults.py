@@ -222,9 +222,10 @@ def drill_restart(pg: Postgres, workdir: Path, seconds: float) -> dict:
         survived = task_worker.poll() is None
         shell(
             env,
-            "from annotations.models import Document\nfrom annotations.services import documents, projects, suggestions, tokens\n"
-            "suggestions.suggestion_run_enqueue(document=Document.objects.first())\n"
-            "from django.db import connection\nprint('queued')",
+            "from annotations.models import Document\n"
+            "from annotations.services.suggestions import suggestion_run_enqueue\n"
+            "suggestion_run_enqueue(document=Document.objects.first())\n"
+            "print('queued')",
         )
         check = (
             "from annotations.models import Document, RunStatus\n"
@@ -270,11 +271,14 @@ RunStatus_DONE = "done"
 IMPORT_SETUP = r"""
 import sys
 from django.contrib.auth import get_user_model
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 from annotations.models import ImportJob, ImportUpload
 from annotations.tasks import import_job_run
 owner = get_user_model().objects.get_or_create(username="drill-owner")[0]
-project = projects.project_create(name="Kill drill " + sys.argv[-1], owner=owner)
+project = project_create(name="Kill drill " + sys.argv[-1], owner=owner)
 job = ImportJob.objects.create(project=project, created_by=owner)
 ImportUpload.objects.create(job=job, name="essays.zip", data=open(sys.argv[-1], "rb").read())
 import_job_run.enqueue(job.pk)
@@ -284,13 +288,16 @@ print(job.pk)
 SUGGEST_SETUP = r"""
 import sys
 from django.contrib.auth import get_user_model
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 owner = get_user_model().objects.get_or_create(username="drill-owner")[0]
-project = projects.project_create(name="Suggest drill", owner=owner, slug="suggest-drill")
+project = project_create(name="Suggest drill", owner=owner, slug="suggest-drill")
 words = "The film will surely be remembered by 2035, critics argue, because its voice matters. "
-documents = [documents.document_create(project=project, title=f"Essay {n}",
+documents = [document_create(project=project, title=f"Essay {n}",
              text=(words * 60) + f" Essay number {n}.", suggest=False) for n in range(int(sys.argv[-1]))]
-suggestions.suggestion_runs_enqueue(documents=documents)
+suggestion_runs_enqueue(documents=documents)
 print(project.pk)
 """
 
@@ -401,21 +408,27 @@ def _import_page(env: dict, job_id: int) -> str:
 SHARED_SETUP = r"""
 import json
 from django.contrib.auth import get_user_model
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 owner = get_user_model().objects.get_or_create(username="drill-owner")[0]
-project = projects.project_create(name="Shared drill", owner=owner, slug="shared-drill")
-_token, raw = tokens.api_token_create(user=owner, name="drill")
+project = project_create(name="Shared drill", owner=owner, slug="shared-drill")
+_token, raw = api_token_create(user=owner, name="drill")
 words = "The film will surely be remembered by 2035, critics argue. Her (2013) is about a voice. "
-documents = [documents.document_create(project=project, title=f"Essay {n}",
+documents = [document_create(project=project, title=f"Essay {n}",
              text=(words * 10) + f" Essay number {n}.", suggest=False) for n in range(200)]
 print(json.dumps({"token": raw, "document": documents[0].pk}))
 """
 
 SHARED_ENQUEUE = r"""
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 from annotations.models import Document
 for document in Document.objects.filter(project__slug="shared-drill"):
-    suggestions.suggestion_run_enqueue(document=document)
+    suggestion_run_enqueue(document=document)
 print("ok")
 """
 

@@ -62,25 +62,28 @@ SETUP = r"""
 import json, random, sys
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 from annotations.models import Membership, Role
 clients, words = json.loads(sys.argv[-1])
 User = get_user_model()
 owner = User.objects.create_user("load-owner", password="load-owner-password")
-project = projects.project_create(name="Load", owner=owner)
+project = project_create(name="Load", owner=owner)
 rng = random.Random(7)
 documents = []
 for number in range(10):
     text = "\n\n".join(
         " ".join(rng.choice(words) for _ in range(60)).capitalize() + "." for _ in range(8)
     )
-    documents.append(documents.document_create(
+    documents.append(document_create(
         project=project, title=f"Essay {number}", text=text, suggest=False))
 people = []
 for number in range(clients):
     user = User.objects.create_user(f"editor{number:02d}", password="load-editor-password")
     Membership.objects.create(user=user, project=project, role=Role.EDITOR)
-    _token, raw = tokens.api_token_create(user=user, name="load")
+    _token, raw = api_token_create(user=user, name="load")
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"

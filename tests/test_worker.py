@@ -224,11 +224,14 @@ def _big_zip(files: int) -> bytes:
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from annotations.services import documents, projects, suggestions, tokens
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.services.tokens import api_token_create
 from annotations.models import ImportJob, ImportUpload
 from annotations.tasks import import_job_run
 owner = get_user_model().objects.create_user("owner", password="x-long-password")
-project = projects.project_create(name="Kill drill", owner=owner)
+project = project_create(name="Kill drill", owner=owner)
 job = ImportJob.objects.create(project=project, created_by=owner)
 ImportUpload.objects.create(job=job, name="essays.zip", data=open(ZIP, "rb").read())
 import_job_run.enqueue(job.pk)
