@@ -112,15 +112,28 @@ SUGGEST_WORKER_LOST = (
 
 def import_job_orphaned(args: list, requeued: bool) -> None:
     (job_id,) = args
-    jobs = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING)
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.RUNNING:
+        return
     if requeued:
-        # The next run starts over: files the lost run stored are found again and reported
-        # as already in the project, so results restart empty rather than counted twice.
-        jobs.update(status=ImportJob.Status.QUEUED, results=[], total_files=0)
+        # The next run reads every upload again and reports texts the lost run stored as
+        # already in the project; its own results go, the ones made at upload (files refused
+        # before any upload was stored) stay.
+        uploads = list(ImportUpload.objects.filter(job_id=job_id).values_list("name", flat=True))
+        job.results = [
+            result
+            for result in job.results
+            if not any(
+                result["name"] == name or result["name"].startswith(name + "/") for name in uploads
+            )
+        ]
+        job.status = ImportJob.Status.QUEUED
+        job.save(update_fields=["status", "results"])
     else:
-        jobs.update(
-            status=ImportJob.Status.FAILED, error=IMPORT_WORKER_LOST, finished_at=timezone.now()
-        )
+        job.status = ImportJob.Status.FAILED
+        job.error = IMPORT_WORKER_LOST
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
         ImportUpload.objects.filter(job_id=job_id).delete()
 
 
@@ -142,12 +155,13 @@ def suggest_documents_orphaned(args: list, requeued: bool) -> None:
     _suggestion_runs_orphaned(list(args[0]), requeued)
 
 
-#: task path -> handler(args, requeued) that puts the task's own records right.
+#: task name -> handler(args, requeued) that puts the task's own records right.
 OrphanHandler = Callable[[list, bool], None]
+#: By the task's name: the module that defines a task may move, its name stays.
 ORPHAN_HANDLERS: dict[str, OrphanHandler] = {
-    "annotations.tasks.import_job_run": import_job_orphaned,
-    "annotations.tasks.suggest_document": suggest_document_orphaned,
-    "annotations.tasks.suggest_documents": suggest_documents_orphaned,
+    "import_job_run": import_job_orphaned,
+    "suggest_document": suggest_document_orphaned,
+    "suggest_documents": suggest_documents_orphaned,
 }
 
 
@@ -187,7 +201,7 @@ def sweep_orphans(*, now=None) -> tuple[int, int]:
             )
             if task is None or task.worker_ids != worker_ids:
                 continue  # finished, or handled by another sweeper meanwhile
-            handler = ORPHAN_HANDLERS.get(task.task_path)
+            handler = ORPHAN_HANDLERS.get(task.task_path.rpartition(".")[2])
             args = task.args_kwargs.get("args", [])
             if len(task.worker_ids) >= MAX_ATTEMPTS:
                 message = WORKER_LOST.format(attempts=len(task.worker_ids))
