@@ -348,3 +348,20 @@ def test_a_page_whose_session_cannot_be_loaded_gets_503_not_the_login(owner, mon
     response = client.get("/", headers={"HX-Request": "true"})
     assert response.status_code == 503
     assert response.text == DATABASE_UNAVAILABLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requeued_import_keeps_the_results_made_at_upload(db_tasks, project, owner):
+    job = _import_job(project, owner, {"essays.zip": b"not read in this test"})
+    refused = {"name": "huge.pdf", "status": "rejected", "message": "Too large."}
+    half_done = {"name": "essays.zip/one.txt", "status": "imported", "message": "1 text."}
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, results=[refused, half_done]
+    )
+    result = import_job_run.enqueue(job.pk)
+    _orphan(result.id, workers=["killed"], started_ago=timedelta(minutes=5))
+
+    assert sweep_orphans() == (1, 0)
+    job.refresh_from_db()
+    # The next run reports the zip's files again; what was refused at upload is not in it.
+    assert (job.status, job.results) == (ImportJob.Status.QUEUED, [refused])
