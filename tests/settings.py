@@ -32,3 +32,6 @@ if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"herlens-test-{os.getpid()}.sqlite3")
     }
+
+# A project's suggester is trained when a test asks for it, not after every twenty spans.
+HERLENS_LEARN_AFTER = 0

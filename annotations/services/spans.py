@@ -19,6 +19,8 @@ from annotations.models import (
     Document,
     Origin,
     Span,
+    SpanEvent,
+    SpanEventKind,
     Tag,
 )
 from annotations.offsets import OffsetError, check_quote, check_range
@@ -31,6 +33,7 @@ from annotations.services.errors import (
     EditConflict,
     Gone,
 )
+from annotations.services.trash import span_trash, span_untrash
 from annotations.wording import capitalised
 
 DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this place."
@@ -124,9 +127,10 @@ def span_update(
     tag: Tag | None = None,
     note: str | None = None,
     version: int | None = None,
-    by: AbstractBaseUser | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> Span:
-    """Change a span's tag and/or note; return it as stored, its version counted up.
+    """Change a span's tag and/or note; return it as stored, its version counted up
+    (each change goes into the span's history).
 
     ``version`` is the one the editor saw: if the span changed since, nothing is
     written and ``EditConflict`` carries the span as it is now. A span deleted
@@ -137,7 +141,7 @@ def span_update(
             # Locked, so two edits of one span go one after the other (SQLite: the
             # IMMEDIATE transaction does the same for the whole database).
             current = (
-                Span.objects.select_for_update(of=("self",))
+                Span.everything.select_for_update(of=("self",))
                 .select_related("document", "tag", "author", "updated_by")
                 .filter(pk=span.pk)
                 .first()
@@ -147,6 +151,7 @@ def span_update(
             if version is not None and current.version != version:
                 raise EditConflict(SPAN_CHANGED, current)
             changes: dict[str, Any] = {}
+            events: list[SpanEvent] = []
             if tag is not None and tag.pk != current.tag_id:
                 if tag.project_id != current.document.project_id:
                     raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
@@ -161,21 +166,27 @@ def span_update(
                     clash = clash.filter(author_id=current.author_id)
                 if clash.exists():
                     raise DomainError(DUPLICATE_AFTER_EDIT)
+                events.append(
+                    _event(current, SpanEventKind.RETAGGED, user, current.tag.name, tag.name)
+                )
                 changes["tag"] = tag
-            if note is not None:
+            if note is not None and note.strip() != current.note:
+                events.append(_event(current, SpanEventKind.NOTE, user, current.note, note.strip()))
                 changes["note"] = note.strip()
+            editor = user if user is not None and user.is_authenticated else None
             changes |= {
                 "updated_at": timezone.now(),
                 "version": F("version") + 1,
-                "updated_by": by if by is not None else current.updated_by,
+                "updated_by": editor if editor is not None else current.updated_by,
             }
-            Span.objects.filter(pk=current.pk).update(**changes)
+            Span.everything.filter(pk=current.pk).update(**changes)
+            SpanEvent.objects.bulk_create(events)
             # Read back inside the transaction: a delete may follow the moment it commits.
             span.refresh_from_db()
     except IntegrityError:
         # Another edit moved a twin of this span to the same tag at the same moment.
         fresh = (
-            Span.objects.select_related("tag", "author", "updated_by").filter(pk=span.pk).first()
+            Span.everything.select_related("tag", "author", "updated_by").filter(pk=span.pk).first()
         )
         if fresh is None:
             raise Gone(SPAN_GONE) from None
@@ -183,14 +194,32 @@ def span_update(
     return span
 
 
-@transaction.atomic
-def span_delete(*, span: Span, version: int | None = None) -> str:
-    """Delete a span and return a signed token that restores it (see ``span_restore``).
+def _event(span: Span, kind: str, user, before: str, after: str) -> SpanEvent:
+    return SpanEvent(
+        span=span,
+        kind=kind,
+        actor=user if user is not None and user.is_authenticated else None,
+        revision=span.document.revision,
+        detail={"before": before, "after": after},
+    )
 
-    Raises ``Gone`` if it was deleted meanwhile and ``EditConflict`` if ``version`` is
-    given and the span changed since.
+
+@transaction.atomic
+def span_delete(
+    *, span: Span, version: int | None = None, user: AbstractBaseUser | None = None
+) -> str:
+    """Move a span to the trash and return a signed token that restores it (``span_restore``).
+
+    From the trash an owner or editor can also restore it for TRASH_DAYS days. Raises
+    ``Gone`` if it was deleted meanwhile and ``EditConflict`` if ``version`` is given and
+    the span changed since.
     """
-    current = Span.objects.select_for_update().filter(pk=span.pk).first()
+    current = (
+        Span.everything.select_for_update(of=("self",))
+        .select_related("document")
+        .filter(pk=span.pk)
+        .first()
+    )
     if current is None:
         raise Gone(SPAN_GONE)
     if version is not None and current.version != version:
@@ -208,7 +237,7 @@ def span_delete(*, span: Span, version: int | None = None) -> str:
         "is_reference": current.is_reference,
         "created_at": current.created_at.isoformat(),
     }
-    Span.objects.filter(pk=current.pk).delete()
+    span_trash(span=current, user=user if user is not None and user.is_authenticated else None)
     return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
 
 
@@ -230,7 +259,9 @@ def read_signed(
 
 
 @transaction.atomic
-def span_restore(*, token: str, document: Document | None = None) -> Span:
+def span_restore(
+    *, token: str, document: Document | None = None, user: AbstractBaseUser | None = None
+) -> Span:
     """Bring back a deleted span, with its id, from the token ``span_delete`` gave.
 
     ``document``: the document the caller may edit; a token of another is refused.
@@ -239,6 +270,14 @@ def span_restore(*, token: str, document: Document | None = None) -> Span:
     existing = Span.objects.filter(pk=snapshot["id"]).first()
     if existing is not None:
         return existing  # a repeated Undo
+    trashed = Span.with_trash.filter(pk=snapshot["id"], deleted_at__isnull=False).first()
+    if trashed is not None:
+        # In the trash, where revisions kept it on its words; a text changed some other
+        # way would leave it on the wrong ones.
+        text = Document.with_trash.values_list("text", flat=True).get(pk=trashed.document_id)
+        if trashed.start is not None and text[trashed.start : trashed.end] != trashed.quote:
+            raise DomainError(UNDO_TEXT_CHANGED)
+        return span_untrash(span=trashed, user=user)
     document = Document.objects.get(pk=snapshot["document"])
     if document.text[snapshot["start"] : snapshot["end"]] != snapshot["quote"]:
         raise DomainError(UNDO_TEXT_CHANGED)

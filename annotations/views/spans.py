@@ -77,7 +77,7 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     )
     try:
         span_update(
-            span=span, tag=tag, note=note, version=form.cleaned_data["version"], by=request.user
+            span=span, tag=tag, note=note, version=form.cleaned_data["version"], user=request.user
         )
     except DomainError as error:
         return bad_request(request, document, str(error))
@@ -136,7 +136,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
     try:
-        token = span_services.span_delete(span=span)
+        token = span_services.span_delete(span=span, user=request.user)
     except Gone as error:
         return _gone(request, document, str(error))
     if not request.htmx:
@@ -151,7 +151,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
-        span = span_services.span_restore(token=token, document=document)
+        span = span_services.span_restore(token=token, document=document, user=request.user)
     except DomainError as error:
         return bad_request(request, document, str(error))
     return action_response(request, document, role, span, (span.start, span.end))
