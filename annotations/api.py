@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -47,7 +49,7 @@ from annotations.permissions import (
 )
 from annotations.services import revisions
 from annotations.services.documents import document_create
-from annotations.services.errors import DomainError
+from annotations.services.errors import DomainError, EditConflict, Gone
 from annotations.services.spans import span_create, span_delete, span_update
 from annotations.services.tokens import TOKEN_INVALID, api_token_user
 
@@ -63,6 +65,7 @@ KEY_REUSED = (
     "This Idempotency-Key was already used for a different request; send a new key for a new span."
 )
 KEY_SPAN_GONE = "The span first created with this Idempotency-Key has been deleted since."
+VERSIONS_DIFFER = "If-Match and version name different versions; send one of them."
 IF_MATCH_MISSING = (
     "Send the revision you edited in the header “If-Match: <revision>” (the document's "
     "`revision`), so that a newer revision is not overwritten unseen; “If-Match: *” "
@@ -87,6 +90,29 @@ def token_user(request: HttpRequest, token: str) -> Any:
     if user is None:
         throttle.record_failure(throttle.API_TOKENS, key)
     return user
+
+
+BAD_IF_MATCH = 'If-Match must be the span\'s version as an ETag, such as "3".'
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def parse_version(raw: str | int | None) -> int | None:
+    """Return the version a client sent (``3``, ``"3"``, ``W/"3"``), None if none; raise ValueError."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, int):
+        if raw < 1:
+            raise ValueError(BAD_IF_MATCH)
+        return raw
+    match = _ETAG.match(raw)
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(BAD_IF_MATCH)
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 class BearerToken(HttpBearer):
@@ -136,7 +162,12 @@ api = NinjaAPI(
     description=(
         "Projects, documents and spans of herlens. Offsets are Unicode code points into "
         "the document text, end exclusive: `text[start:end]` is the span's text in Python. "
-        "Authenticate with `Authorization: Bearer <token>`."
+        "Authenticate with `Authorization: Bearer <token>`. "
+        "Every span has a `version` that each edit counts up: send it back as `If-Match` "
+        '(`"3"`) or as `version` when you change or delete the span, and a change someone '
+        "else saved in between is answered 409 with the span as it is now, instead of being "
+        "overwritten. Send an `Idempotency-Key` when creating, and a retry returns the first "
+        "span. While the database restarts, requests are answered 503 with Retry-After."
     ),
     auth=BearerToken(),
     urls_namespace="api",
@@ -168,6 +199,21 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = "The request is not valid: " + "; ".join(str(p) for p in problems) + "."
     errors = json.loads(json.dumps(exc.errors, default=str))
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(Gone)
+def _gone(request: HttpRequest, exc: Gone) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(EditConflict)
+def _conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc.current, Span):
+        body["current"] = _span_out(exc.current)
+    response = api.create_response(request, body, status=409)
+    response["ETag"] = etag(exc.current.version)
+    return response
 
 
 @api.exception_handler(DomainError)
@@ -274,6 +320,15 @@ class SpanIn(CleanIn):
 class SpanPatch(CleanIn):
     tag: str | None = Field(None, description="The new tag's name or slug.")
     note: str | None = None
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description=(
+            "The version you last read (or send it as If-Match). If the span changed "
+            "since, nothing is saved and the answer is 409 with the span as it is now."
+        ),
+    )
 
 
 class SpanOut(Schema):
@@ -294,6 +349,16 @@ class SpanOut(Schema):
     annotator: str
     created_at: datetime
     updated_at: datetime
+    version: int | None = Field(
+        ...,
+        description="Counts the span's edits; send it back as If-Match when you change it. "
+        "Null for a span as it stood in an older revision.",
+    )
+
+
+class ConflictOut(Schema):
+    detail: str
+    current: SpanOut | None = Field(None, description="The span as it is stored now.")
 
 
 def _document_out(document: Document, with_text: bool = False) -> dict[str, Any]:
@@ -328,6 +393,7 @@ def _span_out(span: Span) -> dict[str, Any]:
         "annotator": span.author.get_username(),
         "created_at": span.created_at,
         "updated_at": span.updated_at,
+        "version": span.version,
     }
 
 
@@ -569,6 +635,7 @@ def _older_spans(request: HttpRequest, document: Document, role: str, number: in
                 "annotator": names.get(entry["author"], ""),
                 "created_at": entry["created_at"],
                 "updated_at": entry["created_at"],
+                "version": None,
             }
         )
     rows.sort(key=lambda row: (row["start"] is None, row["start"] or 0, -(row["end"] or 0)))
@@ -603,22 +670,35 @@ def spans_create(
     key = (idempotency_key or "").strip()
     if "\x00" in key:
         raise HttpError(400, NUL)
-    if key:
-        request_hash = _request_hash(document, payload)
-        earlier = IdempotencyKey.objects.filter(user=request.auth, key=key).first()
-        if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise HttpError(422, KEY_REUSED)
-            # Deleted (in the trash, or gone for good): the retry does not bring it back.
-            span = (
-                Span.everything.select_related("tag", "author").filter(pk=earlier.span_id).first()
-                if earlier.span_id is not None
-                else None
-            )
-            if span is None:
-                raise HttpError(409, KEY_SPAN_GONE)
-            return Status(201, _span_out(span))
-    span, created = span_create(
+    if not key:
+        span, created = _create_span(request, document, tag, payload)
+        return Status(201 if created else 200, _span_out(span))
+    request_hash = _request_hash(document, payload)
+    # The key is claimed in the same transaction as the span: a second request with the
+    # same key waits on the key's unique index until the first commits, then finds it.
+    with transaction.atomic():
+        claim, claimed = IdempotencyKey.objects.get_or_create(
+            user=request.auth, key=key, defaults={"request_hash": request_hash}
+        )
+        if claimed:
+            span, created = _create_span(request, document, tag, payload)
+            claim.span = span
+            claim.save(update_fields=["span"])
+            # 200: you had this span already (made without the key); 201: made now.
+            return Status(201 if created else 200, _span_out(span))
+    if claim.request_hash != request_hash:
+        raise HttpError(422, KEY_REUSED)
+    # Deleted (in the trash, or gone for good): the retry does not bring it back.
+    span = Span.everything.select_related("tag", "author").filter(pk=claim.span_id).first()
+    if span is None:
+        raise HttpError(409, KEY_SPAN_GONE)
+    return Status(201, _span_out(span))
+
+
+def _create_span(
+    request: HttpRequest, document: Document, tag: Tag, payload: SpanIn
+) -> tuple[Span, bool]:
+    return span_create(
         document=document,
         start=payload.start,
         end=payload.end,
@@ -627,29 +707,62 @@ def spans_create(
         quote=payload.quote,
         note=payload.note.strip(),
     )
-    if key:
-        IdempotencyKey.objects.get_or_create(
-            user=request.auth, key=key, defaults={"request_hash": request_hash, "span": span}
-        )
-    return Status(201 if created or key else 200, _span_out(span))
 
 
-@api.patch("/spans/{span_id}", response={200: SpanOut, **ERRORS}, tags=["spans"])
-def spans_update(request: HttpRequest, span_id: int, payload: SpanPatch):
-    """Change a span's tag and/or note."""
+IF_MATCH = Header(
+    None,
+    alias="If-Match",
+    max_length=40,
+    description=(
+        'The span\'s version you last read, as an ETag ("3"). Your write is refused '
+        "with 409 (and the span as it is now) if someone changed it since."
+    ),
+)
+
+
+def _version(if_match: str | None, body_version: int | None = None) -> int | None:
+    try:
+        version = parse_version(if_match)
+    except ValueError as error:
+        raise HttpError(400, str(error)) from None
+    if version is not None and body_version is not None and version != body_version:
+        raise HttpError(400, VERSIONS_DIFFER)
+    return version if version is not None else body_version
+
+
+@api.patch(
+    "/spans/{span_id}",
+    response={200: SpanOut, 409: ConflictOut, **ERRORS},
+    tags=["spans"],
+)
+def spans_update(
+    request: HttpRequest,
+    span_id: int,
+    payload: SpanPatch,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+):
+    """Change a span's tag and/or note.
+
+    Send the version you read (If-Match or "version"): if someone else saved the
+    span since, the answer is 409 with the span as it is now, and nothing changes.
+    A span deleted meanwhile answers 404.
+    """
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
+    version = _version(if_match, payload.version)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = span_update(span=span, tag=tag, note=payload.note, user=request.auth)
+    span = span_update(span=span, tag=tag, note=payload.note, version=version, user=request.auth)
+    response["ETag"] = etag(span.version)
     return _span_out(span)
 
 
-@api.delete("/spans/{span_id}", response={204: None, **ERRORS}, tags=["spans"])
-def spans_delete(request: HttpRequest, span_id: int):
-    """Delete a span."""
+@api.delete("/spans/{span_id}", response={204: None, 409: ConflictOut, **ERRORS}, tags=["spans"])
+def spans_delete(request: HttpRequest, span_id: int, if_match: str | None = IF_MATCH):
+    """Delete a span; with If-Match, only if nobody changed it since you read it (else 409)."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    span_delete(span=span, user=request.auth)
+    span_delete(span=span, version=_version(if_match), user=request.auth)
     return Status(204, None)
 
 

@@ -34,6 +34,8 @@ class SpanCreateForm(forms.Form):
 class SpanEditForm(forms.Form):
     tag = forms.CharField(max_length=80, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    #: The version the page showed; an edit on an older one is refused (409), not applied.
+    version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)

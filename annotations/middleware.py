@@ -1,4 +1,5 @@
-"""The app's middleware: first login with a one-time password, and messages for htmx answers.
+"""The app's middleware: first login with a one-time password, messages for htmx answers,
+and 503 while the database is out of reach.
 
 Accounts a teacher created must replace their one-time password at first login.
 At login a flag goes into the session (one query, once); the middleware then
@@ -9,16 +10,23 @@ Messages left by an htmx request are shown with its answer, not on the next full
 
 A request body larger than one upload may be is refused before it is read, and a
 number in a request that params.py refuses answers 400 with the reason.
+
+A PostgreSQL restart takes a second or two; requests in that window cannot be served.
+They answer 503 with Retry-After, saying so, never a login page or a "token revoked": a
+failure inside a view comes through ``DatabaseUnavailableMiddleware``, one while loading
+the session or the user through the 500 handler (``views.errors.server_error``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -156,3 +164,55 @@ class LoginAddressThrottleMiddleware:
                 context = {"cooloff_timedelta": rule.window}
                 return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
         return self.get_response(request)
+
+
+logger = logging.getLogger("herlens.database")
+
+DATABASE_UNAVAILABLE = (
+    "The database is not reachable for a moment (restarting?), so your last change may not "
+    "have been saved. Try again in a few seconds: trying again never saves anything twice."
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_outage(exception: BaseException | None) -> bool:
+    """Whether an error means the database cannot be reached (as opposed to a bug)."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    # SQLite's "database is locked" is contention, not an outage: leave it a 500 to be seen.
+    return "locked" not in str(exception).lower()
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON for the API, a message for htmx, a page otherwise."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+    elif request.headers.get("HX-Request") == "true":
+        response = HttpResponse(
+            DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
+        )
+    else:
+        # Rendered without the request: the page must not touch the database.
+        response = HttpResponse(
+            render_to_string("503.html", {"message": DATABASE_UNAVAILABLE}), status=503
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_outage(exception):
+            return None
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        return database_unavailable(request)

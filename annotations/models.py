@@ -367,6 +367,14 @@ class Span(models.Model):
     suffix = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Counts the span's edits: a write naming an older version was made on a stale copy
+    #: and is refused (409), so two people saving at once cannot overwrite each other unseen.
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    #: Who made the last edit (the author until someone else edits it).
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
     #: In the trash since then (restorable for TRASH_DAYS days); null for a live span.
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -543,6 +551,8 @@ class Comment(models.Model):
     pinned = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Counts the comment's edits; an edit made on an older version is refused (409).
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["-pinned", "created_at", "id"]
@@ -817,6 +827,50 @@ class SuggestionRun(models.Model):
     def is_active(self) -> bool:
         """Whether the page should poll: queued or running, and not stale."""
         return not self.is_finished and not self.is_stale
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's lease: it is alive while it writes this row every few seconds.
+
+    A task marked running whose worker stopped beating (killed, out of memory,
+    its machine gone) is an orphan; ``annotations.worker.sweep_orphans`` puts
+    it back in the queue or fails it.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    #: The task result it is running now, blank between tasks.
+    task_id = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField()
+    host = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["seen_at"], name="heartbeat_seen_at")]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} on {self.host}:{self.pid}"
+
+
+class FormSubmission(models.Model):
+    """A create form sent once: a second send of the same form (double click, a retry after a
+    lost answer) finds this row and answers with what the first one made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: Random, written into the form when the page was rendered.
+    token = models.CharField(max_length=64)
+    #: What the form creates ("comment", "document", ...), so a token cannot cross forms.
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_unique_token"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token} by {self.user_id}"
 
 
 class LearningRun(models.Model):

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: a request over the upload limit is refused unread.
     "annotations.middleware.RequestSizeMiddleware",
+    # A database restart answers 503 with Retry-After, not 500.
+    "annotations.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,6 +176,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with the threads of one process taking turns to write (see its docstring).
+    DATABASES["default"]["ENGINE"] = "herlens.sqlite"
     # The web server and the task worker write at the same time. WAL lets readers
     # go on while one writes; IMMEDIATE takes the write lock at BEGIN, so a busy
     # writer waits (up to the timeout) instead of failing with "database is locked".
@@ -228,6 +232,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+#: Seconds a task worker may stay silent (no heartbeat) before its task is taken for an
+#: orphan and queued again. Longer than the longest database restart you expect.
+HERLENS_WORKER_LEASE = env_int("HERLENS_WORKER_LEASE", 30)
 
 #: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
 #: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.

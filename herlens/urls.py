@@ -13,3 +13,4 @@ urlpatterns = [
 ]
 
 handler403 = "annotations.views.errors.permission_denied"
+handler500 = "annotations.views.errors.server_error"

@@ -322,12 +322,22 @@
     "htmx:beforeOnLoad",
     (event) => {
       const xhr = event.detail.xhr;
-      if (xhr && xhr.status >= 400 && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")) {
+      const plain = xhr?.getResponseHeader("Content-Type")?.startsWith("text/plain");
+      if (xhr && ((xhr.status >= 400 && plain) || xhr.status === 409)) {
         event.stopPropagation();
       }
     },
     true,
   );
+  // 409: someone else saved the same thing first. The answer is the object as it is now,
+  // with "keep theirs / use mine": show it in place instead of an error toast.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status === 409 && xhr.getResponseHeader("Content-Type")?.startsWith("text/html")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;
     const text = xhr && xhr.responseText && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")
@@ -343,6 +353,20 @@
   document.addEventListener("htmx:beforeRequest", (event) => {
     const element = event.detail && event.detail.elt;
     if (document.hidden && element && element.hasAttribute("data-poll-when-visible")) event.preventDefault();
+  });
+
+  // A plain form marked data-once is sent once: a second click while the first is on its
+  // way would create twice, or replace the answer (say, one-time passwords) with another.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once")) return;
+    if (form.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    // Disabled after this event, so the clicked button's name and value are still sent.
+    setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }));
   });
 
   document.addEventListener("DOMContentLoaded", () => {

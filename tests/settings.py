@@ -25,6 +25,16 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Whitenoise looks at STATIC_ROOT when the app starts; collectstatic makes it in production.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
+    # A file, as in production: an in-memory database shares one cache between threads
+    # and locks whole tables, so requests racing each other would fail for the wrong reason.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"herlens-test-{os.getpid()}.sqlite3")
+    }
+
 # A project's suggester is trained when a test asks for it, not after every twenty spans.
 HERLENS_LEARN_AFTER = 0
 # Uploads wait in a folder of the test run's own, not in the working copy's var dir.

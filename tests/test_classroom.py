@@ -23,6 +23,7 @@ from annotations.selectors import (
     live_fingerprint,
     statuses,
 )
+from annotations.services import classes as class_services
 from annotations.services.classes import (
     JOIN_REFUSED,
     accounts_create,
@@ -256,3 +257,29 @@ def test_project_pseudonyms_cover_members_and_former_authors():
     names = project_pseudonyms(c.project)
     ids = sorted([c.teacher.pk, c.alice.pk, c.bob.pk, c.carol.pk, c.viewer.pk])
     assert names == {uid: f"annotator-{n:02d}" for n, uid in enumerate(ids, start=1)}
+
+
+@pytest.mark.django_db
+def test_two_hundred_accounts_at_once_with_production_hashing(settings, client):
+    # The fault: Django's default hasher (PBKDF2, a million rounds) for each one-time
+    # password; 100 names outlasted the web server's 30 s timeout.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    ]
+    c = factories.make_class()
+    roster = "\n".join(
+        f"Student Number{n} <s{n}@example.org>" for n in range(class_services.BULK_LIMIT)
+    )
+    accounts = class_services.accounts_create(project=c.project, text=roster, by=c.teacher)
+    assert len(accounts) == 200
+    assert c.project.memberships.filter(user__account_setup__created_by=c.teacher).count() == 200
+    assert AccountSetup.objects.filter(created_by=c.teacher).count() == 200
+    first = get_user_model().objects.get(username=accounts[0].username)
+    assert first.password.startswith(
+        f"pbkdf2_sha256${class_services.ONE_TIME_PASSWORD_ITERATIONS}$"
+    )
+    # The password works, and logging in rehashes it at full strength.
+    assert client.login(username=first.username, password=accounts[0].password)
+    first.refresh_from_db()
+    assert first.password.startswith("pbkdf2_sha256$1000000$")

@@ -101,7 +101,10 @@ def test_compose_wires_database_web_and_worker():
         assert "SECRET_KEY" in service["environment"]
     assert "migrate" in services["web"]["command"]
     assert "gunicorn herlens.wsgi" in services["web"]["command"]
-    assert services["worker"]["command"] == "python manage.py db_worker"
+    assert services["worker"]["command"] == "python manage.py worker --no-reload"
+    # A crashed process or a rebooted host must not leave the site without a worker.
+    for name in ("db", "web", "worker"):
+        assert services[name]["restart"] in {"always", "unless-stopped"}
     assert services["web"]["ports"] == ["8000:8000"]
 
 

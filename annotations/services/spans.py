@@ -12,6 +12,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from annotations.models import (
     Document,
@@ -22,7 +24,15 @@ from annotations.models import (
     Tag,
 )
 from annotations.offsets import OffsetError, check_graphemes, check_quote, check_range
-from annotations.services.errors import TAG_OF_OTHER_PROJECT, WHITESPACE_ONLY, DomainError
+from annotations.services.errors import (
+    SPAN_CHANGED,
+    SPAN_GONE,
+    TAG_OF_OTHER_PROJECT,
+    WHITESPACE_ONLY,
+    DomainError,
+    EditConflict,
+    Gone,
+)
 from annotations.services.trash import span_trash, span_untrash
 from annotations.wording import capitalised
 
@@ -113,40 +123,76 @@ def span_get_or_create(
     return Span.objects.get_or_create(**place, author=author, is_reference=False, defaults=defaults)
 
 
-@transaction.atomic
 def span_update(
     *,
     span: Span,
     tag: Tag | None = None,
     note: str | None = None,
+    version: int | None = None,
     user: AbstractBaseUser | None = None,
 ) -> Span:
-    """Change a span's tag and/or note (each change goes into the span's history)."""
-    fields = ["updated_at"]
-    events: list[SpanEvent] = []
-    if tag is not None and tag.pk != span.tag_id:
-        if tag.project_id != span.document.project_id:
-            raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
-        clash = Span.objects.filter(
-            document_id=span.document_id,
-            start=span.start,
-            end=span.end,
-            tag=tag,
-            is_reference=span.is_reference,
-        ).exclude(pk=span.pk)
-        if not span.is_reference:  # the reference layer is one layer, whoever wrote it
-            clash = clash.filter(author_id=span.author_id)
-        if clash.exists():
-            raise DomainError(DUPLICATE_AFTER_EDIT)
-        events.append(_event(span, SpanEventKind.RETAGGED, user, span.tag.name, tag.name))
-        span.tag = tag
-        fields.append("tag")
-    if note is not None and note.strip() != span.note:
-        events.append(_event(span, SpanEventKind.NOTE, user, span.note, note.strip()))
-        span.note = note.strip()
-        fields.append("note")
-    span.save(update_fields=fields)
-    SpanEvent.objects.bulk_create(events)
+    """Change a span's tag and/or note; return it as stored, its version counted up
+    (each change goes into the span's history).
+
+    ``version`` is the one the editor saw: if the span changed since, nothing is
+    written and ``EditConflict`` carries the span as it is now. A span deleted
+    meanwhile raises ``Gone``.
+    """
+    try:
+        with transaction.atomic():
+            # Locked, so two edits of one span go one after the other (SQLite: the
+            # IMMEDIATE transaction does the same for the whole database).
+            current = (
+                Span.everything.select_for_update(of=("self",))
+                .select_related("document", "tag", "author", "updated_by")
+                .filter(pk=span.pk)
+                .first()
+            )
+            if current is None:
+                raise Gone(SPAN_GONE)
+            if version is not None and current.version != version:
+                raise EditConflict(SPAN_CHANGED, current)
+            changes: dict[str, Any] = {}
+            events: list[SpanEvent] = []
+            if tag is not None and tag.pk != current.tag_id:
+                if tag.project_id != current.document.project_id:
+                    raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
+                clash = Span.objects.filter(
+                    document_id=current.document_id,
+                    start=current.start,
+                    end=current.end,
+                    tag=tag,
+                    is_reference=current.is_reference,
+                ).exclude(pk=current.pk)
+                if not current.is_reference:  # the reference layer is one layer, whoever wrote it
+                    clash = clash.filter(author_id=current.author_id)
+                if clash.exists():
+                    raise DomainError(DUPLICATE_AFTER_EDIT)
+                events.append(
+                    _event(current, SpanEventKind.RETAGGED, user, current.tag.name, tag.name)
+                )
+                changes["tag"] = tag
+            if note is not None and note.strip() != current.note:
+                events.append(_event(current, SpanEventKind.NOTE, user, current.note, note.strip()))
+                changes["note"] = note.strip()
+            editor = user if user is not None and user.is_authenticated else None
+            changes |= {
+                "updated_at": timezone.now(),
+                "version": F("version") + 1,
+                "updated_by": editor if editor is not None else current.updated_by,
+            }
+            Span.everything.filter(pk=current.pk).update(**changes)
+            SpanEvent.objects.bulk_create(events)
+            # Read back inside the transaction: a delete may follow the moment it commits.
+            span.refresh_from_db()
+    except IntegrityError:
+        # Another edit moved a twin of this span to the same tag at the same moment.
+        fresh = (
+            Span.everything.select_related("tag", "author", "updated_by").filter(pk=span.pk).first()
+        )
+        if fresh is None:
+            raise Gone(SPAN_GONE) from None
+        raise EditConflict(DUPLICATE_AFTER_EDIT, fresh) from None
     return span
 
 
@@ -161,25 +207,39 @@ def _event(span: Span, kind: str, user, before: str, after: str) -> SpanEvent:
 
 
 @transaction.atomic
-def span_delete(*, span: Span, user: AbstractBaseUser | None = None) -> str:
+def span_delete(
+    *, span: Span, version: int | None = None, user: AbstractBaseUser | None = None
+) -> str:
     """Move a span to the trash and return a signed token that restores it (``span_restore``).
 
-    From the trash an owner or editor can also restore it for TRASH_DAYS days.
+    From the trash an owner or editor can also restore it for TRASH_DAYS days. Raises
+    ``Gone`` if it was deleted meanwhile and ``EditConflict`` if ``version`` is given and
+    the span changed since.
     """
+    current = (
+        Span.everything.select_for_update(of=("self",))
+        .select_related("document")
+        .filter(pk=span.pk)
+        .first()
+    )
+    if current is None:
+        raise Gone(SPAN_GONE)
+    if version is not None and current.version != version:
+        raise EditConflict(SPAN_CHANGED, current)
     snapshot: dict[str, Any] = {
-        "id": span.pk,
-        "document": span.document_id,
-        "start": span.start,
-        "end": span.end,
-        "tag": span.tag_id,
-        "author": span.author_id,
-        "note": span.note,
-        "quote": span.quote,
-        "origin": span.origin,
-        "is_reference": span.is_reference,
-        "created_at": span.created_at.isoformat(),
+        "id": current.pk,
+        "document": current.document_id,
+        "start": current.start,
+        "end": current.end,
+        "tag": current.tag_id,
+        "author": current.author_id,
+        "note": current.note,
+        "quote": current.quote,
+        "origin": current.origin,
+        "is_reference": current.is_reference,
+        "created_at": current.created_at.isoformat(),
     }
-    span_trash(span=span, user=user if user is not None and user.is_authenticated else None)
+    span_trash(span=current, user=user if user is not None and user.is_authenticated else None)
     return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
 
 

@@ -42,6 +42,14 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@register.simple_tag
+def once_field() -> SafeString:
+    """A hidden field that makes a create form take effect once (annotations/services/submissions.py)."""
+    from annotations.services.submissions import FIELD, new_token
+
+    return SafeString(f'<input type="hidden" name="{FIELD}" value="{new_token()}">')
+
+
 @register.simple_tag(takes_context=True)
 def flagged_span_count(context: template.Context, document) -> int:
     """Count the spans a revision flagged that the reader may look at (theirs, or all for

@@ -262,7 +262,9 @@ def action_response(
     *,
     undo_token: str = "",
     status: int = 200,
+    conflict: dict | None = None,
 ) -> HttpResponse:
+    """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine"."""
     if not request.htmx:
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
         return redirect(document.get_absolute_url() + anchor)
@@ -270,6 +272,7 @@ def action_response(
     context = {
         "document": document,
         "undo_token": undo_token,
+        "conflict": conflict,
         **panel_context(request, span, role, tags),
     }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations import params, throttle
-from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
+from annotations.models import Assignment, Membership, Project, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
 from annotations.roster import format_code, normalise_code
 from annotations.selectors import Status, assignments_for, statuses
@@ -44,6 +44,7 @@ from annotations.services.classes import (
     submission_submit,
 )
 from annotations.services.errors import DomainError
+from annotations.services.submissions import create_once
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.errors import plain_text
 
@@ -62,15 +63,25 @@ def class_new(request: HtmxHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            project = class_create(
-                name=request.POST.get("name", ""),
-                teacher=request.user,
-                description=request.POST.get("description", "").strip(),
+            project, created = create_once(
+                request,
+                "class",
+                lambda: class_create(
+                    name=request.POST.get("name", ""),
+                    teacher=request.user,
+                    description=request.POST.get("description", "").strip(),
+                ),
+                Project,
             )
         except DomainError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"Class “{project.name}” started. Share the join code below.")
+            if project is None:  # sent twice, and deleted since the first
+                return redirect("annotations:home")
+            if created:
+                messages.success(
+                    request, f"Class “{project.name}” started. Share the join code below."
+                )
             return redirect("annotations:class", slug=project.slug)
     status = 400 if error else 200
     return render(request, "annotations/class_new.html", {"error": error}, status=status)

@@ -17,15 +17,25 @@ from annotations.models import Comment, Span
 from annotations.permissions import Action, allows, visible_spans
 from annotations.services import classes as class_services
 from annotations.services.classes import comment_create, comment_update
-from annotations.services.errors import DomainError
+from annotations.services.errors import DomainError, EditConflict, Gone
+from annotations.services.submissions import create_once
 from annotations.views.access import HtmxHttpRequest, require, span_for
 
 TEMPLATE = "annotations/comments.html"
 NOT_YOURS = "You can change only your own comments."
 
 
-def _thread(request: HtmxHttpRequest, span: Span, role: str, *, error: str = "", status: int = 200):
+def _thread(
+    request: HtmxHttpRequest,
+    span: Span,
+    role: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    conflict: dict | None = None,
+):
     context = {
+        "conflict": conflict,
         "span": span,
         "comments": span.comments.select_related("author"),
         "can_comment": allows(role, Action.ANNOTATE),
@@ -50,7 +60,13 @@ def comment_add(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, role = span_for(request, span_id)
     require(role, Action.ANNOTATE)
     try:
-        comment_create(span=span, author=request.user, text=request.POST.get("text", ""))
+        text = request.POST.get("text", "")
+        create_once(
+            request,
+            "comment",
+            lambda: comment_create(span=span, author=request.user, text=text),
+            Comment,
+        )
     except DomainError as exc:
         return _thread(request, span, role, error=str(exc), status=400)
     if not request.htmx:
@@ -74,13 +90,24 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     comment, role = _comment_for(request, comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied(NOT_YOURS)
+    text = request.POST.get("text", "")
     try:
-        comment_update(comment=comment, text=request.POST.get("text", ""))
+        comment_update(comment=comment, text=text, version=_version(request))
     except DomainError as exc:
         return _thread(request, comment.span, role, error=str(exc), status=400)
+    except Gone as exc:
+        return _thread(request, comment.span, role, error=str(exc), status=404)
+    except EditConflict as conflict:
+        mine = {"comment": comment.pk, "text": text, "message": str(conflict)}
+        return _thread(request, comment.span, role, status=409, conflict=mine)
     if not request.htmx:
         return redirect(reverse("annotations:comments", args=[comment.span_id]))
     return _thread(request, comment.span, role)
+
+
+def _version(request: HtmxHttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 @require_POST

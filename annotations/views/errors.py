@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import permission_denied as default_permission_denied
+from django.views.defaults import server_error as default_server_error
 
 
 def plain_text(message: str, *, status: int) -> HttpResponse:
@@ -23,3 +26,12 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         message = str(exception) or "You may not do that in this project."
         return plain_text(message, status=403)
     return default_permission_denied(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500, unless the error was the database being out of reach: then 503, try again."""
+    from annotations.middleware import database_unavailable, is_outage
+
+    if is_outage(sys.exc_info()[1]):
+        return database_unavailable(request)
+    return default_server_error(request)

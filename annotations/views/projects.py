@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotations.forms import DocumentForm, TagForm
 from annotations.guidelines import guidelines_html
-from annotations.models import Membership
+from annotations.models import Document, FormSubmission, Membership, Tag
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.services.documents import document_create
 from annotations.services.errors import DomainError
 from annotations.services.projects import tag_create
+from annotations.services.submissions import FIELD, create_once
 from annotations.views.access import HtmxHttpRequest, project_for, require
 from annotations.views.suggestions import project_suggestion_context
 
@@ -26,6 +28,7 @@ EXPORT_FORMATS = (
     ("spacy", "spaCy DocBin (.spacy)"),
     ("w3c", "W3C Web Annotation (JSON-LD)"),
 )
+TAG_EXISTS = "This project has a tag with that name already."
 
 
 @require_GET
@@ -78,11 +81,19 @@ def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = DocumentForm(request.POST)
     if form.is_valid():
         try:
-            document = document_create(project=project, **form.cleaned_data)
+            document, created = create_once(
+                request,
+                "document",
+                lambda: document_create(project=project, **form.cleaned_data),
+                Document,
+            )
         except DomainError as error:
             form.add_error("text" if "text" in str(error) else "title", str(error))
         else:
-            messages.success(request, f"Added “{document.title}”.")
+            if document is None:  # sent twice, and deleted since the first
+                return redirect(project.get_absolute_url())
+            if created:
+                messages.success(request, f"Added “{document.title}”.")
             if request.htmx:
                 context = _project_context(request, project, role)
                 return render(request, f"{PROJECT_TEMPLATE}#documents", context)
@@ -98,15 +109,37 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = project_for(request, slug)
     require(role, Action.MANAGE_TAGS)
     form = TagForm(request.POST, project=project)
-    if form.is_valid():
-        tag = tag_create(tag=form.save(commit=False))
-        messages.success(request, f"Added the tag “{tag.name}”.")
-        if request.htmx:
-            return render(
-                request, f"{PROJECT_TEMPLATE}#tags", _project_context(request, project, role)
+    if form.is_valid() or _sent_before(request, "tag"):
+        try:
+            tag, created = create_once(
+                request, "tag", lambda: tag_create(tag=form.save(commit=False)), Tag
             )
-        return redirect(project.get_absolute_url())
+        except ValidationError as error:
+            # The form cannot see the project-wide rules (unique name, slug); the model can.
+            form.add_error(None, TAG_EXISTS if _is_duplicate(error) else error.messages)
+        else:
+            if created:
+                messages.success(request, f"Added the tag “{tag.name}”.")
+            if request.htmx:
+                return render(
+                    request, f"{PROJECT_TEMPLATE}#tags", _project_context(request, project, role)
+                )
+            return redirect(project.get_absolute_url())
     context = _project_context(request, project, role, tag_form=form)
     if request.htmx:
         return render(request, f"{PROJECT_TEMPLATE}#tags", context, status=400)
     return render(request, PROJECT_TEMPLATE, context, status=400)
+
+
+def _sent_before(request: HtmxHttpRequest, kind: str) -> bool:
+    """Whether this form's token was used already: its second send fails validation (the tag
+    exists, made by the first) but must answer like the first."""
+    token = request.POST.get(FIELD, "")
+    return (
+        bool(token)
+        and FormSubmission.objects.filter(user=request.user, token=token, kind=kind).exists()
+    )
+
+
+def _is_duplicate(error: ValidationError) -> bool:
+    return any("already exists" in message for message in error.messages)

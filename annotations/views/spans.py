@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
 from annotations.services import spans as span_services
-from annotations.services.errors import DomainError
+from annotations.services.errors import DomainError, EditConflict, Gone
 from annotations.services.spans import span_update
 from annotations.views.access import (
     HtmxHttpRequest,
@@ -26,7 +27,7 @@ from annotations.views.access import (
     span_for,
 )
 from annotations.views.annotate import action_response, bad_request
-from annotations.views.errors import form_error
+from annotations.views.errors import form_error, plain_text
 
 
 @require_POST
@@ -70,25 +71,74 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
         return bad_request(request, document, form_error(form))
+    tag, note = (
+        form.cleaned_data["tag"],
+        form.cleaned_data["note"] if "note" in request.POST else None,
+    )
     try:
         span_update(
-            span=span,
-            tag=form.cleaned_data["tag"],
-            note=form.cleaned_data["note"] if "note" in request.POST else None,
-            user=request.user,
+            span=span, tag=tag, note=note, version=form.cleaned_data["version"], user=request.user
         )
     except DomainError as error:
         return bad_request(request, document, str(error))
+    except Gone as error:
+        return _gone(request, document, str(error))
+    except EditConflict as conflict:
+        return _conflict(request, document, role, conflict, tag=tag, note=note)
     if not request.htmx:
         messages.success(request, "Span saved.")
-    return action_response(request, document, role, span, (span.start, span.end))
+    response = action_response(request, document, role, span, (span.start, span.end))
+    response["X-Span-Version"] = str(span.version)
+    return response
+
+
+def _gone(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
+    if request.htmx:
+        return plain_text(message, status=404)
+    messages.error(request, message)
+    return redirect(document.get_absolute_url())
+
+
+def _conflict(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    conflict: EditConflict,
+    *,
+    tag=None,
+    note: str | None,
+) -> HttpResponse:
+    """Show the span as it is now beside what this person tried to save (409)."""
+    current: Span = conflict.current
+    mine = {
+        "tag": tag or current.tag,
+        "note": current.note if note is None else note.strip(),
+    }
+    if not request.htmx:
+        messages.error(request, str(conflict))
+        return redirect(document.get_absolute_url() + f"?span={current.pk}#span-panel")
+    # The highlight may have changed colour: its paragraphs are redrawn as they are now.
+    response = action_response(
+        request,
+        document,
+        role,
+        current,
+        (current.start, current.end),
+        status=409,
+        conflict={"message": str(conflict), "mine": mine, "theirs": current},
+    )
+    response["X-Span-Version"] = str(current.version)
+    return response
 
 
 @require_POST
 def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
-    token = span_services.span_delete(span=span, user=request.user)
+    try:
+        token = span_services.span_delete(span=span, user=request.user)
+    except Gone as error:
+        return _gone(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span deleted.")
     return action_response(request, document, role, None, changed, undo_token=token)

@@ -50,7 +50,7 @@ class Command(BaseCommand):
         )
         imported = sum(result.documents for result in results)
         if imported:
-            # A worker (db_worker) computes them; the import does not wait.
+            # A worker (manage.py worker) computes them; the import does not wait.
             queued = suggestion_runs_enqueue_new(project=project)
             self.stdout.write(f"Suggestions queued for {queued} new documents.")
         rejected = sum(result.status == REJECTED for result in results)

@@ -14,7 +14,7 @@ from annotations.services.suggestions import suggestion_runs_enqueue
 class Command(BaseCommand):
     help = (
         "Queue the suggestion task for every document of PROJECT_SLUG (or only --document ID). "
-        "With --wait, wait until the worker (manage.py db_worker) has finished them."
+        "With --wait, wait until the worker (manage.py worker) has finished them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 waiting = sum(run.status not in finished for run in runs)
                 raise CommandError(
                     f"{waiting} document(s) still waiting after {timeout:.0f} s: is "
-                    "manage.py db_worker running?"
+                    "manage.py worker running?"
                 )
             time.sleep(0.5)
         failed = [run for run in runs if run.status == RunStatus.FAILED]
