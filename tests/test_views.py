@@ -45,7 +45,7 @@ def test_home_lists_only_my_projects(owner, project):
 
 
 def test_document_page_renders_text_highlights_and_sidebar(owner, document):
-    factories.make_span(document, 0, 10, owner, "film-reference")
+    span = factories.make_span(document, 0, 10, owner, "film-reference")
     response = client_for(owner).get(document.get_absolute_url())
     assert response.status_code == 200
     body = response.text
@@ -53,8 +53,8 @@ def test_document_page_renders_text_highlights_and_sidebar(owner, document):
     assert 'id="essay"' in body
     assert 'id="span-sidebar"' in body
     assert 'id="span-panel"' in body
-    assert '<mark class="hl d1' in body
-    assert 'data-s="' in body
+    assert f"<mark class=a{span.tag_id}>" in body
+    assert f'data-spans="{span.pk} 0 10"' in body
     assert "Her (2013)" in body
     # Paragraphs stay paragraphs.
     assert body.count('class="para"') == 2

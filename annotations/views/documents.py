@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,17 +23,26 @@ from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
 
 TEMPLATE = "annotations/document.html"
+#: Span list entries sent at once: about a screenful (the rest on scrolling).
+LIST_PAGE = 25
+#: The most entries one answer lists (``?shown=``, ``?from=``).
+MAX_SHOWN = 5000
 
 
 def span_marks(spans: list[Span]) -> list[SpanMark]:
     return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
 
 
-def essay_html(document: Document, spans: list[Span], style_of: dict | None = None) -> SafeString:
+def essay_html(
+    document: Document,
+    spans: list[Span],
+    style_of: dict | None = None,
+    target: int | None = None,
+) -> SafeString:
     """Return the essay as HTML; rendering.py escapes every character of the text."""
     marks = span_marks(spans)
     styles = style_of or {m.id: m.tag_id for m in marks}
-    html = document_html(document.text, split_runs(document.text, marks), styles)
+    html = document_html(document.text, split_runs(document.text, marks), styles, target=target)
     return SafeString(html)
 
 
@@ -47,15 +57,75 @@ def panel_context(
     return {"span": span, "tags": tags, "can_edit_span": editable}
 
 
-def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict[str, Any]:
-    counts = Counter(span.tag_id for span in spans)
+def sidebar_context(
+    request: HttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    tag_filter: str,
+    spans: list[Span] | None = None,
+) -> dict[str, Any]:
+    """Return the span list's counts per tag and its first entries (``LIST_PAGE`` of them).
+
+    The rest comes a page at a time as the reader scrolls (``span_list_page``),
+    so a document with thousands of spans sends a screenful, not thousands of
+    entries. ``spans``: the page's spans when already loaded; otherwise the
+    database counts and slices them.
+    """
+    shown = _shown_count(request)
+    if spans is not None:
+        counts = Counter(span.tag_id for span in spans)
+        total = len(spans)
+        matching = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
+        listed, remaining = matching[:shown], max(0, len(matching) - shown)
+    else:
+        query = layers.shown_spans_query(request, document, role)
+        counts = Counter(
+            dict(
+                query.order_by()
+                .values_list("tag_id")
+                .annotate(n=Count("id"))
+                .values_list("tag_id", "n")
+            )
+        )
+        total = sum(counts.values())
+        matching_query = query.filter(tag__slug=tag_filter) if tag_filter else query
+        listed = spans_with_tags_and_authors(document, tags, matching_query[:shown])
+        slug_ids = [tag.pk for tag in tags if not tag_filter or tag.slug == tag_filter]
+        remaining = max(0, sum(counts.get(pk, 0) for pk in slug_ids) - shown)
     tag_rows = [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags]
-    listed = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
     return {
         "tag_rows": tag_rows,
         "listed_spans": listed,
-        "span_total": len(spans),
+        "span_total": total,
         "tag_filter": tag_filter,
+        **_more_context(request, document, shown, remaining),
+    }
+
+
+def _shown_count(request: HttpRequest) -> int:
+    """Return how many entries the full list shows: ``?shown=N`` (the no-JavaScript "More" link)."""
+    raw = request.GET.get("shown", "")
+    return max(LIST_PAGE, min(int(raw), MAX_SHOWN)) if raw.isdigit() else LIST_PAGE
+
+
+def _more_context(
+    request: HttpRequest, document: Document, shown: int, remaining: int
+) -> dict[str, Any]:
+    if remaining <= 0:
+        return {"more_remaining": 0}
+    query = request.GET.copy()
+    for name in ("span", "shown", "from"):
+        query.pop(name, None)
+    base = document.get_absolute_url()
+    query["from"] = shown
+    fragment = f"{base}?{query.urlencode()}"
+    query.pop("from")
+    query["shown"] = shown + LIST_PAGE
+    return {
+        "more_remaining": remaining,
+        "more_url": fragment,
+        "more_link": f"{base}?{query.urlencode()}#span-sidebar",
     }
 
 
@@ -81,9 +151,6 @@ def spans_with_tags_and_authors(
 def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id, slug)
     tags = list(document.project.tags.all())
-    # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
-    shown = layers.page_layers(request, document, role, tags)
-    spans = shown.spans
     tag_filter = request.GET.get("tag", "")
     context: dict[str, Any] = {
         "project": document.project,
@@ -91,14 +158,21 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
         "role": role,
         "tags": tags,
         "can_annotate": allows(role, Action.ANNOTATE),
-        "layers": shown,
-        **sidebar_context(spans, tags, tag_filter),
     }
+    # Fragments that do not draw the essay load no more spans than they list.
+    if request.htmx and request.GET.get("from", "").isdigit():
+        return span_list_page(request, document, role, tags, tag_filter, context)
     if request.htmx and request.htmx.target == "span-sidebar":
+        context.update(sidebar_context(request, document, role, tags, tag_filter))
         return render(request, f"{TEMPLATE}#span-sidebar", context)
     if request.htmx and request.htmx.target == "class-bar":
         context.update(layers.class_context(request, document, role))
         return render(request, "annotations/_class_bar.html#class-bar", context)
+    # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
+    shown = layers.page_layers(request, document, role, tags)
+    spans = shown.spans
+    context["layers"] = shown
+    context.update(sidebar_context(request, document, role, tags, tag_filter, spans))
     # Suggestions (views/suggestions.py): their panel, and the CSS that draws them. Imported
     # here because views/suggestions.py builds on this module.
     from annotations.views.suggestions import suggest_context, suggestion_css
@@ -114,7 +188,9 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     context.update(panel_context(request, selected, role, tags))
     context.update(
         {
-            "essay_html": essay_html(document, spans, shown.style_of),
+            "essay_html": essay_html(
+                document, spans, shown.style_of, selected.pk if selected else None
+            ),
             "tag_css": layers.layer_css(shown),
             **layers.live_context(request, document, role, shown),
             **layers.class_context(request, document, role),
@@ -124,6 +200,31 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
         }
     )
     return render(request, TEMPLATE, context)
+
+
+def span_list_page(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    tag_filter: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Answer the span list's "More" entry with the next ``LIST_PAGE`` entries (and a new "More")."""
+    offset = min(int(request.GET["from"]), MAX_SHOWN)
+    query = layers.shown_spans_query(request, document, role)
+    if tag_filter:
+        query = query.filter(tag__slug=tag_filter)
+    rows = list(query[offset : offset + LIST_PAGE + 1])
+    listed = spans_with_tags_and_authors(document, tags, rows[:LIST_PAGE])
+    remaining = query.count() - offset - LIST_PAGE if len(rows) > LIST_PAGE else 0
+    context.update(
+        {
+            "listed_spans": listed,
+            **_more_context(request, document, offset + LIST_PAGE, remaining),
+        }
+    )
+    return render(request, f"{TEMPLATE}#span-entries", context)
 
 
 @require_GET

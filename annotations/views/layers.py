@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -261,3 +262,29 @@ def layer_css(layers: Layers) -> SafeString:
 
 def keys_of(spans: Iterable[Span]) -> set[str]:
     return {_layer_key(s) for s in spans}
+
+
+def shown_spans_query(request: HttpRequest, document: Document, role: str):
+    """Return a queryset of the spans ``page_layers`` shows, without loading them.
+
+    For fragments that list a page of spans or count them (the span list): the
+    same blind rule and layer choice, answered by the database in one or two
+    small queries whatever the number of spans.
+    """
+    visible = spans_visible_in(request.user, role, document=document)
+    query = request.GET.urlencode()
+    htmx = getattr(request, "htmx", None)
+    if "layers" not in request.GET and htmx and htmx.current_url:
+        query = urlsplit(htmx.current_url).query
+    chosen = selected_layers(query)
+    if not chosen:
+        return visible
+    readers = set(visible.order_by().values_list("author_id", "is_reference").distinct())
+    keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
+    chosen &= keys
+    if len(keys) <= 1 or not chosen:
+        return visible
+    rule = Q(is_reference=False, author_id__in=[int(key) for key in chosen if key.isdigit()])
+    if REFERENCE_KEY in chosen:
+        rule |= Q(is_reference=True)
+    return visible.filter(rule)
