@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,48 +57,32 @@ def panel_context(
 
 
 def sidebar_context(
-    request: HttpRequest,
-    document: Document,
-    role: str,
-    tags: list[Tag],
-    tag_filter: str,
-    spans: list[Span] | None = None,
+    request: HttpRequest, document: Document, role: str, tags: list[Tag], tag_filter: str
 ) -> dict[str, Any]:
     """Return the span list's counts per tag and its first entries (``LIST_PAGE`` of them).
 
-    The rest comes a page at a time as the reader scrolls (``span_list_page``),
-    so a document with thousands of spans sends a screenful, not thousands of
-    entries. ``spans``: the page's spans when already loaded; otherwise the
-    database counts and slices them.
+    The rest comes a page at a time as the reader scrolls (``span_list_page``), so
+    a document with thousands of spans sends a screenful, not thousands of entries;
+    the database counts and slices them, whatever their number, in a few queries.
     """
     shown = _shown_count(request)
-    if spans is not None:
-        counts = Counter(span.tag_id for span in spans)
-        total = len(spans)
-        matching = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
-        listed, remaining = matching[:shown], max(0, len(matching) - shown)
-    else:
-        query = layers.shown_spans_query(request, document, role)
-        counts = Counter(
-            dict(
-                query.order_by()
-                .values_list("tag_id")
-                .annotate(n=Count("id"))
-                .values_list("tag_id", "n")
-            )
-        )
-        total = sum(counts.values())
-        matching_query = query.filter(tag__slug=tag_filter) if tag_filter else query
-        listed = spans_with_tags_and_authors(document, tags, matching_query[:shown])
-        slug_ids = [tag.pk for tag in tags if not tag_filter or tag.slug == tag_filter]
-        remaining = max(0, sum(counts.get(pk, 0) for pk in slug_ids) - shown)
-    tag_rows = [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags]
+    query = layers.shown_spans_query(request, document, role)
+    counts = dict(
+        query.order_by().values("tag_id").annotate(n=Count("id")).values_list("tag_id", "n")
+    )
+    matching = query.filter(tag__slug=tag_filter) if tag_filter else query
+    listed = spans_with_tags_and_authors(document, tags, matching[:shown])
+    matching_count = sum(
+        n
+        for tag_id, n in counts.items()
+        if not tag_filter or tag_id in {tag.pk for tag in tags if tag.slug == tag_filter}
+    )
     return {
-        "tag_rows": tag_rows,
+        "tag_rows": [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags],
         "listed_spans": listed,
-        "span_total": total,
+        "span_total": sum(counts.values()),
         "tag_filter": tag_filter,
-        **_more_context(request, document, shown, remaining),
+        **_more_context(request, document, shown, matching_count - shown),
     }
 
 
@@ -172,7 +155,7 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     shown = layers.page_layers(request, document, role, tags)
     spans = shown.spans
     context["layers"] = shown
-    context.update(sidebar_context(request, document, role, tags, tag_filter, spans))
+    context.update(sidebar_context(request, document, role, tags, tag_filter))
     # Suggestions (views/suggestions.py): their panel, and the CSS that draws them. Imported
     # here because views/suggestions.py builds on this module.
     from annotations.views.suggestions import suggest_context, suggestion_css
@@ -184,7 +167,11 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
 
     selected = None
     if request.GET.get("span", "").isdigit():
-        selected = next((s for s in spans if s.pk == int(request.GET["span"])), None)
+        wanted = int(request.GET["span"])
+        if any(s.pk == wanted for s in spans):
+            selected = spans_with_tags_and_authors(
+                document, tags, document.spans.filter(pk=wanted)
+            )[0]
     context.update(panel_context(request, selected, role, tags))
     context.update(
         {
