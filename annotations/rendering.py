@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
@@ -56,11 +57,13 @@ class Paragraph:
     starting: tuple[SpanMark, ...] = ()
 
 
-def paragraph_bounds(text: str) -> list[tuple[int, int, int]]:
+@lru_cache(maxsize=16)
+def paragraph_bounds(text: str) -> tuple[tuple[int, int, int], ...]:
     """Return (gap_start, start, end) of each non-empty paragraph, in order.
 
     ``text[gap_start:start]`` is the blank space before the paragraph, which is
-    not drawn as text but still counts for offsets.
+    not drawn as text but still counts for offsets. Kept for the last few texts:
+    one action asks several times, and a long essay takes a while to scan.
     """
     bounds: list[tuple[int, int, int]] = []
     position = 0
@@ -72,7 +75,7 @@ def paragraph_bounds(text: str) -> list[tuple[int, int, int]]:
         position = match.end()
     if position < len(text):
         bounds.append((gap_start, position, len(text)))
-    return bounds
+    return tuple(bounds)
 
 
 def paragraphs_touching(bounds: Sequence[tuple[int, int, int]], start: int, end: int) -> list[int]:

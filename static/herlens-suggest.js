@@ -94,10 +94,12 @@
 
     // --- The list ----------------------------------------------------------------------------
     async function load() {
-      const response = await fetch(review.dataset.listUrl, { headers: { Accept: "application/json" } });
+      // The text does not change under the page: fetch it once, then only the suggestions.
+      const url = chars.length ? `${review.dataset.listUrl}?text=0` : review.dataset.listUrl;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const data = await response.json();
-      chars = Array.from(data.text);
+      if (data.text !== undefined) chars = Array.from(data.text);
       const currentId = edit && edit.id;
       items = data.suggestions.sort((a, b) => a.start - b.start || b.end - a.end || a.tag - b.tag);
       if (active) {

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from annotations.models import Membership
+from annotations import classroom, services
+from annotations.models import Document, Membership, Project, Span, SpanRemoval
 from tests import factories
-from tests.factories import client_for, make_class, phrase
+from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +93,67 @@ def test_expired_token_renews_the_poller_without_paragraphs(settings):
     assert response.status_code == 200
     assert "<template" not in response.text
     assert response["HX-Trigger-After-Settle"] == "liveRenewed"
+
+
+def untouched_for_an_hour(c) -> None:
+    """Date the class's document, project and spans an hour back (all made just now by the test)."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    Document.objects.filter(pk=c.document.pk).update(updated_at=hour_ago)
+    Project.objects.filter(pk=c.project.pk).update(updated_at=hour_ago)
+    Span.objects.filter(document=c.document).update(updated_at=hour_ago)
+
+
+def test_a_classmate_s_new_span_re_draws_only_its_paragraph():
+    c = make_class(visibility="open")
+    mine = factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert drawn_span_ids(response.text) == {theirs.pk}
+    assert mine.pk not in drawn_span_ids(response.text)
+
+
+def test_a_classmate_s_deleted_span_re_draws_its_paragraph_without_it():
+    c = make_class(visibility="open")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    services.span_delete(span=theirs)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert "too neat" in response.text
+    assert drawn_span_ids(response.text) == set()
+
+
+def test_a_reveal_re_draws_every_paragraph():
+    c = make_class(visibility="blind")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    classroom.document_reveal(document=c.document, revealed=True)
+    response = client.get(url, **HTMX)
+    assert 'id="para-0"' in response.text
+    assert 'id="para-1"' in response.text
+    assert theirs.pk in drawn_span_ids(response.text)
+
+
+def test_only_deleted_spans_leave_their_place_behind():
+    c = make_class(visibility="open")
+    span = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
+    services.span_delete(span=span)
+    assert list(SpanRemoval.objects.values_list("start", "end")) == [(span.start, span.end)]
+    # Spans that go with their document leave nothing: there is no page left to re-draw.
+    c.document.delete()
+    assert not SpanRemoval.objects.exists()

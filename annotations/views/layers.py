@@ -9,6 +9,7 @@ readers' spans show at once gives each reader a colour family.
 from __future__ import annotations
 
 import colorsys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,8 +216,13 @@ def changed_marks(request: HttpRequest, document: Document, role: str, low: int,
 
 
 def live_token(document: Document, user_id: int, role: str) -> str:
-    """Sign who polls which document in which role, so the poll needs no membership query."""
-    return signing.dumps({"d": document.pk, "u": user_id, "r": role}, salt=LIVE_SALT)
+    """Sign who polls which document in which role, so the poll needs no membership query.
+
+    ``at`` is when the page's spans were read: a later poll re-draws only what changed since.
+    """
+    return signing.dumps(
+        {"d": document.pk, "u": user_id, "r": role, "at": round(time.time(), 3)}, salt=LIVE_SALT
+    )
 
 
 def read_live_token(token: str) -> dict | None:
