@@ -12,7 +12,7 @@ the document reaches the page any other way.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,8 +97,12 @@ def split_runs(
     starts = [span.start for span in ordered]
     cuts = sorted({point for span in ordered for point in (span.start, span.end)})
 
+    # The covering spans of the current run, kept in layer order (longest, then earliest,
+    # then oldest): a run differs from the one before by a span or two.
+    key_of = {span.id: (span.start - span.end, span.start, span.id) for span in ordered}
+    active: list[tuple[int, int, int]] = []
+    active_ids: set[int] = set()
     paragraphs: list[Paragraph] = []
-    active: dict[int, SpanMark] = {}
     next_start = 0
     next_end = 0
     for index, (gap_start, p_start, p_end) in enumerate(bounds):
@@ -110,18 +114,18 @@ def split_runs(
         for run_start, run_end in zip(points, points[1:], strict=False):
             # Bring the active set up to run_start: close ended spans, open started ones.
             while next_end < len(ends_sorted) and ends_sorted[next_end].end <= run_start:
-                active.pop(ends_sorted[next_end].id, None)
+                span_id = ends_sorted[next_end].id
+                if span_id in active_ids:
+                    active_ids.discard(span_id)
+                    active.remove(key_of[span_id])
                 next_end += 1
             while next_start < len(ordered) and ordered[next_start].start <= run_start:
                 span = ordered[next_start]
-                if span.end > run_start:
-                    active[span.id] = span
+                if span.end > run_start and span.id not in active_ids:
+                    active_ids.add(span.id)
+                    insort(active, key_of[span.id])
                 next_start += 1
-            layers = tuple(
-                s.id
-                for s in sorted(active.values(), key=lambda s: (-(s.end - s.start), s.start, s.id))
-            )
-            runs.append(Run(run_start, run_end, layers))
+            runs.append(Run(run_start, run_end, tuple(key[2] for key in active)))
         starting = ordered[bisect_left(starts, gap_start) : bisect_left(starts, p_end)]
         paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs), tuple(starting)))
     return paragraphs
@@ -151,6 +155,7 @@ def paragraph_html(
     *,
     oob: bool = False,
     target: int | None = None,
+    class_cache: dict[tuple, str] | None = None,
 ) -> str:
     """Write one paragraph as HTML.
 
@@ -178,9 +183,17 @@ def paragraph_html(
         if not run.span_ids:
             parts.append(piece)
             continue
-        classes = layer_classes([tag_of[span_id] for span_id in run.span_ids])
-        if " " in classes:
-            classes = f'"{classes}"'
+        drawn = run.span_ids
+        if len(drawn) > MAX_LAYERS:
+            drawn = (*drawn[: MAX_LAYERS - 1], drawn[-1])
+        keys = tuple([tag_of[span_id] for span_id in drawn])
+        classes = class_cache.get(keys) if class_cache is not None else None
+        if classes is None:
+            classes = layer_classes(keys)
+            if " " in classes:
+                classes = f'"{classes}"'
+            if class_cache is not None:
+                class_cache[keys] = classes
         if target is not None and target in run.span_ids:
             parts.append(f'<mark class={classes} id="span-{target}">{piece}</mark>')
             target = None
@@ -199,9 +212,11 @@ def document_html(
 ) -> str:
     """Write the paragraphs as HTML; ``target`` is the span to link to (see ``paragraph_html``)."""
     parts = []
+    # A long essay has thousands of runs but few different stacks of tags.
+    class_cache: dict[tuple, str] = {}
     for paragraph in paragraphs:
         here = target if target is not None and _covers(paragraph, target) else None
-        parts.append(paragraph_html(text, paragraph, tag_of, target=here))
+        parts.append(paragraph_html(text, paragraph, tag_of, target=here, class_cache=class_cache))
         if here is not None:
             target = None
     return "\n".join(parts)

@@ -62,6 +62,7 @@ from django.urls import reverse  # noqa: E402
 from annotations import services  # noqa: E402
 from annotations.models import Membership, Role, Span, Suggestion, SuggestionRun  # noqa: E402
 from annotations.rendering import SpanMark, split_runs  # noqa: E402
+from annotations.views.live import LIVE_MARGIN  # noqa: E402
 
 WORDS = [
     *ESSAY_WORDS,
@@ -316,15 +317,21 @@ class Actions:
             "GET", suggestions_url + "?text=0", headers={"Accept": "application/json"}
         )
         self._record("accept a suggestion", [accept, self._after_span_change(), panel, listing])
-        # Live: catch up first, then another reader adds a span; time the poll that brings it.
+
+    def catch_up(self) -> None:
+        """Poll until the page is current (its poller then carries a fresh token)."""
         self._poll()
-        other_start = self.rng.randrange(0, len(text) - 40)
-        while not text[other_start : other_start + 20].strip():
-            other_start = self.rng.randrange(0, len(text) - 40)
+
+    def live(self) -> None:
+        """Another reader adds a span; time the poll that brings it to this page."""
+        text = self.document.text
+        start = self.rng.randrange(0, len(text) - 40)
+        while not text[start : start + 20].strip():
+            start = self.rng.randrange(0, len(text) - 40)
         services.span_create(
             document=self.document,
-            start=other_start,
-            end=other_start + 20,
+            start=start,
+            end=start + 20,
             tag=self.document.project.tags.get(slug="claim"),
             author=self.other,
         )
@@ -465,6 +472,14 @@ def main() -> None:
         for _ in range(args.rounds):
             long_actions.round()
             short_actions.round()
+            # A poll re-sends what changed shortly before its poller was issued (LIVE_MARGIN):
+            # let the page's own actions age past that before catching up, so the timed poll
+            # carries the one new span.
+            time.sleep(LIVE_MARGIN.total_seconds() + 0.2)
+            long_actions.catch_up()
+            short_actions.catch_up()
+            long_actions.live()
+            short_actions.live()
     finally:
         server.terminate()
         server.wait(timeout=10)
