@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -79,6 +80,55 @@ def test_full_page_filter_works_without_javascript(owner, document):
     response = client_for(owner).get(document.get_absolute_url() + "?tag=film-reference")
     assert "<html" in response.text
     assert response.text.count('class="span-entry"') == 1
+
+
+def _many_spans(document, owner, count: int, tag: str = "claim") -> list[Span]:
+    return [factories.make_span(document, n, n + 5, owner, tag) for n in range(count)]
+
+
+def test_span_list_sends_a_screenful_and_the_rest_as_it_scrolls(owner, document):
+    from annotations.views.documents import LIST_PAGE
+
+    spans = _many_spans(document, owner, LIST_PAGE + 7)
+    client = client_for(owner)
+    page = client.get(document.get_absolute_url()).text
+    assert page.count('class="span-entry"') == LIST_PAGE
+    assert f'id="span-total">{len(spans)}<' in page
+    # The "More" entry loads the next entries when it comes into view, replacing itself.
+    more = re.search(r'<li class="more"><a href="([^"]+)" hx-get="([^"]+)"', page)
+    assert more, "no More entry"
+    fragment = client.get(more.group(2).replace("&amp;", "&"), **HTMX).text
+    assert "<html" not in fragment
+    assert fragment.count('class="span-entry"') == 7
+    assert 'class="more"' not in fragment
+    listed = [int(n) for n in re.findall(r'data-span="(\d+)"', page + fragment)]
+    assert listed == [span.pk for span in Span.objects.filter(document=document)]
+    # Without JavaScript the link shows a longer list.
+    longer = client.get(more.group(1).replace("&amp;", "&")).text
+    assert longer.count('class="span-entry"') == len(spans)
+
+
+def test_more_entries_keep_the_tag_filter(owner, document):
+    from annotations.views.documents import LIST_PAGE
+
+    _many_spans(document, owner, LIST_PAGE + 3, "claim")
+    _many_spans(document, owner, 4, "prediction")
+    client = client_for(owner)
+    page = client.get(document.get_absolute_url() + "?tag=claim").text
+    more = re.search(r'hx-get="([^"]+from=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "tag=claim" in more
+    fragment = client.get(more, **HTMX).text
+    assert fragment.count('class="span-entry"') == 3
+    filtered = client.get(document.get_absolute_url() + "?tag=prediction").text
+    assert filtered.count('class="span-entry"') == 4
+    assert 'class="more"' not in filtered
+
+
+def test_a_linked_span_is_the_target_of_its_first_highlight(owner, document):
+    span = factories.make_span(document, 0, 10, owner)
+    page = client_for(owner).get(document.get_absolute_url() + f"?span={span.pk}").text
+    assert page.count(f'id="span-{span.pk}"') == 1
+    assert re.search(rf'<mark class=[^ >]+ id="span-{span.pk}">Her \(2013\)</mark>', page)
 
 
 def test_document_page_query_count_does_not_grow_with_spans(owner, document, project):

@@ -251,3 +251,25 @@ def test_reading_works_without_javascript(browser, live_server, editor_user, ess
         assert page.locator("#span-panel .quote").inner_text() == "Notes"
     finally:
         context.close()
+
+
+def test_span_list_brings_more_entries_as_it_scrolls(
+    page, live_server, editor_user, essay_document
+):
+    from annotations.views.documents import LIST_PAGE
+
+    for n in range(LIST_PAGE + 5):
+        factories.make_span(essay_document, n, n + 4, editor_user, "claim")
+    log_in(page, live_server, editor_user.username)
+    page.goto(live_server.url + essay_document.get_absolute_url())
+    assert page.locator("#span-sidebar .span-entry").count() == LIST_PAGE
+    page.locator("#span-sidebar .more").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#span-sidebar .span-entry').length === n",
+        arg=LIST_PAGE + 5,
+    )
+    assert page.locator("#span-sidebar .more").count() == 0
+    # An entry loaded later opens its span like the first ones.
+    page.locator("#span-sidebar .span-entry").last.click()
+    page.wait_for_selector("#span-panel[data-span]")
+    assert page.locator("mark.selected").count() >= 1
