@@ -5,6 +5,13 @@ every span boundary and every paragraph boundary, so overlapping and nested
 spans need no nested elements. The work is linear in the length of the text
 plus the number of spans (times the nesting depth, which is small).
 
+The page markup is kept small, because a long essay has thousands of runs and
+the browser pays for every byte and element: a run without spans is bare text, a
+run under spans is a ``<mark>`` with one colour class per underline layer, and
+which spans cover a run is not written on it; each paragraph lists the spans that
+begin in it once (``data-spans``), and static/herlens.js works out runs, offsets
+and covering spans from the text when the reader clicks, selects or steps.
+
 Every character of the text passes through ``html.escape`` here; nothing from
 the document reaches the page any other way.
 """
