@@ -23,7 +23,7 @@ from annotations.views.access import HtmxHttpRequest, document_for, span_for
 
 TEMPLATE = "annotations/document.html"
 #: Span list entries sent at once: about a screenful (the rest on scrolling).
-LIST_PAGE = 25
+LIST_PAGE = 20
 #: The most entries one answer lists (``?shown=``, ``?from=``).
 MAX_SHOWN = 5000
 
