@@ -28,13 +28,13 @@ LIST_PAGE = 20
 MAX_SHOWN = 5000
 
 
-def span_marks(spans: list[Span]) -> list[SpanMark]:
+def span_marks(spans: Iterable[Span | layers.DrawnSpan]) -> list[SpanMark]:
     return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
 
 
 def essay_html(
     document: Document,
-    spans: list[Span],
+    spans: list[layers.DrawnSpan],
     style_of: dict | None = None,
     target: int | None = None,
 ) -> SafeString:
@@ -72,11 +72,8 @@ def sidebar_context(
     )
     matching = query.filter(tag__slug=tag_filter) if tag_filter else query
     listed = spans_with_tags_and_authors(document, tags, matching[:shown])
-    matching_count = sum(
-        n
-        for tag_id, n in counts.items()
-        if not tag_filter or tag_id in {tag.pk for tag in tags if tag.slug == tag_filter}
-    )
+    wanted = {tag.pk for tag in tags if not tag_filter or tag.slug == tag_filter}
+    matching_count = sum(n for tag_id, n in counts.items() if tag_id in wanted)
     return {
         "tag_rows": [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags],
         "listed_spans": listed,
