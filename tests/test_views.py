@@ -396,3 +396,15 @@ def test_viewer_gets_a_page_explaining_403(members, document):
     assert response.status_code == 403
     assert "you can read, but not annotate" in response.text
     assert "<html" in response.text
+
+
+def test_pages_go_out_gzipped_when_the_browser_accepts_it(owner, document):
+    import gzip
+
+    client = client_for(owner)
+    plain = client.get(document.get_absolute_url())
+    packed = client.get(document.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, br")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert b"Her (2013)" in gzip.decompress(packed.content)
