@@ -138,11 +138,6 @@ def split_runs(
     return paragraphs
 
 
-def spans_cut_by(paragraphs: Sequence[Paragraph]) -> set[int]:
-    """Return the ids of spans that appear in the given paragraphs."""
-    return {span_id for p in paragraphs for run in p.runs for span_id in run.span_ids}
-
-
 def layer_classes(keys: Sequence[object]) -> str:
     """Return the colour classes of a run covered by spans with these style keys, outermost first.
 
@@ -264,6 +259,11 @@ def paragraph_range(text: str, start: int, end: int) -> tuple[int, int]:
     return bounds[indexes[0]][1], bounds[indexes[-1]][2]
 
 
+def safe_colour(colour: str | None, fallback: str = "#888888") -> str:
+    """Return colour if it is plain hex ("#rrggbb"), else the fallback: it goes into a stylesheet."""
+    return colour if colour and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else fallback
+
+
 def tag_css(tags: Iterable[tuple[object, str]]) -> str:
     """Write the colour rules for (style key, "#rrggbb") pairs: swatches and run layers.
 
@@ -272,11 +272,7 @@ def tag_css(tags: Iterable[tuple[object, str]]) -> str:
     that the innermost layer's background wins. Colours are checked as hex by the
     database, and checked again here because they are written into a stylesheet.
     """
-    checked = []
-    for key, colour in tags:
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour or ""):
-            colour = "#888888"
-        checked.append((key, colour))
+    checked = [(key, safe_colour(colour)) for key, colour in tags]
     rules = [f".sw-{key}{{--tag:{colour}}}" for key, colour in checked]
     for layer, letter in enumerate(LAYER_LETTERS):
         rules.extend(

@@ -59,9 +59,11 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from annotations import services  # noqa: E402
 from annotations.models import Membership, Role, Span, Suggestion, SuggestionRun  # noqa: E402
 from annotations.rendering import SpanMark, split_runs  # noqa: E402
+from annotations.services.documents import document_create  # noqa: E402
+from annotations.services.projects import project_create  # noqa: E402
+from annotations.services.spans import span_create  # noqa: E402
 from annotations.views.live import LIVE_MARGIN  # noqa: E402
 
 WORDS = [
@@ -330,7 +332,7 @@ class Actions:
         start = self.rng.randrange(0, len(text) - 40)
         while not text[start : start + 20].strip():
             start = self.rng.randrange(0, len(text) - 40)
-        services.span_create(
+        span_create(
             document=self.document,
             start=start,
             end=start + 20,
@@ -419,10 +421,10 @@ def main() -> None:
 
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
     other = get_user_model().objects.create_user("other", password="bench-password-1")
-    project = services.project_create(name="Bench", owner=user)
+    project = project_create(name="Bench", owner=user)
     Membership.objects.create(user=other, project=project, role=Role.ANNOTATOR)
-    long_doc = services.document_create(project=project, title="Long", text=essay(50_000, 1))
-    short_doc = services.document_create(project=project, title="Short", text=essay(1_000, 2))
+    long_doc = document_create(project=project, title="Long", text=essay(50_000, 1))
+    short_doc = document_create(project=project, title="Short", text=essay(1_000, 2))
     add_spans(long_doc, user, 2_000, 11)
     add_spans(short_doc, user, 20, 13)
     # No task worker runs here: forget the queued suggestion runs, so no page polls for them.

@@ -87,7 +87,7 @@ def _many_spans(document, owner, count: int, tag: str = "claim") -> list[Span]:
 
 
 def test_span_list_sends_a_screenful_and_the_rest_as_it_scrolls(owner, document):
-    from annotations.views.documents import LIST_PAGE
+    from annotations.views.annotate import LIST_PAGE
 
     spans = _many_spans(document, owner, LIST_PAGE + 7)
     client = client_for(owner)
@@ -109,7 +109,7 @@ def test_span_list_sends_a_screenful_and_the_rest_as_it_scrolls(owner, document)
 
 
 def test_more_entries_keep_the_tag_filter(owner, document):
-    from annotations.views.documents import LIST_PAGE
+    from annotations.views.annotate import LIST_PAGE
 
     _many_spans(document, owner, LIST_PAGE + 3, "claim")
     _many_spans(document, owner, 4, "prediction")

@@ -11,8 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations import classroom, services
 from annotations.models import Document, Membership, Project, Span, SpanRemoval
+from annotations.services.classes import document_reveal
+from annotations.services.spans import span_delete
 from tests import factories
 from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
@@ -125,7 +126,7 @@ def test_a_classmate_s_deleted_span_re_draws_its_paragraph_without_it():
     untouched_for_an_hour(c)
     client = client_for(c.alice)
     url = poll_url(client, c.document)
-    services.span_delete(span=theirs)
+    span_delete(span=theirs)
     response = client.get(url, **HTMX)
     assert response.status_code == 200
     assert 'id="para-1"' in response.text
@@ -141,7 +142,7 @@ def test_a_reveal_re_draws_every_paragraph():
     untouched_for_an_hour(c)
     client = client_for(c.alice)
     url = poll_url(client, c.document)
-    classroom.document_reveal(document=c.document, revealed=True)
+    document_reveal(document=c.document, revealed=True)
     response = client.get(url, **HTMX)
     assert 'id="para-0"' in response.text
     assert 'id="para-1"' in response.text
@@ -152,7 +153,7 @@ def test_only_deleted_spans_leave_their_place_behind():
     c = make_class(visibility="open")
     span = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
     factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
-    services.span_delete(span=span)
+    span_delete(span=span)
     assert list(SpanRemoval.objects.values_list("start", "end")) == [(span.start, span.end)]
     # Spans that go with their document leave nothing: there is no page left to re-draw.
     c.document.delete()

@@ -6,7 +6,7 @@ The page's poller asks every few seconds with the fingerprint of what it shows
 nothing and keeps polling). Something changed: the membership is checked
 again, and the poller is replaced by a fresh one carrying, in a <template>, the
 paragraphs touched by spans changed or deleted since the token was issued (so
-the answer grows with the change, not with the essay); static/classroom.js
+the answer grows with the change, not with the essay); static/classes.js
 moves in only the paragraphs that differ and leaves the one holding the
 reader's selection until it is free. An expired or foreign token gets the full
 check too, a fresh token and every paragraph.
@@ -21,7 +21,6 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import classroom
 from annotations.models import Document, SpanRemoval
 from annotations.permissions import spans_visible_in
 from annotations.rendering import (
@@ -31,8 +30,10 @@ from annotations.rendering import (
     paragraphs_touching,
     split_runs,
 )
+from annotations.selectors import live_fingerprint
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
+from annotations.views.annotate import live_context, read_live_token
 
 #: Changes stamped this long before a page read its spans may still have been missed by it
 #: (a transaction that committed while the page was being drawn); re-drawn to be sure.
@@ -44,11 +45,11 @@ STOP_POLLING = 286
 
 @require_GET
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
-    token = layers.read_live_token(request.GET.get("t", ""))
+    token = read_live_token(request.GET.get("t", ""))
     since = since_fingerprint(request)
     if token and token["d"] == document_id and token["u"] == request.user.pk and since:
         # The one query: count and latest change of the spans this reader may see.
-        fingerprint = classroom.live_fingerprint(
+        fingerprint = live_fingerprint(
             spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
         )
         if fingerprint == since:
@@ -63,7 +64,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     since = _redraw_since(token, document, role, document_id, request)
     if since is None:
         shown = layers.page_layers(request, document, role, tags)
-        live = layers.live_context(request, document, role, shown)
+        live = live_context(request, document, role, shown)
         if live["live_fingerprint"] == since_fingerprint(request):
             # Same spans under a renewed token: swap in the new poller, no paragraphs.
             paragraphs = ""
@@ -75,7 +76,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             )
     else:
         paragraphs, shown = changed_since(request, document, role, tags, since)
-        live = layers.live_context(request, document, role, shown)
+        live = live_context(request, document, role, shown)
     context = {
         **live,
         "document": document,

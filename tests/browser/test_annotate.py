@@ -256,7 +256,7 @@ def test_reading_works_without_javascript(browser, live_server, editor_user, ess
 def test_span_list_brings_more_entries_as_it_scrolls(
     page, live_server, editor_user, essay_document
 ):
-    from annotations.views.documents import LIST_PAGE
+    from annotations.views.annotate import LIST_PAGE
 
     for n in range(LIST_PAGE + 5):
         factories.make_span(essay_document, n, n + 4, editor_user, "claim")
