@@ -89,14 +89,18 @@ def page_layers(
 
     ``within`` (start, end) loads only the spans overlapping that range, for
     re-drawing a few paragraphs: the colours still depend on every reader in
-    the document, which one DISTINCT query gives without loading their spans.
+    the document, which one DISTINCT query gives without loading their spans
+    (asked only when colours follow readers or the reader chose layers: tag
+    colours need no more than the spans in range).
     ``families``: a colour family per reader; by default in classes only.
     """
     if families is None:
         families = document.project.is_class
-    visible, readers, names = _visible(request, document, role, tags, within)
+    wanted = selected_layers(_page_query(request) if query is None else query)
+    every_reader = within is not None and (families or bool(wanted))
+    visible, readers, names = _visible(request, document, role, within, every_reader)
     keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
-    chosen = selected_layers(_page_query(request) if query is None else query) & keys
+    chosen = wanted & keys
     shown = [s for s in visible if not chosen or _layer_key(s) in chosen]
     tag_style = {s.pk: s.tag_id for s in shown}
     tag_rules = tag_css((tag.pk, tag.colour) for tag in tags)
@@ -160,10 +164,12 @@ def _visible(
     request: HttpRequest,
     document: Document,
     role: str,
-    tags: list[Tag],
     within: tuple[int, int] | None,
+    every_reader: bool,
 ) -> tuple[list[DrawnSpan], set[tuple[int, bool]], dict[int, str]]:
-    """Return the visible spans (in ``within`` if given), every (reader, is_reference), names.
+    """Return the visible spans (in ``within`` if given), their (reader, is_reference), names.
+
+    ``every_reader``: the readers of the whole document, not only of the spans in range.
 
     Plain rows, not model instances: a document's thousands of spans load several
     times faster, and drawing and colouring need no more (the span list queries
@@ -175,7 +181,7 @@ def _visible(
         low, high = within
         nearby = visible_spans.filter(start__lt=high, end__gt=low)
     visible = [DrawnSpan(*row) for row in nearby.values_list(*DRAWN_FIELDS)]
-    if within is None:
+    if not every_reader:
         readers = {(s.author_id, s.is_reference) for s in visible}
     else:
         # order_by(): without it the default ordering would join DISTINCT and return every row.
