@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -44,8 +45,9 @@ class SpanMark:
     tag_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
+    """A stretch of text under one set of spans (a tuple: a long essay has thousands)."""
+
     start: int
     end: int
     #: Covering span ids, outermost first (longest, then earliest, then oldest).
@@ -132,7 +134,7 @@ def split_runs(
                     active_ids.add(span.id)
                     insort(active, key_of[span.id])
                 next_start += 1
-            runs.append(Run(run_start, run_end, tuple(key[2] for key in active)))
+            runs.append(Run(run_start, run_end, tuple([key[2] for key in active])))
         starting = ordered[bisect_left(starts, gap_start) : bisect_left(starts, p_end)]
         paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs), tuple(starting)))
     return paragraphs
