@@ -97,7 +97,9 @@ def page_layers(
 
     ``within`` (start, end) loads only the spans overlapping that range, for
     re-drawing a few paragraphs: the colours still depend on every reader in
-    the document, which one DISTINCT query gives without loading their spans.
+    the document, which one DISTINCT query gives without loading their spans
+    (asked only when colours follow readers or the reader chose layers: tag
+    colours need no more than the spans in range).
     ``families``: a colour family per reader; by default in classes only.
     """
     if families is None:
@@ -110,19 +112,21 @@ def page_layers(
     # Plain rows, not model instances: a document's thousands of spans load several times
     # faster, and drawing and colouring need no more (the span list queries its own rows).
     visible = [DrawnSpan(*row) for row in nearby.values_list(*DRAWN_FIELDS)]
-    if within is None:
-        readers = {(s.author_id, s.is_reference) for s in visible}
-    else:
-        # order_by(): without it the default ordering would join DISTINCT and return every row.
-        readers = set(visible_spans.order_by().values_list("author_id", "is_reference").distinct())
-    keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
     if query is None:
         query = request.GET.urlencode()
         htmx = getattr(request, "htmx", None)
         if "layers" not in request.GET and htmx and htmx.current_url:
             # A fragment (the span list) keeps the layer choice of the page it is on.
             query = urlsplit(htmx.current_url).query
-    chosen = selected_layers(query) & keys
+    wanted = selected_layers(query)
+    if within is None or not (families or wanted):
+        # Tag colours need no more readers than the spans in range have.
+        readers = {(s.author_id, s.is_reference) for s in visible}
+    else:
+        # order_by(): without it the default ordering would join DISTINCT and return every row.
+        readers = set(visible_spans.order_by().values_list("author_id", "is_reference").distinct())
+    keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
+    chosen = wanted & keys
     shown = [s for s in visible if not chosen or _layer_key(s) in chosen]
     shown_keys = {_layer_key(s) for s in shown}
     if len(keys) <= 1:
