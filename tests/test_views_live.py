@@ -14,6 +14,7 @@ from django.utils import timezone
 from annotations.models import Document, Membership, Project, Span, SpanRemoval
 from annotations.services.classes import document_reveal
 from annotations.services.spans import span_delete
+from annotations.services.trash import span_trash, span_untrash
 from tests import factories
 from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
@@ -133,6 +134,23 @@ def test_a_classmate_s_deleted_span_re_draws_its_paragraph_without_it():
     assert 'id="para-0"' not in response.text
     assert "too neat" in response.text
     assert drawn_span_ids(response.text) == set()
+
+
+def test_a_classmate_s_restored_span_re_draws_its_paragraph_with_it():
+    c = make_class(visibility="open")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    span_trash(span=theirs, user=c.bob)
+    untouched_for_an_hour(c)
+    Span.with_trash.filter(pk=theirs.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    span_untrash(span=Span.with_trash.get(pk=theirs.pk), user=c.bob)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert drawn_span_ids(response.text) == {theirs.pk}
 
 
 def test_a_reveal_re_draws_every_paragraph():
