@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -480,6 +482,52 @@ class SpanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} span {self.span_id}"
+
+
+#: How long a deleted span's place is kept: longer than a live poll token lives (10 minutes).
+REMOVAL_KEPT = timedelta(hours=1)
+
+
+class SpanRemoval(models.Model):
+    """Where a span was, for a while after it was deleted.
+
+    A live poll re-draws only the paragraphs that changed since the poller was
+    issued: those of spans changed since (``Span.updated_at``) and those of spans
+    deleted since, which only this row remembers.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["document", "removed_at"], name="span_removal_document_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"removed {self.start}-{self.end} in {self.document_id}"
+
+
+@receiver(post_delete, sender=Span)
+def remember_removed_span(sender, instance: Span, origin=None, **kwargs) -> None:
+    """Keep a deleted span's place (see SpanRemoval), whichever code deleted it.
+
+    Spans that go with their document, project or author leave nothing to re-draw.
+    """
+    deleted_spans = isinstance(origin, Span) or (
+        isinstance(origin, models.QuerySet) and origin.model is Span
+    )
+    if not deleted_spans:
+        return
+    now = timezone.now()
+    SpanRemoval.objects.filter(
+        document_id=instance.document_id, removed_at__lt=now - REMOVAL_KEPT
+    ).delete()
+    SpanRemoval.objects.create(
+        document_id=instance.document_id, start=instance.start, end=instance.end, removed_at=now
+    )
 
 
 # --------------------------------------------------------------------------- class mode

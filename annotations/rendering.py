@@ -5,6 +5,13 @@ every span boundary and every paragraph boundary, so overlapping and nested
 spans need no nested elements. The work is linear in the length of the text
 plus the number of spans (times the nesting depth, which is small).
 
+The page markup is kept small, because a long essay has thousands of runs and
+the browser pays for every byte and element: a run without spans is bare text, a
+run under spans is a ``<mark>`` with one colour class per underline layer, and
+which spans cover a run is not written on it; each paragraph lists the spans that
+begin in it once (``data-spans``), and static/herlens.js works out runs, offsets
+and covering spans from the text when the reader clicks, selects or steps.
+
 Every character of the text passes through ``html.escape`` here; nothing from
 the document reaches the page any other way.
 """
@@ -12,16 +19,20 @@ the document reaches the page any other way.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 
-#: Underline layers drawn per run; deeper nesting shares the last one.
+#: Underline layers drawn per run; deeper nesting shows the outermost three and the innermost.
 MAX_LAYERS = 4
+#: Class prefix of each underline layer, outermost first.
+LAYER_LETTERS = "abcd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +45,9 @@ class SpanMark:
     tag_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
+    """A stretch of text under one set of spans (a tuple: a long essay has thousands)."""
+
     start: int
     end: int
     #: Covering span ids, outermost first (longest, then earliest, then oldest).
@@ -50,13 +62,17 @@ class Paragraph:
     #: Where the text before this paragraph (the separating blank lines) begins.
     gap_start: int
     runs: tuple[Run, ...]
+    #: Spans that begin in this paragraph or in the blank space before it, in reading order.
+    starting: tuple[SpanMark, ...] = ()
 
 
-def paragraph_bounds(text: str) -> list[tuple[int, int, int]]:
+@lru_cache(maxsize=16)
+def paragraph_bounds(text: str) -> tuple[tuple[int, int, int], ...]:
     """Return (gap_start, start, end) of each non-empty paragraph, in order.
 
     ``text[gap_start:start]`` is the blank space before the paragraph, which is
-    not drawn as text but still counts for offsets.
+    not drawn as text but still counts for offsets. Kept for the last few texts:
+    one action asks several times, and a long essay takes a while to scan.
     """
     bounds: list[tuple[int, int, int]] = []
     position = 0
@@ -68,7 +84,7 @@ def paragraph_bounds(text: str) -> list[tuple[int, int, int]]:
         position = match.end()
     if position < len(text):
         bounds.append((gap_start, position, len(text)))
-    return bounds
+    return tuple(bounds)
 
 
 def paragraphs_touching(bounds: Sequence[tuple[int, int, int]], start: int, end: int) -> list[int]:
@@ -87,10 +103,15 @@ def split_runs(
     ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
     ends_sorted = sorted(ordered, key=lambda s: (s.end, s.id))
 
+    starts = [span.start for span in ordered]
     cuts = sorted({point for span in ordered for point in (span.start, span.end)})
 
+    # The covering spans of the current run, kept in layer order (longest, then earliest,
+    # then oldest): a run differs from the one before by a span or two.
+    key_of = {span.id: (span.start - span.end, span.start, span.id) for span in ordered}
+    active: list[tuple[int, int, int]] = []
+    active_ids: set[int] = set()
     paragraphs: list[Paragraph] = []
-    active: dict[int, SpanMark] = {}
     next_start = 0
     next_end = 0
     for index, (gap_start, p_start, p_end) in enumerate(bounds):
@@ -102,75 +123,117 @@ def split_runs(
         for run_start, run_end in zip(points, points[1:], strict=False):
             # Bring the active set up to run_start: close ended spans, open started ones.
             while next_end < len(ends_sorted) and ends_sorted[next_end].end <= run_start:
-                active.pop(ends_sorted[next_end].id, None)
+                span_id = ends_sorted[next_end].id
+                if span_id in active_ids:
+                    active_ids.discard(span_id)
+                    active.remove(key_of[span_id])
                 next_end += 1
             while next_start < len(ordered) and ordered[next_start].start <= run_start:
                 span = ordered[next_start]
-                if span.end > run_start:
-                    active[span.id] = span
+                if span.end > run_start and span.id not in active_ids:
+                    active_ids.add(span.id)
+                    insort(active, key_of[span.id])
                 next_start += 1
-            layers = tuple(
-                s.id
-                for s in sorted(active.values(), key=lambda s: (-(s.end - s.start), s.start, s.id))
-            )
-            runs.append(Run(run_start, run_end, layers))
-        paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs)))
+            runs.append(Run(run_start, run_end, tuple([key[2] for key in active])))
+        starting = ordered[bisect_left(starts, gap_start) : bisect_left(starts, p_end)]
+        paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs), tuple(starting)))
     return paragraphs
+
+
+def layer_classes(keys: Sequence[object]) -> str:
+    """Return the colour classes of a run covered by spans with these style keys, outermost first.
+
+    One class per underline layer (``a``, ``b``, ``c``, ``d``, then the key); a
+    run under more than ``MAX_LAYERS`` spans draws the outermost three and the
+    innermost. The background follows the innermost span (see ``tag_css``).
+    """
+    if len(keys) > MAX_LAYERS:
+        keys = [*keys[: MAX_LAYERS - 1], keys[-1]]
+    return " ".join(f"{LAYER_LETTERS[layer]}{key}" for layer, key in enumerate(keys))
 
 
 def paragraph_html(
     text: str,
     paragraph: Paragraph,
-    tag_of: dict[int, int],
-    anchored: set[int],
+    tag_of: dict[int, object],
     *,
     oob: bool = False,
+    target: int | None = None,
+    class_cache: dict[tuple, str] | None = None,
 ) -> str:
     """Write one paragraph as HTML.
 
-    ``tag_of`` maps span id to tag id (for colours). ``anchored`` holds the ids
-    of spans whose anchor was already written; it is updated so that each span
-    gets one ``id="span-N"`` target, before its first run.
+    Runs without spans are bare text; a run under spans is a ``<mark>`` with
+    colour classes only. Which spans cover a run is not repeated on every run
+    (thousands of runs, several spans deep): the paragraph lists the spans that
+    begin in it as ``data-spans`` ("id offset length" triples, the offset from the
+    paragraph's ``data-start``, in code points) and static/herlens.js works out
+    the rest from the text when it needs it. ``tag_of`` maps span id to its style
+    key. ``target`` (a span id) gets ``id="span-N"`` on its first run, so a link
+    to ``#span-N`` scrolls there without JavaScript.
     """
+    spans_attr = " ".join(
+        f"{span.id} {span.start - paragraph.start} {span.end - span.start}"
+        for span in paragraph.starting
+    )
     parts = [
         f'<p class="para" id="para-{paragraph.index}" data-start="{paragraph.start}" '
         f'data-end="{paragraph.end}" data-before="{escape(text[paragraph.gap_start : paragraph.start])}"'
+        + (f' data-spans="{spans_attr}"' if spans_attr else "")
         + (' hx-swap-oob="true">' if oob else ">")
     ]
     for run in paragraph.runs:
         piece = escape(text[run.start : run.end], quote=False)
         if not run.span_ids:
-            parts.append(f'<span data-start="{run.start}">{piece}</span>')
+            parts.append(piece)
             continue
-        for span_id in run.span_ids:
-            if span_id not in anchored:
-                anchored.add(span_id)
-                parts.append(f'<span class="anchor" id="span-{span_id}"></span>')
-        depth = len(run.span_ids)
-        layer_classes = " ".join(
-            f"u{min(layer, MAX_LAYERS - 1)}-{tag_of[span_id]}"
-            for layer, span_id in enumerate(run.span_ids)
-        )
-        innermost = run.span_ids[-1]
-        ids = " ".join(str(span_id) for span_id in run.span_ids)
-        parts.append(
-            f'<mark class="hl d{min(depth, MAX_LAYERS)} bg-{tag_of[innermost]} {layer_classes}" '
-            f'data-start="{run.start}" data-s="{ids}">{piece}</mark>'
-        )
+        drawn = run.span_ids
+        if len(drawn) > MAX_LAYERS:
+            drawn = (*drawn[: MAX_LAYERS - 1], drawn[-1])
+        keys = tuple([tag_of[span_id] for span_id in drawn])
+        classes = class_cache.get(keys) if class_cache is not None else None
+        if classes is None:
+            classes = layer_classes(keys)
+            if " " in classes:
+                classes = f'"{classes}"'
+            if class_cache is not None:
+                class_cache[keys] = classes
+        if target is not None and target in run.span_ids:
+            parts.append(f'<mark class={classes} id="span-{target}">{piece}</mark>')
+            target = None
+        else:
+            parts.append(f"<mark class={classes}>{piece}</mark>")
     parts.append("</p>")
     return "".join(parts)
 
 
-def document_html(text: str, paragraphs: Sequence[Paragraph], tag_of: dict[int, int]) -> str:
-    """Write the paragraphs as HTML, one anchor per span."""
-    anchored: set[int] = set()
-    return "\n".join(paragraph_html(text, p, tag_of, anchored) for p in paragraphs)
+def document_html(
+    text: str,
+    paragraphs: Sequence[Paragraph],
+    tag_of: dict[int, object],
+    *,
+    target: int | None = None,
+) -> str:
+    """Write the paragraphs as HTML; ``target`` is the span to link to (see ``paragraph_html``)."""
+    parts = []
+    # A long essay has thousands of runs but few different stacks of tags.
+    class_cache: dict[tuple, str] = {}
+    for paragraph in paragraphs:
+        here = target if target is not None and _covers(paragraph, target) else None
+        parts.append(paragraph_html(text, paragraph, tag_of, target=here, class_cache=class_cache))
+        if here is not None:
+            target = None
+    return "\n".join(parts)
+
+
+def _covers(paragraph: Paragraph, span_id: int) -> bool:
+    return any(span_id in run.span_ids for run in paragraph.runs)
 
 
 def paragraphs_html(
     text: str,
     spans: Sequence[SpanMark],
-    tag_of: dict[int, int],
+    tag_of: dict[int, object],
     start: int,
     end: int,
     *,
@@ -178,18 +241,14 @@ def paragraphs_html(
 ) -> str:
     """Write only the paragraphs that share a character with [start, end).
 
-    ``spans`` must hold at least every span overlapping those paragraphs. A span
-    that already shows in an earlier paragraph keeps its anchor there.
+    ``spans`` must hold at least every span overlapping those paragraphs.
     """
     bounds = paragraph_bounds(text)
     indexes = paragraphs_touching(bounds, start, end)
     if not indexes:
         return ""
-    earlier_end = bounds[indexes[0] - 1][2] if indexes[0] > 0 else 0
-    anchored = {span.id for span in spans if span.start < earlier_end}
     return "\n".join(
-        paragraph_html(text, p, tag_of, anchored, oob=oob)
-        for p in split_runs(text, spans, only=indexes)
+        paragraph_html(text, p, tag_of, oob=oob) for p in split_runs(text, spans, only=indexes)
     )
 
 
@@ -207,17 +266,18 @@ def safe_colour(colour: str | None, fallback: str = "#888888") -> str:
     return colour if colour and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else fallback
 
 
-def tag_css(tags: Iterable[tuple[int, str]]) -> str:
-    """Write the per-tag colour rules for (tag id, "#rrggbb") pairs.
+def tag_css(tags: Iterable[tuple[object, str]]) -> str:
+    """Write the colour rules for (style key, "#rrggbb") pairs: swatches and run layers.
 
-    Colours are checked as hex by the database, and checked again here because
-    they are written into a stylesheet.
+    A run's classes name one key per underline layer (``layer_classes``); every
+    layer also sets the background, and the rules are written layer by layer so
+    that the innermost layer's background wins. Colours are checked as hex by the
+    database, and checked again here because they are written into a stylesheet.
     """
-    rules = []
-    for tag_id, colour in tags:
-        colour = safe_colour(colour)
-        rules.append(f".bg-{tag_id}{{background-color:{colour}33}}")
-        rules.append(f".sw-{tag_id}{{--tag:{colour}}}")
-        for layer in range(MAX_LAYERS):
-            rules.append(f".u{layer}-{tag_id}{{--u{layer}:{colour}}}")
+    checked = [(key, safe_colour(colour)) for key, colour in tags]
+    rules = [f".sw-{key}{{--tag:{colour}}}" for key, colour in checked]
+    for layer, letter in enumerate(LAYER_LETTERS):
+        rules.extend(
+            f"mark.{letter}{key}{{--u{layer}:{colour};--b:{colour}33}}" for key, colour in checked
+        )
     return "\n".join(rules)

@@ -24,11 +24,11 @@
 
   function swapParagraph(current, fresh) {
     const copy = document.importNode(fresh, true);
-    const selected = selectedSpanId();
-    if (selected) {
-      copy.querySelectorAll(`mark[data-s~="${selected}"]`).forEach((m) => m.classList.add("selected"));
-    }
     current.replaceWith(copy);
+    const selected = selectedSpanId();
+    if (selected && window.herlens) {
+      window.herlens.marksOf(selected).forEach((m) => m.classList.add("selected"));
+    }
   }
 
   function flushPending() {

@@ -3,8 +3,9 @@
  * Suggestions are drawn with the CSS Custom Highlight API (::highlight), so the
  * essay's HTML is never changed for them: each tag gets one Highlight of dashed
  * underlines in its colour, and the one under review gets "sg-current". Offsets
- * are code points, as everywhere in herlens; runs carry data-start, and this file
- * turns a code-point offset into a DOM position inside a run's text node.
+ * are code points, as everywhere in herlens; herlens.js works out each run's offset
+ * from the text, and this file turns a code-point offset into a DOM position inside
+ * a run's text node.
  */
 (function () {
   "use strict";
@@ -37,7 +38,7 @@
 
     // --- Offsets to DOM ranges -------------------------------------------------------------
     function runList() {
-      return Array.from(essay.querySelectorAll("[data-start]:not(p)"));
+      return window.herlens.runsIn(essay);
     }
 
     function domPosition(runs, offset, isEnd) {
@@ -45,16 +46,15 @@
       let high = runs.length - 1;
       while (low < high) {
         const middle = (low + high + 1) >> 1;
-        if (Number(runs[middle].dataset.start) <= offset) low = middle;
+        if (runs[middle].start <= offset) low = middle;
         else high = middle - 1;
       }
       let run = runs[low];
       // An end offset that falls on a run's first character belongs to the run before.
-      if (isEnd && low > 0 && Number(run.dataset.start) === offset) run = runs[low - 1];
-      const node = run.firstChild;
-      if (!node) return [run, 0];
+      if (isEnd && low > 0 && run.start === offset) run = runs[low - 1];
+      const node = run.node;
       const text = node.data;
-      let points = offset - Number(run.dataset.start);
+      let points = offset - run.start;
       let unit = 0;
       while (points > 0 && unit < text.length) {
         const code = text.charCodeAt(unit);
@@ -77,6 +77,8 @@
       if (!highlights) return;
       for (const tag of tags) highlights.delete(`sg-${tag.id}`);
       highlights.delete("sg-current");
+      // Nothing to draw: leave the essay's runs alone (a long essay would be measured for nothing).
+      if (!(shown && items.length) && !(active && edit)) return;
       const runs = runList();
       if (!runs.length) return;
       if (shown) {
@@ -92,10 +94,12 @@
 
     // --- The list ----------------------------------------------------------------------------
     async function load() {
-      const response = await fetch(review.dataset.listUrl, { headers: { Accept: "application/json" } });
+      // The text does not change under the page: fetch it once, then only the suggestions.
+      const url = chars.length ? `${review.dataset.listUrl}?text=0` : review.dataset.listUrl;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const data = await response.json();
-      chars = Array.from(data.text);
+      if (data.text !== undefined) chars = Array.from(data.text);
       const currentId = edit && edit.id;
       items = data.suggestions.sort((a, b) => a.start - b.start || b.end - a.end || a.tag - b.tag);
       if (active) {
@@ -288,7 +292,8 @@
       // Paragraphs were re-rendered (a span was made): the old ranges point at removed nodes.
       draw();
     });
-    load();
+    // A document without suggestions asks for none until the suggestionsChanged event says so.
+    if (document.getElementById("suggestion-total")?.textContent.trim() !== "0") load();
     window.herlensSuggest = { load, start, stop, state: () => ({ items, index, edit, active, shown }) };
   }
 

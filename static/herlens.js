@@ -1,9 +1,10 @@
 /* herlens: turn a text selection into a span, and drive the annotate page from the keyboard.
  *
- * The essay is rendered on the server as runs (<span>/<mark> with data-start, the
- * code-point offset of the run's first character). The browser counts in UTF-16;
- * this file converts a selection to code points once, here, and sends both the
- * offsets and the selected text so the server can check they agree.
+ * The essay is rendered on the server as paragraphs of runs (bare text, or <mark>
+ * under spans); a paragraph carries the code-point offset of its first character.
+ * The browser counts in UTF-16; this file converts a selection to code points once,
+ * here, and sends both the offsets and the selected text so the server can check
+ * they agree.
  */
 (function () {
   "use strict";
@@ -42,18 +43,88 @@
     return forwards ? text.length : previous;
   }
 
-  function runOf(textNode) {
-    const parent = textNode.parentElement;
-    return parent && parent.matches("[data-start]:not(p)") ? parent : null;
+  // --- The essay's runs and spans, worked out from the page when needed ------------------------
+  // A paragraph (p.para) holds bare text and <mark> runs, nothing else; it knows its own
+  // code-point offset (data-start) and lists the spans that begin in it (data-spans: "id offset
+  // length" triples, offsets from data-start). Nothing here runs at load: a page with thousands
+  // of spans pays only when the reader clicks, selects or steps. Paragraphs are replaced, never
+  // edited, when spans change, so what is worked out per paragraph is kept per element.
+  const runCache = new WeakMap();
+  const spanCache = new WeakMap();
+
+  function essayRoot(root) {
+    return root || document.getElementById("essay");
   }
 
-  function textNodesIn(root) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (runOf(node) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT),
-    });
-    const nodes = [];
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
-    return nodes;
+  /** Return a paragraph's runs, [{node, mark, start, end}] with code-point offsets. */
+  function runsOf(paragraph) {
+    let runs = runCache.get(paragraph);
+    if (runs) return runs;
+    runs = [];
+    let position = Number(paragraph.dataset.start);
+    for (const child of paragraph.childNodes) {
+      const node = child.nodeType === Node.TEXT_NODE ? child : child.firstChild;
+      if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+      const length = codePointLength(node.data);
+      runs.push({ node, mark: child === node ? null : child, start: position, end: position + length });
+      position += length;
+    }
+    runCache.set(paragraph, runs);
+    return runs;
+  }
+
+  /** Return every run of the essay in reading order. */
+  function runsIn(root) {
+    return Array.from(essayRoot(root).querySelectorAll("p.para")).flatMap(runsOf);
+  }
+
+  /** Return the spans that begin in a paragraph: [{id, start, end}], ids as strings. */
+  function spansStartingIn(paragraph) {
+    let spans = spanCache.get(paragraph);
+    if (spans) return spans;
+    spans = [];
+    const numbers = (paragraph.dataset.spans || "").split(" ").filter(Boolean).map(Number);
+    const base = Number(paragraph.dataset.start);
+    for (let i = 0; i + 2 < numbers.length; i += 3) {
+      const start = base + numbers[i + 1];
+      spans.push({ id: String(numbers[i]), start, end: start + numbers[i + 2] });
+    }
+    spanCache.set(paragraph, spans);
+    return spans;
+  }
+
+  /** Return the spans drawn in the essay in reading order (start, longest first, oldest first). */
+  function spansIn(root) {
+    return Array.from(essayRoot(root).querySelectorAll("p.para")).flatMap(spansStartingIn);
+  }
+
+  const outermostFirst = (a, b) =>
+    b.end - b.start - (a.end - a.start) || a.start - b.start || Number(a.id) - Number(b.id);
+
+  /** Return the ids of the spans covering a highlight (a <mark> run), outermost first. */
+  function spansAt(mark) {
+    const paragraph = mark.closest("p.para");
+    const run = paragraph && runsOf(paragraph).find((candidate) => candidate.mark === mark);
+    if (!run) return [];
+    return spansIn(paragraph.parentElement)
+      .filter((span) => span.start <= run.start && run.end <= span.end)
+      .sort(outermostFirst)
+      .map((span) => span.id);
+  }
+
+  /** Return the highlights (<mark> runs) of one span, in reading order. */
+  function marksOf(id, root) {
+    const essay = essayRoot(root);
+    const span = spansIn(essay).find((candidate) => candidate.id === String(id));
+    if (!span) return [];
+    const marks = [];
+    for (const paragraph of essay.querySelectorAll("p.para")) {
+      if (Number(paragraph.dataset.end) <= span.start || Number(paragraph.dataset.start) >= span.end) continue;
+      for (const run of runsOf(paragraph)) {
+        if (run.mark && span.start <= run.start && run.end <= span.end) marks.push(run.mark);
+      }
+    }
+    return marks;
   }
 
   /**
@@ -66,13 +137,19 @@
     const range = selection.getRangeAt(0);
     if (!essay.contains(range.commonAncestorContainer)) return null;
 
-    const nodes = textNodesIn(essay).filter((node) => range.intersectsNode(node));
+    const runs = [];
+    for (const paragraph of essay.querySelectorAll("p.para")) {
+      if (!range.intersectsNode(paragraph)) continue;
+      for (const run of runsOf(paragraph)) {
+        if (range.intersectsNode(run.node)) runs.push([run, paragraph]);
+      }
+    }
     let start = null;
     let end = null;
     let quote = "";
-    for (const node of nodes) {
-      const run = runOf(node);
-      const runStart = Number(run.dataset.start);
+    for (const [run, paragraph] of runs) {
+      const node = run.node;
+      const runStart = run.start;
       let from = node === range.startContainer ? range.startOffset : 0;
       let to = node === range.endContainer ? range.endOffset : node.data.length;
       from = snapToGrapheme(node.data, from, false);
@@ -83,8 +160,7 @@
         start = pieceStart;
       } else if (pieceStart > end) {
         // Text between paragraphs is not drawn; the paragraph keeps it in data-before.
-        const paragraph = run.closest("p[data-before]");
-        const gap = paragraph ? paragraph.dataset.before : "";
+        const gap = paragraph.dataset.before || "";
         if (codePointLength(gap) !== pieceStart - end) return null;
         quote += gap;
       }
@@ -151,18 +227,14 @@
       document.querySelectorAll(".span-entry.current").forEach((a) => a.classList.remove("current"));
       selectedSpan = id ? String(id) : null;
       if (!selectedSpan) return;
-      essay.querySelectorAll(`mark[data-s~="${selectedSpan}"]`).forEach((m) => m.classList.add("selected"));
+      marksOf(selectedSpan, essay).forEach((m) => m.classList.add("selected"));
       const entry = document.querySelector(`.span-entry[data-span="${selectedSpan}"]`);
       if (entry) entry.classList.add("current");
     }
 
     function openSpan(id, scroll) {
       markSelected(id);
-      if (scroll) {
-        const anchor = document.getElementById(`span-${id}`);
-        const first = essay.querySelector(`mark[data-s~="${id}"]`);
-        (first || anchor)?.scrollIntoView({ block: "center", behavior: "smooth" });
-      }
+      if (scroll) marksOf(id, essay)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
       return htmx.ajax("GET", spanUrl(id), { target: "#span-panel", swap: "outerHTML", source: essay });
     }
 
@@ -193,7 +265,7 @@
     }
 
     function stepSpan(direction) {
-      const anchors = Array.from(essay.querySelectorAll(".anchor")).map((a) => a.id.slice(5));
+      const anchors = spansIn(essay).map((span) => span.id);
       if (!anchors.length) return;
       let index = anchors.indexOf(selectedSpan);
       index = index === -1 ? (direction > 0 ? 0 : anchors.length - 1) : index + direction;
@@ -214,12 +286,12 @@
     });
 
     essay.addEventListener("click", (event) => {
-      const mark = event.target.closest("mark[data-s]");
+      const mark = event.target.closest("mark");
       const selection = window.getSelection();
       if (!mark || (selection && !selection.isCollapsed)) return;
-      const ids = mark.dataset.s.split(" ");
       // Innermost first; clicking again walks outwards through nested spans.
-      const order = ids.slice().reverse();
+      const order = spansAt(mark).reverse();
+      if (!order.length) return;
       const at = order.indexOf(selectedSpan);
       openSpan(order[(at + 1) % order.length], false);
     });
@@ -228,8 +300,7 @@
       const entry = event.target.closest(".span-entry");
       if (!entry) return;
       markSelected(entry.dataset.span);
-      const first = essay.querySelector(`mark[data-s~="${entry.dataset.span}"]`);
-      first?.scrollIntoView({ block: "center", behavior: "smooth" });
+      marksOf(entry.dataset.span, essay)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
     });
 
     document.querySelector(".help-toggle")?.addEventListener("click", toggleHelp);
@@ -240,8 +311,9 @@
     }
 
     function placeCaretAtStart() {
-      const first = textNodesIn(essay)[0];
-      if (first) window.getSelection().collapse(first, 0);
+      const paragraph = essay.querySelector("p.para");
+      const first = paragraph && runsOf(paragraph)[0];
+      if (first) window.getSelection().collapse(first.node, 0);
     }
 
     document.addEventListener("keydown", (event) => {
@@ -375,6 +447,7 @@
   });
 
   // Exposed for the browser tests and for debugging in the console.
-  // measureSelection also serves the adjudication page (static/classes.js).
-  window.herlens = { codePointLength, snapToGrapheme, measureSelection };
+  // measureSelection also serves the adjudication page (static/classes.js);
+  // runsIn, spansIn, spansAt and marksOf also serve herlens-suggest.js and classes.js.
+  window.herlens = { codePointLength, snapToGrapheme, measureSelection, runsIn, spansIn, spansAt, marksOf };
 })();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -103,3 +104,12 @@ def client_for(user: AbstractBaseUser) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def drawn_span_ids(html: str) -> set[int]:
+    """Return the ids of the spans an essay's HTML draws: each paragraph lists the spans
+    beginning in it as "id offset length" triples (rendering.py)."""
+    found: set[int] = set()
+    for listed in re.findall(r'data-spans="([0-9 -]+)"', html):
+        found.update(int(number) for number in listed.split()[::3])
+    return found

@@ -100,8 +100,8 @@ def test_html_holds_exactly_the_escaped_text(case):
     text, spans = case
     paragraphs = split_runs(text, spans)
     page = document_html(text, paragraphs, {s.id: s.tag_id for s in spans})
-    inner = re.findall(r"<(?:span|mark)[^>]*data-start=\"\d+\"[^>]*>([^<]*)</(?:span|mark)>", page)
-    escaped = "".join(inner)
+    bodies = re.findall(r'<p class="para"[^>]*>(.*?)</p>', page, re.S)
+    escaped = "".join(re.sub(r"<mark[^>]*>([^<]*)</mark>", r"\1", body) for body in bodies)
     assert "<" not in escaped
     assert ">" not in escaped
     assert html.unescape(escaped) == "".join(
@@ -121,9 +121,23 @@ def test_nested_spans_are_layered_outermost_first():
         (19, 37, (1,)),
     ]
     page = document_html(text, [paragraph], {1: 1, 2: 3})
-    assert 'class="hl d2 bg-3 u0-1 u1-3"' in page
-    assert page.count('id="span-1"') == 1
-    assert page.count('id="span-2"') == 1
+    # One underline layer per span, outermost first: claim (tag 1), then the film (tag 3).
+    assert '<mark class="a1 b3">Her (2013)</mark>' in page
+    assert "<mark class=a1>The film </mark>" in page
+    # The paragraph lists where each span begins and how long it is, from its own start.
+    assert 'data-spans="1 0 37 2 9 10"' in page
+    assert 'id="span-' not in page
+    linked = document_html(text, [paragraph], {1: 1, 2: 3}, target=2)
+    assert '<mark class="a1 b3" id="span-2">Her (2013)</mark>' in linked
+    assert linked.count('id="span-') == 1
+
+
+def test_deep_nesting_draws_the_outermost_three_layers_and_the_innermost():
+    text = "abcdefghij"
+    spans = [SpanMark(n, n - 1, 10 - (n - 1), tag_id=n) for n in range(1, 6)]
+    [paragraph] = split_runs(text, spans)
+    page = document_html(text, [paragraph], {s.id: s.tag_id for s in spans})
+    assert '<mark class="a1 b2 c3 d5">ef</mark>' in page
 
 
 def test_overlapping_spans_split_into_three_runs():
@@ -149,7 +163,7 @@ def test_a_span_across_paragraphs_is_highlighted_in_both():
     assert [r.span_ids for p in paragraphs for r in p.runs] == [(), (7,), (7,), ()]
 
 
-def test_partial_render_writes_only_touched_paragraphs_and_keeps_anchors_where_they_were():
+def test_partial_render_writes_only_touched_paragraphs_and_lists_spans_where_they_begin():
     text = "Alpha beta.\n\nGamma delta.\n\nEpsilon."
     spans = [SpanMark(1, 6, 20, 1), SpanMark(2, 27, 34, 2)]
     fragment = paragraphs_html(text, spans, {1: 1, 2: 2}, 13, 18)
@@ -157,8 +171,9 @@ def test_partial_render_writes_only_touched_paragraphs_and_keeps_anchors_where_t
     assert 'id="para-0"' not in fragment
     assert 'id="para-2"' not in fragment
     assert 'hx-swap-oob="true"' in fragment
-    # Span 1 starts in paragraph 0, so its anchor is there, not in the fragment.
-    assert 'id="span-1"' not in fragment
+    # Span 1 begins in paragraph 0, so paragraph 0 lists it, not the fragment.
+    assert "data-spans" not in fragment
+    assert "<mark class=a1>Gamma d</mark>elta." in fragment
 
 
 def test_markup_in_the_text_is_escaped():
@@ -170,7 +185,16 @@ def test_markup_in_the_text_is_escaped():
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+def test_tag_css_lets_the_innermost_layer_set_the_background():
+    css = tag_css([(1, "#111111"), (2, "#222222")]).splitlines()
+    # Same specificity, so the later rule wins: every b rule comes after every a rule.
+    assert css.index("mark.b1{--u1:#111111;--b:#11111133}") > css.index(
+        "mark.a2{--u0:#222222;--b:#22222233}"
+    )
+
+
 def test_tag_css_refuses_anything_but_hex_colours():
     css = tag_css([(1, "#e4a11b"), (2, "red;} body{display:none")])
-    assert ".bg-1{background-color:#e4a11b33}" in css
+    assert "mark.a1{--u0:#e4a11b;--b:#e4a11b33}" in css
+    assert "mark.d2{--u3:#888888;--b:#88888833}" in css
     assert "display:none" not in css

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -45,7 +46,7 @@ def test_home_lists_only_my_projects(owner, project):
 
 
 def test_document_page_renders_text_highlights_and_sidebar(owner, document):
-    factories.make_span(document, 0, 10, owner, "film-reference")
+    span = factories.make_span(document, 0, 10, owner, "film-reference")
     response = client_for(owner).get(document.get_absolute_url())
     assert response.status_code == 200
     body = response.text
@@ -53,8 +54,8 @@ def test_document_page_renders_text_highlights_and_sidebar(owner, document):
     assert 'id="essay"' in body
     assert 'id="span-sidebar"' in body
     assert 'id="span-panel"' in body
-    assert '<mark class="hl d1' in body
-    assert 'data-s="' in body
+    assert f"<mark class=a{span.tag_id}>" in body
+    assert f'data-spans="{span.pk} 0 10"' in body
     assert "Her (2013)" in body
     # Paragraphs stay paragraphs.
     assert body.count('class="para"') == 2
@@ -79,6 +80,55 @@ def test_full_page_filter_works_without_javascript(owner, document):
     response = client_for(owner).get(document.get_absolute_url() + "?tag=film-reference")
     assert "<html" in response.text
     assert response.text.count('class="span-entry"') == 1
+
+
+def _many_spans(document, owner, count: int, tag: str = "claim") -> list[Span]:
+    return [factories.make_span(document, n, n + 5, owner, tag) for n in range(count)]
+
+
+def test_span_list_sends_a_screenful_and_the_rest_as_it_scrolls(owner, document):
+    from annotations.views.annotate import LIST_PAGE
+
+    spans = _many_spans(document, owner, LIST_PAGE + 7)
+    client = client_for(owner)
+    page = client.get(document.get_absolute_url()).text
+    assert page.count('class="span-entry"') == LIST_PAGE
+    assert f'id="span-total">{len(spans)}<' in page
+    # The "More" entry loads the next entries when it comes into view, replacing itself.
+    more = re.search(r'<li class="more"><a href="([^"]+)" hx-get="([^"]+)"', page)
+    assert more, "no More entry"
+    fragment = client.get(more.group(2).replace("&amp;", "&"), **HTMX).text
+    assert "<html" not in fragment
+    assert fragment.count('class="span-entry"') == 7
+    assert 'class="more"' not in fragment
+    listed = [int(n) for n in re.findall(r'data-span="(\d+)"', page + fragment)]
+    assert listed == [span.pk for span in Span.objects.filter(document=document)]
+    # Without JavaScript the link shows a longer list.
+    longer = client.get(more.group(1).replace("&amp;", "&")).text
+    assert longer.count('class="span-entry"') == len(spans)
+
+
+def test_more_entries_keep_the_tag_filter(owner, document):
+    from annotations.views.annotate import LIST_PAGE
+
+    _many_spans(document, owner, LIST_PAGE + 3, "claim")
+    _many_spans(document, owner, 4, "prediction")
+    client = client_for(owner)
+    page = client.get(document.get_absolute_url() + "?tag=claim").text
+    more = re.search(r'hx-get="([^"]+from=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "tag=claim" in more
+    fragment = client.get(more, **HTMX).text
+    assert fragment.count('class="span-entry"') == 3
+    filtered = client.get(document.get_absolute_url() + "?tag=prediction").text
+    assert filtered.count('class="span-entry"') == 4
+    assert 'class="more"' not in filtered
+
+
+def test_a_linked_span_is_the_target_of_its_first_highlight(owner, document):
+    span = factories.make_span(document, 0, 10, owner)
+    page = client_for(owner).get(document.get_absolute_url() + f"?span={span.pk}").text
+    assert page.count(f'id="span-{span.pk}"') == 1
+    assert re.search(rf'<mark class=[^ >]+ id="span-{span.pk}">Her \(2013\)</mark>', page)
 
 
 def test_document_page_query_count_does_not_grow_with_spans(owner, document, project):
@@ -346,3 +396,15 @@ def test_viewer_gets_a_page_explaining_403(members, document):
     assert response.status_code == 403
     assert "you can read, but not annotate" in response.text
     assert "<html" in response.text
+
+
+def test_pages_go_out_gzipped_when_the_browser_accepts_it(owner, document):
+    import gzip
+
+    client = client_for(owner)
+    plain = client.get(document.get_absolute_url())
+    packed = client.get(document.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, br")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert b"Her (2013)" in gzip.decompress(packed.content)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from annotations.models import Membership, Role
+from annotations.models import Document, Membership, Project, Role, Span, SpanRemoval
+from annotations.services.classes import document_reveal
+from annotations.services.spans import span_delete
+from annotations.services.trash import span_trash, span_untrash
 from tests import factories
-from tests.factories import client_for, make_class, phrase
+from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +53,7 @@ def test_new_span_of_classmate_is_sent_in_open_class():
     assert response.status_code == 200
     assert 'id="live"' in response.text
     assert "<template" in response.text
-    assert f'data-s="{span.pk}"' in response.text
+    assert span.pk in factories.drawn_span_ids(response.text)
     assert response["HX-Trigger-After-Settle"] == "liveSpansChanged"
     # The new poller carries the new fingerprint: polling it again is quiet.
     again = re.search(r'hx-get="([^"]+)"', response.text).group(1).replace("&amp;", "&")
@@ -119,3 +124,84 @@ def test_expired_token_renews_the_poller_without_paragraphs(settings):
     assert response.status_code == 200
     assert "<template" not in response.text
     assert response["HX-Trigger-After-Settle"] == "liveRenewed"
+
+
+def untouched_for_an_hour(c) -> None:
+    """Date the class's document, project and spans an hour back (all made just now by the test)."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    Document.objects.filter(pk=c.document.pk).update(updated_at=hour_ago)
+    Project.objects.filter(pk=c.project.pk).update(updated_at=hour_ago)
+    Span.objects.filter(document=c.document).update(updated_at=hour_ago)
+
+
+def test_a_classmate_s_new_span_re_draws_only_its_paragraph():
+    c = make_class(visibility="open")
+    mine = factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert drawn_span_ids(response.text) == {theirs.pk}
+    assert mine.pk not in drawn_span_ids(response.text)
+
+
+def test_a_classmate_s_deleted_span_re_draws_its_paragraph_without_it():
+    c = make_class(visibility="open")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    span_delete(span=theirs)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert "too neat" in response.text
+    assert drawn_span_ids(response.text) == set()
+
+
+def test_a_classmate_s_restored_span_re_draws_its_paragraph_with_it():
+    c = make_class(visibility="open")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    span_trash(span=theirs, user=c.bob)
+    untouched_for_an_hour(c)
+    Span.with_trash.filter(pk=theirs.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    span_untrash(span=Span.with_trash.get(pk=theirs.pk), user=c.bob)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert 'id="para-0"' not in response.text
+    assert drawn_span_ids(response.text) == {theirs.pk}
+
+
+def test_a_reveal_re_draws_every_paragraph():
+    c = make_class(visibility="blind")
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    document_reveal(document=c.document, revealed=True)
+    response = client.get(url, **HTMX)
+    assert 'id="para-0"' in response.text
+    assert 'id="para-1"' in response.text
+    assert theirs.pk in drawn_span_ids(response.text)
+
+
+def test_only_deleted_spans_leave_their_place_behind():
+    c = make_class(visibility="open")
+    span = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
+    span_delete(span=span)
+    assert list(SpanRemoval.objects.values_list("start", "end")) == [(span.start, span.end)]
+    # Spans that go with their document leave nothing: there is no page left to re-draw.
+    c.document.delete()
+    assert not SpanRemoval.objects.exists()

@@ -69,6 +69,10 @@ def test_suggestion_list_is_json_without_htmx_and_the_panel_with_it(owner, essay
     assert len(data["suggestions"]) == essay.suggestions.count()
     first = data["suggestions"][0]
     assert set(first) == {"id", "start", "end", "tag", "score", "reason"}
+    # A page that has the text asks for the suggestions alone.
+    again = client.get(url("suggestions", essay.pk) + "?text=0").json()
+    assert "text" not in again
+    assert again["suggestions"] == data["suggestions"]
     fragment = client.get(url("suggestions", essay.pk), **HTMX)
     assert "<html" not in fragment.text
     assert 'id="suggest-panel"' in fragment.text

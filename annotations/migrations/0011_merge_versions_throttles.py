@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0010_merge_ops_revisions_learning'),
-        ('annotations', '0010_merge_throttles_uploads'),
+        ("annotations", "0010_merge_ops_revisions_learning"),
+        ("annotations", "0010_merge_throttles_uploads"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -24,6 +24,7 @@ from annotations.models import (
     Span,
     SpanEvent,
     SpanEventKind,
+    SpanRemoval,
 )
 from annotations.services.errors import DomainError
 
@@ -72,6 +73,12 @@ def span_trash(*, span: Span, user: AbstractBaseUser | None) -> Span:
     """Move one span to the trash (its comments wait with it)."""
     span.deleted_at, span.deleted_by = timezone.now(), user
     span.save(update_fields=["deleted_at", "deleted_by"])
+    if span.start is not None:
+        # Other readers' live pollers re-draw only the paragraphs that changed: this row
+        # is how they learn where the trashed span was drawn.
+        SpanRemoval.objects.create(
+            document_id=span.document_id, start=span.start, end=span.end, removed_at=span.deleted_at
+        )
     SpanEvent.objects.create(
         span=span, kind=SpanEventKind.DELETED, actor=user, revision=span.document.revision
     )
@@ -101,7 +108,8 @@ def span_untrash(*, span: Span, user: AbstractBaseUser | None) -> Span:
         if clash.exists():
             raise DomainError(RESTORE_CLASH)
     span.deleted_at = span.deleted_by = None
-    span.save(update_fields=["deleted_at", "deleted_by"])
+    # A fresh updated_at makes live pollers re-draw the restored span's paragraphs.
+    span.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     SpanEvent.objects.create(
         span=span, kind=SpanEventKind.RESTORED, actor=user, revision=document.revision
     )

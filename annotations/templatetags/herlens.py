@@ -18,6 +18,9 @@ register = template.Library()
 def span_entries(spans: Iterable[Span]) -> SafeString:
     """Write the span list's entries, every value passed through html.escape.
 
+    The list around them names the target of their hx-get (the span panel), and
+    the page's tag CSS colours the swatch (``sw-<tag id>``).
+
     A document can hold thousands of spans: a loop in the template language (or
     format_html per row) costs several times as much as this, and the page waits.
     """
@@ -29,8 +32,8 @@ def span_entries(spans: Iterable[Span]) -> SafeString:
         who = "reference" if span.is_reference else span.author.get_username()
         rows.append(
             f'<li><a class="span-entry" href="?span={span.pk}#span-{span.pk}" data-span="{span.pk}" '
-            f'hx-get="{span_url}{span.pk}/" hx-target="#span-panel" hx-swap="outerHTML">'
-            f'<span class="swatch" style="--tag: {escape(span.tag.colour)}" aria-hidden="true"></span>'
+            f'hx-get="{span_url}{span.pk}/">'
+            f'<span class="swatch sw-{span.tag_id}" aria-hidden="true"></span>'
             f'<span class="entry-quote">{escape(_shorten(span.quote, 90))}</span>'
             f'<span class="muted small">{escape(span.tag.name)} · '
             f"{escape(who)}{note}</span></a></li>"

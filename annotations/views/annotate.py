@@ -9,12 +9,15 @@ views/layers.py's; who may see what is permissions.py's.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core import signing
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -41,13 +44,23 @@ from annotations.rendering import (
     safe_colour,
     split_runs,
 )
-from annotations.selectors import is_assigned, is_locked, live_fingerprint, statuses
+from annotations.selectors import (
+    is_assigned,
+    is_locked,
+    live_fingerprint,
+    spans_with_tags_and_authors,
+    statuses,
+)
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest
 from annotations.views.errors import plain_text
 from annotations.views.layers import Layers
 
 TEMPLATE = "annotations/document.html"
+#: Span list entries sent at once: about a screenful (the rest on scrolling).
+LIST_PAGE = 20
+#: The most entries one answer lists (``?shown=``, ``?from=``).
+MAX_SHOWN = 5000
 #: The plain (no JavaScript) list shows this many pending suggestions at a time.
 LIST_LIMIT = 40
 LIVE_SALT = "herlens.live"
@@ -63,7 +76,7 @@ def page_context(
     document: Document,
     role: str,
     tags: list[Tag],
-    shown: Layers,
+    shown: Layers | None = None,
     *,
     parts: tuple[str, ...] = (),
 ) -> dict[str, Any]:
@@ -71,7 +84,8 @@ def page_context(
 
     Parts: "class" (the class bar), "suggestions" (their panel), and for the
     whole page "panel" (the selected span), "essay" (text, colours, live poll,
-    guidelines, keys).
+    guidelines, keys). ``shown`` (the spans drawn, views/layers.py) is needed
+    for the page's parts only: the span list counts and slices in the database.
     """
     context: dict[str, Any] = {
         "project": document.project,
@@ -80,20 +94,26 @@ def page_context(
         "tags": tags,
         "can_annotate": allows(role, Action.ANNOTATE),
         "layers": shown,
-        **sidebar_context(shown.spans, tags, request.GET.get("tag", "")),
+        **sidebar_context(request, document, role, tags, request.GET.get("tag", "")),
     }
     if "class" in parts:
         context.update(class_context(request, document, role))
     if "suggestions" in parts:
         context.update(suggest_context(document, role, tags))
+    selected = None
     if "panel" in parts:
         span_id = params.optional_number(request.GET, "span")
-        selected = next((s for s in shown.spans if s.pk == span_id), None)
+        if span_id is not None and any(s.pk == span_id for s in shown.spans):
+            [selected] = spans_with_tags_and_authors(
+                document, tags, document.spans.filter(pk=span_id)
+            )
         context.update(panel_context(request, selected, role, tags))
     if "essay" in parts:
         context.update(
             {
-                "essay_html": essay_html(document, shown.spans, shown.style_of),
+                "essay_html": essay_html(
+                    document, shown.spans, shown.style_of, selected.pk if selected else None
+                ),
                 "tag_css": layers.layer_css(shown),
                 "suggestion_css": SafeString(suggestion_css(tags)),
                 **live_context(request, document, role, shown),
@@ -105,15 +125,23 @@ def page_context(
     return context
 
 
-def span_marks(spans: list[Span]) -> list[SpanMark]:
+def span_marks(spans: Iterable[Span | layers.DrawnSpan]) -> list[SpanMark]:
     return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
 
 
-def essay_html(document: Document, spans: list[Span], style_of: dict | None = None) -> SafeString:
-    """Return the essay as HTML; rendering.py escapes every character of the text."""
+def essay_html(
+    document: Document,
+    spans: list[layers.DrawnSpan],
+    style_of: dict | None = None,
+    target: int | None = None,
+) -> SafeString:
+    """Return the essay as HTML; rendering.py escapes every character of the text.
+
+    ``target``: the span a link opened (?span=), whose first highlight gets its anchor.
+    """
     marks = span_marks(spans)
     styles = style_of or {m.id: m.tag_id for m in marks}
-    html = document_html(document.text, split_runs(document.text, marks), styles)
+    html = document_html(document.text, split_runs(document.text, marks), styles, target=target)
     return SafeString(html)
 
 
@@ -128,15 +156,74 @@ def panel_context(
     return {"span": span, "tags": tags, "can_edit_span": editable}
 
 
-def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict[str, Any]:
-    counts = Counter(span.tag_id for span in spans)
-    tag_rows = [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags]
-    listed = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
+def sidebar_context(
+    request: HttpRequest, document: Document, role: str, tags: list[Tag], tag_filter: str
+) -> dict[str, Any]:
+    """Return the span list's counts per tag and its first entries (``LIST_PAGE`` of them).
+
+    The rest comes a page at a time as the reader scrolls (``span_list_context``), so
+    a document with thousands of spans sends a screenful, not thousands of entries;
+    the database counts and slices them, whatever their number, in a few queries.
+    """
+    shown = _shown_count(request)
+    query = layers.shown_spans_query(request, document, role)
+    counts = dict(
+        query.order_by().values("tag_id").annotate(n=Count("id")).values_list("tag_id", "n")
+    )
+    matching = query.filter(tag__slug=tag_filter) if tag_filter else query
+    listed = spans_with_tags_and_authors(document, tags, matching[:shown])
+    wanted = {tag.pk for tag in tags if not tag_filter or tag.slug == tag_filter}
+    matching_count = sum(n for tag_id, n in counts.items() if tag_id in wanted)
     return {
-        "tag_rows": tag_rows,
+        "tag_rows": [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags],
         "listed_spans": listed,
-        "span_total": len(spans),
+        "span_total": sum(counts.values()),
         "tag_filter": tag_filter,
+        **_more_context(request, document, shown, matching_count - shown),
+    }
+
+
+def span_list_context(
+    request: HttpRequest, document: Document, role: str, tags: list[Tag]
+) -> dict[str, Any]:
+    """The span list's next ``LIST_PAGE`` entries from ``?from=`` (and a new "More" entry)."""
+    offset = min(int(request.GET["from"]), MAX_SHOWN)
+    query = layers.shown_spans_query(request, document, role)
+    tag_filter = request.GET.get("tag", "")
+    if tag_filter:
+        query = query.filter(tag__slug=tag_filter)
+    rows = list(query[offset : offset + LIST_PAGE + 1])
+    remaining = query.count() - offset - LIST_PAGE if len(rows) > LIST_PAGE else 0
+    return {
+        "document": document,
+        "listed_spans": spans_with_tags_and_authors(document, tags, rows[:LIST_PAGE]),
+        **_more_context(request, document, offset + LIST_PAGE, remaining),
+    }
+
+
+def _shown_count(request: HttpRequest) -> int:
+    """Return how many entries the full list shows: ``?shown=N`` (the no-JavaScript "More" link)."""
+    raw = request.GET.get("shown", "")
+    return max(LIST_PAGE, min(int(raw), MAX_SHOWN)) if raw.isdigit() else LIST_PAGE
+
+
+def _more_context(
+    request: HttpRequest, document: Document, shown: int, remaining: int
+) -> dict[str, Any]:
+    if remaining <= 0:
+        return {"more_remaining": 0}
+    query = request.GET.copy()
+    for name in ("span", "shown", "from"):
+        query.pop(name, None)
+    base = document.get_absolute_url()
+    query["from"] = shown
+    fragment = f"{base}?{query.urlencode()}"
+    query.pop("from")
+    query["shown"] = shown + LIST_PAGE
+    return {
+        "more_remaining": remaining,
+        "more_url": fragment,
+        "more_link": f"{base}?{query.urlencode()}#span-sidebar",
     }
 
 
@@ -183,11 +270,19 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
 def live_token(document: Document, user_id: int, role: str) -> str:
     """Sign who polls which document (and its project) in which role.
 
-    The role is checked against the membership on every poll (one look-up on
-    its unique index), so a reader removed or demoted stops getting signals at once.
+    The role is checked against the membership on every poll (one look-up on its unique
+    index), so a reader removed or demoted stops getting signals at once. ``at`` is when
+    the page's spans were read: a later poll re-draws only what changed since.
     """
     return signing.dumps(
-        {"d": document.pk, "p": document.project_id, "u": user_id, "r": role}, salt=LIVE_SALT
+        {
+            "d": document.pk,
+            "p": document.project_id,
+            "u": user_id,
+            "r": role,
+            "at": round(time.time(), 3),
+        },
+        salt=LIVE_SALT,
     )
 
 

@@ -9,30 +9,40 @@ from django.views.decorators.http import require_GET
 from annotations.services.classes import membership_seen
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
-from annotations.views.annotate import PAGE, TEMPLATE, page_context, panel_context
+from annotations.views.annotate import (
+    PAGE,
+    TEMPLATE,
+    page_context,
+    panel_context,
+    span_list_context,
+)
 
 
 @require_GET
 def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id, slug)
     tags = list(document.project.tags.all())
-    # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
-    shown = layers.page_layers(request, document, role, tags)
     target = request.htmx.target if request.htmx else None
+    # Fragments that do not draw the essay load no more spans than they list.
+    if request.htmx and request.GET.get("from", "").isdigit():
+        context = span_list_context(request, document, role, tags)
+        return render(request, f"{TEMPLATE}#span-entries", context)
     if target == "span-sidebar":
         return render(
-            request, f"{TEMPLATE}#span-sidebar", page_context(request, document, role, tags, shown)
+            request, f"{TEMPLATE}#span-sidebar", page_context(request, document, role, tags)
         )
     if document.project.is_class and target != "suggest-panel":
         # "Last seen" on the roster: a throttled stamp like last_login, written when
         # the page or its class bar is drawn.
         membership_seen(user=request.user, project_id=document.project_id)
     if target == "class-bar":
-        context = page_context(request, document, role, tags, shown, parts=("class",))
+        context = page_context(request, document, role, tags, parts=("class",))
         return render(request, "annotations/_class_bar.html#class-bar", context)
     if target == "suggest-panel":
-        context = page_context(request, document, role, tags, shown, parts=("suggestions",))
+        context = page_context(request, document, role, tags, parts=("suggestions",))
         return render(request, f"{TEMPLATE}#suggest-panel", context)
+    # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
+    shown = layers.page_layers(request, document, role, tags)
     return render(request, TEMPLATE, page_context(request, document, role, tags, shown, parts=PAGE))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
@@ -21,19 +22,30 @@ from annotations import params
 from annotations.models import Document, Span, Tag
 from annotations.permissions import spans_visible_in
 from annotations.rendering import SpanMark, tag_css
-from annotations.selectors import (
-    spans_with_tags_and_authors,
-)
 
 #: Hues (degrees) of the annotator colour families, far apart on the colour wheel.
 FAMILY_HUES = (210, 28, 130, 330, 265, 50, 175, 0, 95, 300)
 REFERENCE_KEY = "ref"
 REFERENCE_COLOUR = "#222222"
+#: The span fields ``page_layers`` loads, in ``DrawnSpan``'s order.
+DRAWN_FIELDS = ("id", "start", "end", "tag_id", "author_id", "is_reference")
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnSpan:
+    """What the page needs of a span to draw and colour it."""
+
+    pk: int
+    start: int
+    end: int
+    tag_id: int
+    author_id: int
+    is_reference: bool
 
 
 @dataclass
 class Layers:
-    spans: list[Span]
+    spans: list[DrawnSpan]
     #: span id -> the key of its colour rules (tag id, or "tagid-k" per reader family).
     style_of: dict[int, Any]
     css: str
@@ -60,7 +72,7 @@ def _family_colour(hue: int, shade: int) -> str:
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
-def _layer_key(span: Span) -> str:
+def _layer_key(span: Span | DrawnSpan) -> str:
     return REFERENCE_KEY if span.is_reference else str(span.author_id)
 
 
@@ -78,14 +90,18 @@ def page_layers(
 
     ``within`` (start, end) loads only the spans overlapping that range, for
     re-drawing a few paragraphs: the colours still depend on every reader in
-    the document, which one DISTINCT query gives without loading their spans.
+    the document, which one DISTINCT query gives without loading their spans
+    (asked only when colours follow readers or the reader chose layers: tag
+    colours need no more than the spans in range).
     ``families``: a colour family per reader; by default in classes only.
     """
     if families is None:
         families = document.project.is_class
-    visible, readers, names = _visible(request, document, role, tags, within)
+    wanted = selected_layers(_page_query(request) if query is None else query)
+    every_reader = within is not None and (families or bool(wanted))
+    visible, readers, names = _visible(request, document, role, within, every_reader)
     keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
-    chosen = selected_layers(_page_query(request) if query is None else query) & keys
+    chosen = wanted & keys
     shown = [s for s in visible if not chosen or _layer_key(s) in chosen]
     tag_style = {s.pk: s.tag_id for s in shown}
     tag_rules = tag_css((tag.pk, tag.colour) for tag in tags)
@@ -149,26 +165,35 @@ def _visible(
     request: HttpRequest,
     document: Document,
     role: str,
-    tags: list[Tag],
     within: tuple[int, int] | None,
-) -> tuple[list[Span], set[tuple[int, bool]], dict[int, str]]:
-    """Return the visible spans (in ``within`` if given), every (reader, is_reference), names."""
+    every_reader: bool,
+) -> tuple[list[DrawnSpan], set[tuple[int, bool]], dict[int, str]]:
+    """Return the visible spans (in ``within`` if given), their (reader, is_reference), names.
+
+    ``every_reader``: the readers of the whole document, not only of the spans in range.
+
+    Plain rows, not model instances: a document's thousands of spans load several
+    times faster, and drawing and colouring need no more (the span list queries
+    its own rows). Names are looked up only when several readers show.
+    """
     visible_spans = spans_visible_in(request.user, role, document=document)
-    if within is None:
-        visible = spans_with_tags_and_authors(document, tags, visible_spans)
+    nearby = visible_spans
+    if within is not None:
+        low, high = within
+        nearby = visible_spans.filter(start__lt=high, end__gt=low)
+    visible = [DrawnSpan(*row) for row in nearby.values_list(*DRAWN_FIELDS)]
+    if not every_reader:
         readers = {(s.author_id, s.is_reference) for s in visible}
-        names = {s.author_id: s.author.get_username() for s in visible if not s.is_reference}
-        return visible, readers, names
-    low, high = within
-    nearby = visible_spans.filter(start__lt=high, end__gt=low)
-    visible = spans_with_tags_and_authors(document, tags, nearby)
-    # order_by(): without it the default ordering would join DISTINCT and return every row.
-    readers = set(visible_spans.order_by().values_list("author_id", "is_reference").distinct())
-    names = dict(
-        get_user_model()
-        .objects.filter(pk__in={uid for uid, is_ref in readers if not is_ref})
-        .values_list("pk", "username")
-    )
+    else:
+        # order_by(): without it the default ordering would join DISTINCT and return every row.
+        readers = set(visible_spans.order_by().values_list("author_id", "is_reference").distinct())
+    names: dict[int, str] = {}
+    if len(readers) > 1:
+        names = dict(
+            get_user_model()
+            .objects.filter(pk__in={uid for uid, is_ref in readers if not is_ref})
+            .values_list("pk", "username")
+        )
     return visible, readers, names
 
 
@@ -206,3 +231,25 @@ def changed_marks(request: HttpRequest, document: Document, role: str, low: int,
 def layer_css(layers: Layers) -> SafeString:
     # tag_css checks every colour is plain hex before it reaches the stylesheet.
     return SafeString(layers.css)
+
+
+def shown_spans_query(request: HttpRequest, document: Document, role: str):
+    """Return a queryset of the spans ``page_layers`` shows, without loading them.
+
+    For fragments that list a page of spans or count them (the span list): the
+    same blind rule and layer choice, answered by the database in one or two
+    small queries whatever the number of spans.
+    """
+    visible = spans_visible_in(request.user, role, document=document)
+    chosen = selected_layers(_page_query(request))
+    if not chosen:
+        return visible
+    readers = set(visible.order_by().values_list("author_id", "is_reference").distinct())
+    keys = {REFERENCE_KEY if is_ref else str(uid) for uid, is_ref in readers}
+    chosen &= keys
+    if len(keys) <= 1 or not chosen:
+        return visible
+    rule = Q(is_reference=False, author_id__in=[int(key) for key in chosen if key.isdigit()])
+    if REFERENCE_KEY in chosen:
+        rule |= Q(is_reference=True)
+    return visible.filter(rule)

@@ -3,18 +3,20 @@
 The page's poller asks every few seconds with the fingerprint of what it shows
 (``v``) and a signed token naming the document, the reader and their role
 (``t``). The membership is looked up on every poll (one query on its unique
-index): a reader removed or given another role falls through to the full
-check at once. Nothing changed: 204 No Content after that and one span query
-(htmx swaps nothing and keeps polling). Something changed: the document is
-looked up through the memberships, and the poller is replaced by a fresh one carrying the re-drawn
-paragraphs in a <template>; static/classes.js moves in only the paragraphs
-that differ and leaves the one holding the reader's selection until it is free.
-An expired or foreign token gets the full check too, and a fresh token.
+index), so a reader removed or given another role falls through to the full
+check at once. Nothing changed: 204 No Content after that and one span query (htmx swaps
+nothing and keeps polling). Something changed: the membership is checked
+again, and the poller is replaced by a fresh one carrying, in a <template>, the
+paragraphs touched by spans changed or deleted since the token was issued (so
+the answer grows with the change, not with the essay); static/classes.js
+moves in only the paragraphs that differ and leaves the one holding the
+reader's selection until it is free. An expired or foreign token gets the full
+check too, a fresh token and every paragraph.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Max, QuerySet, Subquery
 from django.http import Http404, HttpResponse
@@ -23,12 +25,22 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations.models import Document, Membership
+from annotations.models import Document, Membership, SpanRemoval
 from annotations.permissions import spans_visible_in
-from annotations.rendering import document_html, split_runs
+from annotations.rendering import (
+    document_html,
+    paragraph_bounds,
+    paragraph_html,
+    paragraphs_touching,
+    split_runs,
+)
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
 from annotations.views.annotate import live_context, read_live_token
+
+#: Changes stamped this long before a page read its spans may still have been missed by it
+#: (a transaction that committed while the page was being drawn); re-drawn to be sure.
+LIVE_MARGIN = timedelta(seconds=2)
 
 
 def _revision_and_fingerprint(document_id: int, spans: QuerySet) -> tuple[int | None, str]:
@@ -81,7 +93,7 @@ STOP_POLLING = 286
 @require_GET
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     token = read_live_token(request.GET.get("t", ""))
-    since = request.GET.get("v", "")
+    since = since_fingerprint(request)
     reader_revision = request.GET.get("rv", "")
     if (
         token
@@ -114,17 +126,22 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         # answer replaces the poller, so the page stays as it was without error messages.
         return HttpResponse(status=STOP_POLLING)
     tags = list(document.project.tags.all())
-    shown = layers.page_layers(request, document, role, tags)
-    live = live_context(request, document, role, shown)
-    if live["live_fingerprint"] == since:
-        # Same spans under a renewed token: swap in the new poller, no paragraphs.
-        paragraphs = ""
+    since = _redraw_since(token, document, role, document_id, request)
+    if since is None:
+        shown = layers.page_layers(request, document, role, tags)
+        live = live_context(request, document, role, shown)
+        if live["live_fingerprint"] == since_fingerprint(request):
+            # Same spans under a renewed token: swap in the new poller, no paragraphs.
+            paragraphs = ""
+        else:
+            marks, styles = layers.marks_and_styles(shown)
+            # rendering.py escapes every character of the text.
+            paragraphs = SafeString(
+                document_html(document.text, split_runs(document.text, marks), styles)
+            )
     else:
-        marks, styles = layers.marks_and_styles(shown)
-        # rendering.py escapes every character of the text.
-        paragraphs = SafeString(
-            document_html(document.text, split_runs(document.text, marks), styles)
-        )
+        paragraphs, shown = changed_since(request, document, role, tags, since)
+        live = live_context(request, document, role, shown)
     context = {
         **live,
         "document": document,
@@ -134,3 +151,68 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     response = render(request, "annotations/_live.html", context)
     response["HX-Trigger-After-Settle"] = "liveSpansChanged" if paragraphs else "liveRenewed"
     return response
+
+
+def since_fingerprint(request: HtmxHttpRequest) -> str:
+    return request.GET.get("v", "")
+
+
+def _redraw_since(
+    token, document: Document, role: str, document_id: int, request
+) -> datetime | None:
+    """Return since when the poller's page may have missed changes, or None to re-draw it all.
+
+    A valid token says when its page read the spans (``at``), so only the paragraphs
+    changed since need re-drawing, unless the document itself changed since (its text,
+    or a reveal that shows a whole class's spans at once) or the reader's role did.
+    """
+    if not token or token["d"] != document_id or token["u"] != request.user.pk:
+        return None
+    if "at" not in token or token["r"] != role:
+        return None
+    since = datetime.fromtimestamp(token["at"], tz=UTC) - LIVE_MARGIN
+    if document.updated_at > since or document.project.updated_at > since:
+        return None
+    return since
+
+
+def changed_since(
+    request: HtmxHttpRequest, document: Document, role: str, tags: list, since: datetime
+) -> tuple[str, layers.Layers]:
+    """Re-draw the paragraphs touched by spans changed or deleted since ``since``.
+
+    Work and answer grow with what changed, not with the document: each group of
+    touched paragraphs loads only the spans overlapping it.
+    """
+    visible = spans_visible_in(request.user, role, document=document)
+    ranges = list(visible.filter(updated_at__gt=since).values_list("start", "end"))
+    ranges += SpanRemoval.objects.filter(document=document, removed_at__gt=since).values_list(
+        "start", "end"
+    )
+    text = document.text
+    bounds = paragraph_bounds(text)
+    touched = sorted({i for start, end in ranges for i in paragraphs_touching(bounds, start, end)})
+    parts: list[str] = []
+    shown = None
+    for group in _runs_of_consecutive(touched):
+        low, high = bounds[group[0]][1], bounds[group[-1]][2]
+        shown = layers.page_layers(request, document, role, tags, within=(low, high))
+        marks, styles = layers.marks_and_styles(shown, low, high)
+        parts.extend(
+            paragraph_html(text, paragraph, styles)
+            for paragraph in split_runs(text, marks, only=group)
+        )
+    if shown is None:
+        shown = layers.page_layers(request, document, role, tags, within=(0, 0))
+    # rendering.py escapes every character of the text.
+    return SafeString("\n".join(parts)), shown
+
+
+def _runs_of_consecutive(indexes: list[int]) -> list[list[int]]:
+    groups: list[list[int]] = []
+    for index in indexes:
+        if groups and groups[-1][-1] == index - 1:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups

@@ -149,16 +149,17 @@ def suggestion_list(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     rows = document.suggestions.filter(status=SuggestionStatus.PENDING).values_list(
         "pk", "start", "end", "tag_id", "score", "reason"
     )
-    return JsonResponse(
-        {
-            # The text, for moving a suggestion's bounds by whole words before accepting.
-            "text": document.text,
-            "suggestions": [
-                {"id": pk, "start": s, "end": e, "tag": t, "score": round(sc, 2), "reason": r}
-                for pk, s, e, t, sc, r in rows
-            ],
-        }
-    )
+    answer: dict[str, Any] = {
+        "suggestions": [
+            {"id": pk, "start": s, "end": e, "tag": t, "score": round(sc, 2), "reason": r}
+            for pk, s, e, t, sc, r in rows
+        ],
+    }
+    # The text, for moving a suggestion's bounds by whole words before accepting; a page
+    # that has it already asks with ?text=0 after every decision.
+    if request.GET.get("text") != "0":
+        answer["text"] = document.text
+    return JsonResponse(answer)
 
 
 @require_GET
