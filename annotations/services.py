@@ -641,7 +641,7 @@ def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[
     and the document is done again (up to three times, then its run fails).
     Documents deleted after the task was queued are skipped.
     """
-    from annotations.suggest import get_suggester
+    from annotations.suggest_process import get_runner
 
     ids = list(dict.fromkeys(document_ids))
     results: dict[int, dict[str, int]] = {}
@@ -656,7 +656,7 @@ def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[
         _runs_running([d.pk for d in documents], model)
         todo = documents
         try:
-            suggester = get_suggester(model)
+            suggester = get_runner(model)
             for attempt in range(_SUGGEST_ATTEMPTS):
                 if attempt:
                     texts = dict(

@@ -190,6 +190,9 @@ TASKS = {
 #: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
 #: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.
 HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() or "blank:en"
+#: The task worker runs the pipeline in a child process that exits after this many seconds
+#: without work, so spaCy's memory is given back between bursts; 0 runs it in the worker itself.
+HERLENS_PIPELINE_IDLE_SECONDS = env_int("HERLENS_PIPELINE_IDLE_SECONDS", 60)
 
 # Security: safe unless DEBUG is on or an operator switches a piece off
 # (for example behind a proxy that terminates TLS and already redirects).
