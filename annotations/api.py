@@ -25,6 +25,7 @@ from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from annotations import services
+from annotations.api_docs import LocalSwagger
 from annotations.exports import MAX_ID, ExportFilter
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag
 from annotations.permissions import (
@@ -80,6 +81,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalSwagger(),
     renderer=Utf8JSON(),
 )
 
