@@ -282,9 +282,15 @@ class ImportOutcome:
     tags_created: tuple[str, ...] = ()
 
 
-def text_fingerprint(text: str) -> str:
-    """Return the fingerprint that finds the same text twice (after normalising)."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+def text_fingerprint(text: str, *, normalised: bool = False) -> str:
+    """Return the fingerprint that finds the same text twice (after normalising).
+
+    ``normalised``: the caller has normalised the text already (an import does,
+    for every text), so it is not done twice.
+    """
+    if not normalised:
+        text = normalise_text(text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def project_fingerprints(project: Project) -> set[str]:
@@ -333,7 +339,7 @@ def documents_import(
         if not text.strip():
             raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
         _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
-        fingerprint = text_fingerprint(text)
+        fingerprint = text_fingerprint(text, normalised=True)
         if fingerprint in known or fingerprint in batch_fingerprints:
             outcome.duplicates += 1
             continue
@@ -587,7 +593,9 @@ TASK_DOCUMENTS = 64
 
 def suggestion_runs_enqueue_new(*, project: Project) -> int:
     """Queue suggestions for the project's documents that never had any (after an import)."""
-    documents = list(project.documents.filter(suggestion_run__isnull=True).only("pk"))
+    # project_id too: the related manager reads it to attach the project to each document,
+    # and a deferred field would cost one query per document.
+    documents = list(project.documents.filter(suggestion_run__isnull=True).only("pk", "project_id"))
     return suggestion_runs_enqueue(documents=documents) if documents else 0
 
 
