@@ -362,6 +362,10 @@ def measure(database: str, workdir: Path, small: Path, large: Path) -> dict:
     else:
         env["DATABASE_URL"] = fresh_postgres(database)
     token = run_phase("setup", env)["token"]
+    # A command that starts, connects, finds nothing to do and exits: its start-up.
+    started = [
+        timed(manage("export_corpus", "no-such-project"), env, expect=1) for _ in range(REPEATS)
+    ]
     one_x = workdir / "1x.csv"
     imports = [
         timed(manage("import_documents", f"bench-1x-{run}", str(small)), env)
@@ -391,6 +395,7 @@ def measure(database: str, workdir: Path, small: Path, large: Path) -> dict:
     if (workdir / "http.csv").read_bytes() != one_x.read_bytes():
         raise SystemExit("the export over HTTP differs from the command's")
     return {
+        "startup": median_of(started),
         "import": median_of(imports),
         "raw_insert": median_of(raw),
         "export": {**median_of(exports), "rows": rows},
@@ -456,6 +461,15 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
             f"({'COPY' if name == 'PostgreSQL' else 'executemany'}); the import takes "
             f"{r['import']['seconds'] / r['raw_insert']['seconds']:.1f}x"
             for name, r in runs.items()
+        ],
+    )
+    row(
+        "start-up of a command: `export_corpus` naming no project (starts, checks, exits)",
+        "",
+        "well under 1 s",
+        [
+            f"{r['startup']['seconds']:.2f} s (CPU {r['startup']['cpu']:.2f} s)"
+            for r in runs.values()
         ],
     )
     row(
