@@ -330,7 +330,8 @@ def main() -> None:
         + "\n\nThe in-process figures are server time without HTTP; the polling class is "
         "measured over HTTP, and counts the CPU time of the gunicorn master and workers only "
         "(the benchmark's own client runs in another process). Goals: the agreement page under "
-        "150 ms, a class of 100 polling under 5% of one core."
+        "150 ms, a class of 100 polling under 5% of one core. Load average at the end of this "
+        f"run: {os.getloadavg()[0]:.1f} (2 cores shared with other work)."
     )
     print(body)
     if not args.no_write:

@@ -426,7 +426,8 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
         f"gunicorn ({WORKERS} workers, DEBUG off) through the API. Times are medians of "
         f"{REPEATS} runs; peak memory is the process's maximum resident set size. CPU is the "
         "CPU time the command (or, over HTTP, gunicorn's processes) used: on a shared machine "
-        "the wall time also counts the time other processes held the CPU.",
+        "the wall time also counts the time other processes held the CPU (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of this run).",
         "",
         "Label Studio figures come from the side-by-side run of Label Studio 1.23.2 and herlens "
         "on this machine (its HTTP import and export of the same corpus); the floors were "
@@ -440,7 +441,9 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
         lines.append(f"| {label} | {peer} | {goal} | " + " | ".join(cells) + " |")
 
     def ratio(seconds: float, peer: float) -> str:
-        return f"{peer / seconds:.1f}x faster than Label Studio"
+        if seconds <= peer:
+            return f"{peer / seconds:.1f}x faster than Label Studio"
+        return f"{seconds / peer:.1f}x slower than Label Studio"
 
     row(
         f"import {essays:,} essays with {spans:,} spans: `import_documents`, start-up included",

@@ -277,6 +277,12 @@ def run(database: str | None) -> dict[str, float]:
     }
 
 
+def _versus(ms: float) -> str:
+    if ms <= PEER_MS:
+        return f"{PEER_MS / ms:.1f}x faster than Label Studio"
+    return f"{ms / PEER_MS:.1f}x slower than Label Studio"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -307,8 +313,7 @@ def main() -> None:
     goal = f"<= {PEER_MS / 5:.1f} ms (5x faster)"
     for key, label in (("api", "through the API (JSON)"), ("htmx", "through the htmx endpoint")):
         cells = [
-            f"{r[key]:.1f} ms ({PEER_MS / r[key]:.1f}x faster than Label Studio); server CPU "
-            f"{r[key + '_cpu']:.1f} ms a request"
+            f"{r[key]:.1f} ms ({_versus(r[key])}); server CPU {r[key + '_cpu']:.1f} ms a request"
             for r in results.values()
         ]
         lines.append(f"| {label} | {PEER_MS:.1f} ms | {goal} | " + " | ".join(cells) + " |")
@@ -323,7 +328,9 @@ def main() -> None:
         "with the span as JSON. Both check the membership, the offsets against the text and "
         "the quote before writing. Server CPU is the CPU time gunicorn's processes used, divided "
         "by the requests: on a shared machine the wall time also counts the time other "
-        "processes held the CPU. On PostgreSQL the floor is mostly the commit's flush to disk.",
+        "processes held the CPU (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of this run). On PostgreSQL the floor is mostly the "
+        "commit's flush to disk.",
     ]
     body = "\n".join(lines)
     print(body)
