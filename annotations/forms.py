@@ -68,12 +68,7 @@ class TagForm(forms.ModelForm):
 
 
 def _tag_of(project: Project, value: str) -> Tag:
-    tags = project.tags.all()
-    tag = tags.filter(slug=value).first()
-    if tag is None and value.isdigit():
-        tag = tags.filter(pk=int(value)).first()
-    if tag is None:
-        tag = tags.filter(name__iexact=value).first()
+    tag = project.tags.find(value, by_id=True)
     if tag is None:
         raise forms.ValidationError(f"There is no tag “{value}” in this project.")
     return tag

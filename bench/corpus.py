@@ -128,15 +128,16 @@ def phase_setup(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from annotations import services
+    from annotations.services.projects import project_create
+    from annotations.services.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-only")
     slugs = [f"bench-1x-{run}" for run in range(REPEATS)]
     slugs += [f"bench-raw-{run}" for run in range(REPEATS)]
     for slug in (*slugs, "bench-10x"):
-        services.project_create(name=slug, slug=slug, owner=user)
-    _token, raw = services.api_token_create(user=user, name="benchmark")
+        project_create(name=slug, slug=slug, owner=user)
+    _token, raw = api_token_create(user=user, name="benchmark")
     return {"token": raw}
 
 

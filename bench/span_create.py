@@ -66,14 +66,16 @@ def prepare(env: dict[str, str]) -> dict:
     from django.db import connections
     from django.test import Client
 
-    from annotations import services
     from annotations.models import Span
+    from annotations.services.documents import document_create
+    from annotations.services.projects import project_create
+    from annotations.services.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
-    project = services.project_create(name="Bench", owner=user)
-    document = services.document_create(project=project, title="Long", text=essay(50_000, 1))
+    project = project_create(name="Bench", owner=user)
+    document = document_create(project=project, title="Long", text=essay(50_000, 1))
     tags = list(project.tags.all())
     rng = random.Random(3)
     spans, places = [], set()
@@ -95,7 +97,7 @@ def prepare(env: dict[str, str]) -> dict:
             )
         )
     Span.objects.bulk_create(spans, batch_size=500)
-    _token, raw = services.api_token_create(user=user, name="benchmark")
+    _token, raw = api_token_create(user=user, name="benchmark")
     client = Client()
     client.force_login(user)
     session = client.cookies["sessionid"].value

@@ -94,12 +94,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Class mode: accounts made by a teacher must replace their one-time password first.
-    "annotations.accounts.OneTimePasswordMiddleware",
+    "annotations.middleware.OneTimePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
-    "annotations.views.messages.HtmxMessagesMiddleware",
+    "annotations.middleware.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "herlens.urls"

@@ -9,8 +9,8 @@ from dataclasses import asdict
 
 import pytest
 
-from annotations import services
 from annotations.models import Suggestion
+from annotations.services.suggestions import documents_suggest
 from annotations.suggest import get_suggester
 from annotations.suggest_process import PipelineFailed, PipelineProcess, get_runner
 from tests import factories
@@ -89,7 +89,7 @@ def test_task_stores_suggestions_computed_in_the_child(settings, project):
     settings.HERLENS_PIPELINE_IDLE_SECONDS = 30
     document = factories.make_document(project, text=" ".join(TEXTS), title="Two claims")
     try:
-        counts = services.documents_suggest(document_ids=[document.pk], model="blank:en")
+        counts = documents_suggest(document_ids=[document.pk], model="blank:en")
     finally:
         get_runner("blank:en").close()
     stored = Suggestion.objects.filter(document=document)

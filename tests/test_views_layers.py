@@ -99,11 +99,11 @@ def test_span_list_fragment_keeps_the_layer_choice_of_the_page():
 
 
 def test_reference_spans_are_named_reference_in_the_list_and_panel():
-    from annotations import classroom
+    from annotations.services.classes import reference_add
 
     c = make_class(visibility="open")
     d = c.document
-    reference, _ = classroom.reference_add(
+    reference, _ = reference_add(
         document=d, start=0, end=3, tag_id=d.project.tags.first().pk, by=c.teacher
     )
     client = client_for(c.teacher)

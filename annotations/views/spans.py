@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
 
-from annotations import services
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
-from annotations.rendering import paragraph_range, paragraphs_html
-from annotations.views import layers
+from annotations.services import spans as span_services
+from annotations.services.errors import DomainError
+from annotations.services.spans import span_update
 from annotations.views.access import (
     HtmxHttpRequest,
     document_for,
@@ -28,54 +25,8 @@ from annotations.views.access import (
     require_unlocked,
     span_for,
 )
-from annotations.views.documents import TEMPLATE, panel_context
-
-
-def _form_error(form) -> str:
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
-
-
-def _bad_request(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
-    if request.htmx:
-        # Not swapped: herlens.js shows 4xx bodies as a message and keeps the selection.
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    messages.error(request, message)
-    return redirect(document.get_absolute_url())
-
-
-def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
-    low, high = paragraph_range(document.text, start, end)
-    # Only spans this reader may see, coloured as on their page (views/layers.py).
-    marks, styles = layers.changed_marks(request, document, role, low, high)
-    return paragraphs_html(document.text, marks, styles, start, end)
-
-
-def _action_response(
-    request: HtmxHttpRequest,
-    document: Document,
-    role: str,
-    span: Span | None,
-    changed: tuple[int, int],
-    *,
-    undo_token: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    if not request.htmx:
-        anchor = f"?span={span.pk}#span-panel" if span is not None else ""
-        return redirect(document.get_absolute_url() + anchor)
-    tags = list(document.project.tags.all())
-    context = {
-        "document": document,
-        "undo_token": undo_token,
-        **panel_context(request, span, role, tags),
-    }
-    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    paragraphs = changed_paragraphs(request, document, role, *changed)
-    response = HttpResponse(panel + paragraphs, status=status)
-    # After settle, so the out-of-band paragraphs are in place when listeners run.
-    return trigger_client_event(
-        response, "spansChanged", {"span": span.pk if span else None}, after="settle"
-    )
+from annotations.views.annotate import action_response, bad_request
+from annotations.views.errors import form_error
 
 
 @require_POST
@@ -85,10 +36,10 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     form = SpanCreateForm(request.POST, project=document.project)
     if not form.is_valid():
-        return _bad_request(request, document, _form_error(form))
+        return bad_request(request, document, form_error(form))
     data = form.cleaned_data
     try:
-        span, created = services.span_create(
+        span, created = span_services.span_create(
             document=document,
             start=data["start"],
             end=data["end"],
@@ -97,48 +48,49 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             quote=data["quote"] if "quote" in request.POST else None,
             note=data.get("note") or "",
         )
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
-    return _action_response(
+    except DomainError as error:
+        return bad_request(request, document, str(error))
+    return action_response(
         request, document, role, span, (span.start, span.end), status=201 if created else 200
     )
 
 
-@require_POST
-def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+def _span_to_change(request: HtmxHttpRequest, span_id: int) -> tuple[Span, Document, str]:
+    """The span, if this reader may change it now (their role, its author, no submission)."""
     span, role = span_for(request, span_id)
-    document = span.document
     require(role, Action.EDIT_OWN_SPANS)
     require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    require_unlocked(request, span.document, role)
+    return span, span.document, role
+
+
+@require_POST
+def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
+    span, document, role = _span_to_change(request, span_id)
     form = SpanEditForm(request.POST, project=document.project)
     if not form.is_valid():
-        return _bad_request(request, document, _form_error(form))
+        return bad_request(request, document, form_error(form))
     try:
-        services.span_update(
+        span_update(
             span=span,
             tag=form.cleaned_data["tag"],
             note=form.cleaned_data["note"] if "note" in request.POST else None,
         )
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
+    except DomainError as error:
+        return bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span saved.")
-    return _action_response(request, document, role, span, (span.start, span.end))
+    return action_response(request, document, role, span, (span.start, span.end))
 
 
 @require_POST
 def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
-    span, role = span_for(request, span_id)
-    document = span.document
-    require(role, Action.EDIT_OWN_SPANS)
-    require_span_edit(request, role, span)
-    require_unlocked(request, document, role)
+    span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
-    token = services.span_delete(span=span)
+    token = span_services.span_delete(span=span)
     if not request.htmx:
         messages.success(request, "Span deleted.")
-    return _action_response(request, document, role, None, changed, undo_token=token)
+    return action_response(request, document, role, None, changed, undo_token=token)
 
 
 @require_POST
@@ -148,9 +100,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
-        if services.undo_token_document_id(token) != document.pk:
-            raise services.DomainError(services.UNDO_EXPIRED)
-        span = services.span_restore(token=token)
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
-    return _action_response(request, document, role, span, (span.start, span.end))
+        span = span_services.span_restore(token=token, document=document)
+    except DomainError as error:
+        return bad_request(request, document, str(error))
+    return action_response(request, document, role, span, (span.start, span.end))
