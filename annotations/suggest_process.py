@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import asdict
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -44,13 +45,20 @@ class PipelineProcess:
         self._connection: Connection | None = None
 
     def suggest_many(
-        self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16
+        self,
+        texts: Iterable[str],
+        names: Iterable[str] = (),
+        batch_size: int = 16,
+        learned_dir: Path | None = None,
     ) -> list[list[SimpleNamespace]]:
         """Return the suggestions of each text, as ``Suggester.suggest_many`` yields them.
 
+        ``learned_dir`` is the folder of a project's learning (services/learned.py):
+        the child loads it once and applies it, as ``learned=`` does in-process.
         Each suggestion comes back with the fields of a ``Suggestion`` as attributes.
         """
-        request = (list(texts), tuple(names), batch_size)
+        where = str(learned_dir) if learned_dir is not None else None
+        request = (list(texts), tuple(names), batch_size, where)
         with self._lock:
             # A child that has just timed out exits without reading the request;
             # one more try with a fresh child covers that (and one killed between tasks).
@@ -119,6 +127,7 @@ def serve(connection: Connection, name: str, idle_seconds: float) -> None:
     """The child: load the pipeline, answer requests, exit after idle_seconds without one."""
     from annotations.suggest import get_suggester
 
+    loaded: dict[str, Any] = {}
     try:
         suggester = get_suggester(name)
     except Exception as error:  # reported to every request until the child exits
@@ -130,18 +139,38 @@ def serve(connection: Connection, name: str, idle_seconds: float) -> None:
             return
         if request is None:
             return
-        texts, names, batch_size = request
+        texts, names, batch_size, learned_dir = request
         reply: tuple[str, Any]
         if suggester is None:
             reply = ("error", failure)
         else:
             try:
-                found = suggester.suggest_many(texts, names, batch_size=batch_size)
+                learned = _learned(learned_dir, loaded) if learned_dir else None
+                found = suggester.suggest_many(texts, names, batch_size=batch_size, learned=learned)
                 # Plain fields: unpickling Suggestion objects would import spaCy in the worker.
                 reply = ("ok", [[asdict(item) for item in items] for items in found])
             except Exception as error:
                 reply = ("error", _described(error))
         connection.send(reply)
+
+
+#: Learnings (one per project and version) the child keeps loaded at once.
+LOADED_LEARNINGS = 32
+
+
+def _learned(folder: str, loaded: dict[str, Any]) -> Any:
+    """Return the learning stored in ``folder``, loading it on first use.
+
+    A folder holds one version that never changes, so its path is the cache key.
+    """
+    learned = loaded.get(folder)
+    if learned is None:
+        from annotations.suggest.learning import Learned
+
+        if len(loaded) >= LOADED_LEARNINGS:
+            loaded.clear()
+        learned = loaded[folder] = Learned.from_disk(Path(folder))
+    return learned
 
 
 def _described(error: Exception) -> str:

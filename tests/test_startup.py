@@ -18,7 +18,7 @@ PROBE = """
 import sys, django
 django.setup()
 from django.core.management import load_command_class
-for name in ("import_documents", "export_corpus", "suggest"):
+for name in ("import_documents", "export_corpus", "suggest", "learn"):
     load_command_class("annotations", name)
 import annotations.tasks
 print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"spacy", "ninja", "pydantic"})))
@@ -38,3 +38,10 @@ def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_pa
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_the_learning_services_threshold_off_is_the_trainers():
+    from annotations.services import learning
+    from annotations.suggest.learning import OFF
+
+    assert learning.OFF == OFF

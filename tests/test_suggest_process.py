@@ -94,3 +94,24 @@ def test_task_stores_suggestions_computed_in_the_child(settings, project):
         get_runner("blank:en").close()
     stored = Suggestion.objects.filter(document=document)
     assert counts[document.pk]["added"] == stored.count() > 0
+
+
+def test_child_applies_a_projects_learning_from_its_folder(child, tmp_path):
+    from annotations.suggest.learning import learn
+    from tests.test_suggest_learning import LABELS, lesson, rules
+
+    teaching = lesson(
+        "Listening to Her",
+        "In Glass Orchard, the engineer Ilse Marquardt builds a voice.",
+        {"Ilse Marquardt": "film-reference"},
+    )
+    learned = learn([teaching], LABELS, rules)
+    learned.to_disk(tmp_path / "v1")
+    text = "Marquardt speaks. I think the film Her (2013) will age well."
+    expected = list(get_suggester("blank:en").suggest_many([text], learned=learned))
+    assert any(s.rule == "learned-name" for s in expected[0])
+    assert fields(child.suggest_many([text], learned_dir=tmp_path / "v1")) == [
+        [asdict(s) for s in found] for found in expected
+    ]
+    plain = fields(child.suggest_many([text]))
+    assert not any(item["rule"] == "learned-name" for item in plain[0])

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
 
 from annotations.exports.pseudonyms import project_pseudonyms
-from annotations.models import Document, Origin, Project, Span, Tag
+from annotations.models import AnchorState, Document, Origin, Project, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
@@ -42,6 +42,9 @@ class ExportFilter:
     reference_only: bool = False
     #: Write stable pseudonyms (annotator-01, ...) instead of usernames.
     pseudonyms: bool = False
+    #: Also the orphans: spans whose words a revision removed (no offsets, their old words).
+    #: JSONL always carries them; the CSV on request; W3C and spaCy need offsets, so never.
+    orphans: bool = False
     #: The spans the exporting reader may see (permissions.span_visibility); Q() is all.
     visible: Q = field(default_factory=Q)
 
@@ -55,6 +58,7 @@ class ExportFilter:
         documents: Iterable[str | int] = (),
         reference_only: bool = False,
         pseudonyms: bool = False,
+        orphans: bool = False,
         visible: Q | None = None,
     ) -> ExportFilter:
         """Build a filter from untrusted values, leaving out those that can match nothing."""
@@ -78,11 +82,16 @@ class ExportFilter:
             documents=tuple(ids),
             reference_only=reference_only,
             pseudonyms=pseudonyms,
+            orphans=orphans,
             visible=Q() if visible is None else visible,
         )
 
+    def all_spans(self) -> QuerySet[Span]:
+        """Every span the filter may hold: placed ones, and orphans when asked for."""
+        return (Span.everything if self.orphans else Span.objects).all()
+
     def spans(self, project: Project) -> QuerySet[Span]:
-        return self.narrow(Span.objects.filter(document__project=project))
+        return self.narrow(self.all_spans().filter(document__project=project))
 
     def narrow(self, spans: QuerySet[Span]) -> QuerySet[Span]:
         """Return the visible spans with the filter's tags, annotators, origins and documents."""
@@ -109,8 +118,9 @@ class ExportFilter:
 @dataclass(slots=True)
 class SpanRow:
     id: int
-    start: int
-    end: int
+    #: None for an orphan.
+    start: int | None
+    end: int | None
     tag: str
     tag_slug: str
     annotator: str
@@ -120,6 +130,14 @@ class SpanRow:
     #: ISO 8601 in UTC, as every format writes them.
     created_at: str
     updated_at: str
+    #: exact, changed or orphaned (annotations.models.AnchorState).
+    anchor: str = "exact"
+    #: An orphan's words (it has no place in the text to slice them from); else "".
+    orphan_quote: str = ""
+
+    def text_in(self, text: str) -> str:
+        """Return the span's words: text[start:end], or an orphan's old words."""
+        return self.orphan_quote if self.start is None else text[self.start : self.end]
 
 
 def span_fields(span: SpanRow) -> dict[str, Any]:
@@ -131,6 +149,7 @@ def span_fields(span: SpanRow) -> dict[str, Any]:
         "origin": span.origin,
         "note": span.note,
         "is_reference": span.is_reference,
+        "anchor": span.anchor,
     }
 
 
@@ -143,10 +162,21 @@ class DocumentRow:
     text: str
     metadata: dict[str, Any]
     created_at: datetime
+    #: The revision whose text this is (the current one).
+    revision: int = 1
     spans: list[SpanRow] = field(default_factory=list)
 
 
-_DOCUMENT_FIELDS = ("id", "title", "author", "source", "text", "metadata", "created_at")
+_DOCUMENT_FIELDS = (
+    "id",
+    "title",
+    "author",
+    "source",
+    "text",
+    "metadata",
+    "created_at",
+    "revision",
+)
 _SPAN_FIELDS = (
     "document_id",
     "id",
@@ -159,6 +189,8 @@ _SPAN_FIELDS = (
     "is_reference",
     "created_text",
     "updated_text",
+    "anchor",
+    "orphan_quote",
 )
 
 
@@ -184,7 +216,7 @@ def iter_corpus(
         authors = _usernames(memberships__project=project)
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
-    spans = export_filter.narrow(Span.objects.all())
+    spans = export_filter.narrow(export_filter.all_spans())
     last_id = 0
     while True:
         batch = [
@@ -212,7 +244,15 @@ def _attach_spans(
     """Append to each document of a page its matching spans, in reading order."""
     query = (
         _with_timestamp_text(spans.filter(document_id__in=by_id))
-        .order_by("document_id", "start", "-end", "id")
+        # Only an orphan's words are read (the others are sliced from the text).
+        .annotate(
+            orphan_quote=Case(
+                When(anchor=AnchorState.ORPHANED, then=F("quote")),
+                default=Value("", output_field=TextField()),
+                output_field=TextField(),
+            )
+        )
+        .order_by("document_id", F("start").asc(nulls_last=True), "-end", "id")
         .values_list(*_SPAN_FIELDS)
     )
     for (
@@ -227,6 +267,8 @@ def _attach_spans(
         is_reference,
         created,
         updated,
+        anchor,
+        orphan_quote,
     ) in _raw_rows(query):
         # Names come from small maps, not from a join repeated on every row.
         if tag_id not in tags:
@@ -250,6 +292,8 @@ def _attach_spans(
                 bool(is_reference),  # SQLite hands over 0 or 1
                 created,
                 updated,
+                anchor,
+                orphan_quote,
             )
         )
 

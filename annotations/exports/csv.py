@@ -37,6 +37,7 @@ COLUMNS = (
     "paragraph_index",
     "tag_slug",
     "is_reference",
+    "anchor",
 )
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -73,7 +74,13 @@ def rows(
         title = cell(document.title)
         for span in document.spans:
             start, end = span.start, span.end
-            where = context.for_span(start, end)
+            if start is None:  # an orphan, exported on request: no place, its old words
+                sentence, paragraph, start, end = "", "", "", ""
+                words = cell(span.orphan_quote)
+            else:
+                where = context.for_span(start, end)
+                sentence, paragraph = cell(where.sentence), where.paragraph_index
+                words = cell(text[start:end])
             yield [
                 slug,
                 document_id,
@@ -81,17 +88,18 @@ def rows(
                 span.id,
                 start,
                 end,
-                cell(text[start:end]),
+                words,
                 cached[span.tag],
                 cached[span.annotator],
                 cached[span.origin],
                 cell(span.note) if span.note else "",
                 span.created_at,
                 span.updated_at,
-                cell(where.sentence),
-                where.paragraph_index,
+                sentence,
+                paragraph,
                 cached[span.tag_slug],
                 "true" if span.is_reference else "false",
+                span.anchor,
             ]
 
 

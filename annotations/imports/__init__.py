@@ -44,6 +44,8 @@ class FileResult:
     documents: int = 0
     duplicates: int = 0
     spans: int = 0
+    #: Documents already in the project that the file revised (a new revision each).
+    revised: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

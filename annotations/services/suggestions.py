@@ -26,6 +26,7 @@ from annotations.models import (
     Tag,
 )
 from annotations.services.errors import DomainError
+from annotations.services.learned import project_learned, project_learned_dir
 
 TEXT_CHANGED_WHILE_SUGGESTING = (
     "The text changed while suggestions were computed three times in a row; run Suggest again."
@@ -178,15 +179,27 @@ def _runs_running(document_ids: list[int], model: str) -> None:
 
 
 def _suggest_texts(suggester, documents: list[Document]) -> list[list]:
-    """Run the pipeline over the documents in one batch per project (each has its film list)."""
+    """Run the pipeline over the documents in one batch per project (each has its film list
+    and what it learned: services/learned.py)."""
     found: dict[int, list] = {}
     by_project: dict[int, list[Document]] = {}
     for document in documents:
         by_project.setdefault(document.project_id, []).append(document)
+    from annotations.suggest_process import PipelineProcess
+
+    in_child = isinstance(suggester, PipelineProcess)
     for group in by_project.values():
         names = group[0].project.film_name_list
+        project_id = group[0].project_id
         texts = [document.text for document in group]
-        for document, suggestions in zip(group, suggester.suggest_many(texts, names), strict=True):
+        if in_child:
+            # The child loads the learning from its folder (this process keeps no spaCy).
+            results = suggester.suggest_many(
+                texts, names, learned_dir=project_learned_dir(project_id)
+            )
+        else:
+            results = suggester.suggest_many(texts, names, learned=project_learned(project_id))
+        for document, suggestions in zip(group, results, strict=True):
             found[document.pk] = suggestions
     return [found[document.pk] for document in documents]
 
