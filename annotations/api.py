@@ -30,6 +30,7 @@ from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from annotations import throttle
+from annotations.api_docs import LocalSwagger
 from annotations.exports import MAX_ID, ExportFilter
 from annotations.exports.download import export_response
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag, Visibility
@@ -173,6 +174,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     docs_decorator=members_only,
+    docs=LocalSwagger(),
     renderer=Utf8JSON(),
 )
 

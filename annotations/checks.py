@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 
 from annotations.spacy_model import model_problem
 
 SPACY_MODEL_MISSING = "herlens.E001"
+#: The tag of herlens's own checks, so a command can ask for them without the URL checks.
+HERLENS_CHECKS = "herlens"
+#: What the data commands (import, export) check before they run: the models and
+#: herlens's own settings. The URL checks would import every view and the API
+#: schema (a third of a second) for a command that serves no page.
+DATA_COMMAND_CHECKS = [Tags.models, HERLENS_CHECKS]
 
 
-@register()
+@register(HERLENS_CHECKS)
 def spacy_model_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Refuse to start with a base pipeline that is not installed (never download at run time)."""
     name = settings.HERLENS_SPACY_MODEL

@@ -340,7 +340,11 @@ class LiveSpanManager(models.Manager):
 
 
 class Span(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="spans")
+    # No index of its own: span_document_range and span_document_updated start with the
+    # document and serve every lookup by it; one more index would only slow every write.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="spans", db_index=False
+    )
     #: Code points into document.text; end is exclusive, so text[start:end] == quote.
     #: Both null only for an orphan (its words are gone from the current revision).
     start = models.PositiveIntegerField(null=True, blank=True)

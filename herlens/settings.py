@@ -8,6 +8,7 @@ and HTTPS is enforced unless explicitly switched off.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -80,11 +81,13 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
-    # Listed so the API docs use the Swagger UI files shipped with django-ninja, not a CDN.
-    "ninja",
     "axes",
     "annotations",
 ]
+# The API docs use the Swagger UI files shipped with django-ninja, not a CDN. They are
+# found here instead of by listing ninja as an app: that would import ninja and pydantic
+# in every management command, a third of its start-up (the web process imports them anyway).
+_NINJA_FILES = Path(importlib.util.find_spec("ninja").origin).parent
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -150,7 +153,7 @@ ROOT_URLCONF = "herlens.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", _NINJA_FILES / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -187,7 +190,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write at the same time. WAL lets readers
     # go on while one writes; IMMEDIATE takes the write lock at BEGIN, so a busy
     # writer waits (up to the timeout) instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each web worker keeps its connection (CONN_MAX_AGE, as on PostgreSQL): opening one
+    # and running the pragmas below on every request cost more than a live poll itself.
+    # A local file has no server to lose, so no health check.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -219,7 +224,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", _NINJA_FILES / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -246,6 +251,9 @@ HERLENS_WORKER_LEASE = env_int("HERLENS_WORKER_LEASE", 30)
 #: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
 #: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.
 HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() or "blank:en"
+#: The task worker runs the pipeline in a child process that exits after this many seconds
+#: without work, so spaCy's memory is given back between bursts; 0 runs it in the worker itself.
+HERLENS_PIPELINE_IDLE_SECONDS = env_int("HERLENS_PIPELINE_IDLE_SECONDS", 60)
 #: New decisions (spans marked, suggestions accepted or rejected) after which a project's
 #: suggester is trained again when suggestions are next queued for it; 0 turns that off.
 HERLENS_LEARN_AFTER = env_int("HERLENS_LEARN_AFTER", 20)

@@ -21,6 +21,9 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests run the pipeline in their own process (so they can replace it); the child
+# process that runs it in production has its own tests.
+HERLENS_PIPELINE_IDLE_SECONDS = 0
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Whitenoise looks at STATIC_ROOT when the app starts; collectstatic makes it in production.

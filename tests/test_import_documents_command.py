@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 
 
 def test_imports_a_folder_and_lists_every_file(project, tmp_path):
@@ -36,3 +37,12 @@ def test_missing_path_is_reported(project, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_documents", project.slug, str(tmp_path / "nope"), stdout=out)
     assert "no such file or folder" in out.getvalue()
+
+
+@pytest.mark.parametrize("command", ["import_documents", "export_corpus"])
+def test_data_commands_refuse_a_spacy_model_that_is_not_installed(command, project, settings):
+    # They skip the URL checks (start-up time) but still run herlens's own.
+    settings.HERLENS_SPACY_MODEL = "en_no_such_pipeline"
+    arguments = [project.slug, "/no/such/file.jsonl"][: 2 if command == "import_documents" else 1]
+    with pytest.raises(SystemCheckError, match="herlens.E001"):
+        call_command(command, *arguments, skip_checks=False, stdout=io.StringIO())

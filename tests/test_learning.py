@@ -62,7 +62,12 @@ def command(name: str, *args: str) -> str:
     return out.getvalue()
 
 
-def test_imported_spans_teach_the_suggestions_of_a_new_essay(project, tmp_path):
+@pytest.mark.parametrize("idle_seconds", [0, 30], ids=["in-worker", "child-process"])
+def test_imported_spans_teach_the_suggestions_of_a_new_essay(
+    project, tmp_path, settings, idle_seconds
+):
+    # The worker runs the pipeline itself (0) or in a child process that loads the learning.
+    settings.HERLENS_PIPELINE_IDLE_SECONDS = idle_seconds
     path = tmp_path / "essays.jsonl"
     path.write_text(jsonl_with_spans(ESSAYS), encoding="utf-8")
     command("import_documents", project.slug, str(path))
@@ -73,7 +78,13 @@ def test_imported_spans_teach_the_suggestions_of_a_new_essay(project, tmp_path):
     assert run.status == RunStatus.DONE
     assert (version_dir(project.pk, 1) / "meta.json").is_file()
     new = factories.make_document(project, text=NEW_ESSAY, title="New")
-    command("suggest", project.slug, "--document", str(new.pk), "--wait", "--timeout", "60")
+    try:
+        command("suggest", project.slug, "--document", str(new.pk), "--wait", "--timeout", "60")
+    finally:
+        if idle_seconds:
+            from annotations.suggest_process import get_runner
+
+            get_runner(settings.HERLENS_SPACY_MODEL).close()
     learned = {
         (NEW_ESSAY[s.start : s.end], s.reason)
         for s in new.suggestions.filter(tag__slug="film-reference", rule="learned-name")

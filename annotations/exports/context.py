@@ -22,10 +22,17 @@ _ABBREVIATIONS = (
 )
 # One pass of one expression finds every sentence end: a full stop counts only
 # when it does not close a known abbreviation, a single initial ("J.") or a
-# dotted one ("e.g."); the look-behinds are fixed-width, one per abbreviation.
-_NOT_ABBREVIATION = "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
+# dotted one ("e.g."). Look-behinds must be fixed-width, so there is one per
+# abbreviation length. The expression starts with the end mark itself, so the
+# scan skips straight to the next one; the look-behinds only run there.
+_BY_LENGTH: dict[int, list[str]] = {}
+for _word in _ABBREVIATIONS:
+    _BY_LENGTH.setdefault(len(_word), []).append(_word)
+_NOT_ABBREVIATION = "".join(
+    rf"(?<!\b(?:{'|'.join(words)})\.)" for _length, words in sorted(_BY_LENGTH.items())
+)
 _SENTENCE_END = re.compile(
-    rf"(?:\.(?<!\b[^\W\d_]\.)(?<!\.[^\W\d_]\.){_NOT_ABBREVIATION}|[!?…])"
+    rf"[.!?…](?:(?<=\.)(?<!\b[^\W\d_]\.)(?<!\.[^\W\d_]\.){_NOT_ABBREVIATION}|(?<=[!?…]))"
     r"[.!?…]*[\"'”’»)\]]*(?=\s)",
     re.IGNORECASE,
 )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from annotations.exports.context import TextContext
@@ -51,37 +52,71 @@ def guard_cell(value: str) -> str:
     return value
 
 
-def rows(documents: Iterable[DocumentRow], project_slug: str) -> Iterator[list[str]]:
-    """Yield the CSV rows (as strings) of the spans of these documents."""
+def rows(
+    documents: Iterable[DocumentRow],
+    project_slug: str,
+    cell: Callable[[str], str] | None = None,
+) -> Iterator[list[str | int]]:
+    """Yield the CSV rows of the spans of these documents.
+
+    ``cell`` (such as ``guard_cell``) is applied to every value that may hold
+    text; numbers and timestamps cannot start a formula and pass as they are.
+    Values that repeat (a document's title, tag and annotator names) go through
+    it once, not once per row.
+    """
+    cell = cell or _same
+    cached = _Cells(cell)
+    slug = cell(project_slug)
     for document in documents:
-        context = TextContext(document.text)
+        text = document.text
+        context = TextContext(text)
+        document_id = document.id
+        title = cell(document.title)
         for span in document.spans:
-            if span.start is None:  # an orphan, exported on request: no place, its old words
+            start, end = span.start, span.end
+            if start is None:  # an orphan, exported on request: no place, its old words
                 sentence, paragraph, start, end = "", "", "", ""
+                words = cell(span.orphan_quote)
             else:
-                where = context.for_span(span.start, span.end)
-                sentence, paragraph = where.sentence, str(where.paragraph_index)
-                start, end = str(span.start), str(span.end)
+                where = context.for_span(start, end)
+                sentence, paragraph = cell(where.sentence), where.paragraph_index
+                words = cell(text[start:end])
             yield [
-                project_slug,
-                str(document.id),
-                document.title,
-                str(span.id),
+                slug,
+                document_id,
+                title,
+                span.id,
                 start,
                 end,
-                span.text_in(document.text),
-                span.tag,
-                span.annotator,
-                span.origin,
-                span.note,
+                words,
+                cached[span.tag],
+                cached[span.annotator],
+                cached[span.origin],
+                cell(span.note) if span.note else "",
                 span.created_at,
                 span.updated_at,
                 sentence,
                 paragraph,
-                span.tag_slug,
+                cached[span.tag_slug],
                 "true" if span.is_reference else "false",
                 span.anchor,
             ]
+
+
+def _same(value: str) -> str:
+    return value
+
+
+class _Cells(dict[str, str]):
+    """The cells of values that repeat, each worked out once (a miss calls ``cell``)."""
+
+    def __init__(self, cell: Callable[[str], str]) -> None:
+        super().__init__()
+        self.cell = cell
+
+    def __missing__(self, value: str) -> str:
+        done = self[value] = self.cell(value)
+        return done
 
 
 def stream(
@@ -97,17 +132,13 @@ def stream(
     if not exact:
         buffer.write(BOM)
     writer.writerow(COLUMNS)
-    pending = 0
-    triggers = frozenset(FORMULA_TRIGGERS)
-    for row in rows(iter_corpus(project, export_filter, only_with_spans=True), project.slug):
-        if not exact:
-            # guard_cell, inlined: this runs for every cell of every row.
-            row = ["'" + cell if cell[:1] in triggers else cell for cell in row]
-        writer.writerow(row)
-        pending += 1
-        if pending >= batch:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield buffer.getvalue().encode("utf-8")
+    documents = iter_corpus(project, export_filter, only_with_spans=True)
+    all_rows = rows(documents, project.slug, None if exact else guard_cell)
+    while chunk := list(islice(all_rows, batch)):
+        # The csv module writes the numbers itself, faster than str() in Python.
+        writer.writerows(chunk)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")

@@ -93,7 +93,7 @@ def _document(item: Any, number: int) -> ParsedDocument:
             "\\n line breaks), so the span offsets would point at the wrong characters; "
             "normalise the text and its offsets first"
         )
-    spans = [_span(raw, text, f"{where}, span {index}") for index, raw in enumerate(raw_spans, 1)]
+    spans = [_span(raw, text, where, index) for index, raw in enumerate(raw_spans, 1)]
     if remark:
         remark = f"{where}: {remark}"
     return ParsedDocument(
@@ -107,42 +107,50 @@ def _document(item: Any, number: int) -> ParsedDocument:
     )
 
 
-def _span(raw: Any, text: str, where: str) -> ParsedSpan:
-    if not isinstance(raw, dict):
-        raise Rejected(f"{where} is not an object with start, end and tag")
+def _span(raw: Any, text: str, line: str, index: int) -> ParsedSpan:
+    # Runs for every span of a file: the checks come first in their cheapest form, and
+    # the words of an error message are only put together when there is one.
+    if type(raw) is not dict:
+        raise Rejected(f"{line}, span {index} is not an object with start, end and tag")
     start, end = raw.get("start"), raw.get("end")
     tag = raw.get("tag") or raw.get("tag_slug")
     anchor = raw.get("anchor") or "exact"
     if anchor not in ANCHORS:
-        raise Rejected(f"{where}: anchor must be exact, changed or orphaned, not {anchor!r}")
-    if anchor == "orphaned":
-        return _orphan(raw, tag, where)
-    for key, value in (("start", start), ("end", end)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise Rejected(f"{where}: “{key}” must be a whole number (a code-point offset)")
-    if not isinstance(tag, str) or not tag.strip():
-        raise Rejected(f"{where} has no “tag”")
-    quoted = raw.get("text")
-    if isinstance(quoted, str):
-        quoted = repair_controls(quoted)[0]
-    if isinstance(quoted, str) and 0 <= start < end <= len(text) and text[start:end] != quoted:
         raise Rejected(
-            f"{where}: the text at {start}-{end} is {text[start:end][:40]!r}, not {quoted[:40]!r}; "
-            "are the offsets counted in code points?"
+            f"{line}, span {index}: anchor must be exact, changed or orphaned, not {anchor!r}"
+        )
+    if anchor == "orphaned":
+        return _orphan(raw, tag, f"{line}, span {index}")
+    for key, value in (("start", start), ("end", end)):
+        if type(value) is not int:  # True and False are not offsets either
+            raise Rejected(
+                f"{line}, span {index}: “{key}” must be a whole number (a code-point offset)"
+            )
+    if type(tag) is not str or not (tag := tag.strip()):
+        raise Rejected(f"{line}, span {index} has no “tag”")
+    quoted = raw.get("text")
+    if type(quoted) is str:
+        quoted = repair_controls(quoted)[0]
+    if type(quoted) is str and 0 <= start < end <= len(text) and text[start:end] != quoted:
+        raise Rejected(
+            f"{line}, span {index}: the text at {start}-{end} is {text[start:end][:40]!r}, "
+            f"not {quoted[:40]!r}; are the offsets counted in code points?"
         )
     origin = raw.get("origin") or "manual"
     if origin not in ORIGINS:
-        raise Rejected(f"{where}: origin must be “manual” or “suggestion”, not {origin!r}")
+        raise Rejected(
+            f"{line}, span {index}: origin must be “manual” or “suggestion”, not {origin!r}"
+        )
     return ParsedSpan(
-        start=start,
-        end=end,
-        tag=tag.strip(),
-        tag_slug=_string(raw.get("tag_slug")),
-        note=_string(raw.get("note")),
-        origin=origin,
-        annotator=_string(raw.get("annotator")),
-        is_reference=raw.get("is_reference") is True,
-        anchor=anchor,
+        start,
+        end,
+        tag,
+        _string(raw.get("tag_slug")),
+        _string(raw.get("note")),
+        origin,
+        _string(raw.get("annotator")),
+        raw.get("is_reference") is True,
+        anchor,
     )
 
 
@@ -173,4 +181,4 @@ def _orphan(raw: dict, tag: Any, where: str) -> ParsedSpan:
 
 
 def _string(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value.strip() if type(value) is str else ""

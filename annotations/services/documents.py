@@ -45,9 +45,15 @@ def document_create(
     return document
 
 
-def text_fingerprint(text: str) -> str:
-    """Return the fingerprint that finds the same text twice (after normalising)."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+def text_fingerprint(text: str, *, normalised: bool = False) -> str:
+    """Return the fingerprint that finds the same text twice (after normalising).
+
+    ``normalised``: the caller has normalised the text already (an import does,
+    for every text), so it is not done twice.
+    """
+    if not normalised:
+        text = normalise_text(text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def project_fingerprints(project: Project) -> set[str]:

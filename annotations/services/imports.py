@@ -130,7 +130,7 @@ def documents_import(
         if not text.strip():
             raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
         _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
-        fingerprint = text_fingerprint(text)
+        fingerprint = text_fingerprint(text, normalised=True)
         if fingerprint in known or fingerprint in batch_fingerprints:
             outcome.duplicates += 1
             continue

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from annotations.models import LearningRun, RunStatus
-from annotations.suggest.learning import Learned
+
+if TYPE_CHECKING:
+    # Imported when first needed: it imports spaCy, which a worker that runs the
+    # pipeline in a child process never needs itself.
+    from annotations.suggest.learning import Learned
 
 #: Projects whose learning a worker keeps loaded at once.
 LOADED_PROJECTS = 32
@@ -30,14 +35,31 @@ def version_dir(project_id: int, version: int) -> Path:
     return learning_root() / str(project_id) / f"v{version}"
 
 
-def project_learned(project_id: int) -> Learned | None:
-    """The project's newest finished learning, or None (then the rules work alone)."""
-    version = (
+def _newest_version(project_id: int) -> int | None:
+    return (
         LearningRun.objects.filter(project_id=project_id, status=RunStatus.DONE)
         .order_by("-version")
         .values_list("version", flat=True)
         .first()
     )
+
+
+def project_learned_dir(project_id: int) -> Path | None:
+    """The folder of the project's newest finished learning, or None if there is none.
+
+    For a pipeline in a child process, which loads the folder itself.
+    """
+    version = _newest_version(project_id)
+    if version is None:
+        return None
+    path = version_dir(project_id, version)
+    # Trained on another machine, or deleted: the rules work alone.
+    return path if (path / "meta.json").is_file() else None
+
+
+def project_learned(project_id: int) -> Learned | None:
+    """The project's newest finished learning, or None (then the rules work alone)."""
+    version = _newest_version(project_id)
     if version is None:
         return None
     cached = _loaded.get(project_id)
@@ -46,6 +68,8 @@ def project_learned(project_id: int) -> Learned | None:
     path = version_dir(project_id, version)
     if not (path / "meta.json").is_file():
         return None  # trained on another machine, or deleted: the rules work alone
+    from annotations.suggest.learning import Learned
+
     with _lock:
         learned = Learned.from_disk(path)
         if len(_loaded) >= LOADED_PROJECTS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -33,8 +33,13 @@ from annotations.models import (
 )
 from annotations.services.learned import learning_root, version_dir
 from annotations.services.suggestions import suggestion_runs_enqueue
-from annotations.suggest import get_suggester
-from annotations.suggest.learning import OFF, Lesson, Taught, learn
+
+if TYPE_CHECKING:
+    from annotations.suggest.learning import Lesson
+
+#: suggest.learning.OFF (a clause tag's threshold that adds nothing), repeated here so the
+#: web process and the task worker need not import spaCy to read a summary.
+OFF = 1.01
 
 #: Finished versions kept on disk per project; older folders are deleted.
 KEEP_VERSIONS = 2
@@ -104,6 +109,8 @@ def learning_enqueue_if_due(*, project: Project) -> LearningRun | None:
 
 def _lessons(project: Project) -> list[Lesson]:
     """The project's documents with their human spans and rejected suggestions."""
+    from annotations.suggest.learning import Lesson, Taught
+
     spans: dict[int, dict[tuple[int, int, str], str]] = {}
     rows = Span.objects.filter(document__project=project).values_list(
         "document_id", "start", "end", "tag__slug", "origin"
@@ -161,6 +168,10 @@ def project_learn(*, run_id: int, model: str) -> LearningRun | None:
         labels = dict(
             Tag.objects.filter(project=project).order_by("position").values_list("slug", "name")
         )
+        # Training runs in the worker itself; spaCy is imported only now.
+        from annotations.suggest import get_suggester
+        from annotations.suggest.learning import learn
+
         suggester = get_suggester(model)
         names = project.film_name_list
 

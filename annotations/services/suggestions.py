@@ -26,7 +26,7 @@ from annotations.models import (
     Tag,
 )
 from annotations.services.errors import DomainError
-from annotations.services.learned import project_learned
+from annotations.services.learned import project_learned, project_learned_dir
 
 TEXT_CHANGED_WHILE_SUGGESTING = (
     "The text changed while suggestions were computed three times in a row; run Suggest again."
@@ -63,7 +63,9 @@ TASK_DOCUMENTS = 64
 
 def suggestion_runs_enqueue_new(*, project: Project) -> int:
     """Queue suggestions for the project's documents that never had any (after an import)."""
-    documents = list(project.documents.filter(suggestion_run__isnull=True).only("pk"))
+    # project_id too: the related manager reads it to attach the project to each document,
+    # and a deferred field would cost one query per document.
+    documents = list(project.documents.filter(suggestion_run__isnull=True).only("pk", "project_id"))
     return suggestion_runs_enqueue(documents=documents) if documents else 0
 
 
@@ -115,7 +117,7 @@ def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[
     and the document is done again (up to three times, then its run fails).
     Documents deleted after the task was queued are skipped.
     """
-    from annotations.suggest import get_suggester
+    from annotations.suggest_process import get_runner
 
     ids = list(dict.fromkeys(document_ids))
     results: dict[int, dict[str, int]] = {}
@@ -130,7 +132,7 @@ def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[
         _runs_running([d.pk for d in documents], model)
         todo = documents
         try:
-            suggester = get_suggester(model)
+            suggester = get_runner(model)
             for attempt in range(_SUGGEST_ATTEMPTS):
                 if attempt:
                     texts = dict(
@@ -183,11 +185,20 @@ def _suggest_texts(suggester, documents: list[Document]) -> list[list]:
     by_project: dict[int, list[Document]] = {}
     for document in documents:
         by_project.setdefault(document.project_id, []).append(document)
+    from annotations.suggest_process import PipelineProcess
+
+    in_child = isinstance(suggester, PipelineProcess)
     for group in by_project.values():
         names = group[0].project.film_name_list
-        learned = project_learned(group[0].project_id)
+        project_id = group[0].project_id
         texts = [document.text for document in group]
-        results = suggester.suggest_many(texts, names, learned=learned)
+        if in_child:
+            # The child loads the learning from its folder (this process keeps no spaCy).
+            results = suggester.suggest_many(
+                texts, names, learned_dir=project_learned_dir(project_id)
+            )
+        else:
+            results = suggester.suggest_many(texts, names, learned=project_learned(project_id))
         for document, suggestions in zip(group, results, strict=True):
             found[document.pk] = suggestions
     return [found[document.pk] for document in documents]

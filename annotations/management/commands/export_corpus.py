@@ -6,11 +6,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations.checks import DATA_COMMAND_CHECKS
 from annotations.exports import FORMATS, ExportFilter, export_stream
 from annotations.models import Origin, Project
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = "Export a project's spans as csv, jsonl, spacy (DocBin) or w3c (Web Annotation JSON-LD)."
 
     def add_arguments(self, parser: CommandParser) -> None:

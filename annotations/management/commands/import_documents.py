@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations.checks import DATA_COMMAND_CHECKS
 from annotations.imports import IMPORTED, REJECTED, FileResult, sources_from_paths
 from annotations.imports.base import ImportLimits
 from annotations.models import Membership, Project, Role
@@ -13,6 +14,7 @@ from annotations.services.suggestions import suggestion_runs_enqueue_new
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS
     help = (
         "Import .txt, .md, .html, .docx, .csv, .jsonl and .zip files (or folders of them) "
         "into a project. Each file is imported whole or not at all."
