@@ -123,10 +123,21 @@ class Membership(models.Model):
         return f"{self.user} in {self.project} ({self.role})"
 
 
+def tag_slug(name: str) -> str:
+    """Return the slug of a tag name, in any script ("Предсказание" -> "предсказание").
+
+    A name of symbols only ("!!!") has no letter to keep; its characters' code points stand in.
+    """
+    slug = slugify(name, allow_unicode=True)[:80]
+    if slug:
+        return slug
+    return "u" + "-".join(f"{ord(char):x}" for char in name.strip())[:79]
+
+
 class Tag(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80)
+    slug = models.SlugField(max_length=80, allow_unicode=True)
     colour = models.CharField(
         max_length=7,
         default="#888888",
@@ -160,14 +171,14 @@ class Tag(models.Model):
         self.colour = (self.colour or "").lower()
         self.shortcut = (self.shortcut or "").lower()
         if not self.slug:
-            self.slug = slugify(self.name)
+            self.slug = tag_slug(self.name)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         self.colour = (self.colour or "").lower()
         self.shortcut = (self.shortcut or "").lower()
         if not self.slug:
-            self.slug = slugify(self.name)
+            self.slug = tag_slug(self.name)
         if self.shortcut and not self.shortcut.isprintable():
             raise ValidationError({"shortcut": "Use one printable key, such as c or 1."})
         if self.shortcut.isspace():
@@ -606,3 +617,24 @@ class SuggestionRun(models.Model):
     def is_active(self) -> bool:
         """Whether the page should poll: queued or running, and not stale."""
         return not self.is_finished and not self.is_stale
+
+
+class SpanDeletion(models.Model):
+    """Who deleted a span and when, so a stale page can say so instead of "not found".
+
+    Kept after the span is gone (span_id is a plain number, not a key); removed again
+    when the span is restored.
+    """
+
+    span_id = models.PositiveIntegerField(unique=True)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    span_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"span {self.span_id} deleted"

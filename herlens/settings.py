@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.views.messages.HtmxMessagesMiddleware",
+    # A failed htmx action answers with a message, not a page (views/errors.py).
+    "annotations.views.errors.HtmxErrorMiddleware",
 ]
 
 ROOT_URLCONF = "herlens.urls"
@@ -221,3 +223,7 @@ HERLENS_IMPORT_LIMITS = {
     "max_files": env_int("HERLENS_IMPORT_MAX_FILES", 5000),
     "max_zip_bytes": env_int("HERLENS_IMPORT_MAX_ZIP_BYTES", 1024 * 1024 * 1024),
 }
+
+# A pasted document (annotations.forms.PASTE_MAX_BYTES, 2 MB of UTF-8) arrives form-encoded,
+# where a byte outside ASCII takes three; the body may be that large, and no larger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024

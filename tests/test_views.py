@@ -313,7 +313,7 @@ def test_add_tag_both_branches_and_shortcut_clash(owner, project):
     assert (tag.shortcut, tag.colour, tag.position) == ("q", "#112233", 3)
     clash = client.post(url, {"name": "Another", "colour": "#112233", "shortcut": "c"})
     assert clash.status_code == 400
-    assert "is taken by another tag" in clash.text
+    assert "The key “c” is taken by the tag “Claim”." in clash.text
     bad_colour = client.post(url, {"name": "Bad", "colour": "red", "shortcut": ""})
     assert bad_colour.status_code == 400
     assert "Use a colour like" in bad_colour.text

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from annotations.models import Membership
+from annotations.views.live import LIVE_STOPPED, LIVE_STOPPED_HTML
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -69,7 +70,7 @@ def test_removed_member_is_told_to_stop_polling_once_something_changes():
     factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
     response = client.get(url, **HTMX)
     assert response.status_code == 286
-    assert response.content == b""
+    assert LIVE_STOPPED in response.text
 
 
 def test_token_of_another_user_gets_the_full_check():
@@ -78,7 +79,8 @@ def test_token_of_another_user_gets_the_full_check():
     stranger = client_for(factories.make_user())
     response = stranger.get(url, **HTMX)
     assert response.status_code == 286
-    assert response.content == b""
+    # The same line whoever asks: a stranger learns nothing about the document.
+    assert response.text == LIVE_STOPPED_HTML
 
 
 def test_expired_token_renews_the_poller_without_paragraphs(settings):

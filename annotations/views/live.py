@@ -27,6 +27,11 @@ from annotations.views.access import HtmxHttpRequest, document_for
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
 STOP_POLLING = 286
+LIVE_STOPPED = (
+    "Live updates stopped: this document was removed, or you are no longer a member of "
+    "its project. What is on this page is not saved anywhere new."
+)
+LIVE_STOPPED_HTML = f'<p id="live" class="live-stopped notice" role="status">{LIVE_STOPPED}</p>'
 
 
 @require_GET
@@ -43,9 +48,9 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     try:
         document, role = document_for(request, document_id)
     except Http404:
-        # No longer a member (or never was): 286 makes htmx stop polling, and the empty
-        # answer replaces the poller, so the page stays as it was without error messages.
-        return HttpResponse(status=STOP_POLLING)
+        # No longer a member, or the document is gone: 286 makes htmx stop polling, and the
+        # answer replaces the poller with a line saying why the page stopped updating.
+        return HttpResponse(LIVE_STOPPED_HTML, status=STOP_POLLING)
     tags = list(document.project.tags.all())
     shown = layers.page_layers(request, document, role, tags)
     live = layers.live_context(request, document, role, shown)

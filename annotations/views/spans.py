@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from annotations import services
+from annotations import services, tombstones
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
@@ -135,6 +135,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     require_span_edit(request, role, span)
     require_unlocked(request, document, role)
     changed = (span.start, span.end)
+    tombstones.record(span, request.user)
     token = services.span_delete(span=span)
     if not request.htmx:
         messages.success(request, "Span deleted.")
@@ -151,6 +152,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         if services.undo_token_document_id(token) != document.pk:
             raise services.DomainError(services.UNDO_EXPIRED)
         span = services.span_restore(token=token)
+        tombstones.forget(span.pk)
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(request, document, role, span, (span.start, span.end))
