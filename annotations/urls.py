@@ -7,6 +7,7 @@ from annotations.views import (
     adjudication,
     agreement,
     classes,
+    comparison,
     corpus,
     discussion,
     documents,
@@ -104,6 +105,11 @@ urlpatterns = [
         "projects/<slug:slug>/documents/<int:document_id>/adjudicate/agreed/",
         adjudication.accept_agreed,
         name="adjudicate-agreed",
+    ),
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/compare/",
+        comparison.compare_page,
+        name="compare",
     ),
     path(
         "projects/<slug:slug>/documents/<int:document_id>/feedback/",

@@ -106,5 +106,3 @@ def test_a_tag_clash_and_a_page_key_are_form_errors_keeping_the_form(
     page.click("button:has-text('Add tag')")
     page.locator("#tags .tag-list li:has-text('Предсказание')").wait_for()
     assert browser_project.tags.filter(slug="предсказание", shortcut="п").exists()
-
-

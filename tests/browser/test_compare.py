@@ -1,0 +1,106 @@
+"""Readers side by side: the tag owns the colour, readers are columns, disagreements stand out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from annotations import classroom, services
+from annotations.demo import ESSAY_VOICES
+from annotations.models import Role
+from tests import factories
+from tests.browser.conftest import PASSWORD, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+STUDENTS = ("amira", "ben", "chloe", "dev", "eli", "fatou", "gus", "hana")
+# (tag, words, who marked them this way)
+MARKS = [
+    ("claim", "Most films about artificial minds spend their budgets on bodies", STUDENTS[:6]),
+    ("claim", "Most films about artificial minds spend their budgets", ("gus",)),
+    ("film-reference", "Spike Jonze", STUDENTS),
+    ("film-reference", "Joaquin Phoenix", STUDENTS[:7]),
+    ("film-reference", "Samantha", ("amira", "chloe", "dev")),
+    ("claim", "I think this is the most honest picture of machine intelligence", STUDENTS[:5]),
+    ("prediction", "I think this is the most honest picture of machine intelligence", ("fatou",)),
+    ("claim", "A voice is exactly the interface we were given.", ("ben", "hana")),
+    (
+        "prediction",
+        "Within a decade, most of us will spend part of every day talking to software that talks back",
+        STUDENTS,
+    ),
+]
+
+
+def build_class():
+    teacher = factories.make_user("teacher", password=PASSWORD)
+    project = classroom.class_create(name="Year 11 film", teacher=teacher)
+    document = factories.make_document(project, text=ESSAY_VOICES, title="Voices")
+    students = {}
+    for name in STUDENTS:
+        students[name] = factories.add_member(
+            project, Role.ANNOTATOR, factories.make_user(name, password=PASSWORD)
+        )
+    tags = {tag.slug: tag for tag in project.tags.all()}
+    for slug, words, who in MARKS:
+        start = document.text.index(words)
+        for name in who:
+            services.span_create(
+                document=document,
+                start=start,
+                end=start + len(words),
+                tag=tags[slug],
+                author=students[name],
+            )
+    return project, document, teacher
+
+
+def test_the_teacher_compares_the_class_and_narrows_to_disagreements(page, live_server):
+    project, document, teacher = build_class()
+    log_in(page, live_server, teacher.get_username())
+    page.goto(f"{live_server.url}{document.get_absolute_url()}")
+    page.click("a:has-text('Readers side by side')")
+    page.wait_for_url("**/compare/")
+    headers = page.locator(".compare-table thead th.reader-col").all_inner_texts()
+    assert headers == list(STUDENTS)
+    rows = page.locator(".compare-table tbody tr")
+    assert rows.count() == 7
+    agreed = page.locator("tr.agreed")
+    assert agreed.count() == 2  # Spike Jonze, and the prediction everyone marked
+    # A chip is the tag (colour and letter), named for a screen reader with the reader.
+    chip = page.locator("tr:has-text('Spike Jonze') a.chip").first
+    assert chip.inner_text() == "F"
+    assert chip.get_attribute("aria-label") == "amira: Film reference"
+    colour = page.evaluate("(el) => getComputedStyle(el).backgroundColor", chip.element_handle())
+    film = project.tags.get(slug="film-reference").colour
+    assert colour == "rgb({}, {}, {})".format(*(int(film[i : i + 2], 16) for i in (1, 3, 5)))
+    gus = page.locator("tr:has-text('Most films') a.chip[aria-label^='gus']")
+    assert gus.inner_text() == "C≈"
+    if os.environ.get("HERLENS_SCREENSHOTS"):
+        page.set_viewport_size({"width": 1280, "height": 820})
+        page.screenshot(path=str(DOCS / "compare-class.png"), full_page=True)
+    page.check("input[name=only]")
+    page.click("form.compare-filter button[type=submit]")
+    page.wait_for_url("**only=disagreements**")
+    assert page.locator("tr.agreed").count() == 0
+    assert page.locator("tbody tr.disagreed").count() == 5
+    # Two readers side by side.
+    for name in STUDENTS[2:]:
+        page.uncheck(f"label.layer-chip:has-text('{name}') input")
+    page.click("form.compare-filter button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".compare-table thead th.reader-col").all_inner_texts() == ["amira", "ben"]
+    if os.environ.get("HERLENS_SCREENSHOTS"):
+        page.screenshot(path=str(DOCS / "compare-two-readers.png"), full_page=True)
+
+
+def test_a_blind_student_sees_only_their_own_column(page, live_server):
+    project, document, _teacher = build_class()
+    log_in(page, live_server, "amira")
+    page.goto(f"{live_server.url}/projects/{project.slug}/documents/{document.pk}/compare/")
+    assert page.locator(".compare-table thead th.reader-col").all_inner_texts() == ["you"]
+    assert "once your teacher reveals" in page.locator(".notice").inner_text()
+    assert "ben" not in page.locator("main").inner_text()
