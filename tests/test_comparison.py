@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from annotations.charts import ink_on
 from annotations.comparison import BOUNDS_DIFFER, MISSED, TAGS_DIFFER, Mark, passages
-from annotations.views.comparison import ink_on
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotations import classroom, comparison
+from annotations.charts import ink_on
 from annotations.models import Tag
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.rendering import paragraph_bounds
@@ -31,14 +32,6 @@ BLIND_NOTE = "Your classmates’ spans appear here once your teacher reveals thi
 
 def tag_letter(tag: Tag) -> str:
     return (tag.shortcut or tag.name[:1]).upper()
-
-
-def ink_on(colour: str) -> str:
-    """Return black or white, whichever reads better on the hex ``colour`` (WCAG luminance)."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
 
 
 def _paragraph_of(bounds: list[tuple[int, int, int]], offset: int) -> int:

@@ -104,3 +104,17 @@ def test_a_blind_student_sees_only_their_own_column(page, live_server):
     assert page.locator(".compare-table thead th.reader-col").all_inner_texts() == ["you"]
     assert "once your teacher reveals" in page.locator(".notice").inner_text()
     assert "ben" not in page.locator("main").inner_text()
+
+
+def test_a_heat_map_cell_is_a_link_wherever_it_is_clicked(page, live_server):
+    project, document, teacher = build_class()
+    log_in(page, live_server, teacher.get_username())
+    page.goto(f"{live_server.url}/projects/{project.slug}/agreement/?document={document.pk}")
+    cell = page.locator(".heatmap a.heat-cell[aria-label^='amira and ben']").first
+    box = cell.bounding_box()
+    assert box["width"] >= 30
+    assert box["height"] >= 30
+    # The value printed in the middle of the cell is part of the link too.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**#pair")
+    assert page.locator("#pair-heading").inner_text() == "amira and ben"
