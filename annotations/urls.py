@@ -38,6 +38,17 @@ urlpatterns = [
     path("documents/<int:document_id>/spans/", spans.span_create, name="span-create"),
     path("documents/<int:document_id>/spans/restore/", spans.span_restore, name="span-restore"),
     path("spans/<int:span_id>/", documents.span_detail, name="span"),
+    # The ids of the W3C Web Annotation export (exports/w3c.py) resolve for members.
+    path(
+        "projects/<slug:slug>/spans/<int:span_id>/",
+        documents.span_permalink,
+        name="span-permalink",
+    ),
+    path(
+        "projects/<slug:slug>/tags/<str:tag_slug>/",
+        projects.tag_permalink,
+        name="tag-permalink",
+    ),
     path("spans/<int:span_id>/edit/", spans.span_edit, name="span-edit"),
     path("spans/<int:span_id>/delete/", spans.span_delete, name="span-delete"),
     # Class mode

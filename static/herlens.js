@@ -135,6 +135,10 @@
     }
   }
 
+  const SELECT_FIRST = "Select some words in the essay first.";
+  const NOTHING_TO_TAG = "The selection holds only spaces or line breaks; select some words.";
+  const PANEL_HINT = "Select words in the essay, then press a tag’s key or button. Click a highlight to open it here.";
+
   function setupAnnotatePage(page) {
     const essay = document.getElementById("essay");
     const createUrl = page.dataset.createUrl;
@@ -178,7 +182,7 @@
 
     function tagSelection(tagSlug) {
       if (!canAnnotate) {
-        toast("Your role in this project does not allow annotating.");
+        toast(page.dataset.refusal || "Your role in this project does not allow annotating.");
         return true;
       }
       const measured = measureSelection(essay);
@@ -190,6 +194,17 @@
       );
       window.getSelection().removeAllRanges();
       return true;
+    }
+
+    /** Put the panel back to its hint, so it never shows a span the keys no longer act on. */
+    function clearPanel() {
+      const panel = document.getElementById("span-panel");
+      if (!panel || !panel.dataset.span) return;
+      const hint = document.createElement("p");
+      hint.className = "muted";
+      hint.textContent = PANEL_HINT;
+      panel.replaceChildren(hint);
+      panel.dataset.span = "";
     }
 
     function stepSpan(direction) {
@@ -204,11 +219,14 @@
     document.querySelectorAll(".tag-button").forEach((button) => {
       // Keep the selection: a mousedown on a button would otherwise clear it.
       button.addEventListener("mousedown", (event) => event.preventDefault());
-      button.addEventListener("click", () => {
+      button.addEventListener("click", (event) => {
+        // The second click of a double-click, or a click while the first is on its way.
+        if (event.detail > 1 || pending) return;
         if (!tagSelection(button.dataset.tag) && selectedSpan) {
           post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
         } else if (!selectedSpan && !measureSelection(essay)) {
-          toast("Select some words in the essay first.");
+          const selection = window.getSelection();
+          toast(selection && !selection.isCollapsed && essay.contains(selection.anchorNode) ? NOTHING_TO_TAG : SELECT_FIRST);
         }
       });
     });
@@ -272,11 +290,11 @@
       const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
       if (shortcuts[key]) {
         if (inEssay && !selection.isCollapsed) {
-          tagSelection(shortcuts[key]);
+          if (!tagSelection(shortcuts[key])) toast(NOTHING_TO_TAG);
         } else if (selectedSpan) {
           post(spanUrl(selectedSpan, "edit"), { tag: shortcuts[key] });
         } else {
-          toast("Select some words in the essay first.");
+          toast(SELECT_FIRST);
         }
         event.preventDefault();
       } else if (key === "]" || key === "[") {
@@ -288,6 +306,7 @@
       } else if (key === "Escape") {
         selection?.removeAllRanges();
         markSelected(null);
+        clearPanel();
       } else if (key === "?") {
         toggleHelp();
       }
@@ -313,6 +332,16 @@
     const initial = document.getElementById("span-panel")?.dataset.span;
     if (initial) markSelected(initial);
   }
+
+  /* --- Screen readers: what an action did, read out from the page's live region. --- */
+  function announce(text) {
+    const region = document.getElementById("announcer");
+    if (!region || !text) return;
+    // Emptied first, so the same words twice in a row are read twice.
+    region.textContent = "";
+    setTimeout(() => (region.textContent = text), 50);
+  }
+  document.addEventListener("announce", (event) => announce(event.detail && event.detail.text));
 
   /* --- Failed htmx actions: a message in place, and what the user typed stays. -------------
    *
@@ -483,5 +512,5 @@
 
   // Exposed for the browser tests and for debugging in the console.
   // measureSelection also serves the adjudication page (static/classroom.js).
-  window.herlens = { codePointLength, snapToGrapheme, measureSelection, toast };
+  window.herlens = { codePointLength, snapToGrapheme, measureSelection, toast, announce };
 })();

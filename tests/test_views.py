@@ -149,7 +149,11 @@ def test_create_span_with_htmx_returns_panel_and_only_touched_paragraphs(owner, 
     assert 'id="para-0"' in response.text
     assert 'hx-swap-oob="true"' in response.text
     assert 'id="para-1"' not in response.text
-    assert json.loads(response["HX-Trigger-After-Settle"]) == {"spansChanged": {"span": span.pk}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "spansChanged": {"span": span.pk},
+        # Read out by screen readers.
+        "announce": {"text": f"Added {span.tag.name}: “{span.quote}”."},
+    }
 
 
 def test_replayed_create_returns_the_same_span(owner, document):
@@ -220,7 +224,10 @@ def test_delete_and_undo_both_branches(owner, document):
     assert not Span.objects.exists()
     assert "Undo" in response.text
     assert 'name="token"' in response.text
-    assert json.loads(response["HX-Trigger-After-Settle"]) == {"spansChanged": {"span": None}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "spansChanged": {"span": None},
+        "announce": {"text": "Span deleted. Ctrl+Z or the Undo button brings it back."},
+    }
     token = response.text.split('name="token" value="')[1].split('"')[0]
     restore = client.post(
         reverse("annotations:span-restore", args=[document.pk]), {"token": token}, **HTMX

@@ -164,3 +164,24 @@ def test_a_crash_in_an_htmx_action_is_a_plain_message(owner, project, monkeypatc
     response = client.post(reverse("annotations:span-edit", args=[span.pk]), {"note": "x"}, **HTMX)
     assert response.status_code == 500
     assert response.text == errors.SERVER_ERROR
+
+
+def test_w3c_annotation_ids_resolve_to_the_span_for_members_only(owner, project):
+    document = factories.make_document(project)
+    span = factories.make_span(document, 0, 7, owner)
+    client = client_for(owner)
+    export = client.get(reverse("annotations:export", args=[project.slug]), {"format": "w3c"})
+    body = b"".join(export.streaming_content).decode()
+    span_id = f"http://testserver/projects/{project.slug}/spans/{span.pk}"
+    assert f'"{span_id}"' in body
+    # The id has no trailing slash; Django's APPEND_SLASH adds it, then the span opens.
+    answer = client.get(span_id, follow=True)
+    assert (
+        answer.redirect_chain[-1][0] == f"{document.get_absolute_url()}?span={span.pk}#span-panel"
+    )
+    assert answer.status_code == 200
+    tag_id = f"http://testserver/projects/{project.slug}/tags/claim"
+    assert f'"{tag_id}"' in body
+    tag_answer = client.get(tag_id, follow=True)
+    assert tag_answer.redirect_chain[-1][0] == f"{project.get_absolute_url()}#tags"
+    assert client_for(factories.make_user()).get(span_id, follow=True).status_code == 404

@@ -242,6 +242,7 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
         "is_teacher": teacher,
         "blind": project.visibility == "blind" and document.revealed_at is None,
         "locked": classroom.is_locked(request.user, role, document),
+        "submitted_lock": classroom.SUBMITTED_LOCK,
         "can_adjudicate": allows(role, Action.ADJUDICATE),
         "can_teach": allows(role, Action.TEACH),
     }

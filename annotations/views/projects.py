@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
@@ -122,3 +122,11 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(request, f"{PROJECT_TEMPLATE}#tags", context, status=400)
     return render(request, PROJECT_TEMPLATE, context, status=400)
+
+
+@require_GET
+def tag_permalink(request: HtmxHttpRequest, slug: str, tag_slug: str) -> HttpResponse:
+    """Where an exported tag's id leads: the project's list of tags."""
+    project, _role = project_for(request, slug)
+    get_object_or_404(project.tags, slug=tag_slug)
+    return redirect(f"{project.get_absolute_url()}#tags")

@@ -30,6 +30,24 @@ from annotations.views.access import (
 )
 from annotations.views.documents import TEMPLATE, panel_context
 
+#: Read out by screen readers after an action (the page's live region, static/herlens.js).
+ANNOUNCE_CREATED = "Added {tag}: “{quote}”."
+ANNOUNCE_SAVED = "Saved the {tag} span."
+ANNOUNCE_DELETED = "Span deleted. Ctrl+Z or the Undo button brings it back."
+ANNOUNCE_RESTORED = "Restored {tag}: “{quote}”."
+
+
+def announcement(template: str, span: Span | None) -> str:
+    if span is None:
+        return template
+    quote = span.quote if len(span.quote) <= 80 else span.quote[:79] + "…"
+    return template.format(tag=span.tag.name, quote=quote)
+
+
+def announce(response: HttpResponse, text: str) -> HttpResponse:
+    """Ask the page to read ``text`` out (an htmx event; the page's live region speaks it)."""
+    return trigger_client_event(response, "announce", {"text": text}, after="settle")
+
 
 def _form_error(form) -> str:
     return " ".join(str(message) for errors in form.errors.values() for message in errors)
@@ -59,6 +77,7 @@ def _action_response(
     *,
     undo_token: str = "",
     status: int = 200,
+    announce_text: str = "",
 ) -> HttpResponse:
     if not request.htmx:
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
@@ -72,6 +91,8 @@ def _action_response(
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
     paragraphs = changed_paragraphs(request, document, role, *changed)
     response = HttpResponse(panel + paragraphs, status=status)
+    if announce_text:
+        announce(response, announce_text)
     # After settle, so the out-of-band paragraphs are in place when listeners run.
     return trigger_client_event(
         response, "spansChanged", {"span": span.pk if span else None}, after="settle"
@@ -100,7 +121,13 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
     return _action_response(
-        request, document, role, span, (span.start, span.end), status=201 if created else 200
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        status=201 if created else 200,
+        announce_text=announcement(ANNOUNCE_CREATED, span),
     )
 
 
@@ -124,7 +151,14 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
         return _bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span saved.")
-    return _action_response(request, document, role, span, (span.start, span.end))
+    return _action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        announce_text=announcement(ANNOUNCE_SAVED, span),
+    )
 
 
 @require_POST
@@ -139,7 +173,9 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     token = services.span_delete(span=span)
     if not request.htmx:
         messages.success(request, "Span deleted.")
-    return _action_response(request, document, role, None, changed, undo_token=token)
+    return _action_response(
+        request, document, role, None, changed, undo_token=token, announce_text=ANNOUNCE_DELETED
+    )
 
 
 @require_POST
@@ -155,4 +191,11 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         tombstones.forget(span.pk)
     except services.DomainError as error:
         return _bad_request(request, document, str(error))
-    return _action_response(request, document, role, span, (span.start, span.end))
+    return _action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        announce_text=announcement(ANNOUNCE_RESTORED, span),
+    )

@@ -41,7 +41,16 @@ from annotations.permissions import (
 )
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.documents import TEMPLATE
-from annotations.views.spans import _action_response, _bad_request, changed_paragraphs
+from annotations.views.spans import (
+    _action_response,
+    _bad_request,
+    announce,
+    announcement,
+    changed_paragraphs,
+)
+
+ANNOUNCE_ACCEPTED = "Accepted as {tag}: “{quote}”."
+ANNOUNCE_REJECTED = "Suggestion rejected."
 
 #: The plain (no JavaScript) list shows this many pending suggestions at a time.
 LIST_LIMIT = 40
@@ -247,7 +256,15 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    response = _action_response(request, document, role, span, (span.start, span.end), status=201)
+    response = _action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        status=201,
+        announce_text=announcement(ANNOUNCE_ACCEPTED, span),
+    )
     return trigger_client_event(response, EVENT, {"accepted": suggestion.pk}, after="settle")
 
 
@@ -260,9 +277,8 @@ def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, "Suggestion rejected; it will not be suggested again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    return trigger_client_event(
-        _panel(request, document, role), EVENT, {"rejected": suggestion.pk}, after="settle"
-    )
+    response = announce(_panel(request, document, role), ANNOUNCE_REJECTED)
+    return trigger_client_event(response, EVENT, {"rejected": suggestion.pk}, after="settle")
 
 
 @require_POST
