@@ -222,12 +222,12 @@
       button.addEventListener("click", (event) => {
         // The second click of a double-click, or a click while the first is on its way.
         if (event.detail > 1 || pending) return;
-        if (!tagSelection(button.dataset.tag) && selectedSpan) {
-          post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
-        } else if (!selectedSpan && !measureSelection(essay)) {
-          const selection = window.getSelection();
-          toast(selection && !selection.isCollapsed && essay.contains(selection.anchorNode) ? NOTHING_TO_TAG : SELECT_FIRST);
-        }
+        const selection = window.getSelection();
+        const selecting = selection && !selection.isCollapsed && essay.contains(selection.anchorNode);
+        if (tagSelection(button.dataset.tag)) return;
+        if (selecting) toast(NOTHING_TO_TAG);
+        else if (selectedSpan) post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
+        else toast(SELECT_FIRST);
       });
     });
 
@@ -273,7 +273,7 @@
         if (!inEssay) placeCaretAtStart();
         const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
         const granularity =
-          event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey || event.altKey ? "word" : "character";
+          event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey ? "word" : "character";
         window.getSelection().modify(event.shiftKey ? "extend" : "move", forward ? "forward" : "backward", granularity);
         event.preventDefault();
         return;

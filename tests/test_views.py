@@ -153,6 +153,11 @@ def test_create_span_with_htmx_returns_panel_and_only_touched_paragraphs(owner, 
         "spansChanged": {"span": span.pk},
         # Read out by screen readers.
         "announce": {"text": f"Added {span.tag.name}: “{span.quote}”."},
+        "spanLabel": {
+            "id": span.pk,
+            "start": f"{span.tag.name}, yours: ",
+            "end": f" (end of {span.tag.name})",
+        },
     }
 
 

@@ -152,6 +152,11 @@ def test_accept_htmx_answers_like_a_span_action(members, essay):
         "spansChanged": {"span": span.pk},
         "suggestionsChanged": {"accepted": suggestion.pk},
         "announce": {"text": f"Accepted as {span.tag.name}: “Her”."},
+        "spanLabel": {
+            "id": span.pk,
+            "start": f"{span.tag.name}, yours: ",
+            "end": f" (end of {span.tag.name})",
+        },
     }
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from annotations import services, tombstones
+from annotations.accessibility import span_label
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
@@ -93,6 +94,10 @@ def _action_response(
     response = HttpResponse(panel + paragraphs, status=status)
     if announce_text:
         announce(response, announce_text)
+    if span is not None:
+        # What a screen reader says of the new or changed highlight (static/herlens-access.js).
+        label = {"id": span.pk, **span_label(span, request.user)}
+        trigger_client_event(response, "spanLabel", label, after="settle")
     # After settle, so the out-of-band paragraphs are in place when listeners run.
     return trigger_client_event(
         response, "spansChanged", {"span": span.pk if span else None}, after="settle"
