@@ -106,3 +106,27 @@ def test_a_tag_clash_and_a_page_key_are_form_errors_keeping_the_form(
     page.click("button:has-text('Add tag')")
     page.locator("#tags .tag-list li:has-text('Предсказание')").wait_for()
     assert browser_project.tags.filter(slug="предсказание", shortcut="п").exists()
+
+
+def test_live_updates_that_stop_or_pause_say_why(page, live_server):
+    from annotations.models import Membership
+    from tests.browser.conftest import PASSWORD
+
+    c = factories.make_class(visibility="open")
+    c.alice.set_password(PASSWORD)
+    c.alice.save()
+    log_in(page, live_server, c.alice.get_username())
+    page.goto(f"{live_server.url}{c.document.get_absolute_url()}")
+    # The connection drops: the poller says it is paused, and recovers by itself.
+    page.context.set_offline(True)
+    status = page.locator("#live-status")
+    status.wait_for(state="visible", timeout=8_000)
+    assert "Live updates paused: herlens cannot be reached" in status.inner_text()
+    page.context.set_offline(False)
+    status.wait_for(state="hidden", timeout=8_000)
+    # Removed from the class: the poller stops and says why.
+    Membership.objects.filter(user=c.alice).delete()
+    factories.make_span(c.document, 0, 3, c.bob)
+    stopped = page.locator(".live-stopped")
+    stopped.wait_for(timeout=8_000)
+    assert "Live updates stopped" in stopped.inner_text()
