@@ -85,7 +85,10 @@ def page_layers(
     ``families``: a colour family per reader; by default in classes only.
     """
     if families is None:
-        families = document.project.is_class
+        # The tag owns the colour, in a class too: a reader's hue would hide the tag and clash
+        # with another tag's colour. Readers are told apart by the layer filter, the spoken
+        # labels and the side-by-side view (views/comparison.py).
+        families = False
     from annotations.views.documents import spans_with_tags_and_authors
 
     visible_spans = spans_visible_in(request.user, role, document=document)
