@@ -382,6 +382,15 @@
       link.textContent = "Go to your projects";
       return link;
     }
+    if (next === "login") {
+      // A new tab: this one keeps what the user typed.
+      const link = document.createElement("a");
+      link.href = "/accounts/login/";
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "Log in (new tab)";
+      return link;
+    }
     if (next === "reload") {
       const button = document.createElement("button");
       button.type = "button";

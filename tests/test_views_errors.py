@@ -185,3 +185,29 @@ def test_w3c_annotation_ids_resolve_to_the_span_for_members_only(owner, project)
     tag_answer = client.get(tag_id, follow=True)
     assert tag_answer.redirect_chain[-1][0] == f"{project.get_absolute_url()}#tags"
     assert client_for(factories.make_user()).get(span_id, follow=True).status_code == 404
+
+
+def test_a_logged_out_htmx_action_is_told_to_log_in_not_given_the_login_page(owner, project):
+    document = factories.make_document(project)
+    span = factories.make_span(document, 0, 7, owner)
+    response = Client().post(
+        reverse("annotations:span-edit", args=[span.pk]), {"note": "typed"}, **HTMX
+    )
+    assert response.status_code == 401
+    assert response.text == errors.SESSION_ENDED
+    assert response[errors.NEXT_HEADER] == "login"
+    # Without htmx: the usual redirect to the login page.
+    plain = Client().post(reverse("annotations:span-edit", args=[span.pk]), {"note": "typed"})
+    assert plain.status_code == 302
+
+
+def test_a_body_over_the_server_limit_gets_a_page_that_names_the_paste_limit(
+    owner, project, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    url = reverse("annotations:document-add", args=[project.slug])
+    response = client.post(url, {"title": "Big", "text": "x" * 5000})
+    assert response.status_code == 400
+    assert "Pasting takes up to 2 MB" in response.text

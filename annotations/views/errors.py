@@ -3,7 +3,7 @@
 An htmx action (saving a note, adding a document) that fails must not replace the
 page: the answer is plain text, which static/herlens.js shows beside what the user
 typed, debug on or off. ``X-Herlens-Next`` names the next step the message offers
-("reload" the page, or go "home" when the document or project is gone).
+("reload" the page, go "home" when the document or project is gone, or "login" again).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.views.defaults import permission_denied as default_permission_denied
 
 from annotations import tombstones
@@ -37,6 +39,10 @@ NOT_FOUND = "This is no longer here (removed in the meantime?). Reload the page.
 SERVER_ERROR = (
     "Something went wrong on the server and nothing was saved; what you typed is still here. "
     "Try again in a moment."
+)
+SESSION_ENDED = (
+    "You are logged out (the session ended), so nothing was saved. Log in again in a new tab, "
+    "then try again here: what you typed is still on this page."
 )
 NEXT_HEADER = "X-Herlens-Next"
 
@@ -89,7 +95,15 @@ class HtmxErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            getattr(request, "htmx", False)
+            and response.status_code == 302
+            and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
+        ):
+            # htmx would follow the redirect and swap the login page into the panel.
+            return plain_message(SESSION_ENDED, 401, "login")
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not getattr(request, "htmx", False):
