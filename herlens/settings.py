@@ -227,3 +227,6 @@ HERLENS_IMPORT_LIMITS = {
 # A pasted document (annotations.forms.PASTE_MAX_BYTES, 2 MB of UTF-8) arrives form-encoded,
 # where a byte outside ASCII takes three; the body may be that large, and no larger.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
+
+# An htmx action with an expired session or token answers with a message (views/errors.py).
+CSRF_FAILURE_VIEW = "annotations.views.errors.csrf_failure"

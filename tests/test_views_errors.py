@@ -211,3 +211,15 @@ def test_a_body_over_the_server_limit_gets_a_page_that_names_the_paste_limit(
     response = client.post(url, {"title": "Big", "text": "x" * 5000})
     assert response.status_code == 400
     assert "Pasting takes up to 2 MB" in response.text
+
+
+def test_a_refused_security_token_on_htmx_asks_to_log_in_again(owner, project):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    url = reverse("annotations:tag-add", args=[project.slug])
+    response = client.post(url, {"name": "Quotation"}, **HTMX)
+    assert response.status_code == 403
+    assert response.text == errors.SESSION_ENDED
+    plain = client.post(url, {"name": "Quotation"})
+    assert plain.status_code == 403
+    assert "CSRF" in plain.text

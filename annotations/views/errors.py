@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.defaults import permission_denied as default_permission_denied
 
 from annotations import tombstones
@@ -60,6 +61,13 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         message = str(exception) or "You may not do that in this project."
         return plain_message(message, 403)
     return default_permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused security token: for htmx, the session most likely ended (log in again)."""
+    if request.headers.get("HX-Request") == "true":
+        return plain_message(SESSION_ENDED, 403, "login")
+    return default_csrf_failure(request, reason)
 
 
 def not_found_message(request: HttpRequest) -> tuple[str, str]:

@@ -130,3 +130,21 @@ def test_live_updates_that_stop_or_pause_say_why(page, live_server):
     stopped = page.locator(".live-stopped")
     stopped.wait_for(timeout=8_000)
     assert "Live updates stopped" in stopped.inner_text()
+
+
+def test_a_session_that_ended_keeps_the_note_and_offers_a_login_tab(
+    page, live_server, browser_project, debug
+):
+    owner = browser_project.memberships.get(role=Role.OWNER).user
+    document = factories.make_document(browser_project, text="Machines will write our essays.")
+    span = factories.make_span(document, 0, 8, owner)
+    log_in(page, live_server, owner.get_username())
+    page.goto(f"{live_server.url}{document.get_absolute_url()}?span={span.pk}")
+    page.fill("#span-note", "Half an hour of thinking")
+    page.context.clear_cookies()
+    page.click("#span-panel button[type=submit].primary")
+    failure = page.locator("#span-panel .failure")
+    failure.wait_for()
+    assert "You are logged out" in failure.inner_text()
+    assert failure.get_by_role("link", name="Log in (new tab)").get_attribute("target") == "_blank"
+    assert page.input_value("#span-note") == "Half an hour of thinking"
