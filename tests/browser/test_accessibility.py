@@ -94,5 +94,32 @@ def test_no_serious_violation_logged_out_and_on_error_pages(page, live_server, s
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    found += [v["id"] for v in results.response["violations"] if v["impact"] in BLOCKING]
+    found += [
+        f"{v['id']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_no_serious_violation_in_the_annotate_page_states(page, live_server, scene):
+    """The keyboard help, the review panel and a failure message, as the teacher sees them."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    log_in(page, live_server, "teacher")
+    found = audit(page, f"{live_server.url}{scene['document'].get_absolute_url()}")
+    page.keyboard.press("?")
+    page.locator("#keyboard-help").wait_for()
+    page.locator("#essay").click(position={"x": 5, "y": 5})
+    page.keyboard.press("r")
+    page.locator("#review-panel").wait_for()
+    page.evaluate(
+        "window.herlens.toast('A message', Object.assign(document.createElement('button'), {textContent: 'Reload the page'}))"
+    )
+    results = Axe().run(page)
+    found += [
+        f"{v['id']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
     assert not found, "\n".join(found)
