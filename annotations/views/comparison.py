@@ -123,7 +123,15 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
         "project": project,
         "document": document,
         "role": role,
-        "columns": [{"key": key, "label": labels[key]} for key in shown_keys],
+        "columns": [
+            {
+                "key": key,
+                "label": labels[key],
+                # Spans the reader made in the passages listed.
+                "spans": sum(len(row["cells"][n]["chips"]) for row in table),
+            }
+            for n, key in enumerate(shown_keys)
+        ],
         "every_layer": [
             {"key": key, "label": labels[key], "shown": key in shown_keys} for key in every_key
         ],

@@ -85,12 +85,9 @@ def test_the_whole_annotate_loop_by_keyboard_only(page, live_server, essay):
     page.keyboard.type("Typed by keyboard.")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Save"
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "(id) => fetch('/spans/' + id + '/', {headers: {'HX-Request': 'true'}})"
-        ".then(r => r.text()).then(t => t.includes('Typed by keyboard.'))",
-        arg=span.pk,
-    )
+    with page.expect_response(lambda response: "/edit/" in response.url) as saved:
+        page.keyboard.press("Enter")
+    assert saved.value.status == 200
     span.refresh_from_db()
     assert (span.tag.slug, span.note) == ("prediction", "Typed by keyboard.")
 
