@@ -148,3 +148,22 @@ def test_a_session_that_ended_keeps_the_note_and_offers_a_login_tab(
     assert "You are logged out" in failure.inner_text()
     assert failure.get_by_role("link", name="Log in (new tab)").get_attribute("target") == "_blank"
     assert page.input_value("#span-note") == "Half an hour of thinking"
+
+
+def test_a_removed_document_says_so_and_offers_the_projects(page, live_server, browser_project):
+    owner = browser_project.memberships.get(role=Role.OWNER).user
+    document = factories.make_document(browser_project, text="Machines will write our essays.")
+    log_in(page, live_server, owner.get_username())
+    page.goto(f"{live_server.url}{document.get_absolute_url()}")
+    document.delete()
+    page.evaluate(
+        """() => { const t = document.querySelector('#essay p').firstChild.firstChild
+                    || document.querySelector('#essay p').firstChild;
+                   getSelection().setBaseAndExtent(t, 0, t, 8); }"""
+    )
+    page.keyboard.press("c")
+    toast = page.locator("#toast")
+    toast.wait_for()
+    assert "This document was removed" in toast.inner_text()
+    assert toast.get_by_role("link", name="Go to your projects").get_attribute("href") == "/"
+    assert page.locator("#essay").is_visible()
