@@ -8,11 +8,12 @@ before the first word and "(end of Claim)" after the last.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
-from annotations.models import Span
+    from annotations.models import Span
 
 
 class SpanLabel(TypedDict):

@@ -127,7 +127,11 @@ def concatenate(documents: Iterable[tuple[int, Iterable[Unit]]]) -> tuple[list[U
 
 
 def span_match(a: Iterable[Unit], b: Iterable[Unit], *, overlap: bool = False) -> Match:
-    """Compare two annotators' spans of one tag (or of all tags: tags must agree to match)."""
+    """Compare two annotators' spans of one tag (or of all tags: tags must agree to match).
+
+    The plain definition of span F1, for scripts and notebooks: ``tag_reports``
+    computes the same figures faster (``_pair``), and the tests hold the two equal.
+    """
     a_list = sorted({(u.tag, u.start, u.end) for u in a})
     b_list = sorted({(u.tag, u.start, u.end) for u in b})
     if not overlap:
@@ -365,7 +369,11 @@ def _pair(a: _Layer, b: _Layer, length: int) -> PairFigures:
 
 
 def pair_figures(a: list[Unit], b: list[Unit], length: int) -> PairFigures:
-    """Return every measure for two annotators' units of one tag."""
+    """Return every measure for two annotators' units of one tag.
+
+    For comparing one pair from a script; ``tag_reports`` prepares each
+    annotator once for all pairs instead.
+    """
     return _pair(_layer(a, length), _layer(b, length), length)
 
 
@@ -487,75 +495,3 @@ def disputes(
                 run_start = None
     found.sort(key=lambda d: (-d.score, d.start))
     return found[:limit]
-
-
-# --------------------------------------------------------------------------- against a reference
-
-
-@dataclass(slots=True)
-class Feedback:
-    """A reader's spans of one tag compared with the reference layer."""
-
-    found: list[tuple[Unit, Unit]] = field(default_factory=list)
-    #: Same passage, other boundaries: (reader's unit, reference unit).
-    boundary: list[tuple[Unit, Unit]] = field(default_factory=list)
-    missed: list[Unit] = field(default_factory=list)
-    extra: list[Unit] = field(default_factory=list)
-    reference_total: int = 0
-
-    @property
-    def precision(self) -> float | None:
-        """Share of the reader's spans that hit a reference span (boundaries may differ)."""
-        hits = len(self.found) + len(self.boundary)
-        mine = hits + len(self.extra)
-        return hits / mine if mine else None
-
-    @property
-    def recall(self) -> float | None:
-        """Share of the reference spans the reader hit (boundaries may differ)."""
-        if not self.reference_total:
-            return None
-        return (self.reference_total - len(self.missed)) / self.reference_total
-
-
-def compare_to_reference(
-    mine: Iterable[Unit], reference: Iterable[Unit]
-) -> dict[Hashable, Feedback]:
-    """Sort a reader's units against the reference, per tag: found, boundary, missed, extra.
-
-    A reader's unit equal to a reference unit is found; one that overlaps a
-    reference unit of the same tag without equalling it is a boundary
-    difference (paired with the reference unit it overlaps most); a reference
-    unit nobody overlapped is missed; a reader's unit overlapping none is extra.
-    """
-    result: dict[Hashable, Feedback] = defaultdict(Feedback)
-    mine_by_tag: dict[Hashable, list[Unit]] = defaultdict(list)
-    ref_by_tag: dict[Hashable, list[Unit]] = defaultdict(list)
-    for unit in mine:
-        mine_by_tag[unit.tag].append(unit)
-    for unit in reference:
-        ref_by_tag[unit.tag].append(unit)
-    for tag in sorted({*mine_by_tag, *ref_by_tag}, key=str):
-        feedback = result[tag]
-        refs = sorted(ref_by_tag[tag], key=lambda u: (u.start, u.end))
-        exact = {(u.start, u.end): u for u in refs}
-        hit_refs: set[tuple[int, int]] = set()
-        for unit in sorted(mine_by_tag[tag], key=lambda u: (u.start, u.end)):
-            twin = exact.get((unit.start, unit.end))
-            if twin is not None:
-                feedback.found.append((unit, twin))
-                hit_refs.add((twin.start, twin.end))
-                continue
-            best = max(
-                (r for r in refs if r.start < unit.end and unit.start < r.end),
-                key=lambda r: min(r.end, unit.end) - max(r.start, unit.start),
-                default=None,
-            )
-            if best is None:
-                feedback.extra.append(unit)
-            else:
-                feedback.boundary.append((unit, best))
-                hit_refs.add((best.start, best.end))
-        feedback.missed = [r for r in refs if (r.start, r.end) not in hit_refs]
-        feedback.reference_total = len(refs)
-    return dict(result)

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
@@ -24,8 +24,8 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
-from annotations import services
 from annotations.exports import MAX_ID, ExportFilter
+from annotations.exports.download import export_response
 from annotations.models import Document, IdempotencyKey, Project, Span, Tag
 from annotations.permissions import (
     FORBIDDEN_MESSAGES,
@@ -39,6 +39,10 @@ from annotations.permissions import (
     visible_projects,
     visible_spans,
 )
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError
+from annotations.services.spans import span_create, span_delete, span_update
+from annotations.services.tokens import TOKEN_INVALID, api_token_user
 
 TOKEN_MISSING = (
     "Send your API token in the header “Authorization: Bearer <token>”; "
@@ -57,7 +61,7 @@ NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = services.api_token_user(token)
+        user = api_token_user(token)
         if user is not None:
             request.user = user
         return user
@@ -90,7 +94,7 @@ api = NinjaAPI(
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
     sent = request.headers.get("Authorization", "").strip()
-    message = services.TOKEN_INVALID if sent else TOKEN_MISSING
+    message = TOKEN_INVALID if sent else TOKEN_MISSING
     response = api.create_response(request, {"detail": message}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="herlens"'
     return response
@@ -108,8 +112,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
-@api.exception_handler(services.DomainError)
-def _domain_error(request: HttpRequest, exc: services.DomainError) -> HttpResponse:
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
@@ -279,7 +283,7 @@ def _require(role: str, action: Action) -> None:
 
 
 def _tag(project: Project, name: str) -> Tag:
-    tag = project.tags.filter(Q(slug=name) | Q(name__iexact=name.strip())).first()
+    tag = project.tags.find(name)
     if tag is None:
         names = ", ".join(f"{t.name} ({t.slug})" for t in project.tags.all()) or "none yet"
         raise HttpError(400, NO_TAG.format(tag=name, tags=names))
@@ -338,7 +342,7 @@ def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     """Add a document; its text is stored in Unicode NFC with "\\n" line breaks."""
     project, role = _project(request, slug)
     _require(role, Action.ADD_DOCUMENTS)
-    document = services.document_create(project=project, **payload.dict())
+    document = document_create(project=project, **payload.dict())
     return Status(201, _document_out(document, with_text=True))
 
 
@@ -399,7 +403,7 @@ def spans_create(
                 raise HttpError(409, KEY_SPAN_GONE)
             span = Span.objects.select_related("tag", "author").get(pk=earlier.span_id)
             return Status(201, _span_out(span))
-    span, created = services.span_create(
+    span, created = span_create(
         document=document,
         start=payload.start,
         end=payload.end,
@@ -421,7 +425,7 @@ def spans_update(request: HttpRequest, span_id: int, payload: SpanPatch):
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = services.span_update(span=span, tag=tag, note=payload.note)
+    span = span_update(span=span, tag=tag, note=payload.note)
     return _span_out(span)
 
 
@@ -430,7 +434,7 @@ def spans_delete(request: HttpRequest, span_id: int):
     """Delete a span."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    services.span_delete(span=span)
+    span_delete(span=span, by=request.user)
     return Status(204, None)
 
 
@@ -468,8 +472,6 @@ EXPORT_CONTENT = {
 )
 def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
     """Stream the project's spans as CSV, JSONL, a spaCy DocBin or W3C Web Annotation."""
-    from annotations.views.corpus import export_response
-
     project, role = _project(request, slug)
     export_filter = ExportFilter.clean(
         tags=query.tag,

@@ -10,6 +10,6 @@ class AnnotationsConfig(AppConfig):
     def ready(self) -> None:
         # Connects the first-login check for accounts a teacher created.
         from annotations import (
-            accounts,  # noqa: F401
             checks,  # noqa: F401 - registers the system checks
+            middleware,  # noqa: F401
         )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotations import services
 from annotations.models import Document, Membership, Project, Role
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.spans import span_create
 
 DEMO_SLUG = "film-and-ai"
 
@@ -104,6 +106,18 @@ need replicants or rain. It will need a kitchen, a phone, and someone deciding w
 answer it.
 """
 
+# Passages of the essays above that the demo annotators tagged.
+CLAIM_VOICES = (
+    "I think this is the most honest picture of machine intelligence the cinema has managed so far"
+)
+PREDICTION_VOICES = (
+    "Within a decade, most of us will spend part of every day talking to software that talks back"
+)
+CLAIM_GARDEN = (
+    "That, I would argue, is the film’s sharpest idea: intelligence shows itself as strategy, "
+    "not as conversation."
+)
+
 #: (title, author, text, [(tag slug, exact phrase, annotator username, note)])
 DEMO_DOCUMENTS = (
     (
@@ -114,20 +128,8 @@ DEMO_DOCUMENTS = (
             ("film-reference", "Her (2013)", "ana", ""),
             ("film-reference", "Spike Jonze", "ana", ""),
             ("film-reference", "Joaquin Phoenix", "ben", ""),
-            (
-                "claim",
-                "I think this is the most honest picture of machine intelligence the cinema has "
-                "managed so far",
-                "ana",
-                "Stance marker: “I think”.",
-            ),
-            (
-                "prediction",
-                "Within a decade, most of us will spend part of every day talking to software "
-                "that talks back",
-                "ben",
-                "",
-            ),
+            ("claim", CLAIM_VOICES, "ana", "Stance marker: “I think”."),
+            ("prediction", PREDICTION_VOICES, "ben", ""),
         ],
     ),
     (
@@ -137,13 +139,7 @@ DEMO_DOCUMENTS = (
         [
             ("film-reference", "Ex Machina (2014)", "ana", ""),
             ("film-reference", "Alicia Vikander", "ben", ""),
-            (
-                "claim",
-                "That, I would argue, is the film’s sharpest idea: intelligence shows itself as "
-                "strategy, not as conversation.",
-                "ana",
-                "Comes after the emoji: a good test of offsets.",
-            ),
+            ("claim", CLAIM_GARDEN, "ana", "Comes after the emoji: a good test of offsets."),
             ("prediction", "Garland’s film will look more prophetic every year.", "eddie", ""),
         ],
     ),
@@ -173,7 +169,7 @@ def load_demo() -> tuple[Project, bool]:
     project = Project.objects.filter(slug=DEMO_SLUG).first()
     created = project is None
     if project is None:
-        project = services.project_create(
+        project = project_create(
             name="Film and AI: a reading group",
             slug=DEMO_SLUG,
             owner=users["olivia"],
@@ -189,14 +185,12 @@ def load_demo() -> tuple[Project, bool]:
     for title, author, text, spans in DEMO_DOCUMENTS:
         document = Document.objects.filter(project=project, title=title).first()
         if document is None:
-            document = services.document_create(
-                project=project, title=title, author=author, text=text
-            )
+            document = document_create(project=project, title=title, author=author, text=text)
         for tag_slug, phrase, username, note in spans:
             start = document.text.find(phrase)
             if start < 0 or tag_slug not in tags:
                 raise ValueError(f"demo span {phrase!r} not found in {title!r}")
-            services.span_create(
+            span_create(
                 document=document,
                 start=start,
                 end=start + len(phrase),

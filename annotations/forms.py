@@ -5,7 +5,7 @@ from django import forms
 from annotations.models import Document, Project, Tag, tag_slug
 
 #: Keys the annotate, review and adjudication pages use themselves (static/herlens.js,
-#: herlens-suggest.js, classroom.js); a tag on one of them would never fire or would
+#: herlens-suggest.js, classes.js); a tag on one of them would never fire or would
 #: change what the key does (x in review would retag instead of rejecting).
 RESERVED_SHORTCUTS = frozenset("rxjkhla?[]")
 RESERVED_SHORTCUT = (
@@ -135,12 +135,7 @@ class TagForm(forms.ModelForm):
 
 
 def _tag_of(project: Project, value: str) -> Tag:
-    tags = project.tags.all()
-    tag = tags.filter(slug=value).first()
-    if tag is None and value.isdigit():
-        tag = tags.filter(pk=int(value)).first()
-    if tag is None:
-        tag = tags.filter(name__iexact=value).first()
+    tag = project.tags.find(value, by_id=True)
     if tag is None:
         raise forms.ValidationError(f"There is no tag “{value}” in this project.")
     return tag

@@ -39,10 +39,12 @@ DEFAULT_TAGS: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    ANNOTATOR = "annotator", "Annotator"
-    VIEWER = "viewer", "Viewer"
+    """A member's role in a project; each label is the value in title case."""
+
+    OWNER = "owner"
+    EDITOR = "editor"
+    ANNOTATOR = "annotator"
+    VIEWER = "viewer"
 
 
 class Origin(models.TextChoices):
@@ -134,6 +136,19 @@ def tag_slug(name: str) -> str:
     return "u" + "-".join(f"{ord(char):x}" for char in name.strip())[:79]
 
 
+class TagQuerySet(models.QuerySet):
+    def find(self, key: str, *, by_name: bool = True, by_id: bool = False) -> Tag | None:
+        """Return the tag a person named: by slug, else by id (digits), else by name in any case."""
+        if not key:
+            return None
+        tag = self.filter(slug=key).first()
+        if tag is None and by_id and key.isdigit():
+            tag = self.filter(pk=int(key)).first()
+        if tag is None and by_name:
+            tag = self.filter(name__iexact=key.strip()).first()
+        return tag
+
+
 class Tag(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=80)
@@ -147,6 +162,8 @@ class Tag(models.Model):
     shortcut = models.CharField(max_length=1, blank=True)
     description = models.TextField(blank=True, help_text="Shown as a hint beside the tag.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -168,21 +185,21 @@ class Tag(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.colour = (self.colour or "").lower()
-        self.shortcut = (self.shortcut or "").lower()
-        if not self.slug:
-            self.slug = tag_slug(self.name)
+        self._normalise()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        self.colour = (self.colour or "").lower()
-        self.shortcut = (self.shortcut or "").lower()
-        if not self.slug:
-            self.slug = tag_slug(self.name)
+        self._normalise()
         if self.shortcut and not self.shortcut.isprintable():
             raise ValidationError({"shortcut": "Use one printable key, such as c or 1."})
         if self.shortcut.isspace():
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
+
+    def _normalise(self) -> None:
+        self.colour = (self.colour or "").lower()
+        self.shortcut = (self.shortcut or "").lower()
+        if not self.slug:
+            self.slug = tag_slug(self.name)
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -488,9 +505,9 @@ class IdempotencyKey(models.Model):
 
 
 class SuggestionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Suggestion(models.Model):
@@ -562,10 +579,10 @@ class Suggestion(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class SuggestionRun(models.Model):

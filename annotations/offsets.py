@@ -2,8 +2,9 @@
 
 Offsets everywhere in herlens are Unicode code points into the normalised text,
 with ``end`` exclusive, so ``text[start:end]`` is a span's text in Python, in the
-API and in every export. Browsers count UTF-16 code units; the conversions here
-are the one place where the two meet.
+API and in every export. Browsers count UTF-16 code units: static/herlens.js
+converts a selection to code points before it is sent, so no offset reaching
+the server is in UTF-16.
 """
 
 from __future__ import annotations
@@ -26,38 +27,6 @@ def normalise_text(text: str) -> str:
         if line_break in text:
             text = text.replace(line_break, "\n")
     return unicodedata.normalize("NFC", text)
-
-
-def utf16_length(text: str) -> int:
-    """Return how many UTF-16 code units encode text (astral characters take two)."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def codepoint_to_utf16(text: str, offset: int) -> int:
-    """Convert a code-point offset into text to a UTF-16 code-unit offset."""
-    if not 0 <= offset <= len(text):
-        raise OffsetError(f"offset {offset} is outside the text (0 to {len(text)})")
-    return offset + sum(1 for char in text[:offset] if ord(char) > 0xFFFF)
-
-
-def utf16_to_codepoint(text: str, offset: int) -> int:
-    """Convert a UTF-16 code-unit offset into text to a code-point offset.
-
-    An offset that falls between the two halves of a surrogate pair names no
-    character boundary and is refused rather than silently moved.
-    """
-    if offset < 0:
-        raise OffsetError(f"offset {offset} is negative")
-    units = 0
-    for index, char in enumerate(text):
-        if units == offset:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > offset:
-            raise OffsetError(f"UTF-16 offset {offset} splits the character at {index}")
-    if units == offset:
-        return len(text)
-    raise OffsetError(f"UTF-16 offset {offset} is past the end of the text ({units} code units)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +71,6 @@ def check_quote(text: str, start: int, end: int, quote: str) -> None:
             f"expected {_preview(expected)}, the document has {_preview(actual)}. "
             "Reload the page: the document may have changed."
         )
-
-
-def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
-    """Return (start, end) moved inwards past surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _preview(value: str, limit: int = 40) -> str:

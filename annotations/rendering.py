@@ -118,11 +118,6 @@ def split_runs(
     return paragraphs
 
 
-def spans_cut_by(paragraphs: Sequence[Paragraph]) -> set[int]:
-    """Return the ids of spans that appear in the given paragraphs."""
-    return {span_id for p in paragraphs for run in p.runs for span_id in run.span_ids}
-
-
 def paragraph_html(
     text: str,
     paragraph: Paragraph,
@@ -207,6 +202,11 @@ def paragraph_range(text: str, start: int, end: int) -> tuple[int, int]:
     return bounds[indexes[0]][1], bounds[indexes[-1]][2]
 
 
+def safe_colour(colour: str | None, fallback: str = "#888888") -> str:
+    """Return colour if it is plain hex ("#rrggbb"), else the fallback: it goes into a stylesheet."""
+    return colour if colour and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else fallback
+
+
 def tag_css(tags: Iterable[tuple[int, str]]) -> str:
     """Write the per-tag colour rules for (tag id, "#rrggbb") pairs.
 
@@ -215,8 +215,7 @@ def tag_css(tags: Iterable[tuple[int, str]]) -> str:
     """
     rules = []
     for tag_id, colour in tags:
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour or ""):
-            colour = "#888888"
+        colour = safe_colour(colour)
         rules.append(f".bg-{tag_id}{{background-color:{colour}33}}")
         rules.append(f".sw-{tag_id}{{--tag:{colour}}}")
         for layer in range(MAX_LAYERS):

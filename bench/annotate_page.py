@@ -49,8 +49,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from annotations import services  # noqa: E402
 from annotations.models import Span  # noqa: E402
+from annotations.services.documents import document_create  # noqa: E402
+from annotations.services.projects import project_create  # noqa: E402
 
 WORDS = [
     *ESSAY_WORDS,
@@ -200,10 +201,10 @@ def main() -> None:
 
     password = "bench-password-1"
     user = get_user_model().objects.create_user("bench", password=password)
-    project = services.project_create(name="Bench", owner=user)
-    long_doc = services.document_create(project=project, title="Long", text=essay(50_000, 1))
-    short_doc = services.document_create(project=project, title="Short", text=essay(1_000, 2))
-    few_doc = services.document_create(project=project, title="Few", text=essay(50_000, 3))
+    project = project_create(name="Bench", owner=user)
+    long_doc = document_create(project=project, title="Long", text=essay(50_000, 1))
+    short_doc = document_create(project=project, title="Short", text=essay(1_000, 2))
+    few_doc = document_create(project=project, title="Few", text=essay(50_000, 3))
     add_spans(long_doc, user, 2_000, 11)
     add_spans(few_doc, user, 20, 12)
     add_spans(short_doc, user, 20, 13)

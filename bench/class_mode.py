@@ -50,8 +50,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from annotations import classroom, services  # noqa: E402
 from annotations.models import Membership, Role, Span  # noqa: E402
+from annotations.services.classes import class_create  # noqa: E402
+from annotations.services.documents import document_create  # noqa: E402
 
 STUDENTS = 30
 SPANS_EACH = 40
@@ -89,8 +90,8 @@ def build_class(seed: int = 7):
     rng = random.Random(seed)
     User = get_user_model()
     teacher = User.objects.create_user("teacher", password="bench-password-1")
-    project = classroom.class_create(name="Bench class", teacher=teacher)
-    document = services.document_create(project=project, title="Long essay", text=essay(5_000, 1))
+    project = class_create(name="Bench class", teacher=teacher)
+    document = document_create(project=project, title="Long essay", text=essay(5_000, 1))
     tags = list(project.tags.all())
     words = word_bounds(document.text)
     # Shared passages of 3-25 words: what a class would mostly agree on.

@@ -120,12 +120,12 @@ def phase_setup(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from annotations import services
+    from annotations.services.projects import project_create
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-only")
     for slug in (*(f"bench-1x-{run}" for run in range(REPEATS)), "bench-10x"):
-        services.project_create(name=slug, slug=slug, owner=user)
+        project_create(name=slug, slug=slug, owner=user)
     return {}
 
 
@@ -133,9 +133,9 @@ def phase_import(args) -> dict:
     _django()
     from django.contrib.auth import get_user_model
 
-    from annotations.imports import import_files
     from annotations.imports.base import ImportLimits
     from annotations.models import Project
+    from annotations.services.imports import import_files
 
     project = Project.objects.get(slug=args.project)
     user = get_user_model().objects.get(username="bench")
@@ -310,57 +310,51 @@ def report(runs: dict[str, dict], essays: int, large_mb: float) -> str:
         "|---|---|---|---|" + "---|" * len(runs),
     ]
 
-    def row(label, peers, cells):
-        lines.append(
-            f"| {label} | {peers[0]} | {peers[1]} | {peers[2]} | " + " | ".join(cells) + " |"
+    def imported(r: dict) -> str:
+        i = r["import"]
+        return f"{i['seconds']:.2f} s ({i['documents'] / i['seconds']:,.0f} essays/s), peak {i['peak_mb']:.0f} MB"
+
+    def exported(r: dict) -> str:
+        e = r["export"]
+        return f"{e['seconds']:.2f} s ({e['rows'] / e['seconds']:,.0f} rows/s), peak {e['peak_mb']:.0f} MB"
+
+    def floor(r: dict) -> str:
+        ratio = r["export"]["seconds"] / r["floor"]["seconds"]
+        return f"{r['floor']['seconds']:.2f} s; herlens takes {ratio:.1f}x the floor"
+
+    def imported_10x(r: dict) -> str:
+        return f"{r['import_10x']['seconds']:.2f} s, peak {r['import_10x']['peak_mb']:.0f} MB"
+
+    def exported_10x(r: dict) -> str:
+        e, one = r["export_10x"], r["export"]
+        return (
+            f"{e['seconds']:.2f} s ({e['rows']:,} rows), peak {e['peak_mb']:.0f} MB vs "
+            f"{one['peak_mb']:.0f} MB at 1x (baseline {one['baseline_mb']:.0f} MB)"
         )
 
-    row(
-        f"import {essays:,} essays with their spans",
-        ("2.60 s, peak 399 MB", "6.52 s, peak 1.2 GB", "under 0.9 s, flat memory"),
-        [
-            f"{r['import']['seconds']:.2f} s "
-            f"({r['import']['documents'] / r['import']['seconds']:,.0f} essays/s), "
-            f"peak {r['import']['peak_mb']:.0f} MB"
-            for r in runs.values()
-        ],
-    )
-    row(
-        "export all spans as CSV",
-        ("3.01 s, peak 482 MB", "no CSV for spans", "under 0.3 s, memory flat"),
-        [
-            f"{r['export']['seconds']:.2f} s ({r['export']['rows'] / r['export']['seconds']:,.0f} "
-            f"rows/s), peak {r['export']['peak_mb']:.0f} MB"
-            for r in runs.values()
-        ],
-    )
-    row(
-        "floor: csv module writing the same rows from a list",
-        ("", "", ""),
-        [
-            f"{r['floor']['seconds']:.2f} s; herlens takes "
-            f"{r['export']['seconds'] / r['floor']['seconds']:.1f}x the floor"
-            for r in runs.values()
-        ],
-    )
-    row(
-        f"import {essays * SCALE:,} essays (10x)",
-        ("", "", ""),
-        [
-            f"{r['import_10x']['seconds']:.2f} s, peak {r['import_10x']['peak_mb']:.0f} MB"
-            for r in runs.values()
-        ],
-    )
-    row(
-        f"export {essays * SCALE:,} essays (10x) as CSV",
-        ("", "", "same peak as 1x"),
-        [
-            f"{r['export_10x']['seconds']:.2f} s ({r['export_10x']['rows']:,} rows), "
-            f"peak {r['export_10x']['peak_mb']:.0f} MB vs {r['export']['peak_mb']:.0f} MB at 1x "
-            f"(baseline {r['export']['baseline_mb']:.0f} MB)"
-            for r in runs.values()
-        ],
-    )
+    # (work, (Label Studio, doccano, herlens goal), how a run's figures read)
+    table = [
+        (
+            f"import {essays:,} essays with their spans",
+            ("2.60 s, peak 399 MB", "6.52 s, peak 1.2 GB", "under 0.9 s, flat memory"),
+            imported,
+        ),
+        (
+            "export all spans as CSV",
+            ("3.01 s, peak 482 MB", "no CSV for spans", "under 0.3 s, memory flat"),
+            exported,
+        ),
+        ("floor: csv module writing the same rows from a list", ("", "", ""), floor),
+        (f"import {essays * SCALE:,} essays (10x)", ("", "", ""), imported_10x),
+        (
+            f"export {essays * SCALE:,} essays (10x) as CSV",
+            ("", "", "same peak as 1x"),
+            exported_10x,
+        ),
+    ]
+    for label, peers, cell in table:
+        cells = [cell(r) for r in runs.values()]
+        lines.append(f"| {label} | " + " | ".join([*peers, *cells]) + " |")
     lines += [
         "",
         "The floor only formats and writes rows it already holds; herlens also reads them from "

@@ -8,7 +8,7 @@
 2. Measures, in the same run and on the same texts:
    - raw: ``nlp.pipe`` over all texts with the same pipeline (tokenizer, sentences,
      cue ruler), no rules, nothing written;
-   - task: ``services.document_suggest`` for each document, one at a time as the
+   - task: ``document_suggest`` for each document, one at a time as the
      worker runs it (read the text, pipeline, rules, write the suggestions).
    The ratio task / raw is the figure the goal is about (at least 80%).
 3. Peak memory (tracemalloc) of the task over the first half and the whole corpus,
@@ -108,8 +108,8 @@ def setup_django(database: Path) -> None:
 
 
 def time_to_visible(env: dict[str, str], project, texts: list[str]) -> list[float]:
-    from annotations import services
     from annotations.models import RunStatus, SuggestionRun
+    from annotations.services.documents import document_create
 
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-reload"],
@@ -123,9 +123,7 @@ def time_to_visible(env: dict[str, str], project, texts: list[str]) -> list[floa
         waits = []
         for number, text in enumerate(texts):
             started = time.perf_counter()
-            document = services.document_create(
-                project=project, title=f"Visible {number}", text=text
-            )
+            document = document_create(project=project, title=f"Visible {number}", text=text)
             while not SuggestionRun.objects.filter(
                 document=document, status__in=[RunStatus.DONE, RunStatus.FAILED]
             ).exists():
@@ -154,13 +152,20 @@ def main() -> None:
         setup_django(database)
         from django.contrib.auth import get_user_model
 
-        from annotations import services
+        from annotations.services.documents import document_create
+        from annotations.services.projects import project_create
+        from annotations.services.suggestions import (
+            SUGGEST_CHUNK,
+            TASK_DOCUMENTS,
+            document_suggest,
+            documents_suggest,
+        )
         from annotations.suggest import get_suggester
 
         owner = get_user_model().objects.create_user("bench")
-        project = services.project_create(name="Throughput", owner=owner)
+        project = project_create(name="Throughput", owner=owner)
         documents = [
-            services.document_create(project=project, title=f"E{i}", text=text, suggest=False)
+            document_create(project=project, title=f"E{i}", text=text, suggest=False)
             for i, text in enumerate(texts)
         ]
         suggester = get_suggester("blank:en")
@@ -180,39 +185,39 @@ def main() -> None:
             rule_times.append(time.perf_counter() - started)
 
             fresh = documents if round_number == 0 else [
-                services.document_create(project=project, title=f"R{round_number}-{i}", text=text, suggest=False)
+                document_create(project=project, title=f"R{round_number}-{i}", text=text, suggest=False)
                 for i, text in enumerate(texts)
             ]  # fmt: skip
             started = time.perf_counter()
-            for offset in range(0, len(fresh), services.TASK_DOCUMENTS):
+            for offset in range(0, len(fresh), TASK_DOCUMENTS):
                 # What one suggest_documents task does with its share of a project.
-                chunk = fresh[offset : offset + services.TASK_DOCUMENTS]
-                services.documents_suggest(document_ids=[d.pk for d in chunk], model="blank:en")
+                chunk = fresh[offset : offset + TASK_DOCUMENTS]
+                documents_suggest(document_ids=[d.pk for d in chunk], model="blank:en")
             task_times.append(time.perf_counter() - started)
 
             single = [
-                services.document_create(project=project, title=f"S{round_number}-{i}", text=text, suggest=False)
+                document_create(project=project, title=f"S{round_number}-{i}", text=text, suggest=False)
                 for i, text in enumerate(texts)
             ]  # fmt: skip
             started = time.perf_counter()
             for document in single:
-                services.document_suggest(document_id=document.pk, model="blank:en")
+                document_suggest(document_id=document.pk, model="blank:en")
             single_times.append(time.perf_counter() - started)
         raw, rules, task, one = min(raws), min(rule_times), min(task_times), min(single_times)
 
         # Memory, in a second pass on fresh documents (tracemalloc slows Python down a lot).
         again = [
-            services.document_create(project=project, title=f"M{i}", text=text, suggest=False)
+            document_create(project=project, title=f"M{i}", text=text, suggest=False)
             for i, text in enumerate(texts)
         ]
         half = len(again) // 2
         tracemalloc.start()
         for document in again[:half]:
-            services.document_suggest(document_id=document.pk, model="blank:en")
+            document_suggest(document_id=document.pk, model="blank:en")
         peak_half = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()
         for document in again[half:]:
-            services.document_suggest(document_id=document.pk, model="blank:en")
+            document_suggest(document_id=document.pk, model="blank:en")
         peak_all = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
 
@@ -235,7 +240,7 @@ def main() -> None:
         "|---|---|",
         f"| raw `nlp.pipe` (same pipeline, no rules, nothing written) | {raw_rate:,.0f} words/s ({raw:.2f} s) |",
         f"| pipeline + rules, one text at a time, nothing written | {rules_rate:,.0f} words/s ({rules:.2f} s) |",
-        f"| **the task** for a project (`suggest_documents`, {services.TASK_DOCUMENTS} documents a task, batches of {services.SUGGEST_CHUNK}): read, pipeline, rules, write | {task_rate:,.0f} words/s ({task:.2f} s) |",
+        f"| **the task** for a project (`suggest_documents`, {TASK_DOCUMENTS} documents a task, batches of {SUGGEST_CHUNK}): read, pipeline, rules, write | {task_rate:,.0f} words/s ({task:.2f} s) |",
         f"| **task / raw (goal: at least 80%)** | **{task_rate / raw_rate:.0%}** |",
         f"| the task for one added document (`suggest_document`), one after another | {one_rate:,.0f} words/s ({one:.2f} s), {one_rate / raw_rate:.0%} of raw |",
         f"| peak traced memory of `suggest_document`: first {half} essays / the next {len(texts) - half} | "

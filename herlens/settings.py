@@ -91,13 +91,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Class mode: accounts made by a teacher must replace their one-time password first.
-    "annotations.accounts.OneTimePasswordMiddleware",
+    "annotations.middleware.OneTimePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
-    "annotations.views.messages.HtmxMessagesMiddleware",
-    # A failed htmx action answers with a message, not a page (views/errors.py).
+    "annotations.middleware.HtmxMessagesMiddleware",
+    # A failed htmx action answers with a message, not a page (views/errors.py: it answers
+    # as the views do, in plain text with their messages).
     "annotations.views.errors.HtmxErrorMiddleware",
 ]
 

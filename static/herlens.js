@@ -107,12 +107,16 @@
     };
   }
 
+  // One of each on the page, shared by every handler that restarts it.
+  let toastTimer = null;
+  let undoTimer = null;
+
   /** A message over the page; one with a next step (reload…) stays until it is taken or closed. */
   function toast(message, step) {
     const box = document.getElementById("toast");
     if (!box) return;
     box.replaceChildren(document.createTextNode(message));
-    clearTimeout(toast.timer);
+    clearTimeout(toastTimer);
     if (step) {
       const close = document.createElement("button");
       close.type = "button";
@@ -121,7 +125,7 @@
       close.addEventListener("click", () => (box.hidden = true));
       box.append(" ", step, " ", close);
     } else {
-      toast.timer = setTimeout(() => (box.hidden = true), 6000);
+      toastTimer = setTimeout(() => (box.hidden = true), 6000);
     }
     box.hidden = false;
   }
@@ -148,7 +152,13 @@
     let selectedSpan = null;
     let pending = false;
 
-    const spanUrl = (id, action) => `/spans/${id}/${action ? action + "/" : ""}`;
+    // The page names each span URL with 0 for the id (as herlens-suggest.js reads its URLs).
+    const spanUrls = {
+      "": page.dataset.spanUrl,
+      edit: page.dataset.spanEditUrl,
+      delete: page.dataset.spanDeleteUrl,
+    };
+    const spanUrl = (id, action = "") => spanUrls[action].replace(/\/0\/([a-z]+\/)?$/, `/${id}/$1`);
 
     function markSelected(id) {
       essay.querySelectorAll("mark.selected").forEach((m) => m.classList.remove("selected"));
@@ -320,9 +330,9 @@
       if (event.detail.target && event.detail.target.id === "span-sidebar") markSelected(selectedSpan);
       const undo = document.querySelector("#span-panel form[data-undo]");
       if (undo) {
-        clearTimeout(setupAnnotatePage.undoTimer);
+        clearTimeout(undoTimer);
         // Offer Undo for a while, then put the panel back to its hint.
-        setupAnnotatePage.undoTimer = setTimeout(() => {
+        undoTimer = setTimeout(() => {
           const still = document.querySelector("#span-panel form[data-undo]");
           if (still) still.closest("#span-panel").innerHTML = '<p class="muted">Span deleted.</p>';
         }, 10000);
@@ -339,7 +349,7 @@
   });
 
   // Exposed for the browser tests and for debugging in the console.
-  // measureSelection also serves the adjudication page (static/classroom.js).
+  // measureSelection also serves the adjudication page (static/classes.js).
   // toast also serves static/herlens-failures.js.
   window.herlens = { codePointLength, snapToGrapheme, measureSelection, toast };
 })();

@@ -9,8 +9,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
-from annotations import classroom, services
 from annotations.models import Document, Membership, Project, Role, Span, Tag
+from annotations.services.classes import class_create
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.spans import span_create
 
 _counter = itertools.count(1)
 
@@ -23,7 +26,7 @@ def make_user(username: str | None = None, password: str = "pass-for-tests") -> 
 def make_project(owner: AbstractBaseUser | None = None, name: str | None = None) -> Project:
     owner = owner or make_user()
     name = name or f"Project {next(_counter)}"
-    return services.project_create(name=name, owner=owner)
+    return project_create(name=name, owner=owner)
 
 
 def add_member(
@@ -37,7 +40,7 @@ def add_member(
 def make_document(
     project: Project, text: str = "A short essay about a film.", title: str = "Essay"
 ) -> Document:
-    return services.document_create(project=project, title=title, text=text)
+    return document_create(project=project, title=title, text=text)
 
 
 def tag(project: Project, slug: str = "claim") -> Tag:
@@ -51,7 +54,7 @@ def make_span(
     author: AbstractBaseUser,
     tag_slug: str = "claim",
 ) -> Span:
-    span, _ = services.span_create(
+    span, _ = span_create(
         document=document, start=start, end=end, tag=tag(document.project, tag_slug), author=author
     )
     return span
@@ -79,7 +82,7 @@ class Classroom:
 
 def make_class(*, visibility: str = "blind") -> Classroom:
     teacher = make_user()
-    project = classroom.class_create(name=f"Class {teacher.pk}", teacher=teacher)
+    project = class_create(name=f"Class {teacher.pk}", teacher=teacher)
     project.visibility = visibility
     project.save(update_fields=["visibility"])
     document = make_document(project, text=CLASS_ESSAY, title="On loneliness")

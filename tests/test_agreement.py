@@ -10,7 +10,6 @@ from annotations.agreement import (
     Unit,
     alpha_u,
     cohen_kappa,
-    compare_to_reference,
     concatenate,
     disputes,
     intervals,
@@ -19,6 +18,7 @@ from annotations.agreement import (
     span_match,
     tag_reports,
 )
+from annotations.feedback import compare_to_reference
 
 
 def units(annotator, tag, pairs, stretch=1):

@@ -6,9 +6,14 @@ import json
 
 import pytest
 
-from annotations import services
 from annotations.models import ApiToken, Document, Role, Span
 from annotations.permissions import ROLE_ACTIONS, Action
+from annotations.services.tokens import (
+    TOKEN_INVALID,
+    api_token_create,
+    api_token_revoke,
+    token_hash,
+)
 from tests import factories
 
 API = "/api/v1"
@@ -20,7 +25,7 @@ class Api:
     def __init__(self, client, user=None, raw: str | None = None):
         self.client = client
         if raw is None and user is not None:
-            _token, raw = services.api_token_create(user=user, name="tests")
+            _token, raw = api_token_create(user=user, name="tests")
         self.headers = {"Authorization": f"Bearer {raw}"} if raw else {}
 
     def call(self, method: str, path: str, body=None, **headers):
@@ -72,18 +77,18 @@ def test_wrong_token_gets_401(client, project, header):
 
 
 def test_revoked_token_gets_401(client, owner, project):
-    token, raw = services.api_token_create(user=owner, name="old")
-    services.api_token_revoke(token=token)
+    token, raw = api_token_create(user=owner, name="old")
+    api_token_revoke(token=token)
     response = Api(client, raw=raw).get("/projects")
     assert response.status_code == 401
-    assert response.json()["detail"] == services.TOKEN_INVALID
+    assert response.json()["detail"] == TOKEN_INVALID
 
 
 def test_only_the_hash_of_a_token_is_stored(owner):
-    token, raw = services.api_token_create(user=owner, name="x")
+    token, raw = api_token_create(user=owner, name="x")
     stored = ApiToken.objects.values_list("key_hash", "prefix").get()
     assert raw not in stored
-    assert stored == (services.token_hash(raw), raw[:10])
+    assert stored == (token_hash(raw), raw[:10])
     assert token.active
 
 

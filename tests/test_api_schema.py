@@ -17,9 +17,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from annotations import services
 from annotations.api import api
 from annotations.models import Role
+from annotations.services.tokens import api_token_create
 from tests import factories
 
 #: Generated requests per operation and mode; enough to reach every validation branch.
@@ -50,7 +50,7 @@ def world(db, keep_connection):
     annotator = factories.add_member(project, Role.ANNOTATOR)
     document = factories.make_document(project, text="Zoë watched 🎬 twice. It will last.")
     span = factories.make_span(document, 0, 3, annotator)
-    _token, raw = services.api_token_create(user=annotator, name="fuzz")
+    _token, raw = api_token_create(user=annotator, name="fuzz")
     return {"project": project, "document": document, "span": span, "token": raw}
 
 

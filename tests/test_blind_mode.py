@@ -13,7 +13,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations import classroom, services
+from annotations.services.classes import (
+    assignment_set,
+    comment_create,
+    document_reveal,
+    reference_add,
+)
+from annotations.services.tokens import api_token_create
 from tests import factories
 from tests.factories import make_class, phrase
 
@@ -43,17 +49,15 @@ def blind():
     c.bob_span = factories.make_span(d, *phrase(d, "loneliness is a design"), c.bob)
     c.bob_span.note = "BOBS-PRIVATE-NOTE"
     c.bob_span.save()
-    c.bob_comment = classroom.comment_create(
-        span=c.bob_span, author=c.bob, text="BOBS-PRIVATE-COMMENT"
-    )
-    c.teacher_ref, _ = classroom.reference_add(
+    c.bob_comment = comment_create(span=c.bob_span, author=c.bob, text="BOBS-PRIVATE-COMMENT")
+    c.teacher_ref, _ = reference_add(
         document=d,
         start=c.bob_span.start,
         end=c.bob_span.end,
         tag_id=c.bob_span.tag_id,
         by=c.teacher,
     )
-    classroom.assignment_set(document=d, by=c.teacher, everyone=True)
+    assignment_set(document=d, by=c.teacher, everyone=True)
     return c
 
 
@@ -141,7 +145,7 @@ def student_requests(c, reader):
         yield f"export {fmt}", _body(client.get(export, {"format": fmt, "exact": "1"}))
     yield "export csv, reference only", _body(client.get(export, {"reference": "1"}))
     # The JSON API, with the reader's own token.
-    _token, raw = services.api_token_create(user=reader, name="blind test")
+    _token, raw = api_token_create(user=reader, name="blind test")
     api = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     yield "api spans", client.get(f"/api/v1/documents/{d.pk}/spans", **api)
     yield (
@@ -218,7 +222,7 @@ def test_student_sees_own_span_in_blind_class(blind):
 def test_after_reveal_the_classmate_span_and_comment_show(blind):
     from django.test import Client
 
-    classroom.document_reveal(document=blind.document, revealed=True)
+    document_reveal(document=blind.document, revealed=True)
     client = Client()
     client.force_login(blind.alice)
     page = client.get(blind.document.get_absolute_url()).content.decode()
@@ -344,7 +348,7 @@ def test_student_export_holds_only_their_own_spans_until_reveal(blind):
     url = reverse("annotations:export", args=[blind.project.slug])
     rows = list(csv.DictReader(io.StringIO(client.get(url, {"exact": "1"}).getvalue().decode())))
     assert {int(row["span_id"]) for row in rows} == {blind.alice_span.pk}
-    classroom.document_reveal(document=blind.document, revealed=True)
+    document_reveal(document=blind.document, revealed=True)
     rows = list(csv.DictReader(io.StringIO(client.get(url, {"exact": "1"}).getvalue().decode())))
     assert {int(row["span_id"]) for row in rows} == {
         blind.alice_span.pk,

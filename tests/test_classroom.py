@@ -5,17 +5,46 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from annotations import classroom
-from annotations.classroom import RosterLine
+from annotations.exports.pseudonyms import project_pseudonyms, pseudonym_map
 from annotations.models import AccountSetup, Membership, Role, Span, SubmissionState
-from annotations.services import DomainError
+from annotations.roster import (
+    CODE_ALPHABET,
+    RosterLine,
+    format_code,
+    new_join_code,
+    normalise_code,
+    parse_roster,
+    unique_username,
+    username_base,
+)
+from annotations.selectors import (
+    assignments_for,
+    is_locked,
+    live_fingerprint,
+    statuses,
+)
+from annotations.services.classes import (
+    accounts_create,
+    assignment_set,
+    class_create,
+    class_join,
+    comment_create,
+    comment_pin,
+    join_code_rotate,
+    membership_change,
+    membership_remove,
+    reference_accept_agreed,
+    submission_reopen,
+    submission_submit,
+)
+from annotations.services.errors import DomainError
 from tests import factories
 from tests.factories import make_class, phrase
 
 
 def test_parse_roster_reads_names_emails_and_both():
     text = "Ada Lovelace <ada@Example.org>\n\n  Grace Hopper, grace@navy.mil \nalan@turing.uk\nKaterina Ševčík\n"
-    assert classroom.parse_roster(text) == [
+    assert parse_roster(text) == [
         RosterLine("Ada Lovelace", "ada@example.org"),
         RosterLine("Grace Hopper", "grace@navy.mil"),
         RosterLine("", "alan@turing.uk"),
@@ -24,40 +53,40 @@ def test_parse_roster_reads_names_emails_and_both():
 
 
 def test_username_base_uses_email_or_ascii_name():
-    assert classroom.username_base(RosterLine("Ada L", "Ada.L@x.org")) == "ada.l"
-    assert classroom.username_base(RosterLine("Katerina Ševčík", "")) == "katerinas"
-    assert classroom.username_base(RosterLine("Жанна", "")) == "student"
+    assert username_base(RosterLine("Ada L", "Ada.L@x.org")) == "ada.l"
+    assert username_base(RosterLine("Katerina Ševčík", "")) == "katerinas"
+    assert username_base(RosterLine("Жанна", "")) == "student"
 
 
 def test_unique_username_adds_the_first_free_number():
     taken = {"ada", "ada2"}
-    assert classroom.unique_username("ada", taken) == "ada3"
-    assert classroom.unique_username("ada", taken) == "ada4"
-    assert classroom.unique_username("bob", taken) == "bob"
+    assert unique_username("ada", taken) == "ada3"
+    assert unique_username("ada", taken) == "ada4"
+    assert unique_username("bob", taken) == "bob"
 
 
 def test_codes_normalise_and_format():
-    assert classroom.normalise_code(" k7qm-2xpa ") == "K7QM2XPA"
-    assert classroom.format_code("K7QM2XPA") == "K7QM-2XPA"
-    code = classroom.new_join_code()
+    assert normalise_code(" k7qm-2xpa ") == "K7QM2XPA"
+    assert format_code("K7QM2XPA") == "K7QM-2XPA"
+    code = new_join_code()
     assert len(code) == 8
-    assert set(code) <= set(classroom.CODE_ALPHABET)
+    assert set(code) <= set(CODE_ALPHABET)
 
 
 def test_pseudonyms_are_stable_and_ordered_by_id():
-    assert classroom.pseudonym_map([30, 4, 12, 4]) == {
+    assert pseudonym_map([30, 4, 12, 4]) == {
         4: "annotator-01",
         12: "annotator-02",
         30: "annotator-03",
     }
-    many = classroom.pseudonym_map(range(1, 120))
+    many = pseudonym_map(range(1, 120))
     assert many[1] == "annotator-001"
 
 
 @pytest.mark.django_db
 def test_class_create_makes_a_blind_class_with_an_open_code():
     teacher = factories.make_user()
-    project = classroom.class_create(name="Seminar", teacher=teacher)
+    project = class_create(name="Seminar", teacher=teacher)
     assert project.is_class
     assert project.visibility == "blind"
     assert project.join_open
@@ -69,30 +98,30 @@ def test_class_create_makes_a_blind_class_with_an_open_code():
 def test_join_by_code_makes_a_student_once():
     c = make_class()
     newcomer = factories.make_user()
-    project, created = classroom.class_join(code=c.project.join_code.lower(), user=newcomer)
+    project, created = class_join(code=c.project.join_code.lower(), user=newcomer)
     assert (project, created) == (c.project, True)
     assert Membership.objects.get(user=newcomer, project=project).role == Role.ANNOTATOR
-    assert classroom.class_join(code=c.project.join_code, user=newcomer)[1] is False
+    assert class_join(code=c.project.join_code, user=newcomer)[1] is False
 
 
 @pytest.mark.django_db
 def test_closed_or_rotated_codes_do_not_join():
     c = make_class()
     old = c.project.join_code
-    classroom.join_code_rotate(project=c.project)
+    join_code_rotate(project=c.project)
     with pytest.raises(DomainError, match="No class has this code"):
-        classroom.class_join(code=old, user=factories.make_user())
+        class_join(code=old, user=factories.make_user())
     c.project.join_open = False
     c.project.save()
     with pytest.raises(DomainError, match="not taking new students"):
-        classroom.class_join(code=c.project.join_code, user=factories.make_user())
+        class_join(code=c.project.join_code, user=factories.make_user())
 
 
 @pytest.mark.django_db
 def test_accounts_create_returns_one_time_passwords_that_work():
     c = make_class()
     factories.make_user("ada")
-    accounts = classroom.accounts_create(
+    accounts = accounts_create(
         project=c.project, text="Ada Lovelace <ada@example.org>\nGrace Hopper", by=c.teacher
     )
     assert [a.username for a in accounts] == ["ada2", "graceh"]
@@ -107,7 +136,7 @@ def test_accounts_create_returns_one_time_passwords_that_work():
 def test_accounts_create_needs_names():
     c = make_class()
     with pytest.raises(DomainError, match="at least one name"):
-        classroom.accounts_create(project=c.project, text="  \n", by=c.teacher)
+        accounts_create(project=c.project, text="  \n", by=c.teacher)
 
 
 @pytest.mark.django_db
@@ -115,43 +144,41 @@ def test_last_teacher_cannot_be_demoted_or_removed():
     c = make_class()
     owner = Membership.objects.get(project=c.project, role=Role.OWNER)
     with pytest.raises(DomainError, match="needs its teacher"):
-        classroom.membership_change(membership=owner, role=Role.ANNOTATOR)
+        membership_change(membership=owner, role=Role.ANNOTATOR)
     with pytest.raises(DomainError, match="needs its teacher"):
-        classroom.membership_remove(membership=owner)
+        membership_remove(membership=owner)
 
 
 @pytest.mark.django_db
 def test_assignment_statuses_follow_spans_and_submission():
     c = make_class()
     d = c.document
-    assignment = classroom.assignment_set(document=d, by=c.teacher, everyone=True)
+    assignment = assignment_set(document=d, by=c.teacher, everyone=True)
     factories.make_span(d, *phrase(d, "design problem"), c.alice)
-    classroom.submission_submit(assignment=assignment, student=c.bob)
-    status = classroom.statuses([c.alice.pk, c.bob.pk, c.carol.pk], [assignment])
+    submission_submit(assignment=assignment, student=c.bob)
+    status = statuses([c.alice.pk, c.bob.pk, c.carol.pk], [assignment])
     assert status[(assignment.pk, c.alice.pk)] == ("in progress", 1)
     assert status[(assignment.pk, c.bob.pk)] == ("submitted", 0)
     assert status[(assignment.pk, c.carol.pk)] == ("not started", 0)
-    assert classroom.is_locked(c.bob, Role.ANNOTATOR, d)
+    assert is_locked(c.bob, Role.ANNOTATOR, d)
     submission = assignment.submissions.get(student=c.bob)
-    classroom.submission_reopen(submission=submission)
+    submission_reopen(submission=submission)
     assert submission.state == SubmissionState.REOPENED
-    assert not classroom.is_locked(c.bob, Role.ANNOTATOR, d)
+    assert not is_locked(c.bob, Role.ANNOTATOR, d)
 
 
 @pytest.mark.django_db
 def test_assignment_to_chosen_students_only():
     c = make_class()
-    assignment = classroom.assignment_set(
+    assignment = assignment_set(
         document=c.document, by=c.teacher, everyone=False, students=[c.alice]
     )
-    assert classroom.assignments_for(c.alice, c.project) == [assignment]
-    assert classroom.assignments_for(c.bob, c.project) == []
+    assert assignments_for(c.alice, c.project) == [assignment]
+    assert assignments_for(c.bob, c.project) == []
     with pytest.raises(DomainError, match="not assigned"):
-        classroom.submission_submit(assignment=assignment, student=c.bob)
+        submission_submit(assignment=assignment, student=c.bob)
     with pytest.raises(DomainError, match="Only the class's students"):
-        classroom.assignment_set(
-            document=c.document, by=c.teacher, everyone=False, students=[c.teacher]
-        )
+        assignment_set(document=c.document, by=c.teacher, everyone=False, students=[c.teacher])
 
 
 @pytest.mark.django_db
@@ -159,11 +186,11 @@ def test_comment_text_is_required_and_pin_keeps_updated_at():
     c = make_class()
     span = factories.make_span(c.document, *phrase(c.document, "design problem"), c.alice)
     with pytest.raises(DomainError, match="Write something"):
-        classroom.comment_create(span=span, author=c.alice, text="   ")
-    comment = classroom.comment_create(span=span, author=c.alice, text=" Why here? ")
+        comment_create(span=span, author=c.alice, text="   ")
+    comment = comment_create(span=span, author=c.alice, text=" Why here? ")
     assert comment.text == "Why here?"
     before = comment.updated_at
-    classroom.comment_pin(comment=comment, pinned=True)
+    comment_pin(comment=comment, pinned=True)
     comment.refresh_from_db()
     assert comment.pinned
     assert comment.updated_at == before
@@ -177,12 +204,12 @@ def test_reference_accept_agreed_takes_passages_marked_alike_by_enough_readers()
     for student in (c.alice, c.bob):
         factories.make_span(d, *shared, student)
     factories.make_span(d, *phrase(d, "too neat"), c.carol)
-    added = classroom.reference_accept_agreed(document=d, min_readers=2, by=c.teacher)
+    added = reference_accept_agreed(document=d, min_readers=2, by=c.teacher)
     assert added == 1
     reference = Span.objects.get(document=d, is_reference=True)
     assert (reference.start, reference.end) == shared
     # Again: nothing new, and a teacher's own span at the same place is still allowed.
-    assert classroom.reference_accept_agreed(document=d, min_readers=2, by=c.teacher) == 0
+    assert reference_accept_agreed(document=d, min_readers=2, by=c.teacher) == 0
     own = factories.make_span(d, *shared, c.teacher)
     assert not own.is_reference
 
@@ -192,15 +219,15 @@ def test_live_fingerprint_changes_on_add_edit_and_delete():
     c = make_class()
     d = c.document
     spans = Span.objects.filter(document=d)
-    empty = classroom.live_fingerprint(spans)
+    empty = live_fingerprint(spans)
     span = factories.make_span(d, *phrase(d, "design problem"), c.alice)
-    added = classroom.live_fingerprint(spans)
+    added = live_fingerprint(spans)
     assert added != empty
     span.note = "changed"
     span.save()
-    assert classroom.live_fingerprint(spans) != added
+    assert live_fingerprint(spans) != added
     span.delete()
-    assert classroom.live_fingerprint(spans) == empty
+    assert live_fingerprint(spans) == empty
 
 
 @pytest.mark.django_db
@@ -208,6 +235,6 @@ def test_project_pseudonyms_cover_members_and_former_authors():
     c = make_class()
     factories.make_span(c.document, 0, 3, c.alice)
     Membership.objects.filter(user=c.alice).delete()
-    names = classroom.project_pseudonyms(c.project)
+    names = project_pseudonyms(c.project)
     ids = sorted([c.teacher.pk, c.alice.pk, c.bob.pk, c.carol.pk, c.viewer.pk])
     assert names == {uid: f"annotator-{n:02d}" for n, uid in enumerate(ids, start=1)}

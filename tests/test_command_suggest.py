@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotations import services
 from annotations.models import RunStatus, SuggestionRun
+from annotations.services.documents import document_create
 
 # on_commit must fire for the task to be enqueued, as it does outside tests.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,8 +23,8 @@ def run(*args: str) -> str:
 
 
 def test_suggests_every_document_of_the_project_and_waits(project):
-    first = services.document_create(project=project, text=TEXT, title="One", suggest=False)
-    second = services.document_create(project=project, text=TEXT, title="Two", suggest=False)
+    first = document_create(project=project, text=TEXT, title="One", suggest=False)
+    second = document_create(project=project, text=TEXT, title="Two", suggest=False)
     out = run(project.slug, "--wait", "--timeout", "20")
     assert "Queued suggestions for 2 document(s)" in out
     assert "Done:" in out
@@ -34,8 +34,8 @@ def test_suggests_every_document_of_the_project_and_waits(project):
 
 
 def test_document_option_limits_the_run_to_one_document(project):
-    first = services.document_create(project=project, text=TEXT, title="One", suggest=False)
-    second = services.document_create(project=project, text=TEXT, title="Two", suggest=False)
+    first = document_create(project=project, text=TEXT, title="One", suggest=False)
+    second = document_create(project=project, text=TEXT, title="Two", suggest=False)
     run(project.slug, "--document", str(first.pk))
     assert first.suggestions.exists()
     assert not second.suggestions.exists()

@@ -135,7 +135,7 @@ def test_filter_by_annotator_and_document(built):
 
 def test_rows_cross_page_boundaries_without_loss(built, monkeypatch):
     project, _ = built
-    import annotations.exports as exports
+    from annotations.exports import corpus as exports
 
     monkeypatch.setattr(exports, "DOCUMENT_PAGE", 1)
     _, rows = read(project, exact=True)

@@ -8,17 +8,12 @@ import zipfile
 
 import pytest
 
-from annotations import services
-from annotations.imports import (
-    IMPORTED,
-    INTERNAL_ERROR,
-    PARSERS,
-    REJECTED,
-    SKIPPED,
-    import_files,
-)
+from annotations.imports import IMPORTED, PARSERS, REJECTED, SKIPPED
 from annotations.imports.base import ImportLimits, ParsedDocument, ParsedSpan
 from annotations.models import Document, Membership, Origin, Role, Span, Tag
+from annotations.services import imports as import_services
+from annotations.services.errors import DomainError
+from annotations.services.imports import INTERNAL_ERROR, documents_import, import_files
 from tests import factories
 
 
@@ -158,20 +153,20 @@ def test_an_unexpected_error_is_reported_and_the_rest_go_on(project, owner, monk
 
 
 def test_documents_import_checks_titles_and_texts(project, owner):
-    with pytest.raises(services.DomainError, match="Give the document a title"):
-        services.documents_import(
+    with pytest.raises(DomainError, match="Give the document a title"):
+        documents_import(
             project=project, author=owner, documents=[ParsedDocument(title=" ", text="x")]
         )
-    with pytest.raises(services.DomainError, match="no text"):
-        services.documents_import(
+    with pytest.raises(DomainError, match="no text"):
+        documents_import(
             project=project, author=owner, documents=[ParsedDocument(title="T", text=" \n")]
         )
 
 
 def test_documents_import_refuses_whitespace_only_spans(project, owner):
     document = ParsedDocument(title="T", text="a   b", spans=[ParsedSpan(1, 4, "claim")])
-    with pytest.raises(services.DomainError, match="only spaces"):
-        services.documents_import(project=project, author=owner, documents=[document])
+    with pytest.raises(DomainError, match="only spaces"):
+        documents_import(project=project, author=owner, documents=[document])
 
 
 def test_documents_import_creates_documents_and_spans_in_bulk(project, owner):
@@ -181,7 +176,7 @@ def test_documents_import_creates_documents_and_spans_in_bulk(project, owner):
         )
         for i in range(30)
     ]
-    outcome = services.documents_import(project=project, author=owner, documents=documents)
+    outcome = documents_import(project=project, author=owner, documents=documents)
     assert (outcome.documents, outcome.spans, outcome.duplicates) == (30, 30, 0)
     assert all(span.quote == "Essay" for span in Span.objects.all())
     assert Tag.objects.filter(project=project).count() == 3
@@ -189,7 +184,7 @@ def test_documents_import_creates_documents_and_spans_in_bulk(project, owner):
 
 
 def test_a_late_error_rolls_back_batches_already_stored(project, owner, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(import_services, "IMPORT_BATCH", 2)
     lines = [json.dumps({"title": f"T{i}", "text": f"Essay {i}."}) for i in range(5)]
     lines.append('{"title": "broken"')
     [result] = run(project, owner, {"x.jsonl": "\n".join(lines).encode()})
@@ -199,7 +194,7 @@ def test_a_late_error_rolls_back_batches_already_stored(project, owner, monkeypa
 
 
 def test_batches_store_every_document(project, owner, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(import_services, "IMPORT_BATCH", 2)
     lines = [
         json.dumps(
             {

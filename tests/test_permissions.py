@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import services
 from annotations.models import Role
 from annotations.permissions import ROLE_ACTIONS, Action
+from annotations.services.classes import document_reveal
+from annotations.services.spans import span_delete
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def expected_status(role: str, action: Action) -> str:
 def test_role_matrix(role, endpoint, htmx, members, project, document, owner):
     span = factories.make_span(document, 0, 3, owner)
     deleted = factories.make_span(document, 10, 14, owner)
-    token = services.span_delete(span=deleted)
+    token = span_delete(span=deleted)
     objects = {"project": project, "document": document, "span": span, "token": token}
     client = Client()
     client.force_login(members[role])
@@ -116,7 +117,6 @@ def test_role_matrix(role, endpoint, htmx, members, project, document, owner):
 
 
 def test_spans_visible_in_project_applies_the_blind_rule():
-    from annotations import classroom
     from annotations.permissions import spans_visible_in
     from tests.factories import make_class, phrase
 
@@ -127,7 +127,7 @@ def test_spans_visible_in_project_applies_the_blind_rule():
     assert list(spans_visible_in(c.alice, "annotator", project=c.project)) == [mine]
     assert set(spans_visible_in(c.teacher, "owner", project=c.project)) == {mine, theirs}
     assert not spans_visible_in(c.alice, None, project=c.project).exists()
-    classroom.document_reveal(document=d, revealed=True)
+    document_reveal(document=d, revealed=True)
     assert set(spans_visible_in(c.alice, "annotator", project=c.project)) == {mine, theirs}
 
 

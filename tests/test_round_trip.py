@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from annotations import services
 from annotations.exports import export_stream
-from annotations.imports import IMPORTED, import_files
+from annotations.imports import IMPORTED
 from annotations.models import Role, Span
+from annotations.services.imports import import_files
+from annotations.services.projects import project_create
 from tests import corpus, factories
 
 #: What may differ between two projects holding the same corpus.
@@ -38,7 +39,7 @@ def test_jsonl_export_reimports_without_loss(owner):
     )
     exported = b"".join(export_stream("jsonl", source))
 
-    target = services.project_create(name="Copy", owner=owner)
+    target = project_create(name="Copy", owner=owner)
     factories.add_member(target, Role.ANNOTATOR, user=extra["annotator"])
     [result] = import_files(project=target, user=owner, sources=[("corpus.jsonl", exported)])
     assert result.status == IMPORTED, result.message

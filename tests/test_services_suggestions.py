@@ -5,8 +5,21 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotations import services
 from annotations.models import Origin, RunStatus, Suggestion, SuggestionRun, SuggestionStatus
+from annotations.services.decisions import (
+    SUGGESTION_UNDO_EXPIRED,
+    suggestion_accept,
+    suggestion_reject,
+    suggestions_decide_tag,
+    suggestions_undo,
+)
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError
+from annotations.services.suggestions import (
+    TEXT_CHANGED_WHILE_SUGGESTING,
+    document_suggest,
+    documents_suggest,
+)
 from annotations.suggest import Suggester
 from tests import factories
 
@@ -18,7 +31,7 @@ TEXT = (
 
 
 def suggest(document) -> dict[str, int]:
-    return services.document_suggest(document_id=document.pk, model="blank:en")
+    return document_suggest(document_id=document.pk, model="blank:en")
 
 
 def keys(document) -> list[tuple[int, int, str]]:
@@ -34,7 +47,7 @@ def test_adding_a_document_queues_suggestions_that_run_after_commit(
     project, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        document = services.document_create(project=project, title="New", text=TEXT)
+        document = document_create(project=project, title="New", text=TEXT)
     assert len(callbacks) == 1
     run = SuggestionRun.objects.get(document=document)
     assert run.status == RunStatus.DONE
@@ -44,7 +57,7 @@ def test_adding_a_document_queues_suggestions_that_run_after_commit(
 
 def test_document_create_can_skip_suggestions(project, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        document = services.document_create(project=project, title="New", text=TEXT, suggest=False)
+        document = document_create(project=project, title="New", text=TEXT, suggest=False)
     assert callbacks == []
     assert not SuggestionRun.objects.filter(document=document).exists()
 
@@ -72,8 +85,8 @@ def test_running_twice_keeps_exactly_one_suggestion_per_place_and_tag(essay):
 def test_decided_suggestions_are_never_suggested_again(essay, owner):
     suggest(essay)
     accepted, rejected = essay.suggestions.all()[:2]
-    services.suggestion_accept(suggestion=accepted, user=owner)
-    services.suggestion_reject(suggestion=rejected, user=owner)
+    suggestion_accept(suggestion=accepted, user=owner)
+    suggestion_reject(suggestion=rejected, user=owner)
     suggest(essay)
     assert essay.suggestions.filter(
         start=rejected.start, end=rejected.end, tag=rejected.tag
@@ -89,7 +102,7 @@ def test_words_rejected_for_a_tag_are_not_suggested_in_other_documents_of_the_pr
 ):
     suggest(essay)
     her = essay.suggestions.get(quote="Her", tag__slug="film-reference")
-    services.suggestion_reject(suggestion=her, user=owner)
+    suggestion_reject(suggestion=her, user=owner)
     other = factories.make_document(project, text="I saw the film Her last week.", title="Other")
     suggest(other)
     assert not other.suggestions.filter(quote="Her").exists()
@@ -138,11 +151,11 @@ def test_a_text_that_keeps_changing_fails_the_run_with_a_reason(essay, monkeypat
             yield []
 
     monkeypatch.setattr(Suggester, "suggest_many", always_edit)
-    with pytest.raises(services.DomainError):
+    with pytest.raises(DomainError):
         suggest(essay)
     run = SuggestionRun.objects.get(document=essay)
     assert run.status == RunStatus.FAILED
-    assert run.error == services.TEXT_CHANGED_WHILE_SUGGESTING
+    assert run.error == TEXT_CHANGED_WHILE_SUGGESTING
 
 
 def test_several_documents_of_several_projects_in_one_call(essay, project, owner):
@@ -153,7 +166,7 @@ def test_several_documents_of_several_projects_in_one_call(essay, project, owner
     gone = factories.make_document(project, text=TEXT, title="Deleted")
     gone_id = gone.pk
     gone.delete()
-    results = services.documents_suggest(
+    results = documents_suggest(
         document_ids=[essay.pk, gone_id, listed.pk, essay.pk], model="blank:en"
     )
     assert set(results) == {essay.pk, listed.pk}
@@ -168,7 +181,7 @@ def test_several_documents_of_several_projects_in_one_call(essay, project, owner
 
 def test_missing_model_fails_the_run_naming_the_setting(essay):
     with pytest.raises(Exception, match="HERLENS_SPACY_MODEL"):
-        services.document_suggest(document_id=essay.pk, model="en_no_such_pipeline")
+        document_suggest(document_id=essay.pk, model="en_no_such_pipeline")
     run = SuggestionRun.objects.get(document=essay)
     assert run.status == RunStatus.FAILED
     assert "HERLENS_SPACY_MODEL" in run.error
@@ -178,7 +191,7 @@ def test_accept_creates_a_span_from_the_suggestion_authored_by_the_reviewer(essa
     suggest(essay)
     suggestion = essay.suggestions.filter(tag__slug="film-reference").first()
     reviewer = members["annotator"]
-    span = services.suggestion_accept(suggestion=suggestion, user=reviewer)
+    span = suggestion_accept(suggestion=suggestion, user=reviewer)
     assert (span.start, span.end, span.tag, span.author) == (
         suggestion.start,
         suggestion.end,
@@ -189,14 +202,14 @@ def test_accept_creates_a_span_from_the_suggestion_authored_by_the_reviewer(essa
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.ACCEPTED
     assert suggestion.span == span
-    assert services.suggestion_accept(suggestion=suggestion, user=reviewer) == span
+    assert suggestion_accept(suggestion=suggestion, user=reviewer) == span
 
 
 def test_accept_with_other_bounds_and_tag(essay, owner, project):
     suggest(essay)
     suggestion = essay.suggestions.get(quote="Scarlett Johansson")
     claim = factories.tag(project, "claim")
-    span = services.suggestion_accept(
+    span = suggestion_accept(
         suggestion=suggestion,
         user=owner,
         start=suggestion.start,
@@ -211,22 +224,19 @@ def test_accept_refuses_when_the_text_changed_since(essay, owner):
     suggestion = essay.suggestions.first()
     type(essay).objects.filter(pk=essay.pk).update(text="x" + TEXT)
     suggestion.refresh_from_db()
-    with pytest.raises(services.DomainError, match="text changed"):
-        services.suggestion_accept(suggestion=suggestion, user=owner)
+    with pytest.raises(DomainError, match="text changed"):
+        suggestion_accept(suggestion=suggestion, user=owner)
 
 
 def test_bulk_accept_of_a_tag_and_its_undo(essay, owner, project):
     suggest(essay)
     film = factories.tag(project, "film-reference")
     pending = essay.suggestions.filter(tag=film).count()
-    count, token = services.suggestions_decide_tag(
-        document=essay, tag=film, accept=True, user=owner
-    )
+    count, token = suggestions_decide_tag(document=essay, tag=film, accept=True, user=owner)
     assert count == pending
     assert essay.spans.filter(tag=film, origin=Origin.SUGGESTION).count() == pending
     assert essay.suggestions.filter(tag=film, status=SuggestionStatus.ACCEPTED).count() == pending
-    assert services.suggestion_undo_document_id(token) == essay.pk
-    assert services.suggestions_undo(token=token) == pending
+    assert suggestions_undo(token=token, document=essay) == pending
     assert essay.spans.count() == 0
     assert essay.suggestions.filter(tag=film, status=SuggestionStatus.PENDING).count() == pending
 
@@ -234,20 +244,18 @@ def test_bulk_accept_of_a_tag_and_its_undo(essay, owner, project):
 def test_bulk_reject_touches_only_that_tag(essay, owner, project):
     suggest(essay)
     claim = factories.tag(project, "claim")
-    count, token = services.suggestions_decide_tag(
-        document=essay, tag=claim, accept=False, user=owner
-    )
+    count, token = suggestions_decide_tag(document=essay, tag=claim, accept=False, user=owner)
     assert count == essay.suggestions.filter(status=SuggestionStatus.REJECTED).count() > 0
     assert (
         not essay.suggestions.filter(status=SuggestionStatus.REJECTED).exclude(tag=claim).exists()
     )
-    services.suggestions_undo(token=token)
+    suggestions_undo(token=token)
     assert not essay.suggestions.filter(status=SuggestionStatus.REJECTED).exists()
 
 
 def test_forged_undo_token_is_refused(db):
-    with pytest.raises(services.DomainError, match=services.SUGGESTION_UNDO_EXPIRED):
-        services.suggestions_undo(token="forged")
+    with pytest.raises(DomainError, match=SUGGESTION_UNDO_EXPIRED):
+        suggestions_undo(token="forged")
 
 
 def test_database_refuses_duplicate_and_invalid_suggestions(essay, project):

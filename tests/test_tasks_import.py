@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from annotations.models import ImportJob, ImportUpload
-from annotations.tasks import import_job_run
+from annotations.services import imports as import_services
+from annotations.services.imports import import_job_run
 
 
 def make_job(project, owner, files: dict[str, bytes]) -> ImportJob:
@@ -34,12 +35,10 @@ def test_a_job_delivered_twice_runs_once(project, owner):
 
 
 def test_a_crash_marks_the_job_failed(project, owner, monkeypatch):
-    import annotations.tasks as tasks
-
     def crash(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(tasks, "import_files", crash)
+    monkeypatch.setattr(import_services, "import_files", crash)
     job = make_job(project, owner, {"a.txt": b"Essay A."})
     with pytest.raises(RuntimeError):
         import_job_run.call(job.pk)

@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from annotations import services
 from annotations.models import RunStatus, SuggestionRun
+from annotations.services.documents import document_create
+from annotations.services.suggestions import (
+    SUGGEST_CHUNK,
+    suggestion_runs_enqueue,
+)
 from annotations.tasks import suggest_document
 from tests import factories
 
@@ -35,11 +39,11 @@ def test_project_task_suggests_many_documents_in_batches(
     project, django_capture_on_commit_callbacks
 ):
     documents = [
-        services.document_create(project=project, title=f"E{i}", text=TEXT, suggest=False)
-        for i in range(services.SUGGEST_CHUNK + 3)
+        document_create(project=project, title=f"E{i}", text=TEXT, suggest=False)
+        for i in range(SUGGEST_CHUNK + 3)
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.suggestion_runs_enqueue(documents=documents) == len(documents)
+        assert suggestion_runs_enqueue(documents=documents) == len(documents)
     runs = SuggestionRun.objects.filter(document__in=documents)
     assert set(runs.values_list("status", flat=True)) == {RunStatus.DONE}
     assert len({run.task_id for run in runs}) == 1
@@ -60,14 +64,16 @@ def test_task_for_a_deleted_document_does_nothing(project):
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from annotations import services
 from annotations.models import Document
 user = get_user_model().objects.create_user("worker-test")
-project = services.project_create(name="Worker test", owner=user)
+from annotations.services.documents import document_create
+from annotations.services.projects import project_create
+from annotations.services.suggestions import suggestion_run_enqueue
+project = project_create(name="Worker test", owner=user)
 for number in range(3):
-    services.document_create(project=project, title=f"Essay {number}", text=TEXT)
+    document_create(project=project, title=f"Essay {number}", text=TEXT)
 # Delivered twice before any worker runs: at-least-once delivery must not duplicate anything.
-services.suggestion_run_enqueue(document=Document.objects.first())
+suggestion_run_enqueue(document=Document.objects.first())
 """
 
 CHECK = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotations import classroom
 from annotations.models import Span
+from annotations.services.classes import document_reveal
 from annotations.views import adjudication
 from tests import factories
 from tests.factories import client_for, make_class, phrase
@@ -58,7 +58,7 @@ def test_adjudication_to_feedback_end_to_end():
     alice = client_for(c.alice)
     assert adjudication.NOT_REVEALED in alice.get(feedback_url).text
 
-    classroom.document_reveal(document=d, revealed=True)
+    document_reveal(document=d, revealed=True)
     mine = alice.get(feedback_url).text
     assert "Found (1)" in mine
     assert "Same passage, other boundaries (1)" in mine
@@ -140,7 +140,7 @@ def test_feedback_without_a_reference_says_so_instead_of_zero_figures():
     c = make_class()
     d, slug = c.document, c.project.slug
     factories.make_span(d, *phrase(d, "design problem"), c.alice)
-    classroom.document_reveal(document=d, revealed=True)
+    document_reveal(document=d, revealed=True)
     url = reverse("annotations:feedback", args=[slug, d.pk])
     teacher = client_for(c.teacher).get(url).text
     assert "There is no reference layer for this document yet." in teacher

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from annotations import classroom
 from annotations.models import Membership, Project, Role, Submission
+from annotations.roster import format_code
+from annotations.services.classes import accounts_create
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -44,9 +45,7 @@ def test_join_link_asks_then_joins_a_logged_in_user():
     page = client.get(reverse("annotations:join-code", args=[c.project.join_code]))
     assert page.status_code == 200
     assert c.project.name in page.text
-    response = client.post(
-        reverse("annotations:join"), {"code": classroom.format_code(c.project.join_code)}
-    )
+    response = client.post(reverse("annotations:join"), {"code": format_code(c.project.join_code)})
     assert response.status_code == 302
     assert response["Location"] == reverse("annotations:assignments", args=[c.project.slug])
     assert Membership.objects.get(user=newcomer, project=c.project).role == Role.ANNOTATOR
@@ -89,7 +88,7 @@ def test_class_page_full_and_roster_fragment():
     url = reverse("annotations:class", args=[c.project.slug])
     full = client.get(url)
     assert "<html" in full.text
-    assert classroom.format_code(c.project.join_code) in full.text
+    assert format_code(c.project.join_code) in full.text
     assert c.alice.get_username() in full.text
     fragment = client.get(url, **HTMX, HTTP_HX_TARGET="roster")
     assert "<html" not in fragment.text
@@ -154,7 +153,7 @@ def test_bulk_accounts_show_passwords_once_and_not_cached():
 
 def test_account_made_by_teacher_must_change_password_first():
     c = make_class()
-    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
     assert client.login(username=account.username, password=account.password)
     response = client.get(c.document.get_absolute_url())
@@ -175,7 +174,7 @@ def test_account_made_by_teacher_must_change_password_first():
 
 def test_first_login_password_change_is_a_herlens_page_that_says_why():
     c = make_class()
-    account = classroom.accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
+    account = accounts_create(project=c.project, text="Ada", by=c.teacher)[0]
     client = Client()
     assert client.login(username=account.username, password=account.password)
     page = client.get(reverse("password_change")).text

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotations import classroom
 from annotations.models import Comment
+from annotations.services.classes import EMPTY_COMMENT, comment_create
 from tests import factories
 from tests.factories import client_for, make_class, phrase
 
@@ -50,11 +50,11 @@ def test_empty_comment_is_refused_with_message(thread):
         reverse("annotations:comment-add", args=[thread.span.pk]), {"text": " "}, **HTMX
     )
     assert response.status_code == 400
-    assert classroom.EMPTY_COMMENT in response.text
+    assert EMPTY_COMMENT in response.text
 
 
 def test_others_cannot_edit_or_delete_a_comment(thread):
-    comment = classroom.comment_create(span=thread.span, author=thread.alice, text="mine")
+    comment = comment_create(span=thread.span, author=thread.alice, text="mine")
     client = client_for(thread.bob)
     assert (
         client.post(
@@ -66,8 +66,8 @@ def test_others_cannot_edit_or_delete_a_comment(thread):
 
 
 def test_only_the_teacher_pins_and_pinned_comes_first(thread):
-    first = classroom.comment_create(span=thread.span, author=thread.bob, text="first")
-    feedback = classroom.comment_create(span=thread.span, author=thread.teacher, text="Good catch")
+    first = comment_create(span=thread.span, author=thread.bob, text="first")
+    feedback = comment_create(span=thread.span, author=thread.teacher, text="Good catch")
     url = reverse("annotations:comment-pin", args=[feedback.pk])
     assert client_for(thread.alice).post(url, {"pinned": "1"}).status_code == 403
     response = client_for(thread.teacher).post(url, {"pinned": "1"}, **HTMX)

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import forms, tombstones
+from annotations import forms
 from annotations.models import Role, Tag
+from annotations.selectors import SPAN_GONE, span_deletion_note
 from annotations.views import errors
 from tests import factories
 from tests.factories import client_for
@@ -117,10 +118,10 @@ def test_who_deleted_stays_hidden_from_a_stranger_and_from_a_blind_classmate():
     c = factories.make_class(visibility="blind")
     span = factories.make_span(c.document, 0, 3, c.alice)
     client_for(c.alice).post(reverse("annotations:span-delete", args=[span.pk]), **HTMX)
-    assert tombstones.describe(span.pk, c.bob) == tombstones.SPAN_GONE
-    assert tombstones.describe(span.pk, factories.make_user()) is None
-    assert tombstones.describe(span.pk, c.alice).startswith("You deleted this span")
-    assert tombstones.describe(span.pk, c.teacher).startswith(
+    assert span_deletion_note(span.pk, c.bob) == SPAN_GONE
+    assert span_deletion_note(span.pk, factories.make_user()) is None
+    assert span_deletion_note(span.pk, c.alice).startswith("You deleted this span")
+    assert span_deletion_note(span.pk, c.teacher).startswith(
         f"This span was deleted by {c.alice.get_username()}"
     )
 
@@ -132,7 +133,7 @@ def test_undo_forgets_the_deletion(owner, project):
     answer = client.post(reverse("annotations:span-delete", args=[span.pk]), **HTMX)
     token = answer.text.split('name="token" value="')[1].split('"')[0]
     client.post(reverse("annotations:span-restore", args=[document.pk]), {"token": token}, **HTMX)
-    assert tombstones.describe(span.pk, owner) is None
+    assert span_deletion_note(span.pk, owner) is None
 
 
 def test_a_removed_document_says_so_and_offers_the_projects(owner, project):
@@ -158,7 +159,7 @@ def test_a_crash_in_an_htmx_action_is_a_plain_message(owner, project, monkeypatc
     def explode(**_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("annotations.services.span_update", explode)
+    monkeypatch.setattr("annotations.views.spans.span_update", explode)
     client = Client(raise_request_exception=False)
     client.force_login(owner)
     response = client.post(reverse("annotations:span-edit", args=[span.pk]), {"note": "x"}, **HTMX)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotations import services
 from annotations.models import Role
+from annotations.services.suggestions import document_suggest
 from annotations.views.layers import selected_layers
 from tests import factories
 from tests.factories import client_for, make_class, phrase
@@ -36,7 +36,7 @@ def test_several_readers_keep_tag_colours_with_a_filter_and_a_comparison():
     assert f'value="{c.bob.pk}" checked>\n    {c.bob.get_username()}</label>' in page
     assert reverse("annotations:compare", args=[c.project.slug, d.pk]) in page
     # The teacher sees the suggestions too; their outlines start hidden among several readers.
-    services.document_suggest(document_id=d.pk, model="blank:en")
+    document_suggest(document_id=d.pk, model="blank:en")
     assert d.suggestions.exists()
     teacher_page = client_for(c.teacher).get(d.get_absolute_url()).text
     assert '<input type="checkbox" class="show-suggestions" > Show in the text' in teacher_page
@@ -108,11 +108,11 @@ def test_span_list_fragment_keeps_the_layer_choice_of_the_page():
 
 
 def test_reference_spans_are_named_reference_in_the_list_and_panel():
-    from annotations import classroom
+    from annotations.services.classes import reference_add
 
     c = make_class(visibility="open")
     d = c.document
-    reference, _ = classroom.reference_add(
+    reference, _ = reference_add(
         document=d, start=0, end=3, tag_id=d.project.tags.first().pk, by=c.teacher
     )
     client = client_for(c.teacher)

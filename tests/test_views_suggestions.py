@@ -9,8 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations import services
 from annotations.models import Origin, Role, RunStatus, SuggestionRun, SuggestionStatus
+from annotations.services.decisions import (
+    suggestion_accept,
+    suggestion_reject,
+    suggestions_decide_tag,
+)
+from annotations.services.suggestions import document_suggest
 from tests import factories
 from tests.factories import client_for
 
@@ -30,7 +35,7 @@ def triggers(response) -> dict:
 @pytest.fixture
 def essay(project):
     document = factories.make_document(project, text=TEXT, title="Essay")
-    services.document_suggest(document_id=document.pk, model="blank:en")
+    document_suggest(document_id=document.pk, model="blank:en")
     return document
 
 
@@ -73,7 +78,7 @@ def test_suggestion_text_is_escaped_in_the_panel(owner, project):
     document = factories.make_document(
         project, text="The film <b>Evil</b> (2001) will <script>x</script> age."
     )
-    services.document_suggest(document_id=document.pk, model="blank:en")
+    document_suggest(document_id=document.pk, model="blank:en")
     body = client_for(owner).get(document.get_absolute_url()).text
     assert "<script>x</script>" not in body
     assert "&lt;script&gt;" in body
@@ -246,11 +251,9 @@ def test_bulk_with_unknown_tag_or_action_is_refused(owner, essay):
 
 def test_undo_token_of_another_document_is_refused(owner, essay, project):
     other = factories.make_document(project, text=TEXT, title="Other")
-    services.document_suggest(document_id=other.pk, model="blank:en")
+    document_suggest(document_id=other.pk, model="blank:en")
     claim = factories.tag(project, "claim")
-    _count, token = services.suggestions_decide_tag(
-        document=other, tag=claim, accept=False, user=owner
-    )
+    _count, token = suggestions_decide_tag(document=other, tag=claim, accept=False, user=owner)
     response = client_for(owner).post(url("suggestion-undo", essay.pk), {"token": token}, **HTMX)
     assert response.status_code == 400
 
@@ -267,8 +270,8 @@ def test_project_suggest_is_for_editors(members, essay, project):
 
 def test_project_page_counts_suggestions_per_tag_and_rule(owner, essay, project):
     her = essay.suggestions.get(quote="Her")
-    services.suggestion_accept(suggestion=her, user=owner)
-    services.suggestion_reject(suggestion=essay.suggestions.get(quote="Samantha"), user=owner)
+    suggestion_accept(suggestion=her, user=owner)
+    suggestion_reject(suggestion=essay.suggestions.get(quote="Samantha"), user=owner)
     response = client_for(owner).get(project.get_absolute_url())
     body = response.text
     assert 'id="suggestions"' in body

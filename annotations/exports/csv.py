@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from annotations.exports import DocumentRow, ExportFilter, iter_corpus
 from annotations.exports.context import TextContext
-from annotations.models import Project
+from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus
+
+if TYPE_CHECKING:
+    from annotations.models import Project
 
 COLUMNS = (
     "project",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from annotations.exports import DocumentRow, ExportFilter, iter_corpus, span_fields
-from annotations.models import Project
+from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus, span_fields
+
+if TYPE_CHECKING:
+    from annotations.models import Project
 
 
 def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:

@@ -12,12 +12,15 @@ size of the tokenised corpus), unlike the others.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import spacy
 from spacy.tokens import Doc, DocBin, Span
 
-from annotations.exports import DocumentRow, ExportFilter, iter_corpus, span_fields
-from annotations.models import Project
+from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus, span_fields
+
+if TYPE_CHECKING:
+    from annotations.models import Project
 
 SPAN_KEY = "herlens"
 

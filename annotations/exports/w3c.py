@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from annotations.exports import DocumentRow, ExportFilter, SpanRow, count_spans, iter_corpus
-from annotations.models import Project
+from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, count_spans, iter_corpus
 from annotations.offsets import quote_for
+
+if TYPE_CHECKING:
+    from annotations.models import Project
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 

@@ -1,30 +1,23 @@
-"""Import documents from files: one small module per format, one result per file.
+"""Read documents from files: one small module per format, one result per file.
 
-Each file is imported whole or not at all (one transaction per file), and a
-file that fails never stops the others: it gets a result saying why, in words
-the person who uploaded it can act on.
+This package only parses: it turns bytes into ``ParsedDocument`` values and
+says in words a person can act on why a file cannot be read. Storing them
+(one transaction per file, a failing file never stopping the others) is
+services/imports.py's job.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
-
-from annotations import services
 from annotations.imports import archive, csv, docx, html, jsonl, markdown, txt
 from annotations.imports.base import ImportLimits, ParsedDocument, Rejected, extension
-from annotations.models import Document, Project, Span
-
-logger = logging.getLogger(__name__)
 
 IMPORTED, SKIPPED, REJECTED = "imported", "skipped", "rejected"
-INTERNAL_ERROR = "This file could not be imported because of an error in herlens."
 
 PARSERS: dict[str, Callable[[str, bytes], Iterable[ParsedDocument]]] = {
     "txt": txt.parse,
@@ -109,94 +102,6 @@ def _with_prefix(zip_name: str, members: Iterable[Source]) -> Iterator[Source]:
         yield f"{zip_name}/{name}", data
 
 
-def import_one(
-    *,
-    project: Project,
-    user,
-    name: str,
-    data: bytes | Rejected,
-    limits: ImportLimits,
-    known: set[str],
-) -> FileResult:
-    """Import one file into the project; never raise."""
-    try:
-        if isinstance(data, Rejected):
-            raise data
-        parsed = parse_file(name, data, limits)
-        outcome = services.documents_import(
-            project=project, author=user, documents=parsed, known=known
-        )
-    except (Rejected, services.DomainError) as error:
-        return FileResult(name, REJECTED, sentence(str(error)))
-    except Exception:  # a bad file must never stop the others; the log keeps the detail
-        logger.exception("import of %s into %s failed", name, project.slug)
-        return FileResult(name, REJECTED, INTERNAL_ERROR)
-    return _result(name, outcome)
-
-
-def _result(name: str, outcome: services.ImportOutcome) -> FileResult:
-    if not outcome.documents:
-        message = (
-            "Skipped: the same text is already in the project."
-            if outcome.duplicates == 1
-            else f"Skipped: all {outcome.duplicates} texts are already in the project."
-        )
-        return FileResult(name, SKIPPED, message, duplicates=outcome.duplicates)
-    parts = [_count(outcome.documents, "document")]
-    if outcome.spans:
-        parts.append(_count(outcome.spans, "span"))
-    message = "Imported " + " with ".join(parts)
-    if outcome.duplicates:
-        message += f"; {_count(outcome.duplicates, 'text')} already in the project left out"
-    if outcome.tags_created:
-        message += "; new tags: " + ", ".join(outcome.tags_created)
-    if outcome.credited_to_importer:
-        message += (
-            f"; {_count(outcome.credited_to_importer, 'span')} credited to you because "
-            "their annotator is not a member of this project"
-        )
-    return FileResult(
-        name, IMPORTED, message + ".", outcome.documents, outcome.duplicates, outcome.spans
-    )
-
-
-def import_files(
-    *,
-    project: Project,
-    user,
-    sources: Iterable[Source],
-    limits: ImportLimits | None = None,
-    progress: Callable[[FileResult], None] | None = None,
-) -> list[FileResult]:
-    """Import every file, in order, and return one result per file."""
-    limits = limits or ImportLimits.from_settings()
-    known = services.project_fingerprints(project)
-    results = []
-    for name, data in expand_sources(sources, limits):
-        result = import_one(
-            project=project, user=user, name=name, data=data, limits=limits, known=known
-        )
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    if any(result.documents for result in results):
-        refresh_statistics()
-    return results
-
-
-def refresh_statistics() -> None:
-    """Let PostgreSQL's planner know the new rows (autovacuum may take a minute).
-
-    Without this, an export right after a large import can be planned as if the
-    tables were empty and take many times longer.
-    """
-    if connection.vendor != "postgresql":
-        return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Document, Span))
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
-
-
 def sources_from_paths(
     paths: Iterable[str | os.PathLike], limits: ImportLimits
 ) -> Iterator[Source]:
@@ -226,14 +131,3 @@ def _hidden(root: Path, path: Path) -> bool:
 
 def too_large(size: int, limit: int) -> str:
     return f"the file is {archive.size_words(size)}; the limit is {archive.size_words(limit)}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
-def sentence(message: str) -> str:
-    """Return message as a sentence: capital first letter, closing stop."""
-    message = message.strip()
-    message = message[:1].upper() + message[1:]
-    return message if message.endswith((".", "?", "!")) else message + "."

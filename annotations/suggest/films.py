@@ -139,6 +139,7 @@ def _names_after(doc: Doc, i: int) -> list[Span]:
     return names
 
 
+# Longer than most: one short branch per cue label, kept side by side so the rules read together.
 def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
     found: list[Found] = []
 
@@ -223,6 +224,7 @@ def _appositive(doc: Doc, cue: Span, add) -> None:
             add(name, 0.65, f"name before {quoted(doc[k : cue.end].text)}", "role-appositive", True)
 
 
+# Longer than most: the three shapes of a parenthesis share the scan that finds its inside.
 def _parentheses(doc: Doc, cues: list[Span], add) -> None:
     """Titles before "(2014)" or "(Alex Garland, 2014)", and "Character (Actor Name)"."""
     for cue in cues:

@@ -68,10 +68,10 @@ def require_span_edit(request: HttpRequest, role: str, span: Span) -> None:
 
 def require_unlocked(request: HttpRequest, document: Document, role: str) -> None:
     """Raise 403 while the reader's submission of this document is handed in (class mode)."""
-    from annotations import classroom
+    from annotations.selectors import SUBMITTED_LOCK, is_locked
 
-    if document.project.is_class and classroom.is_locked(request.user, role, document):
-        raise PermissionDenied(classroom.SUBMITTED_LOCK)
+    if document.project.is_class and is_locked(request.user, role, document):
+        raise PermissionDenied(SUBMITTED_LOCK)
 
 
 def _role(request: HttpRequest, project_id: int) -> str:

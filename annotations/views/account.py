@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import services
+from annotations.services.errors import DomainError
+from annotations.services.tokens import api_token_create, api_token_revoke
 from annotations.views.access import HtmxHttpRequest
 
 TEMPLATE = "annotations/account.html"
@@ -28,8 +29,8 @@ def account_page(request: HtmxHttpRequest) -> HttpResponse:
 def token_create(request: HtmxHttpRequest) -> HttpResponse:
     """Create a token and show it in this response only; it is never shown again."""
     try:
-        token, raw = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
-    except services.DomainError as error:
+        token, raw = api_token_create(user=request.user, name=request.POST.get("name", ""))
+    except DomainError as error:
         return render(request, TEMPLATE, _context(request, error=str(error)), status=400)
     return render(request, TEMPLATE, _context(request, new_token=raw, new_token_name=token.name))
 
@@ -37,6 +38,6 @@ def token_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HtmxHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(request.user.api_tokens, pk=token_id)
-    services.api_token_revoke(token=token)
+    api_token_revoke(token=token)
     messages.success(request, f"Revoked the token “{token.name}”.")
     return redirect("annotations:account")

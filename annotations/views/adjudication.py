@@ -21,14 +21,17 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import agreement, classroom
+from annotations import agreement
+from annotations.feedback import combined, compare_to_reference
 from annotations.forms import SpanCreateForm
 from annotations.models import Role, Span
 from annotations.permissions import Action, allows, sees_every_span, spans_visible_in
 from annotations.rendering import document_html, split_runs
-from annotations.services import DomainError
+from annotations.services.classes import reference_accept_agreed, reference_add, reference_remove
+from annotations.services.errors import DomainError
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, require
+from annotations.views.errors import form_error, plain_text
 
 TEMPLATE = "annotations/adjudicate.html"
 FEEDBACK_TEMPLATE = "annotations/feedback.html"
@@ -125,7 +128,7 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
         start = int(request.POST.get("start") or source.start)
         end = int(request.POST.get("end") or source.end)
         tag_id = int(request.POST.get("tag") or source.tag_id)
-        _span, created = classroom.reference_add(
+        _span, created = reference_add(
             document=document, start=start, end=end, tag_id=tag_id, by=request.user
         )
     except (ValueError, DomainError, document.project.tags.model.DoesNotExist) as exc:
@@ -133,7 +136,7 @@ def accept(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
             str(exc) if isinstance(exc, DomainError) else "Give start, end and tag as numbers."
         )
         if request.htmx:
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return plain_text(message, status=400)
         messages.error(request, message)
         return redirect(reverse("annotations:adjudicate", args=[slug, document.pk]))
     if not request.htmx:
@@ -150,7 +153,7 @@ def add(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            classroom.reference_add(
+            reference_add(
                 document=document,
                 start=data["start"],
                 end=data["end"],
@@ -161,10 +164,10 @@ def add(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
         except DomainError as exc:
             message = str(exc)
     else:
-        message = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        message = form_error(form)
     if message:
         if request.htmx:
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return plain_text(message, status=400)
         messages.error(request, message)
     return _answer(request, document, role)
 
@@ -174,7 +177,7 @@ def reject(request: HtmxHttpRequest, slug: str, document_id: int, span_id: int) 
     """Take a span out of the reference layer (readers' own spans are never touched)."""
     document, role = _adjudicator_document(request, slug, document_id)
     span = get_object_or_404(Span, pk=span_id, document=document, is_reference=True)
-    span.delete()
+    reference_remove(span=span)
     if not request.htmx:
         messages.success(request, "Removed from the reference.")
     return _answer(request, document, role)
@@ -185,7 +188,7 @@ def accept_agreed(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     document, role = _adjudicator_document(request, slug, document_id)
     raw = request.POST.get("min_readers", "")
     try:
-        added = classroom.reference_accept_agreed(
+        added = reference_accept_agreed(
             document=document, min_readers=int(raw) if raw.isdigit() else 0, by=request.user
         )
     except DomainError as exc:
@@ -203,6 +206,37 @@ def accept_agreed(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
 
 def _units(spans) -> list[agreement.Unit]:
     return [agreement.Unit(s.author_id, s.tag_id, s.start, s.end) for s in spans]
+
+
+def _class_rows(document, spans: list[Span], reference: list[Span]) -> tuple[dict, list[dict]]:
+    """Each student's spans against the reference, as totals (the teacher's overview)."""
+    # The class's rows: the teacher's and editors' own spans are not a student's work.
+    staff = set(
+        document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(
+            "user_id", flat=True
+        )
+    )
+    by_author: dict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        if not span.is_reference and span.author_id not in staff:
+            by_author[span.author_id].append(span)
+    users = get_user_model().objects.in_bulk(list(by_author))
+    class_rows = []
+    for uid, mine in sorted(by_author.items(), key=lambda kv: users[kv[0]].get_username()):
+        result = compare_to_reference(_units(mine), _units(reference))
+        total = combined(result.values())
+        class_rows.append(
+            {
+                "user": users[uid],
+                "found": len(total.found),
+                "boundary": len(total.boundary),
+                "missed": len(total.missed),
+                "extra": len(total.extra),
+                "precision": total.precision,
+                "recall": total.recall,
+            }
+        )
+    return users, class_rows
 
 
 @require_GET
@@ -228,37 +262,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     if teacher:
         raw = request.GET.get("student", "")
         student_id = int(raw) if raw.isdigit() else None
-        # The class's rows: the teacher's and editors' own spans are not a student's work.
-        staff = set(
-            document.project.memberships.filter(role__in=(Role.OWNER, Role.EDITOR)).values_list(
-                "user_id", flat=True
-            )
-        )
-        by_author: dict[int, list[Span]] = defaultdict(list)
-        for span in spans:
-            if not span.is_reference and span.author_id not in staff:
-                by_author[span.author_id].append(span)
-        users = get_user_model().objects.in_bulk(list(by_author))
-        class_rows = []
-        for uid, mine in sorted(by_author.items(), key=lambda kv: users[kv[0]].get_username()):
-            result = agreement.compare_to_reference(_units(mine), _units(reference))
-            found = sum(len(f.found) for f in result.values())
-            boundary = sum(len(f.boundary) for f in result.values())
-            missed = sum(len(f.missed) for f in result.values())
-            extra = sum(len(f.extra) for f in result.values())
-            hits = found + boundary
-            class_rows.append(
-                {
-                    "user": users[uid],
-                    "found": found,
-                    "boundary": boundary,
-                    "missed": missed,
-                    "extra": extra,
-                    "precision": hits / (hits + extra) if hits + extra else None,
-                    "recall": (len(reference) - missed) / len(reference) if reference else None,
-                }
-            )
-        context["class_rows"] = class_rows
+        users, context["class_rows"] = _class_rows(document, spans, reference)
         if student_id is None:
             return render(request, FEEDBACK_TEMPLATE, context)
         context["student"] = users.get(student_id) or get_object_or_404(
@@ -267,7 +271,7 @@ def feedback_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
     elif role not in (Role.ANNOTATOR,) and not allows(role, Action.ANNOTATE):
         raise PermissionDenied("Feedback is for the class's students.")
     mine = [s for s in spans if not s.is_reference and s.author_id == student_id]
-    result = agreement.compare_to_reference(_units(mine), _units(reference))
+    result = compare_to_reference(_units(mine), _units(reference))
     text = document.text
     rows = []
     for tag_id, feedback in result.items():

@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import agreement, classroom
+from annotations import agreement
 from annotations.charts import heatmap_svg
+from annotations.exports.pseudonyms import project_pseudonyms
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.rendering import paragraph_bounds
 from annotations.views.access import HtmxHttpRequest, project_for
@@ -87,6 +88,58 @@ def _pair(request, data, users, tag_by_id, pseudonyms) -> dict[str, Any] | None:
     return {"a": name(a), "b": name(b), "rows": rows}
 
 
+def _tag_rows(
+    reports: list,
+    tag_by_id: dict,
+    annotators: list[int],
+    labels: list[str],
+    measure: str,
+    base: dict,
+) -> list[dict[str, Any]]:
+    """Per tag: its figures, what they mean, and the reader-by-reader heatmap."""
+
+    def pair_link(i: int, j: int) -> str:
+        query = urlencode({**base, "a": annotators[i], "b": annotators[j]})
+        return f"?{query}#pair"
+
+    tag_rows = []
+    for report in reports:
+        tag = tag_by_id[report.tag]
+        matrix = report.matrix(annotators, measure)
+        title = f"{MEASURES[measure]} for {tag.name}, reader by reader"
+        tag_rows.append(
+            {
+                "tag": tag,
+                "report": report,
+                "reading": agreement.reading(report, tag.name),
+                # charts.py escapes every label.
+                "svg": SafeString(heatmap_svg(labels, matrix, title, pair_link))
+                if len(labels) > 1
+                else "",
+            }
+        )
+    return tag_rows
+
+
+def _disputes(found: list, tag_by_id: dict) -> list[dict[str, Any]]:
+    """Each passage the readers disagree on, with a link to its paragraph."""
+    disputes = []
+    for dispute, document in found:
+        text = document.text
+        bounds = paragraph_bounds(text)
+        para = next((i for i, (_, s, e) in enumerate(bounds) if s <= dispute.start < e), 0)
+        disputes.append(
+            {
+                "dispute": dispute,
+                "document": document,
+                "tag": tag_by_id[dispute.tag],
+                "quote": text[dispute.start : dispute.end].strip(),
+                "anchor": f"{document.get_absolute_url()}#para-{para}",
+            }
+        )
+    return disputes
+
+
 @require_GET
 def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = project_for(request, slug)
@@ -102,7 +155,7 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     users = get_user_model().objects.in_bulk(data["annotators"])
     # For showing the page to the class: stable pseudonyms instead of usernames.
     pseudonymous = request.GET.get("pseudonyms") == "1"
-    pseudonyms = classroom.project_pseudonyms(project) if pseudonymous else {}
+    pseudonyms = project_pseudonyms(project) if pseudonymous else {}
     labels = [pseudonyms.get(uid) or users[uid].get_username() for uid in data["annotators"]]
     tag_by_id = {t.pk: t for t in data["tags"]}
     annotators = data["annotators"]
@@ -112,40 +165,8 @@ def agreement_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         **({"pseudonyms": 1} if pseudonymous else {}),
     }
 
-    def pair_link(i: int, j: int) -> str:
-        query = urlencode({**base, "a": annotators[i], "b": annotators[j]})
-        return f"?{query}#pair"
-
-    tag_rows = []
-    for report in data["reports"]:
-        tag = tag_by_id[report.tag]
-        matrix = report.matrix(annotators, measure)
-        title = f"{MEASURES[measure]} for {tag.name}, reader by reader"
-        tag_rows.append(
-            {
-                "tag": tag,
-                "report": report,
-                "reading": agreement.reading(report, tag.name),
-                # charts.py escapes every label.
-                "svg": SafeString(heatmap_svg(labels, matrix, title, pair_link))
-                if len(labels) > 1
-                else "",
-            }
-        )
-    disputes = []
-    for dispute, document in data["disputes"]:
-        text = document.text
-        bounds = paragraph_bounds(text)
-        para = next((i for i, (_, s, e) in enumerate(bounds) if s <= dispute.start < e), 0)
-        disputes.append(
-            {
-                "dispute": dispute,
-                "document": document,
-                "tag": tag_by_id[dispute.tag],
-                "quote": text[dispute.start : dispute.end].strip(),
-                "anchor": f"{document.get_absolute_url()}#para-{para}",
-            }
-        )
+    tag_rows = _tag_rows(data["reports"], tag_by_id, annotators, labels, measure, base)
+    disputes = _disputes(data["disputes"], tag_by_id)
     context = {
         "pair": _pair(request, data, users, tag_by_id, pseudonyms),
         "pseudonymous": pseudonymous,

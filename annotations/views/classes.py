@@ -22,11 +22,29 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import classroom
 from annotations.models import Assignment, Membership, Role, Span, Submission, Visibility
 from annotations.permissions import Action, allows
-from annotations.services import DomainError
+from annotations.roster import format_code, normalise_code
+from annotations.selectors import Status, assignments_for, statuses
+from annotations.services.classes import (
+    ALREADY_MEMBER,
+    accounts_create,
+    assignment_remove,
+    assignment_set,
+    class_create,
+    class_for_code,
+    class_join,
+    class_settings_update,
+    document_reveal,
+    join_code_rotate,
+    membership_change,
+    membership_remove,
+    submission_reopen,
+    submission_submit,
+)
+from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
+from annotations.views.errors import plain_text
 
 CLASS_TEMPLATE = "annotations/class.html"
 ASSIGNMENTS_TEMPLATE = "annotations/assignments.html"
@@ -43,7 +61,7 @@ def class_new(request: HtmxHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            project = classroom.class_create(
+            project = class_create(
                 name=request.POST.get("name", ""),
                 teacher=request.user,
                 description=request.POST.get("description", "").strip(),
@@ -61,12 +79,12 @@ def class_new(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     """Join a class by code: a logged-in user becomes a student; others log in or sign up."""
-    code = classroom.normalise_code(request.POST.get("code", code))
-    context: dict = {"code": classroom.format_code(code) if code else "", "error": ""}
+    code = normalise_code(request.POST.get("code", code))
+    context: dict = {"code": format_code(code) if code else "", "error": ""}
     project = None
     if code:
         try:
-            project = classroom.class_for_code(code)
+            project = class_for_code(code)
         except DomainError as exc:
             context["error"] = str(exc)
     context["project"] = project
@@ -82,14 +100,14 @@ def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         try:
-            project, created = classroom.class_join(code=code, user=request.user)
+            project, created = class_join(code=code, user=request.user)
         except DomainError as exc:  # closed between the page and the click
             context["error"] = str(exc)
             return render(request, "annotations/join.html", context, status=400)
         if created:
             messages.success(request, f"Welcome to {project.name}.")
         else:
-            messages.info(request, classroom.ALREADY_MEMBER)
+            messages.info(request, ALREADY_MEMBER)
         return redirect("annotations:assignments", slug=project.slug)
     if project is not None and not request.user.is_authenticated and project.allow_self_signup:
         context["signup_form"] = UserCreationForm()
@@ -116,12 +134,14 @@ def _roster(project, assignments) -> list[dict]:
     span_counts = {row["author_id"]: row["n"] for row in per_author}
     last_span = {row["author_id"]: row["last"] for row in per_author}
     student_ids = [m.user_id for m in members if m.role == Role.ANNOTATOR]
-    status = classroom.statuses(student_ids, assignments)
+    progress = statuses(student_ids, assignments)
     rows = []
     for member in members:
         mine = [a for a in assignments if a.everyone or member.user_id in a.student_ids]
         done = sum(
-            status.get((a.pk, member.user_id), ("",))[0] == classroom.Status.SUBMITTED for a in mine
+            progress[(a.pk, member.user_id)].status == Status.SUBMITTED
+            for a in mine
+            if (a.pk, member.user_id) in progress
         )
         seen = [t for t in (member.last_seen_at, last_span.get(member.user_id)) if t]
         rows.append(
@@ -158,7 +178,7 @@ def _class_context(request, project, role, **extra) -> dict:
         "roster": _roster(project, assignments),
         "roles": Role.choices,
         "visibilities": Visibility.choices,
-        "join_code": classroom.format_code(project.join_code),
+        "join_code": format_code(project.join_code),
         "join_url": request.build_absolute_uri(join_path) if join_path else "",
         **extra,
     }
@@ -178,10 +198,10 @@ def _teacher_project(request, slug):
     return project, role
 
 
-def _join_box_answer(request: HtmxHttpRequest, project, role: str) -> HttpResponse:
-    """After a change to joining: the join box for htmx, the class page otherwise."""
+def _class_answer(request: HtmxHttpRequest, project, role: str, part: str) -> HttpResponse:
+    """After a change: the changed part of the class page for htmx, the whole page otherwise."""
     if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#join-box", _class_context(request, project, role))
+        return render(request, f"{CLASS_TEMPLATE}#{part}", _class_context(request, project, role))
     return redirect("annotations:class", slug=project.slug)
 
 
@@ -198,7 +218,7 @@ def class_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
     try:
-        classroom.class_settings_update(
+        class_settings_update(
             project=project,
             join_open=request.POST.get("join_open") == "on",
             visibility=request.POST.get("visibility", project.visibility),
@@ -208,15 +228,15 @@ def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Class settings saved.")
-    return _join_box_answer(request, project, role)
+    return _class_answer(request, project, role, "join-box")
 
 
 @require_POST
 def class_code_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     project, role = _teacher_project(request, slug)
-    classroom.join_code_rotate(project=project)
+    join_code_rotate(project=project)
     messages.success(request, "New join code made; the old code and link no longer work.")
-    return _join_box_answer(request, project, role)
+    return _class_answer(request, project, role, "join-box")
 
 
 @require_POST
@@ -224,7 +244,7 @@ def class_accounts(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Create student accounts in bulk; the one-time passwords appear in this answer only."""
     project, role = _teacher_project(request, slug)
     try:
-        accounts = classroom.accounts_create(
+        accounts = accounts_create(
             project=project, text=request.POST.get("people", ""), by=request.user
         )
     except DomainError as exc:
@@ -245,18 +265,16 @@ def member_update(request: HtmxHttpRequest, slug: str, membership_id: int) -> Ht
     membership = get_object_or_404(Membership, pk=membership_id, project=project)
     try:
         if request.POST.get("action") == "remove":
-            classroom.membership_remove(membership=membership)
+            membership_remove(membership=membership)
             messages.success(request, f"Removed {membership.user.get_username()} from the class.")
         else:
-            classroom.membership_change(membership=membership, role=request.POST.get("role", ""))
+            membership_change(membership=membership, role=request.POST.get("role", ""))
             messages.success(request, f"{membership.user.get_username()} is now {membership.role}.")
     except DomainError as exc:
         messages.error(request, str(exc))
         if request.htmx:
-            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    if request.htmx:
-        return render(request, f"{CLASS_TEMPLATE}#roster", _class_context(request, project, role))
-    return redirect("annotations:class", slug=project.slug)
+            return plain_text(str(exc), status=400)
+    return _class_answer(request, project, role, "roster")
 
 
 # --------------------------------------------------------------------------- assignments
@@ -275,12 +293,12 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             .select_related("user")
             .order_by("user__username")
         )
-        status = classroom.statuses([m.user_id for m in students], assignments)
+        progress = statuses([m.user_id for m in students], assignments)
         context["rows"] = [
             {
                 "assignment": a,
                 "students": [
-                    {"user": m.user, "status": status[(a.pk, m.user_id)]}
+                    {"user": m.user, "progress": progress[(a.pk, m.user_id)]}
                     for m in students
                     if a.everyone or m.user_id in a.student_ids
                 ],
@@ -291,14 +309,14 @@ def assignments_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context["unassigned"] = project.documents.exclude(pk__in=assigned)
         context["students"] = students
     else:
-        mine = classroom.assignments_for(request.user, project)
-        status = classroom.statuses([request.user.pk], mine)
+        mine = assignments_for(request.user, project)
+        progress = statuses([request.user.pk], mine)
         now = timezone.now()
         context["mine"] = [
             {
                 "assignment": a,
-                "status": status[(a.pk, request.user.pk)][0],
-                "spans": status[(a.pk, request.user.pk)][1],
+                "status": progress[(a.pk, request.user.pk)].status,
+                "spans": progress[(a.pk, request.user.pk)].spans,
                 "overdue": a.due_at is not None and a.due_at < now,
             }
             for a in mine
@@ -333,12 +351,12 @@ def assignment_update(request: HtmxHttpRequest, slug: str, document_id: int) -> 
     require(role, Action.TEACH)
     try:
         if request.POST.get("action") == "remove":
-            classroom.assignment_remove(document=document)
+            assignment_remove(document=document)
             messages.success(request, f"“{document.title}” is no longer assigned.")
         else:
             everyone = request.POST.get("everyone", "on") == "on"
             ids = [int(v) for v in request.POST.getlist("students") if v.isdigit()]
-            classroom.assignment_set(
+            assignment_set(
                 document=document,
                 by=request.user,
                 everyone=everyone,
@@ -357,7 +375,7 @@ def submit(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     require(role, Action.ANNOTATE)
     assignment = get_object_or_404(Assignment, document=document)
     try:
-        classroom.submission_submit(assignment=assignment, student=request.user)
+        submission_submit(assignment=assignment, student=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -370,7 +388,7 @@ def reopen(request: HtmxHttpRequest, slug: str, document_id: int, user_id: int) 
     document, role = document_for(request, document_id, slug)
     require(role, Action.TEACH)
     submission = get_object_or_404(Submission, assignment__document=document, student_id=user_id)
-    classroom.submission_reopen(submission=submission)
+    submission_reopen(submission=submission)
     messages.success(request, f"Reopened for {submission.student.get_username()}.")
     return redirect(_next(request, reverse("annotations:assignments", args=[slug])))
 
@@ -380,7 +398,7 @@ def reveal(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     document, role = document_for(request, document_id, slug)
     require(role, Action.TEACH)
     revealed = request.POST.get("revealed", "1") == "1"
-    classroom.document_reveal(document=document, revealed=revealed)
+    document_reveal(document=document, revealed=revealed)
     if revealed:
         messages.success(
             request, "Revealed: students now see each other's spans and the reference."

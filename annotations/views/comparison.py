@@ -16,8 +16,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotations import classroom, comparison
+from annotations import comparison
 from annotations.charts import ink_on
+from annotations.exports.pseudonyms import project_pseudonyms
 from annotations.models import Tag
 from annotations.permissions import Action, allows, spans_visible_in
 from annotations.rendering import paragraph_bounds
@@ -52,7 +53,7 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
     users = get_user_model().objects.in_bulk(list(author_ids))
     # Pseudonyms for a projector in front of the class; only for those who see everyone.
     pseudonymous = request.GET.get("pseudonyms") == "1" and allows(role, Action.ADJUDICATE)
-    pseudonyms = classroom.project_pseudonyms(project) if pseudonymous else {}
+    pseudonyms = project_pseudonyms(project) if pseudonymous else {}
 
     def name(uid: int) -> str:
         if uid == request.user.pk and not pseudonymous:

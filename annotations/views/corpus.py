@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from annotations.exports import (
-    CONTENT_TYPES,
     FORMATS,
     ExportFilter,
-    export_filename,
-    export_stream,
 )
+from annotations.exports.download import export_response
 from annotations.imports import (
     IMPORTED,
     REJECTED,
     SKIPPED,
-    FileResult,
-    sentence,
-    too_large,
 )
-from annotations.imports.base import ImportLimits, extension
-from annotations.models import ImportJob, ImportUpload
 from annotations.permissions import Action, span_visibility
-from annotations.tasks import import_job_run
+from annotations.services.imports import import_job_start
 from annotations.views.access import HtmxHttpRequest, project_for, require
+from annotations.views.errors import plain_text
 
 JOB_TEMPLATE = "annotations/import_job.html"
 NO_FILES = "Choose one or more files (or a .zip) to import."
@@ -43,24 +36,7 @@ def import_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not files:
         messages.error(request, NO_FILES)
         return redirect(project.get_absolute_url())
-    limits = ImportLimits.from_settings()
-    with transaction.atomic():
-        job = ImportJob.objects.create(project=project, created_by=request.user)
-        for position, upload in enumerate(files):
-            is_zip = extension(upload.name) == "zip"
-            limit = limits.max_zip_bytes if is_zip else limits.max_file_bytes
-            if position >= limits.max_files:
-                reason = f"One import takes at most {limits.max_files} files."
-                job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
-            elif upload.size > limit:
-                reason = sentence(too_large(upload.size, limit))
-                job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
-            else:
-                ImportUpload.objects.create(
-                    job=job, name=upload.name[:500], data=upload.read(), position=position
-                )
-        job.save(update_fields=["results"])
-        transaction.on_commit(lambda: import_job_run.enqueue(job.pk))
+    job = import_job_start(project=project, user=request.user, files=files)
     return redirect("annotations:import-job", slug=project.slug, job_id=job.pk)
 
 
@@ -103,29 +79,14 @@ def export_filter_from(params, user, role: str) -> ExportFilter:
     )
 
 
-def export_response(request, project, fmt: str, export_filter: ExportFilter, exact: bool):
-    """Return the export as a streamed download."""
-    base = request.build_absolute_uri(project.get_absolute_url())
-    response = StreamingHttpResponse(
-        export_stream(fmt, project, export_filter, exact=exact, base=base),
-        content_type=CONTENT_TYPES[fmt],
-    )
-    filename = export_filename(project, fmt)
-    if fmt == "csv" and exact:
-        filename = filename.replace(".csv", "-exact.csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Stream the project's spans in the chosen format, filtered as the form says."""
     project, role = project_for(request, slug)
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
-        return HttpResponseBadRequest(
-            f"Unknown format “{fmt}”; choose one of {', '.join(FORMATS)}.",
-            content_type="text/plain; charset=utf-8",
+        return plain_text(
+            f"Unknown format “{fmt}”; choose one of {', '.join(FORMATS)}.", status=400
         )
     exact = request.GET.get("exact") in ("1", "on", "true")
     export_filter = export_filter_from(request.GET, request.user, role)

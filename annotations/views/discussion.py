@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import classroom
 from annotations.models import Comment, Span
 from annotations.permissions import Action, allows, visible_spans
-from annotations.services import DomainError
+from annotations.services import classes as class_services
+from annotations.services.classes import comment_create, comment_update
+from annotations.services.errors import DomainError
 from annotations.views.access import HtmxHttpRequest, require, span_for
 
 TEMPLATE = "annotations/comments.html"
@@ -49,7 +50,7 @@ def comment_add(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, role = span_for(request, span_id)
     require(role, Action.ANNOTATE)
     try:
-        classroom.comment_create(span=span, author=request.user, text=request.POST.get("text", ""))
+        comment_create(span=span, author=request.user, text=request.POST.get("text", ""))
     except DomainError as exc:
         return _thread(request, span, role, error=str(exc), status=400)
     if not request.htmx:
@@ -74,7 +75,7 @@ def comment_edit(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     if comment.author_id != request.user.pk:
         raise PermissionDenied(NOT_YOURS)
     try:
-        classroom.comment_update(comment=comment, text=request.POST.get("text", ""))
+        comment_update(comment=comment, text=request.POST.get("text", ""))
     except DomainError as exc:
         return _thread(request, comment.span, role, error=str(exc), status=400)
     if not request.htmx:
@@ -88,7 +89,7 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     if comment.author_id != request.user.pk:
         raise PermissionDenied(NOT_YOURS)
     span = comment.span
-    comment.delete()
+    class_services.comment_delete(comment=comment)
     if not request.htmx:
         return redirect(reverse("annotations:comments", args=[span.pk]))
     return _thread(request, span, role)
@@ -98,7 +99,7 @@ def comment_delete(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
 def comment_pin(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
     comment, role = _comment_for(request, comment_id)
     require(role, Action.TEACH)
-    classroom.comment_pin(comment=comment, pinned=request.POST.get("pinned", "1") == "1")
+    class_services.comment_pin(comment=comment, pinned=request.POST.get("pinned", "1") == "1")
     if not request.htmx:
         return redirect(reverse("annotations:comments", args=[comment.span_id]))
     return _thread(request, comment.span, role)

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.defaults import permission_denied as default_permission_denied
 
-from annotations import tombstones
+from annotations.selectors import SPAN_GONE, span_deletion_note
 
 logger = logging.getLogger("herlens.errors")
 
@@ -48,25 +49,34 @@ SESSION_ENDED = (
 NEXT_HEADER = "X-Herlens-Next"
 
 
-def plain_message(message: str, status: int, next_step: str = "") -> HttpResponse:
+def plain_text(message: str, *, status: int, next_step: str = "") -> HttpResponse:
+    """An error answer for htmx: the page shows it as a message, swapping nothing.
+
+    ``next_step`` ("reload", "home", "login") is the way on the message offers.
+    """
     response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     if next_step:
         response[NEXT_HEADER] = next_step
     return response
 
 
+def form_error(form: Form) -> str:
+    """Return a form's errors as one line, for the plain-text answer."""
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Answer 403 as plain text for htmx (shown as a message), as a page otherwise."""
     if request.headers.get("HX-Request") == "true":
         message = str(exception) or "You may not do that in this project."
-        return plain_message(message, 403)
+        return plain_text(message, status=403)
     return default_permission_denied(request, exception)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A refused security token: for htmx, the session most likely ended (log in again)."""
     if request.headers.get("HX-Request") == "true":
-        return plain_message(SESSION_ENDED, 403, "login")
+        return plain_text(SESSION_ENDED, status=403, next_step="login")
     return default_csrf_failure(request, reason)
 
 
@@ -75,11 +85,11 @@ def not_found_message(request: HttpRequest) -> tuple[str, str]:
     match = request.resolver_match
     kwargs = match.kwargs if match else {}
     if "span_id" in kwargs and request.user.is_authenticated:
-        described = tombstones.describe(int(kwargs["span_id"]), request.user)
+        described = span_deletion_note(int(kwargs["span_id"]), request.user)
         if described:
             return described, "reload"
         if "document_id" not in kwargs:
-            return tombstones.SPAN_GONE, "reload"
+            return SPAN_GONE, "reload"
     if "suggestion_id" in kwargs:
         return SUGGESTION_GONE, "reload"
     if "comment_id" in kwargs:
@@ -110,7 +120,7 @@ class HtmxErrorMiddleware:
             and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
         ):
             # htmx would follow the redirect and swap the login page into the panel.
-            return plain_message(SESSION_ENDED, 401, "login")
+            return plain_text(SESSION_ENDED, status=401, next_step="login")
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -120,7 +130,7 @@ class HtmxErrorMiddleware:
             return None  # handler403 (above) answers htmx with its message already
         if isinstance(exception, Http404):
             message, next_step = not_found_message(request)
-            return plain_message(message, 404, next_step)
+            return plain_text(message, status=404, next_step=next_step)
         logger.error("htmx request failed: %s %s", request.method, request.path, exc_info=exception)
         got_request_exception.send(sender=None, request=request)
-        return plain_message(SERVER_ERROR, 500)
+        return plain_text(SERVER_ERROR, status=500)

@@ -5,7 +5,7 @@ The page's poller asks every few seconds with the fingerprint of what it shows
 (``t``). Nothing changed: 204 No Content after one indexed query (htmx swaps
 nothing and keeps polling). Something changed: the membership is checked
 again, and the poller is replaced by a fresh one carrying the re-drawn
-paragraphs in a <template>; static/classroom.js moves in only the paragraphs
+paragraphs in a <template>; static/classes.js moves in only the paragraphs
 that differ and leaves the one holding the reader's selection until it is free.
 An expired or foreign token gets the full check too, and a fresh token.
 """
@@ -17,12 +17,13 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations import classroom
 from annotations.models import Document
 from annotations.permissions import spans_visible_in
 from annotations.rendering import document_html, split_runs
+from annotations.selectors import live_fingerprint
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
+from annotations.views.annotate import live_context, read_live_token
 
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
@@ -36,11 +37,11 @@ LIVE_STOPPED_HTML = f'<p id="live" class="live-stopped notice" role="status">{LI
 
 @require_GET
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
-    token = layers.read_live_token(request.GET.get("t", ""))
+    token = read_live_token(request.GET.get("t", ""))
     since = request.GET.get("v", "")
     if token and token["d"] == document_id and token["u"] == request.user.pk and since:
         # The one query: count and latest change of the spans this reader may see.
-        fingerprint = classroom.live_fingerprint(
+        fingerprint = live_fingerprint(
             spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
         )
         if fingerprint == since:
@@ -53,7 +54,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return HttpResponse(LIVE_STOPPED_HTML, status=STOP_POLLING)
     tags = list(document.project.tags.all())
     shown = layers.page_layers(request, document, role, tags)
-    live = layers.live_context(request, document, role, shown)
+    live = live_context(request, document, role, shown)
     if live["live_fingerprint"] == since:
         # Same spans under a renewed token: swap in the new poller, no paragraphs.
         paragraphs = ""

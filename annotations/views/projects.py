@@ -11,11 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations import services
 from annotations.forms import PASTE_MAX_BYTES, DocumentForm, TagForm, human_bytes
 from annotations.guidelines import guidelines_html
 from annotations.models import Membership
 from annotations.permissions import Action, allows, spans_visible_in
+from annotations.services.documents import document_create
+from annotations.services.errors import DomainError
+from annotations.services.projects import tag_create
 from annotations.views.access import HtmxHttpRequest, project_for, require
 from annotations.views.suggestions import project_suggestion_context
 
@@ -80,8 +82,8 @@ def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = DocumentForm(request.POST)
     if form.is_valid():
         try:
-            document = services.document_create(project=project, **form.cleaned_data)
-        except services.DomainError as error:
+            document = document_create(project=project, **form.cleaned_data)
+        except DomainError as error:
             form.add_error("text" if "text" in str(error) else "title", str(error))
         else:
             messages.success(request, f"Added “{document.title}”.")
@@ -108,10 +110,7 @@ def tag_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     require(role, Action.MANAGE_TAGS)
     form = TagForm(request.POST, project=project)
     if form.is_valid():
-        tag = form.save(commit=False)
-        tag.position = project.tags.count()
-        tag.full_clean()
-        tag.save()
+        tag = tag_create(tag=form.save(commit=False))
         messages.success(request, f"Added the tag “{tag.name}”.")
         if request.htmx:
             return render(

@@ -9,7 +9,6 @@ mode in herlens-suggest.js reload them.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
@@ -22,7 +21,6 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from annotations import services
 from annotations.models import (
     Document,
     Project,
@@ -30,7 +28,6 @@ from annotations.models import (
     Suggestion,
     SuggestionRun,
     SuggestionStatus,
-    Tag,
 )
 from annotations.permissions import (
     SUGGESTIONS_HIDDEN,
@@ -39,62 +36,28 @@ from annotations.permissions import (
     sees_suggestions,
     visible_documents,
 )
+from annotations.services import decisions as decision_services
+from annotations.services.decisions import (
+    suggestions_decide_tag,
+    suggestions_undo,
+)
+from annotations.services.errors import DomainError
+from annotations.services.projects import project_film_names_update
+from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
-from annotations.views.documents import TEMPLATE
-from annotations.views.spans import (
-    _action_response,
-    _bad_request,
+from annotations.views.annotate import (
+    ANNOUNCE_ACCEPTED,
+    ANNOUNCE_REJECTED,
+    TEMPLATE,
+    action_response,
     announce,
     announcement,
+    bad_request,
     changed_paragraphs,
+    suggest_context,
 )
 
-ANNOUNCE_ACCEPTED = "Accepted as {tag}: “{quote}”."
-ANNOUNCE_REJECTED = "Suggestion rejected."
-
-#: The plain (no JavaScript) list shows this many pending suggestions at a time.
-LIST_LIMIT = 40
 EVENT = "suggestionsChanged"
-
-
-def suggestion_css(tags: list[Tag]) -> str:
-    """Write the ::highlight rules that draw suggestions dashed in their tag's colour."""
-    rules = []
-    for tag in tags:
-        colour = tag.colour if re.fullmatch(r"#[0-9a-fA-F]{6}", tag.colour or "") else "#888888"
-        rules.append(
-            f"::highlight(sg-{tag.pk}){{text-decoration:underline dashed {colour};"
-            f"text-decoration-thickness:2px;background-color:{colour}14}}"
-        )
-    return "\n".join(rules)
-
-
-def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str, Any]:
-    """What the suggestion panel shows: the run state, counts per tag, the first pending ones."""
-    if not sees_suggestions(document.project, role):
-        return {"document": document, "show_suggestions": False, "suggest_tags": []}
-    pending = document.suggestions.filter(status=SuggestionStatus.PENDING)
-    counts = Counter(pending.values_list("tag_id", flat=True))
-    run = SuggestionRun.objects.filter(document=document).first()
-    listed = list(pending.order_by("start", "-end", "tag_id")[:LIST_LIMIT])
-    tag_by_id = {tag.pk: tag for tag in tags}
-    for suggestion in listed:
-        suggestion.tag = tag_by_id[suggestion.tag_id]
-    return {
-        "document": document,
-        "run": run,
-        "suggestion_rows": [
-            {"tag": tag, "count": counts[tag.pk]} for tag in tags if counts.get(tag.pk)
-        ],
-        "suggestion_total": sum(counts.values()),
-        "listed_suggestions": listed,
-        "can_review": allows(role, Action.ANNOTATE),
-        "show_suggestions": True,
-        "suggest_tags": [
-            {"id": t.pk, "slug": t.slug, "name": t.name, "colour": t.colour, "shortcut": t.shortcut}
-            for t in tags
-        ],
-    }
 
 
 def project_suggestion_context(project: Project, role: str) -> dict[str, Any]:
@@ -141,7 +104,7 @@ def project_film_names(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Save the project's list of film titles, characters and people (one per line)."""
     project, role = project_for(request, slug)
     require(role, Action.MANAGE_TAGS)
-    services.project_film_names_update(project=project, names=request.POST.get("film_names", ""))
+    project_film_names_update(project=project, names=request.POST.get("film_names", ""))
     count = len(project.film_name_list)
     messages.success(
         request, f"Saved {count} film name(s). Run Suggest to use them on existing documents."
@@ -215,7 +178,7 @@ def suggestion_run(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     _require_suggestions(document, role)
     require(role, Action.ANNOTATE)
-    run = services.suggestion_run_enqueue(document=document)
+    run = suggestion_run_enqueue(document=document)
     if not request.htmx:
         messages.success(request, "Suggestions are being computed; this page shows them when done.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
@@ -229,7 +192,7 @@ def project_suggest(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Queue suggestions for every document of a project."""
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
-    count = services.suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
+    count = suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
     messages.success(request, f"Suggestions queued for {count} document(s).")
     return redirect(project.get_absolute_url())
 
@@ -245,18 +208,18 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
         end = _int_or_none(request.POST.get("end"))
         tag = None
         if request.POST.get("tag"):
-            tag = document.project.tags.filter(slug=request.POST["tag"]).first()
+            tag = document.project.tags.find(request.POST["tag"], by_name=False)
             if tag is None:
-                raise services.DomainError("There is no such tag in this project.")
-        span = services.suggestion_accept(
+                raise DomainError("There is no such tag in this project.")
+        span = decision_services.suggestion_accept(
             suggestion=suggestion, user=request.user, start=start, end=end, tag=tag
         )
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
+    except DomainError as error:
+        return bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    response = _action_response(
+    response = action_response(
         request,
         document,
         role,
@@ -273,7 +236,7 @@ def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     suggestion, role = _suggestion_for(request, suggestion_id)
     document = suggestion.document
     require(role, Action.ANNOTATE)
-    services.suggestion_reject(suggestion=suggestion, user=request.user)
+    decision_services.suggestion_reject(suggestion=suggestion, user=request.user)
     if not request.htmx:
         messages.success(request, "Suggestion rejected; it will not be suggested again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
@@ -287,13 +250,13 @@ def suggestion_bulk(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     _require_suggestions(document, role)
     require(role, Action.ANNOTATE)
-    tag = document.project.tags.filter(slug=request.POST.get("tag", "")).first()
+    tag = document.project.tags.find(request.POST.get("tag", ""), by_name=False)
     action = request.POST.get("action")
     if tag is None or action not in {"accept", "reject"}:
-        return _bad_request(request, document, "Choose a tag and accept or reject.")
+        return bad_request(request, document, "Choose a tag and accept or reject.")
     pending = document.suggestions.filter(tag=tag, status=SuggestionStatus.PENDING)
     bounds = [(s, e) for s, e in pending.values_list("start", "end")]
-    count, token = services.suggestions_decide_tag(
+    count, token = suggestions_decide_tag(
         document=document, tag=tag, accept=action == "accept", user=request.user
     )
     verb = "Accepted" if action == "accept" else "Rejected"
@@ -317,11 +280,9 @@ def suggestion_undo(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require(role, Action.ANNOTATE)
     token = request.POST.get("token", "")
     try:
-        if services.suggestion_undo_document_id(token) != document.pk:
-            raise services.DomainError(services.SUGGESTION_UNDO_EXPIRED)
-        restored = services.suggestions_undo(token=token)
-    except services.DomainError as error:
-        return _bad_request(request, document, str(error))
+        restored = suggestions_undo(token=token, document=document)
+    except DomainError as error:
+        return bad_request(request, document, str(error))
     if not request.htmx:
         messages.success(request, f"Undone: {restored} suggestion(s) are pending again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
@@ -337,4 +298,4 @@ def _int_or_none(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise services.DomainError("Start and end must be whole numbers.") from None
+        raise DomainError("Start and end must be whole numbers.") from None

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from annotations.models import Role
+from bench.common import CHROMIUM_ARGS
 from tests import factories
 
 CHROMIUM = os.environ.get("HERLENS_CHROMIUM", "/usr/bin/chromium")
@@ -41,14 +42,7 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         yield browser
         browser.close()

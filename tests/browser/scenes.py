@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from annotations import classroom, services
 from annotations.demo import ESSAY_VOICES
 from annotations.models import Role
+from annotations.services import classes as classroom
+from annotations.services.spans import span_create
 from tests import factories
 from tests.browser.conftest import PASSWORD
 
@@ -40,7 +41,7 @@ def build_class():
     for slug, words, who in MARKS:
         start = document.text.index(words)
         for name in who:
-            services.span_create(
+            span_create(
                 document=document,
                 start=start,
                 end=start + len(words),

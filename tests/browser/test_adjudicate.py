@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotations import classroom
 from annotations.models import Role, Span
+from annotations.services.classes import class_create
 from tests import factories
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import CLASS_ESSAY as ESSAY
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_keys_accept_and_reject_passages(page, live_server):
     teacher = factories.make_user("teacher-keys", password=PASSWORD)
-    project = classroom.class_create(name="Keys class", teacher=teacher)
+    project = class_create(name="Keys class", teacher=teacher)
     document = factories.make_document(project, text=ESSAY, title="Keys essay")
     for name, text in (
         ("kim", "loneliness is a design problem"),
@@ -56,7 +56,7 @@ def test_select_words_and_press_a_tag_key_to_add_them(page, live_server):
     from tests.browser.test_annotate import LOCATE
 
     teacher = factories.make_user("teacher-select", password=PASSWORD)
-    project = classroom.class_create(name="Select class", teacher=teacher)
+    project = class_create(name="Select class", teacher=teacher)
     document = factories.make_document(project, text=ESSAY, title="Select essay")
     student = factories.add_member(project, Role.ANNOTATOR, factories.make_user("moe"))
     factories.make_span(document, *phrase(document, "the ending was too neat"), student)

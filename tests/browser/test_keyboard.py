@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotations import classroom
 from annotations.models import Role, Span
+from annotations.services import classes as classroom
 from tests import factories
 from tests.browser.conftest import log_in
 
@@ -22,11 +22,9 @@ SELECTED = "window.getSelection().toString()"
 @pytest.fixture
 def essay(browser_project):
     # No suggestions: this file is about the keys and words of span editing.
-    from annotations import services
+    from annotations.services.documents import document_create
 
-    return services.document_create(
-        project=browser_project, title="Keys", text=ESSAY, suggest=False
-    )
+    return document_create(project=browser_project, title="Keys", text=ESSAY, suggest=False)
 
 
 def open_page(page, live_server, essay, username="editor-in-browser"):

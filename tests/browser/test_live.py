@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotations import classroom
 from annotations.models import Role, Span
+from annotations.services.classes import class_create
 from tests import factories
 from tests.browser.conftest import PASSWORD, log_in
 from tests.browser.test_annotate import select_with_mouse
@@ -21,7 +21,7 @@ ESSAY = (
 @pytest.fixture
 def open_class(transactional_db):
     teacher = factories.make_user("teacher-live", password=PASSWORD)
-    project = classroom.class_create(name="Live class", teacher=teacher)
+    project = class_create(name="Live class", teacher=teacher)
     project.visibility = "open"
     project.save()
     ada = factories.add_member(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations import services
+from annotations.services.tokens import api_token_create
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"There is no user “{options['username']}”.")
-        _token, raw = services.api_token_create(user=user, name=options["name"])
+        _token, raw = api_token_create(user=user, name=options["name"])
         self.stdout.write(raw)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations import services
-from annotations.imports import IMPORTED, REJECTED, FileResult, import_files, sources_from_paths
+from annotations.imports import IMPORTED, REJECTED, FileResult, sources_from_paths
 from annotations.imports.base import ImportLimits
 from annotations.models import Membership, Project, Role
+from annotations.services.imports import import_files
+from annotations.services.suggestions import suggestion_runs_enqueue_new
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         imported = sum(result.documents for result in results)
         if imported:
             # A worker (db_worker) computes them; the import does not wait.
-            queued = services.suggestion_runs_enqueue_new(project=project)
+            queued = suggestion_runs_enqueue_new(project=project)
             self.stdout.write(f"Suggestions queued for {queued} new documents.")
         rejected = sum(result.status == REJECTED for result in results)
         self.stdout.write(

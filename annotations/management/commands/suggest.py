@@ -6,8 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations import services
 from annotations.models import Project, RunStatus, SuggestionRun
+from annotations.services.suggestions import suggestion_runs_enqueue
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if not documents.exists():
                 raise CommandError(f"Project {project.slug} has no document {options['document']}.")
         documents = list(documents.only("pk", "project_id"))
-        services.suggestion_runs_enqueue(documents=documents)
+        suggestion_runs_enqueue(documents=documents)
         ids = [document.pk for document in documents]
         self.stdout.write(f"Queued suggestions for {len(ids)} document(s) of {project.slug}.")
         if options["wait"] and ids:

@@ -1,24 +1,18 @@
-"""Class mode writes and look-ups: joining, accounts, assignments, reveal, comments, reference.
-
-Services follow services.py: keyword-only, atomic, ``DomainError`` with a
-message a person can act on. The pure helpers (roster parsing, usernames,
-pseudonyms) sit at the top so they can be tested without a database.
+"""Class mode's writes: classes and joining, student accounts, roles, assignments, submissions,
+reveal, comments and the reference layer.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from annotations.models import (
@@ -34,7 +28,18 @@ from annotations.models import (
     SubmissionState,
     Visibility,
 )
-from annotations.services import DomainError, project_create
+from annotations.roster import (
+    new_join_code,
+    new_password,
+    normalise_code,
+    parse_roster,
+    unique_username,
+    username_base,
+)
+from annotations.selectors import is_assigned
+from annotations.services.errors import DomainError
+from annotations.services.projects import project_create
+from annotations.services.spans import check_span_fields, span_get_or_create
 
 JOIN_CLOSED = "This class is not taking new students; ask your teacher for a new code."
 JOIN_UNKNOWN = (
@@ -43,116 +48,16 @@ JOIN_UNKNOWN = (
 ALREADY_MEMBER = "You are already in this class."
 LAST_OWNER = "A class needs its teacher: give the owner role to someone else first."
 NOT_A_STUDENT = "Only the class's students can be given assignments."
-SUBMITTED_LOCK = "You submitted this document; ask your teacher to reopen it to change your spans."
 NOT_ASSIGNED = "This document is not assigned to you."
+NOT_A_REFERENCE_SPAN = "Only a span of the reference layer can be removed from it."
 EMPTY_COMMENT = "Write something first."
 NO_NAMES = "Paste at least one name or e-mail address, one per line."
 TOO_MANY_NAMES = "Create at most {limit} accounts at a time."
-REFERENCE_ONLY_FROM_SPAN = "Only a reader's span can be accepted into the reference layer."
-
-#: Letters and digits that cannot be misread for each other (no 0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 BULK_LIMIT = 200
 #: How often a member's "last seen" is written at most (a page view is not worth a write each).
 SEEN_EVERY_SECONDS = 300
 
 User = get_user_model()
-
-
-# --------------------------------------------------------------------------- pure helpers
-
-
-def new_join_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(raw: str) -> str:
-    """Return a typed or pasted code in stored form: upper case, no dashes or spaces."""
-    return re.sub(r"[^A-Z0-9]", "", raw.upper())
-
-
-def format_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
-
-
-def new_password() -> str:
-    """Return a one-time password easy to read aloud and type: three groups of four."""
-    alphabet = CODE_ALPHABET.lower()
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
-
-
-EMAIL_RE = re.compile(r"[^\s<>,;@]+@[^\s<>,;@]+\.[^\s<>,;@]+")
-
-
-@dataclass(frozen=True, slots=True)
-class RosterLine:
-    name: str
-    email: str
-
-
-def parse_roster(text: str) -> list[RosterLine]:
-    """Read one person per line: "Ada Lovelace <ada@example.org>", "Ada, ada@x.org", a name or an e-mail."""
-    people: list[RosterLine] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        match = EMAIL_RE.search(line)
-        email = match.group(0).lower() if match else ""
-        name = (line[: match.start()] + line[match.end() :]) if match else line
-        name = re.sub(r"[<>,;\t]+", " ", name)
-        name = " ".join(name.split())
-        people.append(RosterLine(name=name, email=email))
-    return people
-
-
-def username_base(line: RosterLine) -> str:
-    """Return a plain ASCII username stem: the e-mail's local part, or first name + last initial."""
-    if line.email:
-        stem = line.email.split("@", 1)[0]
-    else:
-        words = line.name.split()
-        stem = words[0] + (words[-1][:1] if len(words) > 1 else "") if words else ""
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^a-z0-9._-]", "", ascii_stem.lower())[:24]
-    return cleaned or "student"
-
-
-def unique_username(base: str, taken: set[str]) -> str:
-    """Return ``base`` or ``base2``, ``base3``... whichever is not taken (case-insensitively)."""
-    candidate, n = base, 1
-    while candidate.lower() in taken:
-        n += 1
-        candidate = f"{base}{n}"
-    taken.add(candidate.lower())
-    return candidate
-
-
-def pseudonym_map(user_ids: Iterable[int]) -> dict[int, str]:
-    """Map user ids to annotator-01, annotator-02... in id order, so the mapping is stable."""
-    ordered = sorted(set(user_ids))
-    width = max(2, len(str(len(ordered))))
-    return {uid: f"annotator-{n:0{width}d}" for n, uid in enumerate(ordered, start=1)}
-
-
-def project_pseudonyms(project: Project) -> dict[int, str]:
-    """Map everyone who is or was in the project (members and span authors) to a pseudonym.
-
-    For sharing a class corpus: exports replace author names with these. The
-    numbering follows user ids, so it does not change when members come or go.
-    """
-    members = Membership.objects.filter(project=project).values_list("user_id", flat=True)
-    authors = (
-        Span.objects.filter(document__project=project)
-        .order_by()  # Span's default ordering would defeat DISTINCT
-        .values_list("author_id", flat=True)
-        .distinct()
-    )
-    return pseudonym_map({*members, *authors})
-
-
-# --------------------------------------------------------------------------- classes and joining
 
 
 @transaction.atomic
@@ -298,13 +203,10 @@ def membership_remove(*, membership: Membership) -> None:
 def membership_seen(*, user: AbstractBaseUser, project_id: int) -> None:
     """Note that the member is active now; one conditional UPDATE, skipped if noted recently."""
     now = timezone.now()
-    cutoff = now - timezone.timedelta(seconds=SEEN_EVERY_SECONDS)
+    cutoff = now - timedelta(seconds=SEEN_EVERY_SECONDS)
     Membership.objects.filter(user_id=user.pk, project_id=project_id).filter(
         Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=cutoff)
     ).update(last_seen_at=now)
-
-
-# --------------------------------------------------------------------------- assignments
 
 
 @transaction.atomic
@@ -341,60 +243,6 @@ def assignment_remove(*, document: Document) -> None:
     Assignment.objects.filter(document=document).delete()
 
 
-def assignments_for(user: AbstractBaseUser, project: Project) -> list[Assignment]:
-    """Return the assignments of a class that a student has to do."""
-    return list(
-        Assignment.objects.filter(document__project=project)
-        .filter(Q(everyone=True) | Q(students=user))
-        .select_related("document")
-        .distinct()
-        .order_by("due_at", "created_at")
-    )
-
-
-class Status:
-    NOT_STARTED = "not started"
-    IN_PROGRESS = "in progress"
-    SUBMITTED = "submitted"
-
-
-def statuses(user_ids: Iterable[int], assignments: Sequence[Assignment]) -> dict:
-    """Return {(assignment id, user id): (status, span count)} in two queries."""
-    user_ids = list(user_ids)
-    documents = {a.document_id: a.pk for a in assignments}
-    counts = {
-        (documents[row["document_id"]], row["author_id"]): row["n"]
-        for row in Span.objects.filter(
-            document_id__in=documents, author_id__in=user_ids, is_reference=False
-        )
-        .values("document_id", "author_id")
-        .annotate(n=Count("id"))
-    }
-    submitted = {
-        (row[0], row[1])
-        for row in Submission.objects.filter(
-            assignment__in=assignments, student_id__in=user_ids, state=SubmissionState.SUBMITTED
-        ).values_list("assignment_id", "student_id")
-    }
-    result = {}
-    for assignment in assignments:
-        for uid in user_ids:
-            key = (assignment.pk, uid)
-            n = counts.get(key, 0)
-            if key in submitted:
-                status = Status.SUBMITTED
-            elif n:
-                status = Status.IN_PROGRESS
-            else:
-                status = Status.NOT_STARTED
-            result[key] = (status, n)
-    return result
-
-
-def is_assigned(assignment: Assignment, user: AbstractBaseUser) -> bool:
-    return assignment.everyone or assignment.students.filter(pk=user.pk).exists()
-
-
 @transaction.atomic
 def submission_submit(*, assignment: Assignment, student: AbstractBaseUser) -> Submission:
     if not is_assigned(assignment, student):
@@ -415,24 +263,12 @@ def submission_reopen(*, submission: Submission) -> Submission:
     return submission
 
 
-def is_locked(user: AbstractBaseUser, role: str | None, document: Document) -> bool:
-    """Return whether the user's spans in this document are locked by a submission."""
-    if role in (Role.OWNER, Role.EDITOR):
-        return False
-    return Submission.objects.filter(
-        assignment__document=document, student_id=user.pk, state=SubmissionState.SUBMITTED
-    ).exists()
-
-
 @transaction.atomic
 def document_reveal(*, document: Document, revealed: bool) -> Document:
     """Let students see each other's spans and the reference here (or hide them again)."""
     document.revealed_at = timezone.now() if revealed else None
     document.save(update_fields=["revealed_at", "updated_at"])
     return document
-
-
-# --------------------------------------------------------------------------- comments
 
 
 def _clean_comment(text: str) -> str:
@@ -452,14 +288,15 @@ def comment_update(*, comment: Comment, text: str) -> Comment:
     return comment
 
 
+def comment_delete(*, comment: Comment) -> None:
+    comment.delete()
+
+
 def comment_pin(*, comment: Comment, pinned: bool) -> Comment:
     # Pinning is not an edit of the text: leave updated_at alone.
     Comment.objects.filter(pk=comment.pk).update(pinned=pinned)
     comment.pinned = pinned
     return comment
-
-
-# --------------------------------------------------------------------------- reference layer
 
 
 @transaction.atomic
@@ -478,33 +315,16 @@ def reference_add(
     ``quote``, when given, must equal the text at [start, end) (a stale page must not
     put the wrong words into the reference).
     """
-    from annotations.offsets import OffsetError, check_quote
-    from annotations.services import _check_span_fields
-
     tag = document.project.tags.get(pk=tag_id)
-    _check_span_fields(document=document, start=start, end=end, tag=tag)
-    if quote is not None:
-        try:
-            check_quote(document.text, start, end, quote)
-        except OffsetError as error:
-            raise DomainError(str(error)[:1].upper() + str(error)[1:]) from None
-    return Span.objects.get_or_create(
-        document=document,
-        start=start,
-        end=end,
-        tag=tag,
-        is_reference=True,
-        defaults={"author": by, "quote": document.text[start:end], "note": note},
-    )
+    check_span_fields(document=document, start=start, end=end, tag=tag, quote=quote)
+    return span_get_or_create(document, start, end, tag, author=by, is_reference=True, note=note)
 
 
-def reference_accept(*, span: Span, by: AbstractBaseUser) -> tuple[Span, bool]:
-    """Copy a reader's span into the reference layer."""
-    if span.is_reference:
-        raise DomainError(REFERENCE_ONLY_FROM_SPAN)
-    return reference_add(
-        document=span.document, start=span.start, end=span.end, tag_id=span.tag_id, by=by
-    )
+def reference_remove(*, span: Span) -> None:
+    """Take a span out of the reference layer; readers' own spans are never touched."""
+    if not span.is_reference:
+        raise DomainError(NOT_A_REFERENCE_SPAN)
+    span.delete()
 
 
 @transaction.atomic
@@ -541,33 +361,3 @@ def reference_accept_agreed(
         )
         added += created
     return added
-
-
-def live_fingerprint(spans) -> str:
-    """Return a short string that changes whenever the given spans change (one query).
-
-    Count catches deletions, the latest ``updated_at`` catches additions and
-    edits (an undo re-saves the span, so it counts as new).
-    """
-    row = spans.aggregate(n=Count("id"), last=Max("updated_at"))
-    last = row["last"].timestamp() if row["last"] else 0
-    return f"{row['n']}.{last:.6f}"
-
-
-def annotator_ids(document_ids: Iterable[int]) -> list[int]:
-    """Return the ids of users with a reader's span in these documents, in id order."""
-    return sorted(
-        set(
-            Span.objects.filter(document_id__in=list(document_ids), is_reference=False)
-            .order_by()  # Span's default ordering would defeat DISTINCT
-            .values_list("author_id", flat=True)
-            .distinct()
-        )
-    )
-
-
-def group_by_author(spans: Iterable[Span]) -> dict[int, list[Span]]:
-    grouped: dict[int, list[Span]] = defaultdict(list)
-    for span in spans:
-        grouped[span.author_id].append(span)
-    return grouped

@@ -1,0 +1,17 @@
+"""Writes that check the rules of the domain, one module per concern.
+
+Each service is keyword-only and atomic; a rule that is broken raises
+``errors.DomainError`` with a message a person can act on, and nothing is
+written. Views, the API, tasks and commands call these; file formats and the
+pure modules never do (see docs/architecture.md).
+
+- ``errors``: ``DomainError`` and the messages several services share.
+- ``projects``: projects, their tags and settings.
+- ``documents``: one pasted document; text fingerprints.
+- ``spans``: span rules, create, edit, delete, Undo.
+- ``imports``: many documents and spans from files; the import job.
+- ``suggestions``: suggestion runs: queue, compute, store.
+- ``decisions``: accepting and rejecting suggestions.
+- ``tokens``: API tokens.
+- ``classes``: class mode (joining, accounts, assignments, comments, reference layer).
+"""

@@ -1,0 +1,462 @@
+"""Imports: storing many parsed documents and their spans at once, and the import job.
+
+The file formats (annotations/imports/) only parse; this module decides what is
+stored: duplicates are left out, missing tags are added, unknown annotators are
+credited to the importer, and each file goes in whole or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from annotations.imports import (
+    IMPORTED,
+    REJECTED,
+    SKIPPED,
+    FileResult,
+    Source,
+    count_files,
+    expand_sources,
+    parse_file,
+    too_large,
+)
+from annotations.imports.base import ImportLimits, Rejected, extension
+from annotations.models import (
+    Document,
+    ImportJob,
+    ImportUpload,
+    Membership,
+    Origin,
+    Project,
+    Span,
+    Tag,
+    tag_slug,
+)
+from annotations.offsets import normalise_text
+from annotations.services.documents import project_fingerprints, text_fingerprint
+from annotations.services.errors import EMPTY_TEXT, EMPTY_TITLE, NUL_CHARACTER, DomainError
+from annotations.services.spans import check_span_fields
+from annotations.services.suggestions import suggestion_runs_enqueue_new
+from annotations.wording import counted, sentence
+
+if TYPE_CHECKING:
+    from annotations.imports.base import ParsedDocument
+
+
+#: Rows per INSERT when importing many documents and spans.
+IMPORT_BATCH = 500
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "This file could not be imported because of an error in herlens."
+#: Progress is written at most this often (seconds), so a big zip does not flood the database.
+PROGRESS_EVERY = 0.5
+TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """What ``documents_import`` did: documents made, duplicates left out, spans made."""
+
+    documents: int = 0
+    duplicates: int = 0
+    spans: int = 0
+    #: Spans whose annotator is not a member of the project, so credited to the importer.
+    credited_to_importer: int = 0
+    #: Tags that did not exist in the project and were added for the imported spans.
+    tags_created: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def documents_import(
+    *,
+    project: Project,
+    author: AbstractBaseUser,
+    documents: Iterable[ParsedDocument],
+    known: set[str] | None = None,
+) -> ImportOutcome:
+    """Store many documents and their spans in one go, all or nothing.
+
+    The checks are those of ``document_create`` and ``span_create``; a text
+    already in the project (its fingerprint is in ``known``, which is updated)
+    is left out and counted as a duplicate. Spans name their tag by name or
+    slug (a missing tag is added) and their annotator by username (kept if a
+    member of the project, else the span is credited to ``author``).
+    """
+    known = project_fingerprints(project) if known is None else known
+    tags = _TagResolver(project)
+    members = dict(
+        Membership.objects.filter(project=project).values_list("user__username", "user_id")
+    )
+    outcome = ImportOutcome()
+    new_documents: list[Document] = []
+    span_sets: list[list[tuple]] = []
+    batch_fingerprints: set[str] = set()
+    # Documents are stored a batch at a time as they are read, so memory holds
+    # one batch, not the whole file; the surrounding transaction still makes
+    # the file all or nothing.
+    for parsed in documents:
+        if len(new_documents) >= IMPORT_BATCH:
+            _store_batch(new_documents, span_sets, outcome)
+            new_documents, span_sets = [], []
+        text = normalise_text(parsed.text)
+        title = parsed.title.strip()
+        if not title:
+            raise DomainError(EMPTY_TITLE)
+        if not text.strip():
+            raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
+        _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
+        fingerprint = text_fingerprint(text)
+        if fingerprint in known or fingerprint in batch_fingerprints:
+            outcome.duplicates += 1
+            continue
+        batch_fingerprints.add(fingerprint)
+        document = Document(
+            project=project,
+            title=_clip(title, 300),
+            text=text,
+            author=_clip(parsed.author.strip(), 200),
+            source=_clip(parsed.source.strip(), 500),
+            metadata=parsed.metadata,
+        )
+        spans = _span_rows(parsed, document, tags, members, author, outcome)
+        new_documents.append(document)
+        span_sets.append(spans)
+    _store_batch(new_documents, span_sets, outcome)
+    known |= batch_fingerprints
+    outcome.tags_created = tuple(tags.created)
+    return outcome
+
+
+def _span_rows(
+    parsed: ParsedDocument,
+    document: Document,
+    tags: _TagResolver,
+    members: dict[str, int],
+    author: AbstractBaseUser,
+    outcome: ImportOutcome,
+) -> list[tuple]:
+    """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
+    title, text = document.title, document.text
+    origins = frozenset(Origin.values)
+    spans: dict[tuple[int, int, int, int], tuple] = {}
+    for number, item in enumerate(parsed.spans, start=1):
+        tag = tags.get(item.tag, item.tag_slug)
+        try:
+            check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+            _refuse_nul(item.note)
+        except DomainError as error:
+            raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
+        user_id = members.get(item.annotator) if item.annotator else None
+        if user_id is None:
+            user_id = author.pk
+            outcome.credited_to_importer += bool(item.annotator)
+        origin = item.origin if item.origin in origins else Origin.MANUAL
+        # The reference layer holds one span per place and tag, whoever adjudicated it.
+        owner = None if item.is_reference else user_id
+        key = (item.start, item.end, tag.pk, owner, item.is_reference)
+        # Columns in _SPAN_COLUMNS order, less the document and timestamps.
+        quote = text[item.start : item.end]
+        spans.setdefault(
+            key,
+            (
+                *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
+                item.is_reference,
+            ),
+        )
+    return list(spans.values())
+
+
+_SPAN_COLUMNS = (
+    *("start", "end", "tag", "author", "note", "quote", "origin", "is_reference"),
+    *("document", "created_at", "updated_at"),
+)
+
+
+def _store_batch(
+    documents: list[Document], span_sets: list[list[tuple]], outcome: ImportOutcome
+) -> None:
+    """Insert a batch of documents, then their spans.
+
+    The spans go in with one executemany instead of bulk_create: building and
+    preparing a model instance per span cost most of an import's time. The
+    values were checked above as span_create checks them, and the database's
+    own constraints still guard every row.
+    """
+    Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    connection = transaction.get_connection()
+    now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    rows = [
+        (*values, document.pk, now, now)
+        for document, document_spans in zip(documents, span_sets, strict=True)
+        for values in document_spans
+    ]
+    quote = connection.ops.quote_name
+    table = quote(Span._meta.db_table)
+    columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        outcome.documents += len(documents)
+        outcome.spans += len(rows)
+        return
+    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
+    # Many rows per INSERT: one statement per row would cost a round trip each.
+    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_marks] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
+    outcome.documents += len(documents)
+    outcome.spans += len(rows)
+
+
+def _refuse_nul(*values: str) -> None:
+    # No database column can hold NUL (PostgreSQL refuses it outright).
+    if any("\x00" in value for value in values):
+        raise DomainError(NUL_CHARACTER)
+
+
+def _strings_in(value: Any) -> Iterable[str]:
+    """Yield every string (keys too) inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+class _TagResolver:
+    """Find a project's tag by slug or name (any case), adding it when missing."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.by_key: dict[str, Tag] = {}
+        self.created: list[str] = []
+        for tag in project.tags.all():
+            self.by_key[tag.slug] = tag
+            self.by_key[tag.name.casefold()] = tag
+
+    def get(self, name: str, slug: str = "") -> Tag:
+        for key in (slug, name, name.casefold()):
+            if key and key in self.by_key:
+                return self.by_key[key]
+        # Tags in any script, as on the project page (models.tag_slug).
+        if (slugged := tag_slug(name)) in self.by_key:
+            return self.by_key[slugged]
+        slug = tag_slug(slug or name)
+        if not slug:
+            raise DomainError(TAG_WITHOUT_SLUG.format(tag=name))
+        tag = Tag.objects.create(
+            project=self.project, name=name[:80], slug=slug, position=len(self.by_key) // 2
+        )
+        self.created.append(tag.name)
+        self.by_key[tag.slug] = tag
+        self.by_key[tag.name.casefold()] = tag
+        return tag
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def import_one(
+    *,
+    project: Project,
+    user,
+    name: str,
+    data: bytes | Rejected,
+    limits: ImportLimits,
+    known: set[str],
+) -> FileResult:
+    """Import one file into the project; never raise."""
+    try:
+        if isinstance(data, Rejected):
+            raise data
+        parsed = parse_file(name, data, limits)
+        outcome = documents_import(project=project, author=user, documents=parsed, known=known)
+    except (Rejected, DomainError) as error:
+        return FileResult(name, REJECTED, sentence(str(error)))
+    except Exception:  # a bad file must never stop the others; the log keeps the detail
+        logger.exception("import of %s into %s failed", name, project.slug)
+        return FileResult(name, REJECTED, INTERNAL_ERROR)
+    return _result(name, outcome)
+
+
+def _result(name: str, outcome: ImportOutcome) -> FileResult:
+    if not outcome.documents:
+        message = (
+            "Skipped: the same text is already in the project."
+            if outcome.duplicates == 1
+            else f"Skipped: all {outcome.duplicates} texts are already in the project."
+        )
+        return FileResult(name, SKIPPED, message, duplicates=outcome.duplicates)
+    parts = [counted(outcome.documents, "document")]
+    if outcome.spans:
+        parts.append(counted(outcome.spans, "span"))
+    message = "Imported " + " with ".join(parts)
+    if outcome.duplicates:
+        message += f"; {counted(outcome.duplicates, 'text')} already in the project left out"
+    if outcome.tags_created:
+        message += "; new tags: " + ", ".join(outcome.tags_created)
+    if outcome.credited_to_importer:
+        message += (
+            f"; {counted(outcome.credited_to_importer, 'span')} credited to you because "
+            "their annotator is not a member of this project"
+        )
+    return FileResult(
+        name, IMPORTED, message + ".", outcome.documents, outcome.duplicates, outcome.spans
+    )
+
+
+def import_files(
+    *,
+    project: Project,
+    user,
+    sources: Iterable[Source],
+    limits: ImportLimits | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Import every file, in order, and return one result per file."""
+    limits = limits or ImportLimits.from_settings()
+    known = project_fingerprints(project)
+    results = []
+    for name, data in expand_sources(sources, limits):
+        result = import_one(
+            project=project, user=user, name=name, data=data, limits=limits, known=known
+        )
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    if any(result.documents for result in results):
+        refresh_statistics()
+    return results
+
+
+def refresh_statistics() -> None:
+    """Let PostgreSQL's planner know the new rows (autovacuum may take a minute).
+
+    Without this, an export right after a large import can be planned as if the
+    tables were empty and take many times longer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Document, Span))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+# --------------------------------------------------------------------------- the import job
+
+
+@transaction.atomic
+def import_job_start(
+    *, project: Project, user: AbstractBaseUser, files: list[UploadedFile]
+) -> ImportJob:
+    """Store uploaded files in an import job and run it in the background once committed.
+
+    Files over a limit are refused at once (their result is on the job from the start).
+    """
+    limits = ImportLimits.from_settings()
+    job = ImportJob.objects.create(project=project, created_by=user)
+    for position, upload in enumerate(files):
+        is_zip = extension(upload.name) == "zip"
+        limit = limits.max_zip_bytes if is_zip else limits.max_file_bytes
+        if position >= limits.max_files:
+            reason = f"One import takes at most {limits.max_files} files."
+            job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
+        elif upload.size > limit:
+            reason = sentence(too_large(upload.size, limit))
+            job.results.append(FileResult(upload.name, REJECTED, reason).as_dict())
+        else:
+            ImportUpload.objects.create(
+                job=job, name=upload.name[:500], data=upload.read(), position=position
+            )
+    job.save(update_fields=["results"])
+    transaction.on_commit(lambda: import_job_run.enqueue(job.pk))
+    return job
+
+
+@task()
+def import_job_run(job_id: int) -> None:
+    """Import the files of an ImportJob, recording each file's result as it goes."""
+    job = _import_job_claim(job_id)
+    if job is None:
+        return  # already run (a task may be delivered twice)
+    uploads = ImportUpload.objects.filter(job=job).order_by("position", "id")
+    rows = uploads.values_list("name", "data").iterator(chunk_size=1)
+    job.total_files = len(job.results) + sum(count_files(name, bytes(data)) for name, data in rows)
+    job.save(update_fields=["total_files"])
+    last_saved = time.monotonic()
+
+    def progress(result: FileResult) -> None:
+        nonlocal last_saved
+        job.results.append(result.as_dict())
+        if time.monotonic() - last_saved >= PROGRESS_EVERY:
+            job.save(update_fields=["results"])
+            last_saved = time.monotonic()
+
+    def sources():
+        # One upload in memory at a time.
+        for upload_id, name in uploads.values_list("id", "name"):
+            data = ImportUpload.objects.filter(pk=upload_id).values_list("data", flat=True).get()
+            yield name, bytes(data)
+
+    try:
+        import_files(
+            project=job.project,
+            user=job.created_by,
+            sources=sources(),
+            limits=ImportLimits.from_settings(),
+            progress=progress,
+        )
+    except Exception as error:  # recorded for the person waiting on the page, then re-raised
+        job.status = ImportJob.Status.FAILED
+        job.error = f"The import stopped: {error}"
+        raise
+    else:
+        job.status = ImportJob.Status.DONE
+        # Imported documents get suggestions like pasted ones (a separate task, queued on commit).
+        suggestion_runs_enqueue_new(project=job.project)
+    finally:
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "results", "finished_at"])
+        uploads.delete()
+
+
+@transaction.atomic
+def _import_job_claim(job_id: int) -> ImportJob | None:
+    """Mark a queued job running and return it; None if another delivery has it already."""
+    job = (
+        ImportJob.objects.select_for_update().select_related("project", "created_by").get(pk=job_id)
+    )
+    if job.status != ImportJob.Status.QUEUED:
+        return None
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    return job

@@ -1,0 +1,222 @@
+"""Spans: the checks every span passes, create, edit, delete and the signed Undo.
+
+Imports, suggestions and the reference layer make spans too; they all call
+``check_span_fields`` so one set of rules decides what a span may be.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations.models import (
+    Document,
+    Origin,
+    Span,
+    SpanDeletion,
+    Tag,
+)
+from annotations.offsets import OffsetError, check_quote, check_range
+from annotations.services.errors import TAG_OF_OTHER_PROJECT, WHITESPACE_ONLY, DomainError
+from annotations.wording import capitalised
+
+DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this place."
+UNDO_EXPIRED = "This undo has expired or is not valid; the span stays deleted."
+UNDO_TEXT_CHANGED = (
+    "The document text changed since the span was deleted, so it cannot be restored."
+)
+#: How long the Undo of a deletion stays valid (the page offers it for a few seconds).
+UNDO_MAX_AGE_SECONDS = 600
+_UNDO_SALT = "herlens.span-undo"
+
+
+def check_span_fields(
+    *, document: Document, start: int, end: int, tag: Tag, quote: str | None = None
+) -> None:
+    """Raise DomainError unless [start, end) may be tagged ``tag`` in the document.
+
+    ``quote`` is what the user saw selected; when given it must equal the
+    document's text at [start, end), so a stale page cannot tag the wrong words.
+    """
+    if tag.project_id != document.project_id:
+        raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
+    try:
+        check_range(document.text, start, end)
+    except OffsetError as error:
+        raise DomainError(capitalised(str(error)) + ".") from None
+    if not document.text[start:end].strip():
+        raise DomainError(WHITESPACE_ONLY)
+    if quote is not None:
+        try:
+            check_quote(document.text, start, end, quote)
+        except OffsetError as error:
+            raise DomainError(capitalised(str(error))) from None
+
+
+def span_create(
+    *,
+    document: Document,
+    start: int,
+    end: int,
+    tag: Tag,
+    author: AbstractBaseUser,
+    quote: str | None = None,
+    note: str = "",
+    origin: str = Origin.MANUAL,
+) -> tuple[Span, bool]:
+    """Create a span, or return the identical one that exists; the bool says which.
+
+    ``quote``: see ``check_span_fields``.
+    """
+    check_span_fields(document=document, start=start, end=end, tag=tag, quote=quote)
+    try:
+        with transaction.atomic():
+            # get_or_create retries the read after an IntegrityError, so two
+            # identical requests racing each other still yield one span.
+            return span_get_or_create(
+                document, start, end, tag, author=author, note=note, origin=origin
+            )
+    except IntegrityError as error:  # pragma: no cover - the database's last word
+        raise DomainError(f"The span could not be saved: {error}") from None
+
+
+def span_get_or_create(
+    document: Document,
+    start: int,
+    end: int,
+    tag: Tag,
+    *,
+    author: AbstractBaseUser,
+    is_reference: bool = False,
+    note: str = "",
+    origin: str = Origin.MANUAL,
+) -> tuple[Span, bool]:
+    """Return the span at this place with this tag, made if missing (checked by the caller).
+
+    A reader's span is theirs alone; the reference layer holds one span per place
+    and tag, whoever adjudicated it, so there ``author`` is only who put it first.
+    """
+    place = {"document": document, "start": start, "end": end, "tag": tag}
+    defaults = {"quote": document.text[start:end], "note": note, "origin": origin}
+    if is_reference:
+        return Span.objects.get_or_create(
+            **place, is_reference=True, defaults=defaults | {"author": author}
+        )
+    return Span.objects.get_or_create(**place, author=author, is_reference=False, defaults=defaults)
+
+
+@transaction.atomic
+def span_update(*, span: Span, tag: Tag | None = None, note: str | None = None) -> Span:
+    """Change a span's tag and/or note."""
+    fields = ["updated_at"]
+    if tag is not None and tag.pk != span.tag_id:
+        if tag.project_id != span.document.project_id:
+            raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
+        clash = Span.objects.filter(
+            document_id=span.document_id,
+            start=span.start,
+            end=span.end,
+            tag=tag,
+            is_reference=span.is_reference,
+        ).exclude(pk=span.pk)
+        if not span.is_reference:  # the reference layer is one layer, whoever wrote it
+            clash = clash.filter(author_id=span.author_id)
+        if clash.exists():
+            raise DomainError(DUPLICATE_AFTER_EDIT)
+        span.tag = tag
+        fields.append("tag")
+    if note is not None:
+        span.note = note.strip()
+        fields.append("note")
+    span.save(update_fields=fields)
+    return span
+
+
+@transaction.atomic
+def span_delete(*, span: Span, by: AbstractBaseUser | None = None) -> str:
+    """Delete a span and return a signed token that restores it (see ``span_restore``).
+
+    Who deleted it (``by``) and when is kept (models.SpanDeletion), so a page still showing
+    the span can say what happened to it (selectors.span_deletion_note).
+    """
+    SpanDeletion.objects.update_or_create(
+        span_id=span.pk,
+        defaults={
+            "document_id": span.document_id,
+            "span_author_id": span.author_id,
+            "deleted_by": by,
+            "deleted_at": timezone.now(),
+        },
+    )
+    snapshot: dict[str, Any] = {
+        "id": span.pk,
+        "document": span.document_id,
+        "start": span.start,
+        "end": span.end,
+        "tag": span.tag_id,
+        "author": span.author_id,
+        "note": span.note,
+        "quote": span.quote,
+        "origin": span.origin,
+        "is_reference": span.is_reference,
+        "created_at": span.created_at.isoformat(),
+    }
+    span.delete()
+    return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
+
+
+def read_signed(
+    token: str, *, salt: str, expired: str, document: Document | None = None
+) -> dict[str, Any]:
+    """Return what an Undo token holds, or raise DomainError(expired).
+
+    With ``document``, a token made for another document is refused the same way:
+    the caller has checked access to ``document`` only.
+    """
+    try:
+        data = signing.loads(token, salt=salt, max_age=UNDO_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        raise DomainError(expired) from None
+    if document is not None and int(data["document"]) != document.pk:
+        raise DomainError(expired)
+    return data
+
+
+@transaction.atomic
+def span_restore(*, token: str, document: Document | None = None) -> Span:
+    """Bring back a deleted span, with its id, from the token ``span_delete`` gave.
+
+    ``document``: the document the caller may edit; a token of another is refused.
+    """
+    snapshot = read_signed(token, salt=_UNDO_SALT, expired=UNDO_EXPIRED, document=document)
+    existing = Span.objects.filter(pk=snapshot["id"]).first()
+    if existing is not None:
+        return existing  # a repeated Undo
+    document = Document.objects.get(pk=snapshot["document"])
+    if document.text[snapshot["start"] : snapshot["end"]] != snapshot["quote"]:
+        raise DomainError(UNDO_TEXT_CHANGED)
+    span, _created = Span.objects.get_or_create(
+        document=document,
+        start=snapshot["start"],
+        end=snapshot["end"],
+        tag_id=snapshot["tag"],
+        author_id=snapshot["author"],
+        is_reference=snapshot.get("is_reference", False),
+        defaults={
+            "id": snapshot["id"],
+            "note": snapshot["note"],
+            "quote": snapshot["quote"],
+            "origin": snapshot["origin"],
+        },
+    )
+    Span.objects.filter(pk=span.pk).update(
+        created_at=datetime.fromisoformat(snapshot["created_at"])
+    )
+    span.refresh_from_db()
+    SpanDeletion.objects.filter(span_id=span.pk).delete()
+    return span

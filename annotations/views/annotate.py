@@ -1,0 +1,308 @@
+"""The annotate page's presenter: the context the page and each of its fragments render from.
+
+The page (views/documents.py) and every view that answers with a piece of it
+(spans, suggestions, the live poll, the span panel) build that piece here, so
+one place says what the span panel, the span list, the suggestion panel, the
+class bar and the live poller show. Whose spans and in which colours is
+views/layers.py's; who may see what is permissions.py's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django_htmx.http import trigger_client_event
+
+from annotations.accessibility import span_label
+from annotations.guidelines import guidelines_html
+from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
+from annotations.permissions import (
+    Action,
+    allows,
+    can_edit_span,
+    sees_every_span,
+    sees_suggestions,
+    spans_visible_in,
+)
+from annotations.rendering import (
+    SpanMark,
+    document_html,
+    paragraph_range,
+    paragraphs_html,
+    safe_colour,
+    split_runs,
+)
+from annotations.selectors import (
+    SUBMITTED_LOCK,
+    is_assigned,
+    is_locked,
+    live_fingerprint,
+    statuses,
+)
+from annotations.views import layers
+from annotations.views.access import HtmxHttpRequest
+from annotations.views.errors import plain_text
+from annotations.views.layers import Layers
+
+TEMPLATE = "annotations/document.html"
+#: The plain (no JavaScript) list shows this many pending suggestions at a time.
+LIST_LIMIT = 40
+LIVE_SALT = "herlens.live"
+#: A poll token is re-issued after this long, so a removed member stops getting updates.
+LIVE_MAX_AGE = 600
+POLL_SECONDS = 3
+#: What the whole page shows besides the span list; a fragment asks for the parts it draws.
+PAGE = ("class", "suggestions", "panel", "essay")
+
+
+def page_context(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    tags: list[Tag],
+    shown: Layers,
+    *,
+    parts: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Return the context of the annotate page: the span list always, the ``parts`` asked for.
+
+    Parts: "class" (the class bar), "suggestions" (their panel), and for the
+    whole page "panel" (the selected span), "essay" (text, colours, live poll,
+    guidelines, keys).
+    """
+    context: dict[str, Any] = {
+        "project": document.project,
+        "document": document,
+        "role": role,
+        "tags": tags,
+        "can_annotate": allows(role, Action.ANNOTATE),
+        "layers": shown,
+        **sidebar_context(shown.spans, tags, request.GET.get("tag", "")),
+    }
+    if "class" in parts:
+        context.update(class_context(request, document, role))
+    if "suggestions" in parts:
+        context.update(suggest_context(document, role, tags))
+    if "panel" in parts:
+        raw = request.GET.get("span", "")
+        selected = next((s for s in shown.spans if raw.isdigit() and s.pk == int(raw)), None)
+        context.update(panel_context(request, selected, role, tags))
+    if "essay" in parts:
+        context.update(
+            {
+                "essay_html": essay_html(document, shown.spans, shown.style_of),
+                "tag_css": layers.layer_css(shown),
+                "suggestion_css": SafeString(suggestion_css(tags)),
+                **live_context(request, document, role, shown),
+                "guidelines_html": guidelines_html(document.project.guidelines),
+                "shortcuts": {tag.shortcut: tag.slug for tag in tags if tag.shortcut},
+                "create_url": reverse("annotations:span-create", args=[document.pk]),
+            }
+        )
+    return context
+
+
+def span_marks(spans: list[Span]) -> list[SpanMark]:
+    return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
+
+
+def essay_html(document: Document, spans: list[Span], style_of: dict | None = None) -> SafeString:
+    """Return the essay as HTML; rendering.py escapes every character of the text."""
+    marks = span_marks(spans)
+    styles = style_of or {m.id: m.tag_id for m in marks}
+    html = document_html(document.text, split_runs(document.text, marks), styles)
+    return SafeString(html)
+
+
+def panel_context(
+    request: HttpRequest, span: Span | None, role: str, tags: list[Tag]
+) -> dict[str, Any]:
+    editable = span is not None and can_edit_span(role, request.user, span)
+    # A handed-in submission locks the student's spans (class mode): offer no Save or Delete
+    # that could only be refused.
+    if editable and is_locked(request.user, role, span.document):
+        editable = False
+    return {"span": span, "tags": tags, "can_edit_span": editable}
+
+
+def sidebar_context(spans: list[Span], tags: list[Tag], tag_filter: str) -> dict[str, Any]:
+    counts = Counter(span.tag_id for span in spans)
+    tag_rows = [{"tag": tag, "count": counts.get(tag.pk, 0)} for tag in tags]
+    listed = [span for span in spans if not tag_filter or span.tag.slug == tag_filter]
+    return {
+        "tag_rows": tag_rows,
+        "listed_spans": listed,
+        "span_total": len(spans),
+        "tag_filter": tag_filter,
+    }
+
+
+def suggestion_css(tags: list[Tag]) -> str:
+    """Write the ::highlight rules that draw suggestions dashed in their tag's colour."""
+    rules = []
+    for tag in tags:
+        colour = safe_colour(tag.colour)
+        rules.append(
+            f"::highlight(sg-{tag.pk}){{text-decoration:underline dashed {colour};"
+            f"text-decoration-thickness:2px;background-color:{colour}14}}"
+        )
+    return "\n".join(rules)
+
+
+def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str, Any]:
+    """What the suggestion panel shows: the run state, counts per tag, the first pending ones."""
+    if not sees_suggestions(document.project, role):
+        return {"document": document, "show_suggestions": False, "suggest_tags": []}
+    pending = document.suggestions.filter(status=SuggestionStatus.PENDING)
+    counts = Counter(pending.values_list("tag_id", flat=True))
+    run = SuggestionRun.objects.filter(document=document).first()
+    listed = list(pending.order_by("start", "-end", "tag_id")[:LIST_LIMIT])
+    tag_by_id = {tag.pk: tag for tag in tags}
+    for suggestion in listed:
+        suggestion.tag = tag_by_id[suggestion.tag_id]
+    return {
+        "document": document,
+        "run": run,
+        "suggestion_rows": [
+            {"tag": tag, "count": counts[tag.pk]} for tag in tags if counts.get(tag.pk)
+        ],
+        "suggestion_total": sum(counts.values()),
+        "listed_suggestions": listed,
+        "can_review": allows(role, Action.ANNOTATE),
+        "show_suggestions": True,
+        "suggest_tags": [
+            {"id": t.pk, "slug": t.slug, "name": t.name, "colour": t.colour, "shortcut": t.shortcut}
+            for t in tags
+        ],
+    }
+
+
+def live_token(document: Document, user_id: int, role: str) -> str:
+    """Sign who polls which document in which role, so the poll needs no membership query."""
+    return signing.dumps({"d": document.pk, "u": user_id, "r": role}, salt=LIVE_SALT)
+
+
+def read_live_token(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=LIVE_SALT, max_age=LIVE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def live_context(
+    request: HttpRequest, document: Document, role: str, layers: Layers
+) -> dict[str, Any]:
+    """Return what the page's poller element needs: its URL with the current fingerprint."""
+    fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
+    query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
+    if layers.selected:
+        query["layers"] = ",".join(sorted(layers.selected))
+    return {
+        "live_url": reverse("annotations:live", args=[document.pk]) + "?" + urlencode(query),
+        "live_seconds": POLL_SECONDS,
+        "live_fingerprint": fingerprint,
+    }
+
+
+def class_context(request: HttpRequest, document: Document, role: str) -> dict[str, Any]:
+    """Return the class-mode bits of the annotate page: assignment, submission, reveal."""
+    project = document.project
+    if not project.is_class:
+        return {"class_mode": False}
+    assignment = Assignment.objects.filter(document=document).first()
+    teacher = allows(role, Action.TEACH) or sees_every_span(role)
+    context: dict[str, Any] = {
+        "class_mode": True,
+        "assignment": assignment,
+        "is_teacher": teacher,
+        "blind": project.visibility == "blind" and document.revealed_at is None,
+        "locked": is_locked(request.user, role, document),
+        "submitted_lock": SUBMITTED_LOCK,
+        "can_adjudicate": allows(role, Action.ADJUDICATE),
+        "can_teach": allows(role, Action.TEACH),
+    }
+    if assignment is not None and not teacher:
+        progress = statuses([request.user.pk], [assignment])[(assignment.pk, request.user.pk)]
+        context["my_status"] = progress.status
+        context["assigned"] = is_assigned(assignment, request.user)
+    return context
+
+
+def bad_request(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
+    if request.htmx:
+        # Not swapped: herlens.js shows 4xx bodies as a message and keeps the selection.
+        return plain_text(message, status=400)
+    messages.error(request, message)
+    return redirect(document.get_absolute_url())
+
+
+#: Read out by screen readers after an action (the page's live region, static/herlens-failures.js).
+ANNOUNCE_CREATED = "Added {tag}: “{quote}”."
+ANNOUNCE_SAVED = "Saved the {tag} span."
+ANNOUNCE_DELETED = "Span deleted. Ctrl+Z or the Undo button brings it back."
+ANNOUNCE_RESTORED = "Restored {tag}: “{quote}”."
+ANNOUNCE_ACCEPTED = "Accepted as {tag}: “{quote}”."
+ANNOUNCE_REJECTED = "Suggestion rejected."
+
+
+def announcement(template: str, span: Span | None) -> str:
+    if span is None:
+        return template
+    quote = span.quote if len(span.quote) <= 80 else span.quote[:79] + "…"
+    return template.format(tag=span.tag.name, quote=quote)
+
+
+def announce(response: HttpResponse, text: str) -> HttpResponse:
+    """Ask the page to read ``text`` out (an htmx event; the page's live region speaks it)."""
+    return trigger_client_event(response, "announce", {"text": text}, after="settle")
+
+
+def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
+    low, high = paragraph_range(document.text, start, end)
+    # Only spans this reader may see, coloured as on their page (views/layers.py).
+    marks, styles = layers.changed_marks(request, document, role, low, high)
+    return paragraphs_html(document.text, marks, styles, start, end)
+
+
+def action_response(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    span: Span | None,
+    changed: tuple[int, int],
+    *,
+    undo_token: str = "",
+    status: int = 200,
+    announce_text: str = "",
+) -> HttpResponse:
+    if not request.htmx:
+        anchor = f"?span={span.pk}#span-panel" if span is not None else ""
+        return redirect(document.get_absolute_url() + anchor)
+    tags = list(document.project.tags.all())
+    context = {
+        "document": document,
+        "undo_token": undo_token,
+        **panel_context(request, span, role, tags),
+    }
+    panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
+    paragraphs = changed_paragraphs(request, document, role, *changed)
+    response = HttpResponse(panel + paragraphs, status=status)
+    if announce_text:
+        announce(response, announce_text)
+    if span is not None:
+        # What a screen reader says of the new or changed highlight (static/herlens-access.js).
+        label = {"id": span.pk, **span_label(span, request.user)}
+        trigger_client_event(response, "spanLabel", label, after="settle")
+    # After settle, so the out-of-band paragraphs are in place when listeners run.
+    return trigger_client_event(
+        response, "spansChanged", {"span": span.pk if span else None}, after="settle"
+    )
