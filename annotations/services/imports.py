@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 #: Rows per INSERT when importing many documents and spans.
 IMPORT_BATCH = 500
+#: How many of a file's new documents its result links to (a CSV may hold thousands).
+LINKED_DOCUMENTS = 20
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ class ImportOutcome:
     credited_to_importer: int = 0
     #: Tags that did not exist in the project and were added for the imported spans.
     tags_created: tuple[str, ...] = ()
+    #: The first LINKED_DOCUMENTS documents made, for the result page's links.
+    document_ids: list[int] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -194,6 +198,8 @@ def _store_batch(
     own constraints still guard every row.
     """
     Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    room = LINKED_DOCUMENTS - len(outcome.document_ids)
+    outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
     connection = transaction.get_connection()
     now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     rows = [
@@ -330,7 +336,13 @@ def _result(name: str, outcome: ImportOutcome) -> FileResult:
             "their annotator is not a member of this project"
         )
     return FileResult(
-        name, IMPORTED, message + ".", outcome.documents, outcome.duplicates, outcome.spans
+        name,
+        IMPORTED,
+        message + ".",
+        outcome.documents,
+        outcome.duplicates,
+        outcome.spans,
+        document_ids=outcome.document_ids,
     )
 
 
