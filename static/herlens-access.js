@@ -221,22 +221,69 @@
     const node = document.getElementById("span-labels");
     const labels = new Map(Object.entries(node ? JSON.parse(node.textContent) : {}));
 
-    function spansOfMark(mark) {
-      if (mark.dataset.s) return mark.dataset.s.split(" ");
-      return window.herlens.spansAt ? window.herlens.spansAt(mark) : [];
-    }
-
-    function label() {
+    /** First and last highlight of every span, where each <mark> lists its spans (data-s). */
+    function edgesFromMarks() {
       const first = new Map();
       const last = new Map();
-      for (const mark of essay.querySelectorAll("mark")) {
-        for (const id of spansOfMark(mark)) {
+      for (const mark of essay.querySelectorAll("mark[data-s]")) {
+        for (const id of mark.dataset.s.split(" ")) {
           if (!first.has(id)) first.set(id, mark);
           last.set(id, mark);
         }
+      }
+      return { first, last };
+    }
+
+    /**
+     * The same where paragraphs list the spans that begin in them (data-spans: "id offset
+     * length" triples from the paragraph's data-start) and highlights are bare <mark> runs:
+     * one walk over the runs, then a binary search per span.
+     */
+    function edgesFromParagraphs() {
+      const runs = [];
+      const spans = [];
+      for (const paragraph of essay.querySelectorAll("p[data-start]")) {
+        let position = Number(paragraph.dataset.start);
+        for (const child of paragraph.childNodes) {
+          const length = window.herlens.codePointLength(child.textContent);
+          if (child.nodeName === "MARK") runs.push({ mark: child, start: position, end: position + length });
+          position += length;
+        }
+        const numbers = (paragraph.dataset.spans || "").split(" ").filter(Boolean).map(Number);
+        for (let i = 0; i + 2 < numbers.length; i += 3) {
+          const start = Number(paragraph.dataset.start) + numbers[i + 1];
+          spans.push({ id: String(numbers[i]), start, end: start + numbers[i + 2] });
+        }
+      }
+      const firstAtOrAfter = (offset) => {
+        let low = 0;
+        let high = runs.length;
+        while (low < high) {
+          const middle = (low + high) >> 1;
+          if (runs[middle].start < offset) low = middle + 1;
+          else high = middle;
+        }
+        return low;
+      };
+      const first = new Map();
+      const last = new Map();
+      for (const span of spans) {
+        const from = firstAtOrAfter(span.start);
+        const to = firstAtOrAfter(span.end) - 1;
+        if (from < runs.length && from <= to) {
+          first.set(span.id, runs[from].mark);
+          last.set(span.id, runs[to].mark);
+        }
+      }
+      return { first, last };
+    }
+
+    function label() {
+      for (const mark of essay.querySelectorAll("mark[data-sr-start], mark[data-sr-end]")) {
         delete mark.dataset.srStart;
         delete mark.dataset.srEnd;
       }
+      const { first, last } = essay.querySelector("p[data-spans]") ? edgesFromParagraphs() : edgesFromMarks();
       for (const [id, mark] of first) {
         const words = labels.get(id);
         if (!words) continue;

@@ -203,3 +203,30 @@ def test_a_viewer_hears_whose_highlight_it_is(page, live_server, essay, browser_
     open_page(page, live_server, essay, username="viewer-in-browser")
     snapshot = page.locator("#essay").aria_snapshot()
     assert "Film reference, by editor-in-browser: Blade Runner (end of Film reference)" in snapshot
+
+
+def test_highlights_are_named_in_the_lean_markup_too(page):
+    """Paragraphs that list their spans (data-spans) and bare <mark> runs, as long essays use."""
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[2] / "static"
+    scripts = "".join(
+        f"<script>{(static / name).read_text('utf-8')}</script>"
+        for name in ("herlens.js", "herlens-access.js")
+    )
+    page.set_content(
+        '<div id="annotate" data-can-annotate="1"><article id="essay" tabindex="0">'
+        # "Ké 🤖 Blade Runner" : span 7 covers "Blade Runner" (offset 5, 12 code points),
+        # span 8 covers "Runner" inside it.
+        '<p class="para" data-start="0" data-end="17" data-spans="7 5 12 8 11 6">'
+        "Ké 🤖 <mark>Blade </mark><mark>Runner</mark></p>"
+        '<p class="para" data-start="19" data-end="30">Plain text.</p>'
+        "</article></div>"
+        '<script type="application/json" id="span-labels">'
+        '{"7": {"start": "Film reference, by ana: ", "end": " (end of Film reference)"},'
+        ' "8": {"start": "Claim, yours: ", "end": " (end of Claim)"}}</script>' + scripts
+    )
+    marks = page.locator("#essay mark")
+    assert marks.nth(0).get_attribute("data-sr-start") == "Film reference, by ana: "
+    assert marks.nth(1).get_attribute("data-sr-start") == "Claim, yours: "
+    assert marks.nth(1).get_attribute("data-sr-end") == " (end of Claim) (end of Film reference)"
