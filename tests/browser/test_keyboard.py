@@ -73,13 +73,18 @@ def test_the_whole_annotate_loop_by_keyboard_only(page, live_server, essay):
     )
     assert "Claim, yours: Critics compare (end of Claim)" in page.locator("#essay").aria_snapshot()
 
-    # Step to it, retag it, write a note, save, all without the mouse.
+    # Step to it, retag it, write a note, save: the keyboard only, no element focused by script.
     page.keyboard.press("Escape")
     page.keyboard.press("]")
     page.wait_for_selector(f"#span-panel[data-span='{span.pk}']")
     page.keyboard.press("p")
     wait_for_announcement(page, "Saved the Prediction span.")
-    page.locator("#span-note").focus()  # the panel's first field, as Tab reaches it
+    # From the essay, Tab goes on to the open span's fields: its tag, then its note.
+    assert page.evaluate("document.activeElement.id") == "essay"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "span-tag"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "span-note"
     page.keyboard.type("Typed by keyboard.")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Save"
@@ -89,8 +94,8 @@ def test_the_whole_annotate_loop_by_keyboard_only(page, live_server, essay):
     span.refresh_from_db()
     assert (span.tag.slug, span.note) == ("prediction", "Typed by keyboard.")
 
-    # Delete and undo by keys; each result is read out.
-    page.locator("#essay").focus()
+    # Delete and undo by keys (the saved panel is re-drawn, the span stays selected).
+    page.wait_for_selector(f"#span-panel[data-span='{span.pk}']")
     page.keyboard.press("Delete")
     wait_for_announcement(page, "Span deleted.")
     assert not Span.objects.exists()
@@ -203,6 +208,12 @@ def test_a_viewer_hears_whose_highlight_it_is(page, live_server, essay, browser_
     open_page(page, live_server, essay, username="viewer-in-browser")
     snapshot = page.locator("#essay").aria_snapshot()
     assert "Film reference, by editor-in-browser: Blade Runner (end of Film reference)" in snapshot
+    # The span list is a list of links a screen reader can walk, in reading order.
+    spans = page.get_by_role("list", name="Spans in reading order")
+    entry = spans.get_by_role("listitem").get_by_role("link")
+    assert entry.count() == 1
+    assert "Blade Runner" in entry.inner_text()
+    assert "editor-in-browser" in entry.inner_text()
 
 
 def test_highlights_are_named_in_the_lean_markup_too(page):
