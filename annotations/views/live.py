@@ -30,7 +30,7 @@ NOTHING_CHANGED = 204
 STOP_POLLING = 286
 LIVE_STOPPED = (
     "Live updates stopped: this document was removed, or you are no longer a member of "
-    "its project. What is on this page is not saved anywhere new."
+    "its project. Others' new spans will not appear here; reload to see where you stand."
 )
 LIVE_STOPPED_HTML = f'<p id="live" class="live-stopped notice" role="status">{LIVE_STOPPED}</p>'
 
