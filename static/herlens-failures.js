@@ -80,22 +80,26 @@
     return null;
   }
 
-  /** Show a failure beside the form that failed (its typed values untouched), and as a toast. */
+  /**
+   * Show a failure beside the form that failed, its typed values untouched, and bring it into
+   * view; an action without a form (keys in the essay) gets the toast. One alert, not two.
+   */
   function showFailure(source, message, step) {
     const form = source && source.closest ? source.closest("form") : null;
-    if (form) {
-      let box = form.querySelector(":scope > .failure");
-      if (!box) {
-        box = document.createElement("p");
-        box.className = "failure error";
-        box.setAttribute("role", "alert");
-        form.append(box);
-      }
-      box.replaceChildren(document.createTextNode(message + " "));
-      if (step) box.append(step.cloneNode(true));
-      box.querySelector("button")?.addEventListener("click", () => window.location.reload());
+    if (!form) {
+      toast(message, step);
+      return;
     }
-    toast(message, step);
+    let box = form.querySelector(":scope > .failure");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "failure error";
+      box.setAttribute("role", "alert");
+      form.append(box);
+    }
+    box.replaceChildren(document.createTextNode(message + " "));
+    if (step) box.append(step);
+    box.scrollIntoView({ block: "nearest" });
   }
 
   function clearFailure(source) {
