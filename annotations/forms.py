@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import Document, Project, Tag, tag_slug
-
-#: Keys the annotate, review and adjudication pages use themselves (static/herlens.js,
-#: herlens-suggest.js, classes.js); a tag on one of them would never fire or would
-#: change what the key does (x in review would retag instead of rejecting).
-RESERVED_SHORTCUTS = frozenset("rxjkhla?[]")
-RESERVED_SHORTCUT = (
-    "The key “{key}” is used by the page itself ({keys}); choose another, such as a letter "
-    "or a digit."
+from annotations.models import (
+    RESERVED_SHORTCUTS,
+    Document,
+    Project,
+    Tag,
+    reserved_shortcut_message,
+    tag_slug,
 )
+
 SHORTCUT_TAKEN = "The key “{key}” is taken by the tag “{tag}”."
 TAG_NAME_CLASH = (
     "“{name}” is too close to the tag “{other}”: tag names must differ in more than "
@@ -21,7 +20,7 @@ TAG_NAME_CLASH = (
 PASTE_MAX_BYTES = 2 * 1024 * 1024
 PASTE_TOO_LONG = (
     "This text is {size} long; pasting takes up to {limit}. Import it as a file "
-    "(.txt, .md, .docx …) with “Import files” instead: files up to {file_limit} each."
+    "(.txt, .md, .docx …) with “Import documents” instead: files up to {file_limit} each."
 )
 
 
@@ -125,8 +124,7 @@ class TagForm(forms.ModelForm):
         if shortcut and (not shortcut.isprintable() or shortcut.isspace()):
             raise forms.ValidationError("Use one printable key, such as c or 1.")
         if shortcut in RESERVED_SHORTCUTS:
-            keys = " ".join(sorted(RESERVED_SHORTCUTS)) + " Enter Esc"
-            raise forms.ValidationError(RESERVED_SHORTCUT.format(key=shortcut, keys=keys))
+            raise forms.ValidationError(reserved_shortcut_message(shortcut))
         clash = Tag.objects.filter(project=self.instance.project, shortcut=shortcut)
         other = clash.exclude(pk=self.instance.pk).first() if shortcut else None
         if other is not None:

@@ -125,6 +125,21 @@ class Membership(models.Model):
         return f"{self.user} in {self.project} ({self.role})"
 
 
+#: Keys the annotate, review and adjudication pages use themselves (static/herlens.js,
+#: herlens-suggest.js, classes.js); a tag on one of them would never fire or would
+#: change what the key does (x in review would retag instead of rejecting).
+RESERVED_SHORTCUTS = frozenset("rxjkhla?[]")
+RESERVED_SHORTCUT = (
+    "The key “{key}” is used by the page itself ({keys}); choose another, such as a letter "
+    "or a digit."
+)
+
+
+def reserved_shortcut_message(key: str) -> str:
+    keys = " ".join(sorted(RESERVED_SHORTCUTS)) + " Enter Esc"
+    return RESERVED_SHORTCUT.format(key=key, keys=keys)
+
+
 def tag_slug(name: str) -> str:
     """Return the slug of a tag name, in any script ("Предсказание" -> "предсказание").
 
@@ -194,6 +209,8 @@ class Tag(models.Model):
             raise ValidationError({"shortcut": "Use one printable key, such as c or 1."})
         if self.shortcut.isspace():
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
+        if self.shortcut in RESERVED_SHORTCUTS:
+            raise ValidationError({"shortcut": reserved_shortcut_message(self.shortcut)})
 
     def _normalise(self) -> None:
         self.colour = (self.colour or "").lower()

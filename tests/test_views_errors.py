@@ -224,3 +224,13 @@ def test_a_refused_security_token_on_htmx_asks_to_log_in_again(owner, project):
     plain = client.post(url, {"name": "Quotation"})
     assert plain.status_code == 403
     assert "CSRF" in plain.text
+
+
+def test_the_model_refuses_a_page_key_too(project):
+    from django.core.exceptions import ValidationError
+
+    from annotations.models import Tag
+
+    tag = Tag(project=project, name="Quotation", shortcut="j")
+    with pytest.raises(ValidationError, match="is used by the page itself"):
+        tag.full_clean()
