@@ -66,6 +66,8 @@ def test_the_page_keeps_the_blind_rule_and_answers_strangers_404():
     assert c.alice.get_username() in teacher_page.text
     assert c.bob.get_username() in teacher_page.text
     assert "tags differ" in teacher_page.text
+    # A reader's column heading opens their layer on the annotate page.
+    assert f'href="{c.document.get_absolute_url()}?layers={c.alice.pk}"' in teacher_page.text
     student_page = client_for(c.alice).get(url)
     assert c.bob.get_username() not in student_page.text
     assert "once your teacher reveals" in student_page.text
