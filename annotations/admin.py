@@ -6,6 +6,7 @@ from annotations.models import (
     Document,
     Membership,
     Project,
+    Revision,
     Span,
     Suggestion,
     SuggestionRun,
@@ -47,21 +48,54 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
 
 
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    extra = 0
+    fields = ["number", "created_by", "created_at", "message", "summary"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "author", "created_at", "updated_at"]
+    list_display = ["title", "project", "author", "revision", "created_at", "updated_at"]
     list_filter = ["project"]
     search_fields = ["title", "author", "source"]
     date_hierarchy = "created_at"
+    # The text changes only as a new revision (the "Edit the text" page), which moves the
+    # spans with it; an edit here would leave them on the wrong words.
+    inlines = [RevisionInline]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["text", "revision"] if obj is not None else ["revision"]
 
 
 @admin.register(Span)
 class SpanAdmin(admin.ModelAdmin):
-    list_display = ["id", "document", "tag", "start", "end", "author", "origin", "created_at"]
-    list_filter = ["origin", "tag__project", "tag"]
+    list_display = [
+        "id",
+        "document",
+        "tag",
+        "start",
+        "end",
+        "anchor",
+        "author",
+        "origin",
+        "created_at",
+    ]
+    list_filter = ["anchor", "origin", "tag__project", "tag"]
+    # Offsets and quote follow the text's revisions; set by hand they would point elsewhere.
+    readonly_fields = ["start", "end", "quote", "anchor", "prefix", "suffix"]
+
+    def get_queryset(self, request):
+        return Span.everything.select_related("document", "tag", "author")
+
     search_fields = ["quote", "note", "document__title", "author__username"]
     raw_id_fields = ["document"]
-    list_select_related = ["document", "tag", "author"]
 
 
 @admin.register(Suggestion)

@@ -26,19 +26,22 @@ from pydantic import field_validator
 
 from annotations.exports import MAX_ID, ExportFilter
 from annotations.exports.download import export_response
-from annotations.models import Document, IdempotencyKey, Project, Span, Tag
+from annotations.models import Document, IdempotencyKey, Project, Span, Tag, Visibility
 from annotations.permissions import (
     FORBIDDEN_MESSAGES,
     Action,
     allows,
     can_edit_span,
+    can_revise,
     role_in,
+    sees_every_span,
     span_visibility,
     spans_visible_in,
     visible_documents,
     visible_projects,
     visible_spans,
 )
+from annotations.services import revisions
 from annotations.services.documents import document_create
 from annotations.services.errors import DomainError
 from annotations.services.spans import span_create, span_delete, span_update
@@ -56,6 +59,12 @@ KEY_REUSED = (
     "This Idempotency-Key was already used for a different request; send a new key for a new span."
 )
 KEY_SPAN_GONE = "The span first created with this Idempotency-Key has been deleted since."
+IF_MATCH_MISSING = (
+    "Send the revision you edited in the header “If-Match: <revision>” (the document's "
+    "`revision`), so that a newer revision is not overwritten unseen; “If-Match: *” "
+    "revises whatever revision is current."
+)
+IF_MATCH_INVALID = "If-Match must be a revision number (or *), not “{value}”."
 NUL = "Text sent to herlens cannot contain the NUL character (\\u0000)."
 
 
@@ -164,6 +173,9 @@ class DocumentSummary(Schema):
     author: str
     source: str
     length: int = Field(..., description="Characters (code points) in the text.")
+    revision: int = Field(
+        ..., description="Number of the current revision; send it as If-Match when you PUT."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -180,6 +192,19 @@ class DocumentSummary(Schema):
 class DocumentOut(DocumentSummary):
     text: str
     metadata: dict[str, Any]
+
+
+class DocumentRevisionIn(CleanIn):
+    text: str = Field(..., description='The whole new text (stored in NFC with "\\n" breaks).')
+    message: str = Field("", max_length=300, description="What changed, for the history.")
+
+
+class RevisionOut(DocumentOut):
+    spans: dict[str, int] = Field(
+        ...,
+        description="What the revision did to the spans: exact, moved, changed, orphaned, "
+        "refound; and to suggestions: suggestions_kept, suggestions_dropped.",
+    )
 
 
 class SpanIn(CleanIn):
@@ -200,9 +225,14 @@ class SpanPatch(CleanIn):
 class SpanOut(Schema):
     id: int
     document_id: int
-    start: int
-    end: int
-    text: str
+    start: int | None = Field(..., description="Null for an orphan.")
+    end: int | None = Field(..., description="Null for an orphan.")
+    text: str = Field(..., description="text[start:end]; for an orphan, the words it had.")
+    anchor: Literal["exact", "changed", "orphaned"] = Field(
+        ...,
+        description="exact: on the words it was made on; changed: a revision edited words "
+        "inside it; orphaned: a revision removed its words (start and end are null).",
+    )
     tag: str
     tag_name: str
     note: str
@@ -220,6 +250,7 @@ def _document_out(document: Document, with_text: bool = False) -> dict[str, Any]
         "author": document.author,
         "source": document.source,
         "length": len(document.text),
+        "revision": document.revision,
         "created_at": document.created_at,
         "updated_at": document.updated_at,
     }
@@ -235,6 +266,7 @@ def _span_out(span: Span) -> dict[str, Any]:
         "start": span.start,
         "end": span.end,
         "text": span.quote,
+        "anchor": span.anchor,
         "tag": span.tag.slug,
         "tag_name": span.tag.name,
         "note": span.note,
@@ -270,7 +302,9 @@ def _document(request: HttpRequest, document_id: int) -> tuple[Document, str]:
 def _span(request: HttpRequest, span_id: int) -> tuple[Span, str]:
     span = None
     if 0 < span_id <= MAX_ID:
-        spans = visible_spans(request.auth).select_related("document__project", "tag", "author")
+        spans = visible_spans(request.auth, with_orphans=True).select_related(
+            "document__project", "tag", "author"
+        )
         span = spans.filter(pk=span_id).first()
     if span is None:
         raise HttpError(404, NO_SPAN.format(id=span_id))
@@ -346,23 +380,145 @@ def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     return Status(201, _document_out(document, with_text=True))
 
 
+class RevisionQuery(Schema):
+    revision: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Read an older revision (default: the current one)."
+    )
+
+
+def _older_revision(document: Document, number: int | None) -> int | None:
+    """Return number when it names an older revision, None for the current one; 404 if none."""
+    if number is None or number == document.revision:
+        return None
+    if number > document.revision or not document.revisions.filter(number=number).exists():
+        raise HttpError(
+            404, revisions.NO_SUCH_REVISION.format(number=number, current=document.revision)
+        )
+    return number
+
+
 @api.get("/documents/{document_id}", response={200: DocumentOut, **ERRORS}, tags=["documents"])
-def documents_detail(request: HttpRequest, document_id: int):
-    """Return a document with its text."""
+def documents_detail(
+    request: HttpRequest, document_id: int, query: Query[RevisionQuery], response: HttpResponse
+):
+    """Return a document with its text (of the current revision, or of ``?revision=N``)."""
     document, _role = _document(request, document_id)
-    return _document_out(document, with_text=True)
+    older = _older_revision(document, query.revision)
+    out = _document_out(document, with_text=True)
+    if older is not None:
+        out |= {"text": revisions.revision_text(document, older), "revision": older}
+        out["length"] = len(out["text"])
+    response["ETag"] = f'"{out["revision"]}"'
+    return out
+
+
+def _if_match_revision(value: str | None) -> int | None:
+    """Read If-Match: a revision number (quoted as an ETag or not), or * for any."""
+    value = (value or "").strip()
+    if not value:
+        raise HttpError(428, IF_MATCH_MISSING)
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip().strip('"')
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise HttpError(400, IF_MATCH_INVALID.format(value=value[:40]))
+    return int(value)
+
+
+@api.put(
+    "/documents/{document_id}",
+    response={200: RevisionOut, 412: Error, 428: Error, **ERRORS},
+    tags=["documents"],
+)
+def documents_revise(
+    request: HttpRequest,
+    document_id: int,
+    payload: DocumentRevisionIn,
+    response: HttpResponse,
+    if_match: str | None = Header(
+        None,
+        alias="If-Match",
+        max_length=100,
+        description="The revision you edited (the document's `revision`); 412 if it is stale.",
+    ),
+):
+    """Replace the text as a new revision; spans follow their words (see each span's anchor)."""
+    document, role = _document(request, document_id)
+    if not can_revise(role, request.auth, document):
+        _require(role, Action.REVISE)
+    expected = _if_match_revision(if_match)
+    try:
+        revision = revisions.document_revise(
+            document=document,
+            text=payload.text,
+            user=request.auth,
+            expected_revision=expected,
+            message=payload.message,
+        )
+    except revisions.StaleRevision as error:
+        return Status(412, {"detail": str(error)})
+    response["ETag"] = f'"{revision.number}"'
+    return _document_out(document, with_text=True) | {"spans": revision.summary}
 
 
 @api.get("/documents/{document_id}/spans", response={200: list[SpanOut], **ERRORS}, tags=["spans"])
-def spans_list(request: HttpRequest, document_id: int):
-    """List a document's spans in reading order (start, longest first)."""
+def spans_list(request: HttpRequest, document_id: int, query: Query[RevisionQuery]):
+    """List a document's spans in reading order (start, longest first), orphans last.
+
+    With ``?revision=N`` for an older revision: the spans as they stood on it.
+    """
     document, role = _document(request, document_id)
+    older = _older_revision(document, query.revision)
+    if older is not None:
+        return _older_spans(request, document, role, older)
     spans = (
-        spans_visible_in(request.auth, role, document=document)
+        spans_visible_in(request.auth, role, document=document, with_orphans=True)
         .select_related("tag", "author")
-        .order_by("start", "-end", "pk")
+        .order_by(F("start").asc(nulls_last=True), "-end", "pk")
     )
     return [_span_out(span) for span in spans]
+
+
+def _older_spans(request: HttpRequest, document: Document, role: str, number: int) -> list:
+    """The spans of an older revision, from its snapshot, with the blind rule applied."""
+    from django.contrib.auth import get_user_model
+
+    snapshot = revisions.revision_spans(document, number)
+    if not sees_every_span(role):
+        shown_to_all = (
+            document.revealed_at is not None or document.project.visibility == Visibility.OPEN
+        )
+        snapshot = [
+            entry
+            for entry in snapshot
+            if document.revealed_at is not None
+            or (not entry["is_reference"] and (shown_to_all or entry["author"] == request.auth.pk))
+        ]
+    tags = {tag.pk: tag for tag in document.project.tags.all()}
+    users = get_user_model().objects.filter(pk__in={entry["author"] for entry in snapshot})
+    names = {user.pk: user.get_username() for user in users}
+    rows = []
+    for entry in snapshot:
+        tag = tags.get(entry["tag"])
+        rows.append(
+            {
+                "id": entry["id"],
+                "document_id": document.pk,
+                "start": entry["start"],
+                "end": entry["end"],
+                "text": entry["quote"],
+                "anchor": entry["anchor"],
+                "tag": tag.slug if tag else "",
+                "tag_name": tag.name if tag else "",
+                "note": entry["note"],
+                "origin": entry["origin"],
+                "annotator": names.get(entry["author"], ""),
+                "created_at": entry["created_at"],
+                "updated_at": entry["created_at"],
+            }
+        )
+    rows.sort(key=lambda row: (row["start"] is None, row["start"] or 0, -(row["end"] or 0)))
+    return rows
 
 
 def _request_hash(document: Document, payload: SpanIn) -> str:
@@ -399,9 +555,14 @@ def spans_create(
         if earlier is not None:
             if earlier.request_hash != request_hash:
                 raise HttpError(422, KEY_REUSED)
-            if earlier.span_id is None:
+            # Deleted (in the trash, or gone for good): the retry does not bring it back.
+            span = (
+                Span.everything.select_related("tag", "author").filter(pk=earlier.span_id).first()
+                if earlier.span_id is not None
+                else None
+            )
+            if span is None:
                 raise HttpError(409, KEY_SPAN_GONE)
-            span = Span.objects.select_related("tag", "author").get(pk=earlier.span_id)
             return Status(201, _span_out(span))
     span, created = span_create(
         document=document,
@@ -425,7 +586,7 @@ def spans_update(request: HttpRequest, span_id: int, payload: SpanPatch):
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
     tag = _tag(span.document.project, payload.tag) if payload.tag is not None else None
-    span = span_update(span=span, tag=tag, note=payload.note)
+    span = span_update(span=span, tag=tag, note=payload.note, user=request.auth)
     return _span_out(span)
 
 
@@ -434,7 +595,7 @@ def spans_delete(request: HttpRequest, span_id: int):
     """Delete a span."""
     span, role = _span(request, span_id)
     _require_span_edit(request, role, span)
-    span_delete(span=span, by=request.user)
+    span_delete(span=span, user=request.auth)
     return Status(204, None)
 
 
@@ -454,6 +615,11 @@ class ExportQuery(Schema):
     document: list[int] = Field(default_factory=list, description="Document ids to keep.")
     reference_only: bool = Field(False, description="Only the reference (adjudicated) layer.")
     pseudonyms: bool = Field(False, description="annotator-01, ... instead of usernames.")
+    orphans: bool = Field(
+        False,
+        description="CSV: also the orphans (spans whose words a revision removed; start and "
+        "end empty, text = their old words). JSONL always has them; W3C and spaCy never.",
+    )
 
 
 EXPORT_CONTENT = {
@@ -480,6 +646,7 @@ def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
         documents=query.document,
         reference_only=query.reference_only,
         pseudonyms=query.pseudonyms,
+        orphans=query.orphans,
         visible=span_visibility(request.auth, role),
     )
     return export_response(request, project, query.format, export_filter, query.exact)

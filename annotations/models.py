@@ -78,6 +78,8 @@ class Project(models.Model):
     join_open = models.BooleanField(default=False)
     #: Whether someone without an account may create one on the join page.
     allow_self_signup = models.BooleanField(default=False)
+    #: Whether a student may hand in a new draft (a revision) of an essay they wrote.
+    writers_may_revise = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]
@@ -219,9 +221,34 @@ class Tag(models.Model):
             self.slug = tag_slug(self.name)
 
 
+class AnchorState(models.TextChoices):
+    """Where a span stands after the text was revised (see annotations/anchoring.py)."""
+
+    EXACT = "exact", "On the same words"
+    CHANGED = "changed", "Its words were edited"
+    ORPHANED = "orphaned", "Its words are gone"
+
+
 class DocumentQuerySet(models.QuerySet):
     def with_span_counts(self) -> DocumentQuerySet:
-        return self.annotate(span_count=models.Count("spans"))
+        # Orphans have no place in the text, and the trash is not the text's either.
+        return self.annotate(
+            span_count=models.Count(
+                "spans",
+                filter=Q(spans__deleted_at__isnull=True) & ~Q(spans__anchor=AnchorState.ORPHANED),
+            )
+        )
+
+
+class LiveDocumentManager(models.Manager.from_queryset(DocumentQuerySet)):
+    """Documents not in the trash: the default, so a trashed document is found nowhere."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+#: How long a deleted document or span can be restored from the trash.
+TRASH_DAYS = 30
 
 
 class Document(models.Model):
@@ -239,11 +266,30 @@ class Document(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: In a blind project, when the teacher let students see each other's spans here.
     revealed_at = models.DateTimeField(null=True, blank=True)
+    #: Number of the current revision; ``text`` is always that revision's text and
+    #: changes only through annotations.services.revisions.document_revise.
+    revision = models.PositiveIntegerField(default=1, db_default=1)
+    #: In the trash since then (restorable for TRASH_DAYS days); null for a live document.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: In a class, the student who wrote the essay (may hand in new drafts when allowed).
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="written_documents",
+    )
 
-    objects = DocumentQuerySet.as_manager()
+    objects = LiveDocumentManager()
+    #: Documents in the trash too.
+    with_trash = DocumentQuerySet.as_manager()  # noqa: DJ012 - a manager, which ruff takes for a field
 
     class Meta:
         ordering = ["created_at", "id"]
+        base_manager_name = "with_trash"
 
     def __str__(self) -> str:
         return self.title
@@ -258,11 +304,72 @@ class Document(models.Model):
         )
 
 
+class Revision(models.Model):
+    """One version of a document's text; the highest number is the current text."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    #: Null for the text a document was created or imported with before revisions existed.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    #: What the editor said about the change ("second draft", "typos fixed").
+    message = models.CharField(max_length=300, blank=True)
+    #: What the revision did to the spans: {"exact": n, "changed": n, "orphaned": n, ...}.
+    summary = models.JSONField(default=dict, blank=True)
+    #: The spans as they stood on this revision when the next one replaced it (one
+    #: object per span: id, start, end, quote, tag, author, note, anchor), so an
+    #: older revision can be read and exported with its own spans.
+    spans_snapshot = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="revision_unique_number_per_document"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} revision {self.number}"
+
+
+class PlacedSpanManager(models.Manager):
+    """Spans that have a place in the current text: orphans and the trash are left out.
+
+    The default manager, so every page, export and count that does not ask for
+    orphans on purpose (``Span.everything``) only ever sees offsets it can use.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return (
+            super()
+            .get_queryset()
+            .filter(deleted_at__isnull=True)
+            .exclude(anchor=AnchorState.ORPHANED)
+        )
+
+
+class LiveSpanManager(models.Manager):
+    """Spans not in the trash, orphans included."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Span(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="spans")
     #: Code points into document.text; end is exclusive, so text[start:end] == quote.
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
+    #: Both null only for an orphan (its words are gone from the current revision).
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="spans")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans"
@@ -273,25 +380,61 @@ class Span(models.Model):
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MANUAL)
     #: Part of the adjudicated reference layer (author is whoever accepted it into the layer).
     is_reference = models.BooleanField(default=False)
+    #: exact: on the words it was made on; changed: a revision edited words inside it;
+    #: orphaned: a revision removed its words (quote keeps them, offsets are null).
+    #: (Database defaults too: imports write spans with plain INSERTs.)
+    anchor = models.CharField(
+        max_length=8,
+        choices=AnchorState.choices,
+        default=AnchorState.EXACT,
+        db_default=AnchorState.EXACT,
+    )
+    #: The text either side of the quote when it was orphaned, to find it again later.
+    prefix = models.TextField(blank=True, default="", db_default="")
+    suffix = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: In the trash since then (restorable for TRASH_DAYS days); null for a live span.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = PlacedSpanManager()
+    #: Every span of a document, orphans included (not the trash).
+    everything = LiveSpanManager()  # noqa: DJ012 - a manager, which ruff takes for a field
+    #: Spans in the trash too.
+    with_trash = models.Manager()  # noqa: DJ012 - a manager, which ruff takes for a field
 
     class Meta:
         ordering = ["document", "start", "-end", "id"]
+        base_manager_name = "with_trash"
         constraints = [
+            # A placed span covers at least one character; an orphan has no offsets.
             models.CheckConstraint(
-                condition=Q(start__gte=0) & Q(start__lt=F("end")), name="span_start_before_end"
+                condition=(
+                    ~Q(anchor="orphaned")
+                    & Q(start__isnull=False, end__isnull=False)
+                    & Q(start__gte=0)
+                    & Q(start__lt=F("end"))
+                )
+                | Q(anchor="orphaned", start__isnull=True, end__isnull=True),
+                name="span_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor__in=AnchorState.values), name="span_anchor_valid"
             ),
             # A double-click or a replayed request must not create the same span twice.
+            # (Spans in the trash do not count: a deleted span can be made again.)
             models.UniqueConstraint(
                 fields=["document", "start", "end", "tag", "author"],
-                condition=Q(is_reference=False),
+                condition=Q(is_reference=False, deleted_at__isnull=True),
                 name="span_unique_per_author",
             ),
             # The reference layer holds each passage and tag once, whoever adjudicated it.
             models.UniqueConstraint(
                 fields=["document", "start", "end", "tag"],
-                condition=Q(is_reference=True),
+                condition=Q(is_reference=True, deleted_at__isnull=True),
                 name="span_unique_reference",
             ),
             models.CheckConstraint(condition=Q(origin__in=Origin.values), name="span_origin_valid"),
@@ -308,7 +451,54 @@ class Span(models.Model):
 
     @property
     def length(self) -> int:
-        return self.end - self.start
+        return 0 if self.is_orphan else self.end - self.start
+
+    @property
+    def is_orphan(self) -> bool:
+        return self.anchor == AnchorState.ORPHANED
+
+
+class SpanEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    RETAGGED = "retagged", "Tag changed"
+    NOTE = "note", "Note edited"
+    MOVED = "moved", "Moved with a revision"
+    CHANGED = "changed", "Words edited by a revision"
+    ORPHANED = "orphaned", "Words removed by a revision"
+    REFOUND = "refound", "Words found again by a revision"
+    REATTACHED = "reattached", "Attached to new words"
+    CONFIRMED = "confirmed", "New words confirmed"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class SpanEvent(models.Model):
+    """One line of a span's history: who did what to it, and when."""
+
+    span = models.ForeignKey(Span, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=SpanEventKind.choices)
+    #: Null when nobody in particular did it (a revision saved through the API is still
+    #: someone's; this is for rows written before history was kept).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    #: The document's revision the event happened on.
+    revision = models.PositiveIntegerField(null=True, blank=True)
+    #: What changed, for the panel: {"from": ..., "to": ...}.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["span", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SpanEventKind.values), name="spanevent_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["span", "created_at"], name="spanevent_span_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} span {self.span_id}"
 
 
 # --------------------------------------------------------------------------- class mode
@@ -672,3 +862,51 @@ class SpanDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"span {self.span_id} deleted"
+
+
+class LearningRun(models.Model):
+    """One training of a project's suggester: queued by a person or by new decisions, run by
+    the worker, stored under the var directory as version ``version`` (see services/learning.py).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="learning_runs")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    #: Why it failed, for the page (never a traceback).
+    error = models.TextField(blank=True)
+    #: Per tag slug: spans taught, whether a model was trained, held-out F1 (learning.TagSummary).
+    summaries = models.JSONField(default=dict, blank=True)
+    #: Documents that taught something, and the project's decisions counted when it started.
+    documents = models.PositiveIntegerField(default=0)
+    decisions = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    #: A run queued or running for longer than this lost its worker: a new one may be queued.
+    STALE_AFTER = timedelta(minutes=30)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="learning_run_version"),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="learning_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"learning v{self.version} of project {self.project_id}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
+        return (
+            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
+        )

@@ -26,6 +26,8 @@ class Action(StrEnum):
     TEACH = "teach"
     #: Class mode: build the reference layer from everyone's spans.
     ADJUDICATE = "adjudicate"
+    #: Change a document's text (a new revision; the spans follow).
+    REVISE = "revise"
 
 
 #: The whole permission model. Tests generate their role x endpoint matrix from it.
@@ -44,6 +46,7 @@ FORBIDDEN_MESSAGES: dict[Action, str] = {
     Action.MANAGE_TAGS: "Only the project's editors and owners can change its tags.",
     Action.TEACH: "Only the class's teacher can do that.",
     Action.ADJUDICATE: "Only the teacher or an editor can build the reference layer.",
+    Action.REVISE: "Only the project's editors and owners can change a document's text.",
 }
 
 #: Why a student in a blind class has no suggestions.
@@ -58,6 +61,24 @@ User = AbstractBaseUser | AnonymousUser
 def allows(role: str | None, action: Action) -> bool:
     """Return whether a role may perform an action (no role: nothing)."""
     return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def can_revise(role: str | None, user: User, document: Document) -> bool:
+    """Return whether a member may change a document's text (make a new revision).
+
+    Editors and owners always; in a class that allows it, the student who wrote the
+    essay too (a new draft).
+    """
+    if allows(role, Action.REVISE):
+        return True
+    project = document.project
+    return (
+        allows(role, Action.ANNOTATE)
+        and project.is_class
+        and project.writers_may_revise
+        and document.written_by_id is not None
+        and document.written_by_id == user.pk
+    )
 
 
 def can_edit_span(role: str | None, user: User, span: Span) -> bool:
@@ -127,21 +148,24 @@ def spans_visible_in(
     *,
     document: Document | None = None,
     project: Project | None = None,
+    with_orphans: bool = False,
 ) -> QuerySet[Span]:
     """Return the spans of one document (or one project) a member with ``role`` may see.
 
     ``role`` is the user's role in that project (``role_in`` gives it); None
     means a stranger, who sees nothing. Exports and the API call this with
-    ``project=`` to stay blind-safe.
+    ``project=`` to stay blind-safe. ``with_orphans`` adds the spans a revision
+    left without a place (the API and the JSONL export list them).
     """
     if (document is None) == (project is None):
         raise TypeError("Give exactly one of document= or project=.")
     if role is None or not user.is_authenticated:
         return Span.objects.none()
+    manager = Span.everything if with_orphans else Span.objects
     spans = (
-        Span.objects.filter(document=document)
+        manager.filter(document=document)
         if document is not None
-        else Span.objects.filter(document__project=project)
+        else manager.filter(document__project=project)
     )
     if sees_every_span(role):
         return spans
@@ -160,12 +184,13 @@ def sees_suggestions(project: Project, role: str | None) -> bool:
     return sees_every_span(role) or project.visibility == Visibility.OPEN
 
 
-def visible_spans(user: User) -> QuerySet[Span]:
+def visible_spans(user: User, with_orphans: bool = False) -> QuerySet[Span]:
     """Return every span the user may see in any of their projects, blind mode applied."""
     if not user.is_authenticated:
         return Span.objects.none()
+    manager = Span.everything if with_orphans else Span.objects
     # One filter() call, so both conditions use the same membership row.
-    return Span.objects.filter(
+    return manager.filter(
         Q(document__project__memberships__user=user)
         & (Q(document__project__memberships__role__in=SEES_ALL_ROLES) | _member_span_rule(user))
     )

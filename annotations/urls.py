@@ -13,8 +13,10 @@ from annotations.views import (
     documents,
     live,
     projects,
+    revisions,
     spans,
     suggestions,
+    trash,
 )
 
 app_name = "annotations"
@@ -48,6 +50,27 @@ urlpatterns = [
     path(PROJECT + "tags/<str:tag_slug>/", projects.tag_permalink, name="tag-permalink"),
     path(SPAN + "edit/", spans.span_edit, name="span-edit"),
     path(SPAN + "delete/", spans.span_delete, name="span-delete"),
+    # Revisions: the text changes only as a new revision, spans follow (views/revisions.py).
+    path(DOCUMENT + "edit/", revisions.document_edit, name="document-edit"),
+    path(DOCUMENT + "edit/preview/", revisions.document_edit_preview, name="document-edit-preview"),
+    path(DOCUMENT + "revisions/", revisions.revision_list, name="revisions"),
+    path(DOCUMENT + "revisions/<int:number>/", revisions.revision_detail, name="revision"),
+    path(DOCUMENT + "compare/", revisions.revision_compare, name="revision-compare"),
+    path(DOCUMENT + "review/", revisions.document_review, name="document-review"),
+    path(DOCUMENT + "place/", revisions.document_place, name="document-place"),
+    path(DOCUMENT + "writer/", revisions.document_writer, name="document-writer"),
+    path(SPAN + "reattach/", revisions.span_reattach, name="span-reattach"),
+    path(SPAN + "confirm/", revisions.span_confirm, name="span-confirm"),
+    path(SPAN + "orphan-delete/", revisions.orphan_delete, name="orphan-delete"),
+    # The trash (views/trash.py).
+    path(DOCUMENT + "delete/", trash.document_delete, name="document-delete"),
+    path(PROJECT + "trash/", trash.trash_page, name="trash"),
+    path(
+        "trash/documents/<int:document_id>/restore/",
+        trash.document_restore,
+        name="document-restore",
+    ),
+    path("trash/spans/<int:span_id>/restore/", trash.span_restore_from_trash, name="span-untrash"),
     # Class mode
     path("classes/new/", classes.class_new, name="class-new"),
     path("join/", classes.join, name="join"),
@@ -78,6 +101,7 @@ urlpatterns = [
     path(DOCUMENT_PAGE + "compare/", comparison.compare_page, name="compare"),
     # Suggestions
     path(PROJECT + "suggest/", suggestions.project_suggest, name="project-suggest"),
+    path(PROJECT + "learn/", suggestions.project_learn, name="project-learn"),
     path(PROJECT + "film-names/", suggestions.project_film_names, name="project-film-names"),
     path(DOCUMENT + "suggestions/", suggestions.suggestion_list, name="suggestions"),
     path(DOCUMENT + "suggestions/run/", suggestions.suggestion_run, name="suggestion-run"),

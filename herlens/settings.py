@@ -126,7 +126,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "herlens.wsgi.application"
 
-_sqlite_path = Path(os.environ.get("HERLENS_VAR_DIR", BASE_DIR / "var")) / "herlens.sqlite3"
+#: Where the default SQLite file and each project's learned suggester (learned/) live.
+HERLENS_VAR_DIR = os.environ.get("HERLENS_VAR_DIR", str(BASE_DIR / "var"))
+_sqlite_path = Path(HERLENS_VAR_DIR) / "herlens.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{_sqlite_path}",
@@ -193,6 +195,9 @@ TASKS = {
 #: The spaCy pipeline the suggestion rules run on: "blank:en" (rules only, no download), the
 #: name of an installed spaCy package (en_core_web_sm) or the path of a pipeline directory.
 HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() or "blank:en"
+#: New decisions (spans marked, suggestions accepted or rejected) after which a project's
+#: suggester is trained again when suggestions are next queued for it; 0 turns that off.
+HERLENS_LEARN_AFTER = env_int("HERLENS_LEARN_AFTER", 20)
 
 # Security: safe unless DEBUG is on or an operator switches a piece off
 # (for example behind a proxy that terminates TLS and already redirects).

@@ -23,3 +23,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Whitenoise looks at STATIC_ROOT when the app starts; collectstatic makes it in production.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# A project's suggester is trained when a test asks for it, not after every twenty spans.
+HERLENS_LEARN_AFTER = 0

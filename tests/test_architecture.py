@@ -17,6 +17,8 @@ PACKAGE = ROOT / "annotations"
 #: Modules that compute and never touch the database, the services or the web.
 PURE = (
     "annotations.offsets",
+    "annotations.anchoring",
+    "annotations.revision_diff",
     "annotations.rendering",
     "annotations.agreement",
     "annotations.feedback",

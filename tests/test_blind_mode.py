@@ -321,8 +321,24 @@ NO_SPANS = {
     "import-upload",  # editors and owners only; answers with file results, never spans
     "import-job",
     "project-suggest",  # editors and owners only
+    "project-learn",  # editors and owners only; queues a training, answers with a redirect
     "project-film-names",  # editors and owners only; a list of names, not spans
     "tag-permalink",  # redirects to the project's tag list
+    "document-edit",  # editors and owners only
+    "document-edit-preview",  # editors and owners only
+    "revisions",  # texts, authors of revisions and counts, no span
+    "revision",
+    "revision-compare",
+    "document-review",  # a student sees only their own flagged spans (tested in test_views_revisions)
+    "span-reattach",  # the reader's own span, or editors and owners
+    "span-confirm",
+    "orphan-delete",
+    "document-place",  # a redirect to the document page
+    "document-writer",  # editors and owners only
+    "document-delete",  # editors and owners only
+    "trash",  # editors and owners only
+    "document-restore",
+    "span-untrash",
 }
 
 

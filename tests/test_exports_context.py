@@ -48,3 +48,9 @@ def test_span_across_sentences_gets_all_of_them():
 
 def test_text_without_sentences_gives_the_span_itself():
     assert TextContext("   ").for_span(1, 2).sentence == " "
+
+
+def test_offsets_past_the_end_are_held_to_the_text():
+    context = TextContext("Short text. Here.")
+    assert context.for_span(30, 40).sentence == ""
+    assert context.for_span(12, 40).sentence == "Here."

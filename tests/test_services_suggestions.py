@@ -128,12 +128,12 @@ def test_result_is_discarded_when_the_text_changes_while_suggesting(essay, monke
     original = Suggester.suggest_many
     calls = []
 
-    def edit_during_first_run(self, texts, names=(), batch_size=16):
+    def edit_during_first_run(self, texts, names=(), batch_size=16, learned=None):
         texts = list(texts)
         calls.extend(texts)
         if len(calls) == 1:
             type(essay).objects.filter(pk=essay.pk).update(text="The film Moon will last.")
-        return original(self, texts, names)
+        return original(self, texts, names, learned=learned)
 
     monkeypatch.setattr(Suggester, "suggest_many", edit_during_first_run)
     suggest(essay)
@@ -145,7 +145,7 @@ def test_result_is_discarded_when_the_text_changes_while_suggesting(essay, monke
 
 
 def test_a_text_that_keeps_changing_fails_the_run_with_a_reason(essay, monkeypatch):
-    def always_edit(self, texts, names=(), batch_size=16):
+    def always_edit(self, texts, names=(), batch_size=16, learned=None):
         for text in texts:
             type(essay).objects.filter(pk=essay.pk).update(text=text + " More.")
             yield []

@@ -176,3 +176,165 @@ def test_a_pipeline_with_entities_adds_people_and_works_near_film_cues(tmp_path)
         ("Ivo Brandt", "PERSON entity near a film cue"),
         ("Glass Garden", "WORK_OF_ART entity near a film cue"),
     ]
+
+
+def _train_tiny_parser_and_ner(path) -> None:
+    """Train and save a small pipeline with a parser and NER, as an installed model has."""
+    import random
+
+    import spacy
+    from spacy.training import Example
+
+    spacy.util.fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("parser")
+    nlp.add_pipe("ner")
+    sentences = [
+        ("Theodore writes letters", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
+        ("Samantha sings songs", ["nsubj", "ROOT", "dobj"], [1, 1, 1], [(0, 8, "PERSON")]),
+        (
+            "Ava leaves the house",
+            ["nsubj", "ROOT", "det", "dobj"],
+            [1, 1, 3, 1],
+            [(0, 3, "PERSON")],
+        ),
+    ]
+    examples = []
+    for text, deps, heads, entities in sentences:
+        doc = nlp.make_doc(text)
+        examples.append(
+            Example.from_dict(doc, {"deps": deps, "heads": heads, "entities": entities})
+        )
+    # The parser keeps only labels seen often enough at initialisation: repeat the examples.
+    optimizer = nlp.initialize(lambda: examples * 40)
+    random.seed(0)
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer)
+    nlp.to_disk(path)
+
+
+def test_a_trained_pipeline_with_a_parser_suggests_and_keeps_line_breaks(tmp_path):
+    from annotations.suggest.pipeline import Suggester
+
+    _train_tiny_parser_and_ner(tmp_path / "parsed")
+    suggester = Suggester(str(tmp_path / "parsed"))
+    assert suggester.nlp.has_pipe("parser")
+    assert suggester.nlp.has_pipe("ner")
+    text = (
+        "A Heading About Machines\n\nI think the film Her (2013) is less about phones than "
+        "about us. Phones will be our closest friends in the next 100 years."
+    )
+    suggestions = suggester.suggest(text)
+    tags = {(text[s.start : s.end], s.tag) for s in suggestions}
+    assert ("Her", "film-reference") in tags
+    assert any(tag == "prediction" for _text, tag in tags)
+    for suggestion in suggestions:
+        assert "\n" not in text[suggestion.start : suggestion.end]
+    # Many texts at once go through nlp.pipe: the same rules, no E043 either.
+    assert list(suggester.suggest_many([text, text])) == [suggestions, suggestions]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A running list with no cue beside the titles.
+        (
+            "We will show Metropolis, Alphaville and Her this season.",
+            ["Metropolis", "Alphaville", "Her"],
+        ),
+        # A series and an episode, the creator later by surname only.
+        (
+            "In Be Right Back, Martha rebuilds Ash. Charlie Brooker wrote it; Brooker likes endings.",
+            ["Be Right Back", "Martha", "Ash", "Charlie Brooker", "Brooker"],
+        ),
+        # A title in capitals in a headline, then in lower case in the prose.
+        (
+            "WHY WE WATCH BLACK MIRROR\n\nEveryone has seen black mirror.",
+            ["BLACK MIRROR", "black mirror"],
+        ),
+    ],
+)
+def test_known_screen_works_are_found_without_a_cue(text, expected):
+    assert found(text, "film-reference") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The moon rose over the house. Contact with the outside was lost.",
+        "Her answer surprised me. We flew to Brazil in May.",
+        "Ash fell on the town. Martha and Sam walked home.",
+    ],
+)
+def test_ordinary_words_and_first_names_are_not_titles_without_context(text):
+    assert found(text, "film-reference") == []
+
+
+def test_script_speakers_are_characters():
+    text = "The scene:\n\nROSA: Are you awake?\nTEMBE: Always.\nROSA: Good."
+    assert found(text, "film-reference") == ["ROSA", "TEMBE", "ROSA"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A cat will sleep on whatever is warmest.",
+        "Every first-year student will know the feeling.",
+        "You'll laugh, I promise.",
+        "As we have come to expect from him, the ending is a joke.",
+        "People say the show predicted the social credit score.",
+        "Set in the near future, the film never explains the company.",
+        'She looks up and says, "I will leave this house tonight."',
+        "SAM: It will be over soon.\nGERTY: I will help you.",
+    ],
+)
+def test_habits_asides_reports_settings_and_dialogue_are_not_predictions(text):
+    assert found(text, "prediction") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My prognosis is simple: the big screen shrinks to a few rooms.",
+        "I don't see a future where the cinema disappears.",
+        "This will happen.",
+    ],
+)
+def test_forecasts_without_a_time_frame_are_predictions(text):
+    assert found(text, "prediction") == [text]
+
+
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        ("The technology is just the furniture.", ["The technology is just the furniture."]),
+        ("This is a story about grief.", ["This is a story about grief."]),
+        ("Is this the best film about phones?", []),
+        ("Thank you, and enjoy the best film of the season.", []),
+    ],
+)
+def test_plain_assertions_are_claims_but_questions_and_sign_offs_are_not(text, claims):
+    assert found(text, "claim") == claims
+
+
+def test_a_reported_argument_about_the_future_is_both_a_claim_and_a_prediction():
+    text = "I think the restored cut will outlive the original."
+    assert found(text, "claim") == [text]
+    assert found(text, "prediction") == [text]
+
+
+def test_a_title_after_a_makers_possessive_at_the_end_of_a_clause():
+    text = "Nothing in it matches Ilse Marquardt's Glass Orchard. We left early."
+    assert found(text, "film-reference") == ["Ilse Marquardt", "Glass Orchard"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to Sobchack (2004), cinema is a machine for perception.",
+        "Sobchack (2004) argues that films are felt.",
+        "Sobchack, V. (2004). Carnal Thoughts. University of California Press.",
+    ],
+)
+def test_a_scholar_cited_with_a_year_is_not_a_film(text):
+    assert found(text, "film-reference") == []

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations import forms
-from annotations.models import Role, Tag
+from annotations.models import Role, SpanDeletion, Tag
 from annotations.selectors import SPAN_GONE, span_deletion_note
 from annotations.views import errors
 from tests import factories
@@ -134,6 +134,17 @@ def test_undo_forgets_the_deletion(owner, project):
     token = answer.text.split('name="token" value="')[1].split('"')[0]
     client.post(reverse("annotations:span-restore", args=[document.pk]), {"token": token}, **HTMX)
     assert span_deletion_note(span.pk, owner) is None
+
+
+def test_restoring_from_the_trash_forgets_the_deletion_too(owner, project):
+    document = factories.make_document(project)
+    span = factories.make_span(document, 0, 7, owner)
+    client = client_for(owner)
+    client.post(reverse("annotations:span-delete", args=[span.pk]), **HTMX)
+    assert span_deletion_note(span.pk, owner).startswith("You deleted this span")
+    client.post(reverse("annotations:span-untrash", args=[span.pk]))
+    assert span_deletion_note(span.pk, owner) is None
+    assert not SpanDeletion.objects.filter(span_id=span.pk).exists()
 
 
 def test_a_removed_document_says_so_and_offers_the_projects(owner, project):

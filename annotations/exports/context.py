@@ -77,7 +77,12 @@ class TextContext:
         self._breaks = breaks
 
     def for_span(self, start: int, end: int) -> SpanContext:
-        """Return the context of [start, end); a span across sentences gets all of them."""
+        """Return the context of [start, end); a span across sentences gets all of them.
+
+        Offsets past the end of the text (a span written before its text was cut
+        outside the revision path) are held to the text rather than failing the export.
+        """
+        start, end = min(max(0, start), len(self.text)), min(max(0, end), len(self.text))
         breaks = self._breaks
         low = breaks[bisect_right(breaks, start) - 1]
         high = breaks[min(bisect_left(breaks, end), len(breaks) - 1)]

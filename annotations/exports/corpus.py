@@ -15,11 +15,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import F, Q, QuerySet, TextField
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from annotations.exports.pseudonyms import project_pseudonyms
-from annotations.models import Document, Origin, Project, Span, Tag
+from annotations.models import AnchorState, Document, Origin, Project, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
@@ -43,6 +43,9 @@ class ExportFilter:
     reference_only: bool = False
     #: Write stable pseudonyms (annotator-01, ...) instead of usernames.
     pseudonyms: bool = False
+    #: Also the orphans: spans whose words a revision removed (no offsets, their old words).
+    #: JSONL always carries them; the CSV on request; W3C and spaCy need offsets, so never.
+    orphans: bool = False
     #: The spans the exporting reader may see (permissions.span_visibility); Q() is all.
     visible: Q = field(default_factory=Q)
 
@@ -56,6 +59,7 @@ class ExportFilter:
         documents: Iterable[str | int] = (),
         reference_only: bool = False,
         pseudonyms: bool = False,
+        orphans: bool = False,
         visible: Q | None = None,
     ) -> ExportFilter:
         """Build a filter from untrusted values, leaving out those that can match nothing."""
@@ -79,11 +83,16 @@ class ExportFilter:
             documents=tuple(ids),
             reference_only=reference_only,
             pseudonyms=pseudonyms,
+            orphans=orphans,
             visible=Q() if visible is None else visible,
         )
 
+    def all_spans(self) -> QuerySet[Span]:
+        """Every span the filter may hold: placed ones, and orphans when asked for."""
+        return (Span.everything if self.orphans else Span.objects).all()
+
     def spans(self, project: Project) -> QuerySet[Span]:
-        return self.narrow(Span.objects.filter(document__project=project))
+        return self.narrow(self.all_spans().filter(document__project=project))
 
     def narrow(self, spans: QuerySet[Span]) -> QuerySet[Span]:
         """Return the visible spans with the filter's tags, annotators, origins and documents."""
@@ -110,8 +119,9 @@ class ExportFilter:
 @dataclass(slots=True)
 class SpanRow:
     id: int
-    start: int
-    end: int
+    #: None for an orphan.
+    start: int | None
+    end: int | None
     tag: str
     tag_slug: str
     annotator: str
@@ -121,6 +131,14 @@ class SpanRow:
     #: ISO 8601 in UTC, as every format writes them.
     created_at: str
     updated_at: str
+    #: exact, changed or orphaned (annotations.models.AnchorState).
+    anchor: str = "exact"
+    #: An orphan's words (it has no place in the text to slice them from); else "".
+    orphan_quote: str = ""
+
+    def text_in(self, text: str) -> str:
+        """Return the span's words: text[start:end], or an orphan's old words."""
+        return self.orphan_quote if self.start is None else text[self.start : self.end]
 
 
 def span_fields(span: SpanRow) -> dict[str, Any]:
@@ -132,6 +150,7 @@ def span_fields(span: SpanRow) -> dict[str, Any]:
         "origin": span.origin,
         "note": span.note,
         "is_reference": span.is_reference,
+        "anchor": span.anchor,
     }
 
 
@@ -144,10 +163,21 @@ class DocumentRow:
     text: str
     metadata: dict[str, Any]
     created_at: datetime
+    #: The revision whose text this is (the current one).
+    revision: int = 1
     spans: list[SpanRow] = field(default_factory=list)
 
 
-_DOCUMENT_FIELDS = ("id", "title", "author", "source", "text", "metadata", "created_at")
+_DOCUMENT_FIELDS = (
+    "id",
+    "title",
+    "author",
+    "source",
+    "text",
+    "metadata",
+    "created_at",
+    "revision",
+)
 _SPAN_FIELDS = (
     "document_id",
     "id",
@@ -160,6 +190,8 @@ _SPAN_FIELDS = (
     "is_reference",
     "created_text",
     "updated_text",
+    "anchor",
+    "orphan_quote",
 )
 
 
@@ -185,7 +217,7 @@ def iter_corpus(
         authors = _usernames(memberships__project=project)
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
-    spans = export_filter.narrow(Span.objects.all())
+    spans = export_filter.narrow(export_filter.all_spans())
     last_id = 0
     while True:
         batch = [
@@ -213,7 +245,15 @@ def _attach_spans(
     """Append to each document of a page its matching spans, in reading order."""
     rows = (
         _with_timestamp_text(spans.filter(document_id__in=by_id))
-        .order_by("document_id", "start", "-end", "id")
+        # Only an orphan's words are read (the others are sliced from the text).
+        .annotate(
+            orphan_quote=Case(
+                When(anchor=AnchorState.ORPHANED, then=F("quote")),
+                default=Value("", output_field=TextField()),
+                output_field=TextField(),
+            )
+        )
+        .order_by("document_id", F("start").asc(nulls_last=True), "-end", "id")
         .values_list(*_SPAN_FIELDS)
     )
     for (
@@ -226,6 +266,8 @@ def _attach_spans(
         *rest,
         created,
         updated,
+        anchor,
+        orphan_quote,
     ) in rows.iterator(chunk_size=SPAN_CHUNK):
         # Names come from small maps, not from a join repeated on every row.
         if tag_id not in tags:
@@ -247,6 +289,8 @@ def _attach_spans(
                 *rest,
                 _iso(created),
                 _iso(updated),
+                anchor,
+                orphan_quote,
             )
         )
 

@@ -36,6 +36,7 @@ COLUMNS = (
     "paragraph_index",
     "tag_slug",
     "is_reference",
+    "anchor",
 )
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -55,25 +56,31 @@ def rows(documents: Iterable[DocumentRow], project_slug: str) -> Iterator[list[s
     for document in documents:
         context = TextContext(document.text)
         for span in document.spans:
-            where = context.for_span(span.start, span.end)
+            if span.start is None:  # an orphan, exported on request: no place, its old words
+                sentence, paragraph, start, end = "", "", "", ""
+            else:
+                where = context.for_span(span.start, span.end)
+                sentence, paragraph = where.sentence, str(where.paragraph_index)
+                start, end = str(span.start), str(span.end)
             yield [
                 project_slug,
                 str(document.id),
                 document.title,
                 str(span.id),
-                str(span.start),
-                str(span.end),
-                document.text[span.start : span.end],
+                start,
+                end,
+                span.text_in(document.text),
                 span.tag,
                 span.annotator,
                 span.origin,
                 span.note,
                 span.created_at,
                 span.updated_at,
-                where.sentence,
-                str(where.paragraph_index),
+                sentence,
+                paragraph,
                 span.tag_slug,
                 "true" if span.is_reference else "false",
+                span.anchor,
             ]
 
 

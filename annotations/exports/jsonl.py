@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus, span_fields
@@ -27,13 +28,14 @@ def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
         "source": document.source,
         "metadata": document.metadata,
         "created_at": document.created_at.isoformat(),
+        "revision": document.revision,
         "text": document.text,
         "spans": [
             {
                 "id": span.id,
                 "start": span.start,
                 "end": span.end,
-                "text": document.text[span.start : span.end],
+                "text": span.text_in(document.text),
                 **span_fields(span),
                 "created_at": span.created_at,
                 "updated_at": span.updated_at,
@@ -49,7 +51,8 @@ def stream(
     *,
     exact: bool = True,
 ) -> Iterator[bytes]:
-    """Yield one UTF-8 line per document."""
+    """Yield one UTF-8 line per document (orphaned spans included, marked by ``anchor``)."""
+    export_filter = replace(export_filter, orphans=True)
     for document in iter_corpus(project, export_filter):
         line = json.dumps(document_object(document, project.slug), ensure_ascii=False)
         yield (line + "\n").encode("utf-8")

@@ -12,6 +12,7 @@ size of the tokenised corpus), unlike the others.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import spacy
@@ -71,6 +72,8 @@ def stream(
     exact: bool = True,
 ) -> Iterator[bytes]:
     """Yield the DocBin's bytes (one piece: the format cannot be written in parts)."""
+    # spaCy spans are token ranges of the text: orphans have none.
+    export_filter = replace(export_filter, orphans=False)
     nlp = spacy.blank("en")
     doc_bin = DocBin(attrs=["ORTH", "SPACY", "ENT_IOB", "ENT_TYPE"], store_user_data=True)
     for document in iter_corpus(project, export_filter):

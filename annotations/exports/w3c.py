@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, count_spans, iter_corpus
@@ -72,6 +73,8 @@ def stream(
     ids are URNs that still name every object uniquely.
     """
     base = base or f"urn:herlens:{project.slug}:"
+    # A Web Annotation needs a place in the text: orphans are never written here.
+    export_filter = replace(export_filter, orphans=False)
     head = {
         "@context": [CONTEXT, {"herlens": "urn:herlens:terms:"}],
         "id": f"{base}export",

@@ -46,6 +46,8 @@ class FileResult:
     spans: int = 0
     #: The first documents the file made (the result page links them).
     document_ids: list[int] = field(default_factory=list)
+    #: Documents already in the project that the file revised (a new revision each).
+    revised: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

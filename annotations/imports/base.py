@@ -31,8 +31,9 @@ class ImportLimits:
 
 @dataclass(slots=True)
 class ParsedSpan:
-    start: int
-    end: int
+    #: None for an orphan (a span whose words a revision removed), as JSONL exports carry them.
+    start: int | None
+    end: int | None
     #: The tag's name or slug.
     tag: str
     #: The tag's slug when the file gives it beside the name (as the JSONL export does).
@@ -43,6 +44,9 @@ class ParsedSpan:
     annotator: str = ""
     #: Part of the reference (adjudicated) layer, as the exports mark it.
     is_reference: bool = False
+    #: exact, changed or orphaned (see annotations/anchoring.py); an orphan keeps its words here.
+    anchor: str = "exact"
+    orphan_quote: str = ""
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from annotations.imports.encoding import decode
 from annotations.offsets import normalise_text
 
 ORIGINS = ("manual", "suggestion")
+ANCHORS = ("exact", "changed", "orphaned")
 
 
 def parse(name: str, data: bytes) -> Iterator[ParsedDocument]:
@@ -102,6 +103,11 @@ def _span(raw: Any, text: str, where: str) -> ParsedSpan:
         raise Rejected(f"{where} is not an object with start, end and tag")
     start, end = raw.get("start"), raw.get("end")
     tag = raw.get("tag") or raw.get("tag_slug")
+    anchor = raw.get("anchor") or "exact"
+    if anchor not in ANCHORS:
+        raise Rejected(f"{where}: anchor must be exact, changed or orphaned, not {anchor!r}")
+    if anchor == "orphaned":
+        return _orphan(raw, tag, where)
     for key, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise Rejected(f"{where}: “{key}” must be a whole number (a code-point offset)")
@@ -125,6 +131,33 @@ def _span(raw: Any, text: str, where: str) -> ParsedSpan:
         origin=origin,
         annotator=_string(raw.get("annotator")),
         is_reference=raw.get("is_reference") is True,
+        anchor=anchor,
+    )
+
+
+def _orphan(raw: dict, tag: Any, where: str) -> ParsedSpan:
+    """An orphan of an exported revision: no offsets, its old words in ``text``."""
+    if raw.get("start") is not None or raw.get("end") is not None:
+        raise Rejected(f"{where}: an orphaned span has no start and end (null)")
+    quoted = raw.get("text")
+    if not isinstance(quoted, str) or not quoted.strip():
+        raise Rejected(f"{where}: an orphaned span needs the words it had in “text”")
+    if not isinstance(tag, str) or not tag.strip():
+        raise Rejected(f"{where} has no “tag”")
+    origin = raw.get("origin") or "manual"
+    if origin not in ORIGINS:
+        raise Rejected(f"{where}: origin must be “manual” or “suggestion”, not {origin!r}")
+    return ParsedSpan(
+        start=None,
+        end=None,
+        tag=tag.strip(),
+        tag_slug=_string(raw.get("tag_slug")),
+        note=_string(raw.get("note")),
+        origin=origin,
+        annotator=_string(raw.get("annotator")),
+        is_reference=raw.get("is_reference") is True,
+        anchor="orphaned",
+        orphan_quote=normalise_text(quoted),
     )
 
 

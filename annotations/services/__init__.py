@@ -11,7 +11,11 @@ pure modules never do (see docs/architecture.md).
 - ``spans``: span rules, create, edit, delete, Undo.
 - ``imports``: many documents and spans from files; the import job.
 - ``suggestions``: suggestion runs: queue, compute, store.
+- ``learning``: training a project's suggester from its decisions; ``learned``: where
+  the trained versions are stored and how the worker loads them.
 - ``decisions``: accepting and rejecting suggestions.
 - ``tokens``: API tokens.
+- ``revisions``: a document's text changes only here, as a new revision; spans follow.
+- ``trash``: deleted documents and spans, restorable for 30 days.
 - ``classes``: class mode (joining, accounts, assignments, comments, reference layer).
 """

@@ -95,16 +95,22 @@ def class_settings_update(
     join_open: bool,
     visibility: str,
     allow_self_signup: bool,
+    writers_may_revise: bool | None = None,
 ) -> Project:
     if visibility not in Visibility.values:
         raise DomainError("Choose blind or open.")
     project.join_open = join_open
     project.visibility = visibility
     project.allow_self_signup = allow_self_signup
+    if writers_may_revise is not None:
+        project.writers_may_revise = writers_may_revise
     if join_open and not project.join_code:
         project.join_code = _free_code()
     project.save(
-        update_fields=["join_open", "visibility", "allow_self_signup", "join_code", "updated_at"]
+        update_fields=[
+            *("join_open", "visibility", "allow_self_signup", "writers_may_revise"),
+            *("join_code", "updated_at"),
+        ]
     )
     return project
 
@@ -320,11 +326,14 @@ def reference_add(
     return span_get_or_create(document, start, end, tag, author=by, is_reference=True, note=note)
 
 
-def reference_remove(*, span: Span) -> None:
-    """Take a span out of the reference layer; readers' own spans are never touched."""
+def reference_remove(*, span: Span, user: AbstractBaseUser | None = None) -> None:
+    """Take a span out of the reference layer (into the trash); readers' own spans are
+    never touched."""
+    from annotations.services.trash import span_trash
+
     if not span.is_reference:
         raise DomainError(NOT_A_REFERENCE_SPAN)
-    span.delete()
+    span_trash(span=span, user=user)
 
 
 @transaction.atomic

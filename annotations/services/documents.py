@@ -9,6 +9,7 @@ from django.db import transaction
 from annotations.models import (
     Document,
     Project,
+    Revision,
 )
 from annotations.offsets import normalise_text
 from annotations.services.errors import EMPTY_TEXT, EMPTY_TITLE, DomainError
@@ -38,6 +39,7 @@ def document_create(
     document = Document.objects.create(
         project=project, title=title, text=text, author=author.strip(), source=source.strip()
     )
+    Revision.objects.create(document=document, number=1, text=text, created_at=document.created_at)
     if suggest:
         suggestion_run_enqueue(document=document)
     return document

@@ -32,12 +32,14 @@ from annotations.imports import (
 )
 from annotations.imports.base import ImportLimits, Rejected, extension
 from annotations.models import (
+    AnchorState,
     Document,
     ImportJob,
     ImportUpload,
     Membership,
     Origin,
     Project,
+    Revision,
     Span,
     Tag,
     tag_slug,
@@ -79,6 +81,8 @@ class ImportOutcome:
     tags_created: tuple[str, ...] = ()
     #: The first LINKED_DOCUMENTS documents made, for the result page's links.
     document_ids: list[int] = field(default_factory=list)
+    #: Documents already in the project that this import revised: "“Title” is now revision N ...".
+    revised: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -88,6 +92,7 @@ def documents_import(
     author: AbstractBaseUser,
     documents: Iterable[ParsedDocument],
     known: set[str] | None = None,
+    revise: bool = False,
 ) -> ImportOutcome:
     """Store many documents and their spans in one go, all or nothing.
 
@@ -96,6 +101,11 @@ def documents_import(
     is left out and counted as a duplicate. Spans name their tag by name or
     slug (a missing tag is added) and their annotator by username (kept if a
     member of the project, else the span is credited to ``author``).
+
+    With ``revise``, a text whose document is already in the project (the same
+    ``external_id`` in its metadata, else the same title, held by exactly one
+    document) becomes that document's next revision, its spans moved along
+    (services/revisions.py); the file's own spans for it are not imported.
     """
     known = project_fingerprints(project) if known is None else known
     tags = _TagResolver(project)
@@ -103,6 +113,7 @@ def documents_import(
         Membership.objects.filter(project=project).values_list("user__username", "user_id")
     )
     outcome = ImportOutcome()
+    targets = _RevisionTargets(project)
     new_documents: list[Document] = []
     span_sets: list[list[tuple]] = []
     batch_fingerprints: set[str] = set()
@@ -125,6 +136,10 @@ def documents_import(
             outcome.duplicates += 1
             continue
         batch_fingerprints.add(fingerprint)
+        target = targets.find(parsed) if revise else None
+        if target is not None:
+            outcome.revised.append(_revise(target, text, author, parsed))
+            continue
         document = Document(
             project=project,
             title=_clip(title, 300),
@@ -157,7 +172,10 @@ def _span_rows(
     for number, item in enumerate(parsed.spans, start=1):
         tag = tags.get(item.tag, item.tag_slug)
         try:
-            check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+            if item.start is None:  # an orphan of an exported revision: its words, no place
+                _refuse_nul(item.orphan_quote)
+            else:
+                check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
             _refuse_nul(item.note)
         except DomainError as error:
             raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
@@ -168,21 +186,23 @@ def _span_rows(
         origin = item.origin if item.origin in origins else Origin.MANUAL
         # The reference layer holds one span per place and tag, whoever adjudicated it.
         owner = None if item.is_reference else user_id
-        key = (item.start, item.end, tag.pk, owner, item.is_reference)
+        quote = item.orphan_quote if item.start is None else text[item.start : item.end]
+        key = (item.start, item.end, tag.pk, owner, item.is_reference, quote)
+        anchor = item.anchor if item.anchor in AnchorState.values else AnchorState.EXACT
         # Columns in _SPAN_COLUMNS order, less the document and timestamps.
-        quote = text[item.start : item.end]
         spans.setdefault(
             key,
             (
                 *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
                 item.is_reference,
+                anchor,
             ),
         )
     return list(spans.values())
 
 
 _SPAN_COLUMNS = (
-    *("start", "end", "tag", "author", "note", "quote", "origin", "is_reference"),
+    *("start", "end", "tag", "author", "note", "quote", "origin", "is_reference", "anchor"),
     *("document", "created_at", "updated_at"),
 )
 
@@ -200,6 +220,10 @@ def _store_batch(
     Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
     room = LINKED_DOCUMENTS - len(outcome.document_ids)
     outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
+    Revision.objects.bulk_create(
+        [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents],
+        batch_size=IMPORT_BATCH,
+    )
     connection = transaction.get_connection()
     now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     rows = [
@@ -284,6 +308,52 @@ class _TagResolver:
         return tag
 
 
+class _RevisionTargets:
+    """Find the document of the project that an imported text is a new revision of."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._by_title: dict[str, list[int]] | None = None
+        self._by_external_id: dict[str, int] = {}
+
+    def find(self, parsed: ParsedDocument) -> Document | None:
+        if self._by_title is None:
+            self._by_title = {}
+            rows = Document.objects.filter(project=self.project).values_list(
+                "pk", "title", "metadata"
+            )
+            for pk, title, metadata in rows.iterator(chunk_size=500):
+                self._by_title.setdefault(title, []).append(pk)
+                external = (metadata or {}).get("external_id")
+                if isinstance(external, str | int) and str(external):
+                    self._by_external_id[str(external)] = pk
+        external = parsed.metadata.get("external_id")
+        pk = self._by_external_id.get(str(external)) if external not in (None, "") else None
+        if pk is None:
+            same_title = self._by_title.get(_clip(parsed.title.strip(), 300), [])
+            pk = same_title[0] if len(same_title) == 1 else None
+        return None if pk is None else Document.objects.get(pk=pk)
+
+
+def _revise(document: Document, text: str, author: AbstractBaseUser, parsed: ParsedDocument) -> str:
+    from annotations.services.revisions import document_revise
+
+    revision = document_revise(
+        document=document, text=text, user=author, message="Imported as a new revision"
+    )
+    summary = revision.summary
+    words = f"“{_clip(document.title, 80)}” is now revision {revision.number}"
+    words += f" ({summary.get('exact', 0)} spans on the same words"
+    if summary.get("changed"):
+        words += f", {summary['changed']} changed"
+    if summary.get("orphaned"):
+        words += f", {summary['orphaned']} orphaned"
+    words += ")"
+    if parsed.spans:
+        words += "; the file's spans for it were not imported"
+    return words
+
+
 def _clip(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
@@ -299,13 +369,16 @@ def import_one(
     data: bytes | Rejected,
     limits: ImportLimits,
     known: set[str],
+    revise: bool = False,
 ) -> FileResult:
     """Import one file into the project; never raise."""
     try:
         if isinstance(data, Rejected):
             raise data
         parsed = parse_file(name, data, limits)
-        outcome = documents_import(project=project, author=user, documents=parsed, known=known)
+        outcome = documents_import(
+            project=project, author=user, documents=parsed, known=known, revise=revise
+        )
     except (Rejected, DomainError) as error:
         return FileResult(name, REJECTED, sentence(str(error)))
     except Exception:  # a bad file must never stop the others; the log keeps the detail
@@ -315,6 +388,8 @@ def import_one(
 
 
 def _result(name: str, outcome: ImportOutcome) -> FileResult:
+    if outcome.revised:
+        return _revised_result(name, outcome)
     if not outcome.documents:
         message = (
             "Skipped: the same text is already in the project."
@@ -346,6 +421,29 @@ def _result(name: str, outcome: ImportOutcome) -> FileResult:
     )
 
 
+def _revised_result(name: str, outcome: ImportOutcome) -> FileResult:
+    """Say which documents the file revised, and what else it brought."""
+    parts = []
+    if outcome.documents:
+        parts.append(f"Imported {counted(outcome.documents, 'document')}")
+        if outcome.spans:
+            parts[-1] += f" with {counted(outcome.spans, 'span')}"
+    parts.append(
+        f"Revised {counted(len(outcome.revised), 'document')}: " + "; ".join(outcome.revised)
+    )
+    if outcome.duplicates:
+        parts.append(f"{counted(outcome.duplicates, 'text')} already in the project left out")
+    return FileResult(
+        name,
+        IMPORTED,
+        ". ".join(parts) + ".",
+        outcome.documents,
+        outcome.duplicates,
+        outcome.spans,
+        revised=len(outcome.revised),
+    )
+
+
 def import_files(
     *,
     project: Project,
@@ -353,14 +451,24 @@ def import_files(
     sources: Iterable[Source],
     limits: ImportLimits | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    revise: bool = False,
 ) -> list[FileResult]:
-    """Import every file, in order, and return one result per file."""
+    """Import every file, in order, and return one result per file.
+
+    ``revise``: a text whose document is already in the project becomes its next revision.
+    """
     limits = limits or ImportLimits.from_settings()
     known = project_fingerprints(project)
     results = []
     for name, data in expand_sources(sources, limits):
         result = import_one(
-            project=project, user=user, name=name, data=data, limits=limits, known=known
+            project=project,
+            user=user,
+            name=name,
+            data=data,
+            limits=limits,
+            known=known,
+            revise=revise,
         )
         results.append(result)
         if progress is not None:
@@ -446,6 +554,8 @@ def import_job_run(job_id: int) -> None:
             sources=sources(),
             limits=ImportLimits.from_settings(),
             progress=progress,
+            # The import page revises documents it finds again (and says so per file).
+            revise=True,
         )
     except Exception as error:  # recorded for the person waiting on the page, then re-raised
         job.status = ImportJob.Status.FAILED

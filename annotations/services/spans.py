@@ -19,10 +19,13 @@ from annotations.models import (
     Origin,
     Span,
     SpanDeletion,
+    SpanEvent,
+    SpanEventKind,
     Tag,
 )
 from annotations.offsets import OffsetError, check_quote, check_range
 from annotations.services.errors import TAG_OF_OTHER_PROJECT, WHITESPACE_ONLY, DomainError
+from annotations.services.trash import span_trash, span_untrash
 from annotations.wording import capitalised
 
 DUPLICATE_AFTER_EDIT = "You already have a span with that tag at exactly this place."
@@ -111,9 +114,16 @@ def span_get_or_create(
 
 
 @transaction.atomic
-def span_update(*, span: Span, tag: Tag | None = None, note: str | None = None) -> Span:
-    """Change a span's tag and/or note."""
+def span_update(
+    *,
+    span: Span,
+    tag: Tag | None = None,
+    note: str | None = None,
+    user: AbstractBaseUser | None = None,
+) -> Span:
+    """Change a span's tag and/or note (each change goes into the span's history)."""
     fields = ["updated_at"]
+    events: list[SpanEvent] = []
     if tag is not None and tag.pk != span.tag_id:
         if tag.project_id != span.document.project_id:
             raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
@@ -128,22 +138,37 @@ def span_update(*, span: Span, tag: Tag | None = None, note: str | None = None) 
             clash = clash.filter(author_id=span.author_id)
         if clash.exists():
             raise DomainError(DUPLICATE_AFTER_EDIT)
+        events.append(_event(span, SpanEventKind.RETAGGED, user, span.tag.name, tag.name))
         span.tag = tag
         fields.append("tag")
-    if note is not None:
+    if note is not None and note.strip() != span.note:
+        events.append(_event(span, SpanEventKind.NOTE, user, span.note, note.strip()))
         span.note = note.strip()
         fields.append("note")
     span.save(update_fields=fields)
+    SpanEvent.objects.bulk_create(events)
     return span
 
 
-@transaction.atomic
-def span_delete(*, span: Span, by: AbstractBaseUser | None = None) -> str:
-    """Delete a span and return a signed token that restores it (see ``span_restore``).
+def _event(span: Span, kind: str, user, before: str, after: str) -> SpanEvent:
+    return SpanEvent(
+        span=span,
+        kind=kind,
+        actor=user if user is not None and user.is_authenticated else None,
+        revision=span.document.revision,
+        detail={"before": before, "after": after},
+    )
 
-    Who deleted it (``by``) and when is kept (models.SpanDeletion), so a page still showing
-    the span can say what happened to it (selectors.span_deletion_note).
+
+@transaction.atomic
+def span_delete(*, span: Span, user: AbstractBaseUser | None = None) -> str:
+    """Move a span to the trash and return a signed token that restores it (``span_restore``).
+
+    From the trash an owner or editor can also restore it for TRASH_DAYS days. Who deleted
+    it and when is also kept by span id (models.SpanDeletion), so a page still showing the
+    span can say what happened to it (selectors.span_deletion_note).
     """
+    by = user if user is not None and user.is_authenticated else None
     SpanDeletion.objects.update_or_create(
         span_id=span.pk,
         defaults={
@@ -166,7 +191,7 @@ def span_delete(*, span: Span, by: AbstractBaseUser | None = None) -> str:
         "is_reference": span.is_reference,
         "created_at": span.created_at.isoformat(),
     }
-    span.delete()
+    span_trash(span=span, user=by)
     return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
 
 
@@ -188,7 +213,9 @@ def read_signed(
 
 
 @transaction.atomic
-def span_restore(*, token: str, document: Document | None = None) -> Span:
+def span_restore(
+    *, token: str, document: Document | None = None, user: AbstractBaseUser | None = None
+) -> Span:
     """Bring back a deleted span, with its id, from the token ``span_delete`` gave.
 
     ``document``: the document the caller may edit; a token of another is refused.
@@ -197,6 +224,14 @@ def span_restore(*, token: str, document: Document | None = None) -> Span:
     existing = Span.objects.filter(pk=snapshot["id"]).first()
     if existing is not None:
         return existing  # a repeated Undo
+    trashed = Span.with_trash.filter(pk=snapshot["id"], deleted_at__isnull=False).first()
+    if trashed is not None:
+        # In the trash, where revisions kept it on its words; a text changed some other
+        # way would leave it on the wrong ones.
+        text = Document.with_trash.values_list("text", flat=True).get(pk=trashed.document_id)
+        if trashed.start is not None and text[trashed.start : trashed.end] != trashed.quote:
+            raise DomainError(UNDO_TEXT_CHANGED)
+        return span_untrash(span=trashed, user=user)
     document = Document.objects.get(pk=snapshot["document"])
     if document.text[snapshot["start"] : snapshot["end"]] != snapshot["quote"]:
         raise DomainError(UNDO_TEXT_CHANGED)

@@ -26,6 +26,7 @@ from annotations.models import (
     Tag,
 )
 from annotations.services.errors import DomainError
+from annotations.services.learned import project_learned
 
 TEXT_CHANGED_WHILE_SUGGESTING = (
     "The text changed while suggestions were computed three times in a row; run Suggest again."
@@ -176,15 +177,18 @@ def _runs_running(document_ids: list[int], model: str) -> None:
 
 
 def _suggest_texts(suggester, documents: list[Document]) -> list[list]:
-    """Run the pipeline over the documents in one batch per project (each has its film list)."""
+    """Run the pipeline over the documents in one batch per project (each has its film list
+    and what it learned: services/learned.py)."""
     found: dict[int, list] = {}
     by_project: dict[int, list[Document]] = {}
     for document in documents:
         by_project.setdefault(document.project_id, []).append(document)
     for group in by_project.values():
         names = group[0].project.film_name_list
+        learned = project_learned(group[0].project_id)
         texts = [document.text for document in group]
-        for document, suggestions in zip(group, suggester.suggest_many(texts, names), strict=True):
+        results = suggester.suggest_many(texts, names, learned=learned)
+        for document, suggestions in zip(group, results, strict=True):
             found[document.pk] = suggestions
     return [found[document.pk] for document in documents]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
@@ -65,3 +66,22 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data["herlens_text"] = doc.text
     return text
+
+
+#: A passage between quotation marks; it is speech when it holds four words or more.
+QUOTED = re.compile(r"“[^”\n]{1,600}”|\"[^\"\n]{1,600}\"")
+SPEECH_WORDS = 4
+#: A line of a script: "NAME: what they say".
+SCRIPT_LINE = re.compile(
+    r"^[ \t]*[A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}:[ \t]+\S.*$", re.M
+)
+
+
+def dialogue_ranges(text: str) -> list[tuple[int, int]]:
+    """Return the character ranges of quoted speech and script lines: what characters say
+    is neither the writer's claim nor their prediction."""
+    ranges = [m.span() for m in QUOTED.finditer(text) if len(m.group().split()) >= SPEECH_WORDS]
+    script = [m.span() for m in SCRIPT_LINE.finditer(text)]
+    if len(script) >= 2:  # one "Note: ..." line is not a script
+        ranges.extend(script)
+    return ranges

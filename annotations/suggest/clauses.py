@@ -45,6 +45,16 @@ def clauses_of(
     sentence: Span, cues: list[Span]
 ) -> Iterator[tuple[tuple[int, int, Span], list[Span]]]:
     """Yield (start, end, sentence) of each clause with its cues; short sentences are one clause."""
+    doc = sentence.doc
+    for low, high in _pieces(sentence):
+        inside = [cue for cue in cues if low <= cue.start < high]
+        bounds = trimmed_bounds(doc[low:high])
+        if inside and bounds is not None:
+            yield (bounds[0], bounds[1], sentence), inside
+
+
+def _pieces(sentence: Span) -> list[tuple[int, int]]:
+    """Token bounds of the clauses of a sentence: long ones are cut at semicolons and colons."""
     pieces: list[tuple[int, int]] = []
     if len(sentence) > LONG_SENTENCE:
         first = sentence.start
@@ -55,9 +65,17 @@ def clauses_of(
         pieces.append((first, sentence.end))
     else:
         pieces.append((sentence.start, sentence.end))
-    doc = sentence.doc
-    for low, high in pieces:
-        inside = [cue for cue in cues if low <= cue.start < high]
-        bounds = trimmed_bounds(doc[low:high])
-        if inside and bounds is not None:
-            yield (bounds[0], bounds[1], sentence), inside
+    return pieces
+
+
+def units(doc: Doc) -> list[tuple[int, int]]:
+    """Return the character bounds of every clause of the doc, the units claims are made of."""
+    starts = sentence_starts(doc)
+    found = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(doc)
+        for low, high in _pieces(doc[start:end]):
+            bounds = trimmed_bounds(doc[low:high])
+            if bounds is not None:
+                found.append(bounds)
+    return found

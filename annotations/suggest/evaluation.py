@@ -88,8 +88,9 @@ class Report:
 
     def add(self, text: str, gold: list[GoldSpan], predicted: list[tuple[int, int, str]]) -> None:
         """Add one text: a suggestion is right when it matches a gold span of its tag."""
-        for tag in TAG_SLUGS:
-            score = self.by_tag[tag]
+        tags = dict.fromkeys([*self.by_tag, *(g.tag for g in gold), *(p[2] for p in predicted)])
+        for tag in tags:
+            score = self.by_tag.setdefault(tag, Score())
             gold_spans = [g for g in gold if g.tag == tag]
             mine = [(s, e) for s, e, t in predicted if t == tag]
             score.gold += len(gold_spans)

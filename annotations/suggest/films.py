@@ -11,13 +11,16 @@ list says so, and never at the start of a sentence by itself.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from annotations.suggest import knowledge
 from annotations.suggest.base import FILM_REFERENCE, Suggestion, doc_text, quoted
+from annotations.suggest.clauses import sentence_starts
 
 TITLE_LINKS = {
     "of",
@@ -38,6 +41,18 @@ TITLE_LINKS = {
 }
 NAME_LINKS = {"de", "van", "von", "del", "da", "di", "le", "la", "-", "."}
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
+POSSESSIVE_RE = re.compile(r"\w['’]s\b")
+FILM_CUES = {"FILM_NOUN", "ROLE_NOUN", "PERSON_VERB", "WATCH_VERB", "POSSESSIVE_PART"}
+#: Labels of notes and interviews, not characters of a script.
+NOT_SPEAKERS = {
+    "note", "update", "edit", "source", "spoiler", "spoilers", "warning", "ps", "p.s.", "host",
+    "interviewer", "guest", "me", "you", "question", "answer", "moderator", "audience", "tl;dr",
+    "verdict", "rating", "score", "cast", "director", "runtime", "genre", "bonus", "step",
+}  # fmt: skip
+#: "NAME: line" at the start of a line, in a script excerpt.
+SPEAKER_RE = re.compile(
+    r"^[ \t]*([A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}):[ \t]+\S", re.M
+)
 MAX_TITLE = 8
 MAX_NAME = 4
 
@@ -151,11 +166,26 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
         label = cue.label_
         if label == "FILM_NOUN":
             after = cue.end
-            if after < len(doc) and doc[after].text in {",", "—"}:
+            set_off = after < len(doc) and doc[after].text in {",", "—"}
+            if set_off:
                 after += 1
+            opener = doc[after].lower_ if after < len(doc) else ""
+            first = -1
+            if opener in {"like", "including"}:
+                first = after + 1
+            elif opener == "such" and after + 1 < len(doc) and doc[after + 1].lower_ == "as":
+                first = after + 2
+            # "classics like X, Y and Z", "films such as X"
+            if first > 0:
+                for title in _titles_listed(doc, first):
+                    reason = f"listed after {quoted(doc[cue.start : first].text)}"
+                    add(title, 0.7, reason, "film-list")
+            title = run_forward(doc, after, title=True)
+            if set_off and title is not None and not _closed_off(doc, title):
+                title = None  # "a podcast episode, Roose and..." names no title
             if after < len(doc) and doc[after].text not in {"'s", "’s"}:
                 add(
-                    run_forward(doc, after, title=True),
+                    title,
                     0.85,
                     f"after {quoted(cue.text)}",
                     "film-noun",
@@ -213,6 +243,46 @@ def _from_cues(doc: Doc, cues: list[Span]) -> list[Found]:
     return found
 
 
+def _closed_off(doc: Doc, title: Span) -> bool:
+    """A title set off after its noun is closed off too: "the film, Her, is"."""
+    return title.end < len(doc) and doc[title.end].text in {",", "—", ")", ".", ";"}
+
+
+def _titles_listed(doc: Doc, i: int) -> list[Span]:
+    """Return the titles listed from token i: "Metropolis, Alphaville and Colossus"."""
+    titles = []
+    while i < len(doc):
+        title = run_forward(doc, i, title=True)
+        if title is None:
+            break
+        titles.append(title)
+        i = title.end
+        if i < len(doc) and doc[i].text == ",":
+            i += 1
+        if i < len(doc) and doc[i].lower_ in {"and", "or"}:
+            i += 1
+    return titles
+
+
+def _speaker_labels(doc: Doc) -> list[Found]:
+    """ "SAM: How long..." on two or more lines: the speakers of a script are characters."""
+    text = doc_text(doc)
+    labels: dict[str, list[tuple[int, int]]] = {}
+    for match in SPEAKER_RE.finditer(text):
+        labels.setdefault(match.group(1), []).append(match.span(1))
+    if sum(len(places) for places in labels.values()) < 2:
+        return []
+    found = []
+    for name, places in labels.items():
+        if len(name) < 2 or name.lower() in NOT_SPEAKERS:
+            continue
+        for start, end in places:
+            found.append(
+                Found(start, end, 0.75, f"speaker {quoted(name)} in a script", "speaker", True)
+            )
+    return found
+
+
 def _appositive(doc: Doc, cue: Span, add) -> None:
     """ "EVE, a sleek probe, ...": a name set off before "a/the [adjective] <role>"."""
     k = cue.start - 1
@@ -238,7 +308,7 @@ def _parentheses(doc: Doc, cues: list[Span], add) -> None:
             and re.fullmatch(r"(1[89]|20)\d\d", doc[inner].text)
             and doc[inner + 1].text == ")"
         ):
-            title = run_backward(doc, before, title=True)
+            title = _not_a_citation(doc, run_backward(doc, before, title=True), inner + 2)
             add(title, 0.9, f"year {quoted(doc[inner].text)} in brackets", "title-year")
             if title is not None and title.start >= 2 and doc[title.start - 1].text in {"'s", "’s"}:
                 # "Fritz Lang's Metropolis (1927)": the owner of a dated title made it.
@@ -291,12 +361,62 @@ def _parentheses(doc: Doc, cues: list[Span], add) -> None:
                 )
 
 
+#: Words around "Name (2004)" that make it a citation of a scholar, not a film.
+CITING_BEFORE = {"according", "to", "as", "see", "cf", "cf.", "by", "in"}
+CITING_AFTER = {"argues", "argued", "writes", "wrote", "notes", "noted", "shows", "showed",
+                "claims", "claimed", "suggests", "suggested", "observes", "observed", "calls",
+                "called", "describes", "described", "puts", "put", "defines", "defined"}  # fmt: skip
+
+
+def _not_a_citation(doc: Doc, title: Span | None, after: int) -> Span | None:
+    """ "According to Sobchack (2004)", "Sobchack (2004) argues", "Sobchack, V. (2004)":
+    an author and a year in brackets, as in academic writing."""
+    if title is None:
+        return None
+    if title[0].lower_ in CITING_BEFORE:
+        title = title[1:]
+        while len(title) and title[0].lower_ in TITLE_LINKS | CITING_BEFORE:
+            title = title[1:]
+        if not len(title):
+            return None
+    if len(title) == 1 and len(title.text.rstrip(".")) <= 2:
+        return None  # an initial: "V. (2004)"
+    before = doc[title.start - 1].lower_ if title.start else ""
+    following = doc[after].lower_ if after < len(doc) else ""
+    if len(title) == 1 and (before in CITING_BEFORE or following in CITING_AFTER):
+        return None
+    return title
+
+
 def _possessives(doc: Doc, cues: list[Span], add) -> None:
     """ "Her's ending": a possessive before a part of a film (the cue ruler finds the pair)."""
     for cue in cues:
         if cue.label_ == "POSSESSIVE_PART" and cue.start > 0:
             title = run_backward(doc, cue.start - 1, title=True)
             add(title, 0.7, f"possessive before {quoted(cue[1].text)}", "possessive-film-part")
+    _maker_possessives(doc, add)
+
+
+def _maker_possessives(doc: Doc, add) -> None:
+    """ "...as in Spike Jonze's Her." A full name's possessive, then a capitalised run that
+    ends the clause: a maker and their work."""
+    text = doc_text(doc)
+    for match in POSSESSIVE_RE.finditer(text):
+        # A regex over the text, not a walk over every token: this runs on every essay.
+        span = doc.char_span(match.start() + 1, match.end())
+        if span is None or span.start < 2:
+            continue
+        token = span[0]
+        owner = run_backward(doc, token.i - 1, title=False)
+        if owner is None or len(owner) < 2 or any(t.is_stop for t in owner):
+            continue
+        title = run_forward(doc, token.i + 1, title=True)
+        if title is None or title.end >= len(doc):
+            continue
+        if doc[title.end].text not in {".", ",", ";", ":", "!", "?", ")"}:
+            continue  # "Jonze's Her voice..." is not the end of a title
+        add(title, 0.6, f"after the possessive {quoted(owner.text + token.text)}", "maker-title")
+        add(owner, 0.6, f"possessive before the title {quoted(title.text)}", "maker-title", True)
 
 
 def _quoted_titles(doc: Doc) -> list[Found]:
@@ -362,25 +482,31 @@ def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
             for part in name.split():
                 if len(part) > 2 and part[:1].isupper() and part.lower() not in {"the", "and"}:
                     wanted.setdefault(part, seed)
-    found = []
-    for name, seed in wanted.items():
-        for match in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text):
-            span = doc.char_span(match.start(), match.end())
-            if span is None:
-                continue  # inside a token, not a word of its own
-            token = span[0]
-            if token.is_sent_start and token.is_stop and " " not in name:
-                continue  # "Her voice..." opening a sentence is not the film
-            origin = quoted(text[seed.start : seed.end])
-            found.append(
-                Found(
-                    match.start(),
-                    match.end(),
-                    0.6,
-                    f"named earlier: {origin} ({seed.reason})",
-                    "recurrence",
-                )
+    found: list[Found] = []
+    if not wanted:
+        return found
+    # One pass for every name, longest first: a regex per name made long essays slow.
+    names = sorted(wanted, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+    for match in pattern.finditer(text):
+        name = match.group()
+        seed = wanted[name]
+        span = doc.char_span(match.start(), match.end())
+        if span is None:
+            continue  # inside a token, not a word of its own
+        token = span[0]
+        if token.is_sent_start and token.is_stop and " " not in name:
+            continue  # "Her voice..." opening a sentence is not the film
+        origin = quoted(text[seed.start : seed.end])
+        found.append(
+            Found(
+                match.start(),
+                match.end(),
+                0.6,
+                f"named earlier: {origin} ({seed.reason})",
+                "recurrence",
             )
+        )
     return found
 
 
@@ -398,9 +524,34 @@ def _from_entities(doc: Doc, cues: list[Span]) -> list[Found]:
     ]
 
 
-def find(doc: Doc, cues: list[Span], matcher: PhraseMatcher | None = None) -> list[Suggestion]:
+def _film_cue_sentences(doc: Doc, cues: list[Span]) -> set[int]:
+    starts = sentence_starts(doc)
+    return {starts[bisect_right(starts, cue.start) - 1] for cue in cues if cue.label_ in FILM_CUES}
+
+
+def _from_knowledge(doc: Doc, cues: list[Span], known: knowledge.KnownWorks | None) -> list[Found]:
+    if known is None:
+        return []
+    return [
+        Found(m.start, m.end, m.score, m.reason, m.rule, person=m.rule != "known-title")
+        for m in knowledge.find(doc, known, _film_cue_sentences(doc, cues))
+    ]
+
+
+def find(
+    doc: Doc,
+    cues: list[Span],
+    matcher: PhraseMatcher | None = None,
+    known: knowledge.KnownWorks | None = None,
+) -> list[Suggestion]:
     """Return film references, the best-scored of overlapping candidates winning."""
-    seeds = _from_cues(doc, cues) + _quoted_titles(doc) + _from_entities(doc, cues)
+    seeds = (
+        _from_cues(doc, cues)
+        + _quoted_titles(doc)
+        + _from_entities(doc, cues)
+        + _speaker_labels(doc)
+        + _from_knowledge(doc, cues, known)
+    )
     candidates = seeds + _from_list(doc, matcher) + _recurrences(doc, seeds)
     candidates.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
     taken: list[Found] = []

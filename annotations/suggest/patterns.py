@@ -49,9 +49,11 @@ EVALUATIVE = [
     "sincere", "generous", "cruel", "kind", "lonely", "empty", "richer", "poorer", "weaker",
     "stronger", "wiser", "smarter", "greater", "less", "more", "least", "most", "mere",
     "failure", "masterpiece", "triumph", "mistake", "warning", "fantasy", "illusion", "myth",
+    "terrifying", "wild", "amazing", "stunning", "boring", "overrated", "underrated", "great",
+    "awful", "perfect", "gorgeous", "sad", "funny", "silly", "smart", "stupid", "weird",
 ]  # fmt: skip
 COPULAS = ["is", "are", "was", "were", "be", "been", "remains", "remain", "feels", "feel",
-           "seems", "seem", "looks", "becomes", "become", "'s", "’s"]  # fmt: skip
+           "seems", "seem", "looks", "becomes", "become", "sounds", "sound", "'s", "’s"]  # fmt: skip
 DEGREE = ["not", "n't", "never", "so", "too", "very", "deeply", "far", "much", "rather", "quite",
           "ultimately", "really", "simply", "entirely", "less", "more", "all", "also", "both",
           "still", "hardly", "a", "an", "the", "just", "merely", "only", "surprisingly"]  # fmt: skip
@@ -60,7 +62,9 @@ FILM_NOUNS = [
     "film", "films", "movie", "movies", "picture", "documentary", "drama", "thriller", "comedy",
     "romance", "blockbuster", "classic", "sequel", "prequel", "remake", "feature", "series",
     "franchise", "melodrama", "fable", "satire", "epic", "adaptation", "cartoon", "animation",
-    "masterpiece", "sci-fi",
+    "masterpiece", "sci-fi", "classics", "thrillers", "dramas", "comedies", "documentaries",
+    "episode", "episodes", "show", "shows", "sitcom", "miniseries", "anime", "blockbusters",
+    "romances", "satires", "fables",
 ]  # fmt: skip
 ROLE_NOUNS = [
     "director", "directors", "actor", "actress", "actors", "filmmaker", "film-maker",
@@ -180,6 +184,39 @@ def _label(label: str, patterns: list[list[dict[str, Any]]]) -> list[dict[str, A
 
 MODAL_FORMS = ["will", "shall", "'ll", "’ll", "wo", "won't", "won’t"]
 
+#: Forecasts said without a modal: "my prognosis is", "I don't see a future where".
+FORECAST_PHRASES: list[list[dict[str, Any]]] = [
+    [{"LOWER": "my"}, {"LOWER": {"IN": ["prognosis", "prediction", "forecast", "bet", "prophecy"]}}],
+    [{"LOWER": "i"}, {"LOWER": {"IN": ["do", "ca", "can", "cannot", "don't", "can't"]}, "OP": "?"},
+     {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"}, {"LOWER": "see"}, {"LOWER": {"IN": ["a", "any", "no"]}},
+     {"LOWER": "future"}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "coming"}, {"LOWER": {"IN": ["soon", "sooner", "for"]}}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "about"}, {"LOWER": "to"}, {"IS_ALPHA": True}],
+    [{"LOWER": "only"}, {"LOWER": "a"}, {"LOWER": "matter"}, {"LOWER": "of"}, {"LOWER": "time"}],
+    [{"LOWER": "mark"}, {"LOWER": "my"}, {"LOWER": "words"}],
+    [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": {"IN": ["years", "decades", "months"]}}, {"LOWER": "ahead"}],
+]  # fmt: skip
+#: Plain assertions with no stance word: "X is just Y", "this is a story about", "is the saddest".
+PLAIN_ASSERTIONS: list[list[dict[str, Any]]] = [
+    # "What struck me most is...", "What the films share is...": a cleft that states a view
+    [{"LOWER": "what", "IS_SENT_START": True}, {"IS_ALPHA": True, "OP": "{1,5}"},
+     {"LOWER": {"IN": ["is", "was"]}}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
+     {"LOWER": {"IN": ["just", "simply", "merely", "really", "only", "never", "always", "still",
+                       "basically", "literally"]}}],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": {"IN": ["a", "the"]}},
+     {"LOWER": {"IN": ["story", "film", "movie", "book", "fable", "parable", "show", "tale"]}},
+     {"LOWER": "about"}],
+    [{"LOWER": {"IN": ["is", "are", "was", "'s", "’s"]}}, {"LOWER": "the"}, SUPERLATIVE],
+    [{"LOWER": {"IN": ["is", "are", "'s", "’s"]}}, {"LOWER": "the"}, {"LOWER": {"IN": ["whole", "real", "point"]}}],
+    [{"LOWER": {"IN": ["is", "are"]}}, {"LOWER": {"IN": ["a", "an"]}}, {"IS_ALPHA": True},
+     {"LOWER": {"IN": ["of", "that", "which", "for"]}}],
+    # "Memory is not storage.": a definition denied
+    [{"LOWER": {"IN": ["is", "are"]}}, {"LOWER": {"IN": ["not", "n't", "never"]}},
+     {"LOWER": {"IN": ["a", "an", "the"]}, "OP": "?"}, {"IS_ALPHA": True},
+     {"ORTH": {"IN": [".", ";", ":", "!"]}}],
+]  # fmt: skip
+
 CUE_PATTERNS: list[dict[str, Any]] = [
     # Predictions
     *_label("FUTURE_MODAL", [[{"LOWER": {"IN": MODAL_FORMS}}]]),
@@ -187,8 +224,12 @@ CUE_PATTERNS: list[dict[str, Any]] = [
         "FUTURE_MODAL",
         [
             [
-                {"LOWER": {"IN": ["going", "gonna"]}},
-                {"LOWER": "to", "OP": "?"},
+                {"LOWER": "going"},
+                {"LOWER": "to"},
+                {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["the", "a", "an", "be"]}},
+            ],
+            [
+                {"LOWER": "gonna"},
                 {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["the", "a", "an", "be"]}},
             ],
             [
@@ -216,6 +257,8 @@ CUE_PATTERNS: list[dict[str, Any]] = [
     ),  # fmt: skip
     *_label("WEAK_MODAL", [[{"LOWER": {"IN": ["would", "could", "might", "may", "'d", "’d"]}}]]),
     *_label("FORECAST", [[{"LOWER": {"IN": FORECAST_VERBS}}]]),
+    *_label("FORECAST_PHRASE", FORECAST_PHRASES),
+    *_label("PLAIN", PLAIN_ASSERTIONS),
     *_label("TIME_FRAME", FUTURE_FRAMES),
     *_label("PAST_TIME", PAST_FRAMES),
     # Claims
@@ -271,7 +314,12 @@ CUE_PATTERNS: list[dict[str, Any]] = [
         [
             [
                 {"LOWER": {"IN": CONSENSUS_SUBJECTS}},
-                {"IS_ALPHA": True, "OP": "?"},
+                # "nobody can read": a modal between makes it a fact about ability
+                {
+                    "IS_ALPHA": True,
+                    "OP": "?",
+                    "LOWER": {"NOT_IN": ["can", "could", "ca", "cannot"]},
+                },
                 {"LOWER": {"IN": CONSENSUS_VERBS}},
             ],
             [

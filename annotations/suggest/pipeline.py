@@ -17,11 +17,19 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 from annotations.spacy_model import DEFAULT_MODEL, model_problem
-from annotations.suggest import claims, films, predictions
-from annotations.suggest.base import Suggestion
+from annotations.suggest import claims, films, knowledge, predictions
+from annotations.suggest.base import FILM_REFERENCE, Suggestion, dialogue_ranges, doc_text
 from annotations.suggest.patterns import CUE_PATTERNS
 
 CUES_KEY = "herlens_cues"
+
+
+def _mostly_inside(suggestion: Suggestion, ranges: list[tuple[int, int]]) -> bool:
+    length = suggestion.end - suggestion.start
+    inside = sum(
+        max(0, min(end, suggestion.end) - max(start, suggestion.start)) for start, end in ranges
+    )
+    return inside * 2 > length
 
 
 class PipelineUnavailable(RuntimeError):
@@ -37,7 +45,7 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def _fix_tokenizer(nlp: Language) -> None:
+def fix_tokenizer(nlp: Language) -> None:
     # Essays join clauses with dashes and no spaces ("Phoenix)—a"); split them so
     # a name or a clause never swallows its neighbour.
     infixes = [
@@ -59,10 +67,15 @@ def build_pipeline(name: str = DEFAULT_MODEL) -> Language:
     else:
         # Components we do not read are excluded: faster, and less memory.
         nlp = spacy.load(name, exclude=["lemmatizer", "textcat", "textcat_multilabel"])
-    _fix_tokenizer(nlp)
-    if not (nlp.has_pipe("parser") or nlp.has_pipe("senter")):
-        nlp.add_pipe("sentencizer")
-    nlp.add_pipe("herlens_line_breaks", last=True)
+    fix_tokenizer(nlp)
+    if nlp.has_pipe("parser"):
+        # A parsed doc refuses new sentence starts (spaCy E043): mark the line breaks
+        # first, and the parser keeps them as boundaries.
+        nlp.add_pipe("herlens_line_breaks", before="parser")
+    else:
+        if not nlp.has_pipe("senter"):
+            nlp.add_pipe("sentencizer")
+        nlp.add_pipe("herlens_line_breaks", last=True)
     ruler = nlp.add_pipe(
         "span_ruler",
         name="herlens_cues",
@@ -76,10 +89,14 @@ def build_pipeline(name: str = DEFAULT_MODEL) -> Language:
 class Suggester:
     """A loaded pipeline plus the rules; reuse one per process (see ``get_suggester``)."""
 
-    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL, *, known_works: bool = True) -> None:
         self.name = name
         self.nlp = build_pipeline(name)
         self._matchers: dict[tuple[str, ...], PhraseMatcher] = {}
+        # The list of screen works; off only to measure what the rules do without it.
+        self.known_works = (
+            knowledge.build_matcher(self.nlp.vocab, self.nlp.tokenizer) if known_works else None
+        )
 
     def _list_matcher(self, names: tuple[str, ...]) -> PhraseMatcher | None:
         if not names:
@@ -93,30 +110,39 @@ class Suggester:
             )
         return matcher
 
-    def suggest(self, text: str, names: Iterable[str] = ()) -> list[Suggestion]:
-        """Return the suggestions for one text, in reading order."""
+    def suggest(self, text: str, names: Iterable[str] = (), learned=None) -> list[Suggestion]:
+        """Return the suggestions for one text, in reading order.
+
+        ``learned`` is a project's ``learning.Learned``: its names and models add
+        suggestions beside the rules, and what the project rejected is left out.
+        """
         doc = self.nlp(text)
         doc.user_data["herlens_text"] = text  # spares rebuilding it from the tokens
-        return self.from_doc(doc, names)
+        found = self.from_doc(doc, names)
+        return learned.apply(doc, found) if learned is not None else found
 
     def suggest_many(
-        self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16
+        self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16, learned=None
     ) -> Iterator[list[Suggestion]]:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
         texts = list(texts)
         for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts, strict=True):
             doc.user_data["herlens_text"] = text
-            yield self.from_doc(doc, names)
+            found = self.from_doc(doc, names)
+            yield learned.apply(doc, found) if learned is not None else found
 
     def from_doc(self, doc: Doc, names: Iterable[str] = ()) -> list[Suggestion]:
         cues = list(doc.spans[CUES_KEY])
         found = [
             *predictions.find(doc, cues),
-            *films.find(doc, cues, self._list_matcher(tuple(names))),
+            *films.find(doc, cues, self._list_matcher(tuple(names)), self.known_works),
         ]
-        taken = {(s.start, s.end) for s in found if s.tag == "prediction"}
+        taken = {(s.start, s.end): s.score for s in found if s.tag == "prediction"}
         found.extend(claims.find(doc, cues, predicted=taken))
+        spoken = dialogue_ranges(doc_text(doc))
+        if spoken:
+            found = [s for s in found if s.tag == FILM_REFERENCE or not _mostly_inside(s, spoken)]
         return sorted(found, key=lambda s: (s.start, -s.end, s.tag))
 
 

@@ -40,3 +40,26 @@ def span_entries(spans: Iterable[Span]) -> SafeString:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@register.simple_tag(takes_context=True)
+def flagged_span_count(context: template.Context, document) -> int:
+    """Count the spans a revision flagged that the reader may look at (theirs, or all for
+    editors and owners): orphans and spans whose words were edited."""
+    from annotations.models import AnchorState
+    from annotations.permissions import Action, allows
+
+    spans = Span.everything.filter(
+        document=document, anchor__in=[AnchorState.CHANGED, AnchorState.ORPHANED]
+    )
+    if not allows(context.get("role"), Action.EDIT_ANY_SPAN):
+        spans = spans.filter(author_id=context["request"].user.pk)
+    return spans.count()
+
+
+@register.simple_tag(takes_context=True)
+def may_revise(context: template.Context, document) -> bool:
+    """Whether the reader may change the document's text (editors, owners, or its writer)."""
+    from annotations.permissions import can_revise
+
+    return can_revise(context.get("role"), context["request"].user, document)

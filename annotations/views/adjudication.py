@@ -177,7 +177,7 @@ def reject(request: HtmxHttpRequest, slug: str, document_id: int, span_id: int) 
     """Take a span out of the reference layer (readers' own spans are never touched)."""
     document, role = _adjudicator_document(request, slug, document_id)
     span = get_object_or_404(Span, pk=span_id, document=document, is_reference=True)
-    reference_remove(span=span)
+    reference_remove(span=span, user=request.user)
     if not request.htmx:
         messages.success(request, "Removed from the reference.")
     return _answer(request, document, role)

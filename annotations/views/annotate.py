@@ -204,6 +204,8 @@ def live_context(
     """Return what the page's poller element needs: its URL with the current fingerprint."""
     fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
     query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
+    # The revision the reader has open: a newer one stops the poll with a notice.
+    query["rv"] = document.revision
     if layers.selected:
         query["layers"] = ",".join(sorted(layers.selected))
     return {

@@ -223,6 +223,7 @@ def class_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             join_open=request.POST.get("join_open") == "on",
             visibility=request.POST.get("visibility", project.visibility),
             allow_self_signup=request.POST.get("allow_self_signup") == "on",
+            writers_may_revise=request.POST.get("writers_may_revise") == "on",
         )
     except DomainError as exc:
         messages.error(request, str(exc))

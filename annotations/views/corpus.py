@@ -91,6 +91,7 @@ def export_filter_from(params, user, role: str) -> ExportFilter:
         documents=params.getlist("document"),
         reference_only=params.get("reference") == "1",
         pseudonyms=params.get("pseudonyms") == "1",
+        orphans=params.get("orphans") == "1",
         visible=span_visibility(user, role),
     )
 

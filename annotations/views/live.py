@@ -12,18 +12,64 @@ An expired or foreign token gets the full check too, and a fresh token.
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from django.db.models import Count, Max, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from annotations.models import Document
 from annotations.permissions import spans_visible_in
 from annotations.rendering import document_html, split_runs
-from annotations.selectors import live_fingerprint
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
 from annotations.views.annotate import live_context, read_live_token
+
+
+def _revision_and_fingerprint(document_id: int, spans: QuerySet) -> tuple[int | None, str]:
+    """Return the document's revision and selectors.live_fingerprint(spans), in one query."""
+    spans = spans.order_by().values("document_id")
+    row = (
+        Document.objects.filter(pk=document_id)
+        .annotate(
+            span_count=Subquery(spans.annotate(n=Count("id")).values("n")),
+            span_last=Subquery(spans.annotate(last=Max("updated_at")).values("last")),
+        )
+        .values_list("revision", "span_count", "span_last")
+        .first()
+    )
+    if row is None:
+        return None, ""
+    revision, count, last = row
+    if isinstance(last, str):  # SQLite hands a subquery's datetime back as text, in UTC
+        last = parse_datetime(last)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    stamp = last.timestamp() if last else 0
+    return revision, f"{count or 0}.{stamp:.6f}"
+
+
+def _revision_notice(
+    request: HtmxHttpRequest, document_id: int, reader_revision: str
+) -> HttpResponse:
+    """Tell a reader whose page shows an older revision that a new one exists.
+
+    The notice replaces the poller, so polling stops; its link reloads the page at
+    the same place (views/revisions.py document_place moves the offset).
+    """
+    try:
+        document, _role = document_for(request, document_id)
+    except Http404:
+        return HttpResponse(status=STOP_POLLING)
+    revision = (
+        document.revisions.filter(number=document.revision).select_related("created_by").first()
+    )
+    context = {"document": document, "revision": revision, "reader_revision": reader_revision}
+    return render(request, "annotations/_revision_notice.html", context)
+
 
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
@@ -39,13 +85,22 @@ LIVE_STOPPED_HTML = f'<p id="live" class="live-stopped notice" role="status">{LI
 def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     token = read_live_token(request.GET.get("t", ""))
     since = request.GET.get("v", "")
+    reader_revision = request.GET.get("rv", "")
     if token and token["d"] == document_id and token["u"] == request.user.pk and since:
-        # The one query: count and latest change of the spans this reader may see.
-        fingerprint = live_fingerprint(
-            spans_visible_in(request.user, token["r"], document=Document(pk=document_id))
+        # The one query: the document's revision, and the count and latest change of
+        # the spans this reader may see.
+        revision, fingerprint = _revision_and_fingerprint(
+            document_id,
+            spans_visible_in(request.user, token["r"], document=Document(pk=document_id)),
         )
+        if revision is not None and reader_revision not in ("", str(revision)):
+            return _revision_notice(request, document_id, reader_revision)
         if fingerprint == since:
             return HttpResponse(status=NOTHING_CHANGED)
+    elif reader_revision.isdigit():
+        current = Document.objects.filter(pk=document_id).values_list("revision", flat=True).first()
+        if current is not None and current != int(reader_revision):
+            return _revision_notice(request, document_id, reader_revision)
     try:
         document, role = document_for(request, document_id)
     except Http404:

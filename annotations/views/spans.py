@@ -89,6 +89,7 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
             span=span,
             tag=form.cleaned_data["tag"],
             note=form.cleaned_data["note"] if "note" in request.POST else None,
+            user=request.user,
         )
     except DomainError as error:
         return bad_request(request, document, str(error))
@@ -108,7 +109,7 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
 def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, document, role = _span_to_change(request, span_id)
     changed = (span.start, span.end)
-    token = span_services.span_delete(span=span, by=request.user)
+    token = span_services.span_delete(span=span, user=request.user)
     if not request.htmx:
         messages.success(request, "Span deleted.")
     return action_response(
@@ -123,7 +124,7 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require_unlocked(request, document, role)
     token = request.POST.get("token", "")
     try:
-        span = span_services.span_restore(token=token, document=document)
+        span = span_services.span_restore(token=token, document=document, user=request.user)
     except DomainError as error:
         return bad_request(request, document, str(error))
     return action_response(

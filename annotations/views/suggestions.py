@@ -42,8 +42,14 @@ from annotations.services.decisions import (
     suggestions_undo,
 )
 from annotations.services.errors import DomainError
+from annotations.services.learning import (
+    learning_enqueue,
+    learning_enqueue_if_due,
+    learning_overview,
+)
 from annotations.services.projects import project_film_names_update
 from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
+from annotations.suggest.learning import MIN_SPANS
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.annotate import (
     ANNOUNCE_ACCEPTED,
@@ -91,6 +97,8 @@ def project_suggestion_context(project: Project, role: str) -> dict[str, Any]:
         SuggestionRun.objects.filter(document__project=project).values_list("status", flat=True)
     )
     return {
+        **learning_overview(project),
+        "learning_min_spans": MIN_SPANS,
         "show_suggestions": True,
         "suggestion_stats": list(rows.values()),
         "suggestion_runs": {status: runs.get(status, 0) for status in RunStatus.values},
@@ -192,9 +200,25 @@ def project_suggest(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Queue suggestions for every document of a project."""
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
+    # Enough new decisions since the last training: train first (the training queues the
+    # project's suggestions again when it is done).
+    learning_enqueue_if_due(project=project)
     count = suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
     messages.success(request, f"Suggestions queued for {count} document(s).")
     return redirect(project.get_absolute_url())
+
+
+@require_POST
+def project_learn(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Queue a training of the project's suggester from its spans and decisions."""
+    project, role = project_for(request, slug)
+    require(role, Action.ADD_DOCUMENTS)
+    run = learning_enqueue(project=project)
+    messages.success(
+        request,
+        f"Training version {run.version} queued; suggestions are computed again when it is done.",
+    )
+    return redirect(project.get_absolute_url() + "#learning")
 
 
 @require_POST

@@ -116,9 +116,10 @@ def test_project_page_fits_its_suggestion_counts(page, live_server, browser_proj
     first.save(update_fields=["rule"])
     second.save(update_fields=["rule"])
     page.goto(live_server.url + browser_project.get_absolute_url())
-    table = page.locator("#suggestions table").bounding_box()
     aside = page.locator("aside.card").bounding_box()
-    assert table["x"] + table["width"] <= aside["x"] + aside["width"]
+    for selector in ("#suggestions table", "#learning table"):
+        table = page.locator(selector).bounding_box()
+        assert table["x"] + table["width"] <= aside["x"] + aside["width"]
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )

@@ -22,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("project", help="The project's slug (its address).")
         parser.add_argument("paths", nargs="+", help="Files or folders.")
         parser.add_argument(
+            "--revise",
+            action="store_true",
+            help="A text whose document is already in the project (same external_id in its "
+            "metadata, else the same title) becomes that document's next revision, its spans "
+            "moved along, instead of a new document.",
+        )
+        parser.add_argument(
             "--user",
             help="Whose name the spans without a known annotator go under "
             "(default: the project's first owner).",
@@ -39,6 +46,7 @@ class Command(BaseCommand):
             sources=sources_from_paths(options["paths"], limits),
             limits=limits,
             progress=self._report,
+            revise=options["revise"],
         )
         imported = sum(result.documents for result in results)
         if imported:

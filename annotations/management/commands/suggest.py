@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.models import Project, RunStatus, SuggestionRun
+from annotations.services.learning import learning_enqueue_if_due
 from annotations.services.suggestions import suggestion_runs_enqueue
 
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             if not documents.exists():
                 raise CommandError(f"Project {project.slug} has no document {options['document']}.")
         documents = list(documents.only("pk", "project_id"))
+        if learning_enqueue_if_due(project=project) is not None:
+            self.stdout.write("Enough new decisions: the project's suggester trains first.")
         suggestion_runs_enqueue(documents=documents)
         ids = [document.pk for document in documents]
         self.stdout.write(f"Queued suggestions for {len(ids)} document(s) of {project.slug}.")
