@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0010_merge_span_removals_revisions'),
-        ('annotations', '0011_merge_versions_throttles'),
+        ("annotations", "0010_merge_span_removals_revisions"),
+        ("annotations", "0011_merge_versions_throttles"),
     ]
 
-    operations = [
-    ]
+    operations = []
