@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 
 from annotations.exports.pseudonyms import project_pseudonyms, pseudonym_map
 from annotations.models import AccountSetup, Membership, Role, Span, SubmissionState
@@ -280,6 +281,8 @@ def test_two_hundred_accounts_at_once_with_production_hashing(settings, client):
         f"pbkdf2_sha256${class_services.ONE_TIME_PASSWORD_ITERATIONS}$"
     )
     # The password works, and logging in rehashes it at full strength.
-    assert client.login(username=first.username, password=accounts[0].password)
+    assert client.login(
+        request=HttpRequest(), username=first.username, password=accounts[0].password
+    )
     first.refresh_from_db()
     assert first.password.startswith("pbkdf2_sha256$1000000$")
