@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-CELL = 30
-LABEL_WIDTH = 130
+#: A cell's side in pixels: a class of thirty fits a wide screen, and a value still reads.
+CELL = 38
+LABEL_WIDTH = 150
 #: Room above the grid for the slanted column labels.
-TOP = 80
+TOP = 110
 
 
 def cell_colour(value: float | None) -> str:
@@ -34,6 +35,14 @@ def cell_colour(value: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def ink_on(colour: str) -> str:
+    """Return black or white, whichever reads better on the hex ``colour`` (WCAG luminance)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 def heatmap_svg(
     labels: Sequence[str],
     matrix: Sequence[Sequence[float | None]],
@@ -42,45 +51,49 @@ def heatmap_svg(
 ) -> str:
     """Return an SVG heat map of a square matrix with row and column labels.
 
-    ``link(i, j)`` gives the address a cell opens (the pair's details), if any.
+    Every cell shows its value; ``link(i, j)`` gives the address a cell opens (the pair's
+    details): the whole cell is the link, named for a screen reader ("ada and ben: 0.82").
+    Sized for a class of thirty: cells stay large enough to read and to click.
     """
     n = len(labels)
     width = LABEL_WIDTH + n * CELL + 40
     height = TOP + n * CELL + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="group" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     for i, label in enumerate(labels):
-        short = escape(label if len(label) <= 12 else label[:11] + "…")
-        y = TOP + i * CELL + CELL * 0.65
+        short = escape(label if len(label) <= 16 else label[:15] + "…")
+        y = TOP + i * CELL + CELL * 0.62
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y:.1f}" text-anchor="end" font-size="12">{short}</text>'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y:.1f}" text-anchor="end" font-size="13" '
+            f'aria-hidden="true">{short}</text>'
         )
-        x = LABEL_WIDTH + i * CELL + CELL * 0.65
+        x = LABEL_WIDTH + i * CELL + CELL * 0.62
         parts.append(
-            f'<text x="{x:.1f}" y="{TOP - 6}" font-size="12" '
+            f'<text x="{x:.1f}" y="{TOP - 6}" font-size="13" aria-hidden="true" '
             f'transform="rotate(-60 {x:.1f} {TOP - 6})">{short}</text>'
         )
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             text = "–" if value is None else f"{value:.2f}"
             who = f"{escape(labels[i])} and {escape(labels[j])}: {text}"
-            rect = (
-                f'<rect x="{LABEL_WIDTH + j * CELL}" y="{TOP + i * CELL}" '
-                f'width="{CELL - 1}" height="{CELL - 1}" fill="{cell_colour(value)}">'
+            fill = cell_colour(value)
+            x, y = LABEL_WIDTH + j * CELL, TOP + i * CELL
+            shown = "" if i == j or value is None else f"{value:.2f}".replace("0.", ".", 1)
+            cell = (
+                f'<rect x="{x}" y="{y}" width="{CELL - 2}" height="{CELL - 2}" fill="{fill}">'
                 f"<title>{who}</title></rect>"
+                f'<text x="{x + (CELL - 2) / 2:.1f}" y="{y + CELL * 0.6:.1f}" font-size="11" '
+                f'text-anchor="middle" fill="{ink_on(fill)}" aria-hidden="true">{shown}</text>'
             )
             if link is not None and i != j:
-                rect = f'<a href="{escape(link(i, j))}">{rect}</a>'
-            parts.append(rect)
-            if n <= 12:
-                parts.append(
-                    f'<text x="{LABEL_WIDTH + j * CELL + CELL / 2 - 0.5:.1f}" '
-                    f'y="{TOP + i * CELL + CELL * 0.62:.1f}" font-size="9" '
-                    f'text-anchor="middle">{"" if value is None else f"{value:.1f}"}</text>'
+                cell = (
+                    f'<a href="{escape(link(i, j))}" class="heat-cell" aria-label="{who}">'
+                    f"{cell}</a>"
                 )
+            parts.append(cell)
     parts.append("</svg>")
     return "".join(parts)

@@ -130,6 +130,32 @@ class Membership(models.Model):
         return f"{self.user} in {self.project} ({self.role})"
 
 
+#: Keys the annotate, review and adjudication pages use themselves (static/herlens.js,
+#: herlens-suggest.js, classes.js); a tag on one of them would never fire or would
+#: change what the key does (x in review would retag instead of rejecting).
+RESERVED_SHORTCUTS = frozenset("rxjkhla?[]")
+RESERVED_SHORTCUT = (
+    "The key “{key}” is used by the page itself ({keys}); choose another, such as a letter "
+    "or a digit."
+)
+
+
+def reserved_shortcut_message(key: str) -> str:
+    keys = " ".join(sorted(RESERVED_SHORTCUTS)) + " Enter Esc"
+    return RESERVED_SHORTCUT.format(key=key, keys=keys)
+
+
+def tag_slug(name: str) -> str:
+    """Return the slug of a tag name, in any script ("Предсказание" -> "предсказание").
+
+    A name of symbols only ("!!!") has no letter to keep; its characters' code points stand in.
+    """
+    slug = slugify(name, allow_unicode=True)[:80]
+    if slug:
+        return slug
+    return "u" + "-".join(f"{ord(char):x}" for char in name.strip())[:79]
+
+
 class TagQuerySet(models.QuerySet):
     def find(self, key: str, *, by_name: bool = True, by_id: bool = False) -> Tag | None:
         """Return the tag a person named: by slug, else by id (digits), else by name in any case."""
@@ -146,7 +172,7 @@ class TagQuerySet(models.QuerySet):
 class Tag(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80)
+    slug = models.SlugField(max_length=80, allow_unicode=True)
     colour = models.CharField(
         max_length=7,
         default="#888888",
@@ -188,12 +214,14 @@ class Tag(models.Model):
             raise ValidationError({"shortcut": "Use one printable key, such as c or 1."})
         if self.shortcut.isspace():
             raise ValidationError({"shortcut": "A space cannot be a shortcut."})
+        if self.shortcut in RESERVED_SHORTCUTS:
+            raise ValidationError({"shortcut": reserved_shortcut_message(self.shortcut)})
 
     def _normalise(self) -> None:
         self.colour = (self.colour or "").lower()
         self.shortcut = (self.shortcut or "").lower()
         if not self.slug:
-            self.slug = slugify(self.name)
+            self.slug = tag_slug(self.name)
 
 
 class AnchorState(models.TextChoices):
@@ -923,6 +951,27 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.token} by {self.user_id}"
+
+
+class SpanDeletion(models.Model):
+    """Who deleted a span and when, so a stale page can say so instead of "not found".
+
+    Kept after the span is gone (span_id is a plain number, not a key); removed again
+    when the span is restored.
+    """
+
+    span_id = models.PositiveIntegerField(unique=True)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    span_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"span {self.span_id} deleted"
 
 
 class LearningRun(models.Model):

@@ -13,17 +13,22 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from annotations.models import (
     Assignment,
     Document,
+    Membership,
     Project,
     Role,
     Span,
+    SpanDeletion,
     Submission,
     SubmissionState,
     Tag,
+    Visibility,
 )
+from annotations.permissions import sees_every_span
 
 SUBMITTED_LOCK = "You submitted this document; ask your teacher to reopen it to change your spans."
 
@@ -127,3 +132,52 @@ def spans_with_tags_and_authors(
         span.tag = tag_by_id[span.tag_id]
         span.author = authors[span.author_id]
     return spans
+
+
+# --------------------------------------------------------------------------- deleted spans
+# A second tab, or a classmate's page, may still show a span that was deleted; its next
+# action meets "not found", and the answer says what happened (views/errors.py).
+SPAN_DELETED_BY = (
+    "This span was deleted by {who} at {when}. Reload the page to see the document as it is now."
+)
+SPAN_DELETED_BY_YOU = "You deleted this span at {when} (in another tab?). Reload the page to see the document as it is now."
+SPAN_GONE = (
+    "This span no longer exists: it was deleted. Reload the page to see the document as it is now."
+)
+
+
+def span_deletion_note(span_id: int, viewer: AbstractBaseUser) -> str | None:
+    """Return what happened to a span this viewer asked for, or None if there is nothing to tell.
+
+    Only a member of the span's project hears about it, and who deleted it only when the
+    viewer could have seen the span (their own, or a project whose spans they all see).
+    """
+    if Span.objects.filter(pk=span_id).exists():
+        return None
+    deletion = (
+        SpanDeletion.objects.filter(span_id=span_id)
+        .select_related("document__project", "deleted_by")
+        .first()
+    )
+    if deletion is None:
+        return None
+    role = (
+        Membership.objects.filter(user=viewer, project_id=deletion.document.project_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        return None
+    project = deletion.document.project
+    could_see = (
+        deletion.span_author_id == viewer.pk
+        or sees_every_span(role)
+        or project.visibility == Visibility.OPEN
+        or deletion.document.revealed_at is not None
+    )
+    when = timezone.localtime(deletion.deleted_at).strftime("%H:%M")
+    if deletion.deleted_by_id == viewer.pk:
+        return SPAN_DELETED_BY_YOU.format(when=when)
+    if not could_see or deletion.deleted_by is None:
+        return SPAN_GONE
+    return SPAN_DELETED_BY.format(who=deletion.deleted_by.get_username(), when=when)

@@ -7,6 +7,7 @@ from annotations.views import (
     adjudication,
     agreement,
     classes,
+    comparison,
     corpus,
     discussion,
     documents,
@@ -44,6 +45,9 @@ urlpatterns = [
     path(DOCUMENT + "spans/", spans.span_create, name="span-create"),
     path(DOCUMENT + "spans/restore/", spans.span_restore, name="span-restore"),
     path(SPAN, documents.span_detail, name="span"),
+    # The ids of the W3C Web Annotation export (exports/w3c.py) resolve for members.
+    path(PROJECT + "spans/<int:span_id>/", documents.span_permalink, name="span-permalink"),
+    path(PROJECT + "tags/<str:tag_slug>/", projects.tag_permalink, name="tag-permalink"),
     path(SPAN + "edit/", spans.span_edit, name="span-edit"),
     path(SPAN + "delete/", spans.span_delete, name="span-delete"),
     # Revisions: the text changes only as a new revision, spans follow (views/revisions.py).
@@ -94,6 +98,7 @@ urlpatterns = [
     path(ADJUDICATE + "reject/<int:span_id>/", adjudication.reject, name="adjudicate-reject"),
     path(ADJUDICATE + "agreed/", adjudication.accept_agreed, name="adjudicate-agreed"),
     path(DOCUMENT_PAGE + "feedback/", adjudication.feedback_page, name="feedback"),
+    path(DOCUMENT_PAGE + "compare/", comparison.compare_page, name="compare"),
     # Suggestions
     path(PROJECT + "suggest/", suggestions.project_suggest, name="project-suggest"),
     path(PROJECT + "learn/", suggestions.project_learn, name="project-learn"),

@@ -114,6 +114,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After HtmxMiddleware (reads request.htmx), inside MessageMiddleware (which stores the rest).
     "annotations.middleware.HtmxMessagesMiddleware",
+    # A failed htmx action answers with a message, not a page (views/errors.py: it answers
+    # as the views do, in plain text with their messages).
+    "annotations.views.errors.HtmxErrorMiddleware",
     "csp.middleware.CSPMiddleware",
     # A refused query or form number answers 400 with the reason (annotations/params.py).
     "annotations.middleware.BadParameterMiddleware",
@@ -305,7 +308,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 #: Form fields other than files (what a log-in or a span form sends); files do not count.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+#: A pasted document (annotations.forms.PASTE_MAX_BYTES, 2 MB of UTF-8) arrives form-encoded,
+#: where a byte outside ASCII takes three; the body may be that large, and no larger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
 #: Files one upload form may carry; more go in a .zip.
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("HERLENS_UPLOAD_MAX_FILES", 200)
 #: Bytes one upload request may carry in all (checked on Content-Length before reading).
@@ -330,3 +335,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# An htmx action with an expired session or token answers with a message (views/errors.py).
+CSRF_FAILURE_VIEW = "annotations.views.errors.csrf_failure"

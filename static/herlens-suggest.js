@@ -31,7 +31,8 @@
 
     let items = [];
     let chars = [];
-    let shown = true;
+    // Off at first where several readers' spans are shown (the page says so): less clutter.
+    let shown = document.querySelector(".show-suggestions")?.checked ?? true;
     let active = false;
     let index = 0;
     let edit = null; // {id, start, end, tag} for the suggestion under review

@@ -187,13 +187,23 @@
   let toastTimer = null;
   let undoTimer = null;
 
-  function toast(message) {
+  /** A message over the page; one with a next step (reload…) stays until it is taken or closed. */
+  function toast(message, step) {
     const box = document.getElementById("toast");
     if (!box) return;
-    box.textContent = message;
-    box.hidden = false;
+    box.replaceChildren(document.createTextNode(message));
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => (box.hidden = true), 6000);
+    if (step) {
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "link";
+      close.textContent = "Close";
+      close.addEventListener("click", () => (box.hidden = true));
+      box.append(" ", step, " ", close);
+    } else {
+      toastTimer = setTimeout(() => (box.hidden = true), 6000);
+    }
+    box.hidden = false;
   }
 
   function csrfHeaders() {
@@ -204,6 +214,10 @@
       return {};
     }
   }
+
+  const SELECT_FIRST = "Select some words in the essay first.";
+  const NOTHING_TO_TAG = "The selection holds only spaces or line breaks; select some words.";
+  const PANEL_HINT = "Select words in the essay, then press a tag’s key or button. Click a highlight to open it here.";
 
   function setupAnnotatePage(page) {
     const essay = document.getElementById("essay");
@@ -250,7 +264,7 @@
 
     function tagSelection(tagSlug) {
       if (!canAnnotate) {
-        toast("Your role in this project does not allow annotating.");
+        toast(page.dataset.refusal || "Your role in this project does not allow annotating.");
         return true;
       }
       const measured = measureSelection(essay);
@@ -262,6 +276,17 @@
       );
       window.getSelection().removeAllRanges();
       return true;
+    }
+
+    /** Put the panel back to its hint, so it never shows a span the keys no longer act on. */
+    function clearPanel() {
+      const panel = document.getElementById("span-panel");
+      if (!panel || !panel.dataset.span) return;
+      const hint = document.createElement("p");
+      hint.className = "muted";
+      hint.textContent = PANEL_HINT;
+      panel.replaceChildren(hint);
+      panel.dataset.span = "";
     }
 
     function stepSpan(direction) {
@@ -276,12 +301,15 @@
     document.querySelectorAll(".tag-button").forEach((button) => {
       // Keep the selection: a mousedown on a button would otherwise clear it.
       button.addEventListener("mousedown", (event) => event.preventDefault());
-      button.addEventListener("click", () => {
-        if (!tagSelection(button.dataset.tag) && selectedSpan) {
-          post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
-        } else if (!selectedSpan && !measureSelection(essay)) {
-          toast("Select some words in the essay first.");
-        }
+      button.addEventListener("click", (event) => {
+        // The second click of a double-click, or a click while the first is on its way.
+        if (event.detail > 1 || pending) return;
+        const selection = window.getSelection();
+        const selecting = selection && !selection.isCollapsed && essay.contains(selection.anchorNode);
+        if (tagSelection(button.dataset.tag)) return;
+        if (selecting) toast(NOTHING_TO_TAG);
+        else if (selectedSpan) post(spanUrl(selectedSpan, "edit"), { tag: button.dataset.tag });
+        else toast(SELECT_FIRST);
       });
     });
 
@@ -327,7 +355,7 @@
         if (!inEssay) placeCaretAtStart();
         const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
         const granularity =
-          event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey || event.altKey ? "word" : "character";
+          event.key === "ArrowUp" || event.key === "ArrowDown" ? "line" : event.ctrlKey ? "word" : "character";
         window.getSelection().modify(event.shiftKey ? "extend" : "move", forward ? "forward" : "backward", granularity);
         event.preventDefault();
         return;
@@ -344,11 +372,11 @@
       const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
       if (shortcuts[key]) {
         if (inEssay && !selection.isCollapsed) {
-          tagSelection(shortcuts[key]);
+          if (!tagSelection(shortcuts[key])) toast(NOTHING_TO_TAG);
         } else if (selectedSpan) {
           post(spanUrl(selectedSpan, "edit"), { tag: shortcuts[key] });
         } else {
-          toast("Select some words in the essay first.");
+          toast(SELECT_FIRST);
         }
         event.preventDefault();
       } else if (key === "]" || key === "[") {
@@ -360,6 +388,7 @@
       } else if (key === "Escape") {
         selection?.removeAllRanges();
         markSelected(null);
+        clearPanel();
       } else if (key === "?") {
         toggleHelp();
       }
@@ -386,21 +415,6 @@
     if (initial) markSelected(initial);
   }
 
-  // herlens answers a refused htmx request with a plain-text message (400, 403) for the
-  // toast below. With DEBUG on, django-htmx's debug helper (a listener on document) would
-  // replace the whole page with that answer; stop the event before it gets there, so
-  // htmx goes on to raise htmx:responseError as it does in production.
-  window.addEventListener(
-    "htmx:beforeOnLoad",
-    (event) => {
-      const xhr = event.detail.xhr;
-      const plain = xhr?.getResponseHeader("Content-Type")?.startsWith("text/plain");
-      if (xhr && ((xhr.status >= 400 && plain) || xhr.status === 409)) {
-        event.stopPropagation();
-      }
-    },
-    true,
-  );
   // 409: someone else saved the same thing first. The answer is the object as it is now,
   // with "keep theirs / use mine": show it in place instead of an error toast.
   document.addEventListener("htmx:beforeSwap", (event) => {
@@ -410,15 +424,6 @@
       event.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:responseError", (event) => {
-    const xhr = event.detail.xhr;
-    const text = xhr && xhr.responseText && xhr.getResponseHeader("Content-Type")?.startsWith("text/plain")
-      ? xhr.responseText
-      : `The server answered ${xhr ? xhr.status : "with an error"}; nothing was changed.`;
-    toast(text);
-  });
-  document.addEventListener("htmx:sendError", () => toast("Could not reach herlens; nothing was saved. Try again."));
-
   // A poller marked data-poll-when-visible skips its turn while the tab is in the background.
   // (Here rather than as an htmx trigger filter: filters are compiled with Function(), which
   // the Content-Security-Policy forbids.)
@@ -448,6 +453,7 @@
 
   // Exposed for the browser tests and for debugging in the console.
   // measureSelection also serves the adjudication page (static/classes.js);
-  // runsIn, spansIn, spansAt and marksOf also serve herlens-suggest.js and classes.js.
-  window.herlens = { codePointLength, snapToGrapheme, measureSelection, runsIn, spansIn, spansAt, marksOf };
+  // runsIn, spansIn, spansAt and marksOf also serve herlens-suggest.js and classes.js;
+  // toast also serves static/herlens-failures.js.
+  window.herlens = { codePointLength, snapToGrapheme, measureSelection, runsIn, spansIn, spansAt, marksOf, toast };
 })();

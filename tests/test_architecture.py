@@ -25,6 +25,8 @@ PURE = (
     "annotations.wording",
     "annotations.roster",
     "annotations.charts",
+    "annotations.comparison",
+    "annotations.accessibility",
     "annotations.suggest",
     "annotations.exports.csv",
     "annotations.exports.context",

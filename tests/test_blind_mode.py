@@ -93,6 +93,18 @@ def student_requests(c, reader):
     yield "agreement", client.get(reverse("annotations:agreement", args=[slug]))
     yield "adjudicate", client.get(reverse("annotations:adjudicate", args=[slug, d.pk]))
     yield "class page", client.get(reverse("annotations:class", args=[slug]))
+    yield "readers side by side", client.get(reverse("annotations:compare", args=[slug, d.pk]))
+    yield (
+        "readers side by side, pseudonyms, classmate's layer",
+        client.get(
+            reverse("annotations:compare", args=[slug, d.pk]),
+            {"pseudonyms": "1", "layers": str(c.bob.pk)},
+        ),
+    )
+    yield (
+        "exported id of a classmate's span",
+        client.get(reverse("annotations:span-permalink", args=[slug, c.bob_span.pk])),
+    )
     # Writes a student can make return fragments: they must not carry classmates' spans.
     start, end = phrase(d, "design problem")
     yield (
@@ -186,7 +198,7 @@ def test_blind_class_leaks_nothing_of_a_classmate(blind, reader_name):
     for label, response in student_requests(blind, reader):
         assert_nothing_of_bob(blind, label, response)
         labels.append(label)
-    assert len(labels) == 35
+    assert len(labels) == 38
 
 
 def test_blind_class_keeps_classmate_spans_and_comments_untouched(blind):
@@ -263,6 +275,8 @@ COVERED = {
     "agreement",
     "adjudicate",
     "class",
+    "compare",
+    "span-permalink",
     "span-create",
     "span-edit",
     "span-delete",
@@ -308,6 +322,7 @@ NO_SPANS = {
     "project-suggest",  # editors and owners only
     "project-learn",  # editors and owners only; queues a training, answers with a redirect
     "project-film-names",  # editors and owners only; a list of names, not spans
+    "tag-permalink",  # redirects to the project's tag list
     "document-edit",  # editors and owners only
     "document-edit-preview",  # editors and owners only
     "revisions",  # texts, authors of revisions and counts, no span

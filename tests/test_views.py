@@ -199,7 +199,16 @@ def test_create_span_with_htmx_returns_panel_and_only_touched_paragraphs(owner, 
     assert 'id="para-0"' in response.text
     assert 'hx-swap-oob="true"' in response.text
     assert 'id="para-1"' not in response.text
-    assert json.loads(response["HX-Trigger-After-Settle"]) == {"spansChanged": {"span": span.pk}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "spansChanged": {"span": span.pk},
+        # Read out by screen readers.
+        "announce": {"text": f"Added {span.tag.name}: “{span.quote}”."},
+        "spanLabel": {
+            "id": span.pk,
+            "start": f"{span.tag.name}, yours: ",
+            "end": f" (end of {span.tag.name})",
+        },
+    }
 
 
 def test_replayed_create_returns_the_same_span(owner, document):
@@ -270,7 +279,10 @@ def test_delete_and_undo_both_branches(owner, document):
     assert not Span.objects.exists()
     assert "Undo" in response.text
     assert 'name="token"' in response.text
-    assert json.loads(response["HX-Trigger-After-Settle"]) == {"spansChanged": {"span": None}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "spansChanged": {"span": None},
+        "announce": {"text": "Span deleted. Ctrl+Z or the Undo button brings it back."},
+    }
     token = response.text.split('name="token" value="')[1].split('"')[0]
     restore = client.post(
         reverse("annotations:span-restore", args=[document.pk]), {"token": token}, **HTMX
@@ -363,7 +375,7 @@ def test_add_tag_both_branches_and_shortcut_clash(owner, project):
     assert (tag.shortcut, tag.colour, tag.position) == ("q", "#112233", 3)
     clash = client.post(url, {"name": "Another", "colour": "#112233", "shortcut": "c"})
     assert clash.status_code == 400
-    assert "is taken by another tag" in clash.text
+    assert "The key “c” is taken by the tag “Claim”." in clash.text
     bad_colour = client.post(url, {"name": "Bad", "colour": "red", "shortcut": ""})
     assert bad_colour.status_code == 400
     assert "Use a colour like" in bad_colour.text

@@ -164,3 +164,20 @@ def test_unknown_export_format_is_a_400_with_the_choices(owner_client, project):
     response = owner_client.get(export_url(project), {"format": "pdf"})
     assert response.status_code == 400
     assert "choose one of csv, jsonl, spacy, w3c" in response.content.decode()
+
+
+def test_the_import_result_links_to_the_documents_it_made(
+    owner_client, project, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            upload_url(project),
+            {"files": files(**{"a.txt": b"Essay A.", "b.txt": b"Essay B.", "c.txt": b"Essay A."})},
+        )
+    made = {d.title: d for d in project.documents.all()}
+    assert sorted(made) == ["a", "b"]
+    page = owner_client.get(response["Location"]).text
+    for document in made.values():
+        assert f'<a href="{document.get_absolute_url()}">{document.title}</a>' in page
+    job = ImportJob.objects.get()
+    assert [r["document_ids"] for r in job.results] == [[made["a"].pk], [made["b"].pk], []]

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Role
+from annotations.services.suggestions import document_suggest
 from annotations.views.layers import selected_layers
 from tests import factories
 from tests.factories import client_for, make_class, phrase
@@ -21,18 +22,25 @@ def test_selected_layers_reads_commas_and_repeats_and_ignores_junk():
     assert selected_layers("") == set()
 
 
-def test_several_readers_get_colour_families_and_a_filter():
+def test_several_readers_keep_tag_colours_with_a_filter_and_a_comparison():
     c = make_class(visibility="open")
     d = c.document
     mine = factories.make_span(d, *phrase(d, "design problem"), c.alice)
-    theirs = factories.make_span(d, *phrase(d, "too neat"), c.bob)
+    theirs = factories.make_span(d, *phrase(d, "too neat"), c.bob, "prediction")
     page = client_for(c.alice).get(d.get_absolute_url()).text
     assert 'class="layer-filter"' in page
-    assert f"<mark class=a{mine.tag_id}-{c.alice.pk}>" in page
-    assert f"<mark class=a{theirs.tag_id}-{c.bob.pk}>" in page
-    assert f"mark.a{theirs.tag_id}-{c.bob.pk}{{" in page
-    assert 'aria-hidden="true"></span>you</label>' in page
-    assert f'aria-hidden="true"></span>{c.bob.get_username()}</label>' in page
+    # The tag owns the colour: no reader's hue that could be taken for another tag.
+    assert f"a{mine.tag_id}" in page
+    assert f"a{theirs.tag_id}" in page
+    assert f"a{mine.tag_id}-{c.alice.pk}" not in page
+    assert f"mark.a{theirs.tag_id}-{c.bob.pk}{{" not in page
+    assert f'value="{c.bob.pk}" checked>\n    {c.bob.get_username()}</label>' in page
+    assert reverse("annotations:compare", args=[c.project.slug, d.pk]) in page
+    # The teacher sees the suggestions too; their outlines start hidden among several readers.
+    document_suggest(document_id=d.pk, model="blank:en")
+    assert d.suggestions.exists()
+    teacher_page = client_for(c.teacher).get(d.get_absolute_url()).text
+    assert '<input type="checkbox" class="show-suggestions" > Show in the text' in teacher_page
 
 
 def test_an_editorial_project_keeps_tag_colours_with_a_reader_filter(project, owner, members):
@@ -78,7 +86,8 @@ def test_project_that_is_not_a_class_keeps_tag_colours_with_several_readers(memb
         .get(reverse("annotations:adjudicate", args=[document.project.slug, document.pk]))
         .text
     )
-    assert f"<mark class=a{theirs.tag_id}-{annotator.pk}>" in adjudicate
+    assert f"a{theirs.tag_id}" in adjudicate
+    assert f"a{theirs.tag_id}-{annotator.pk}" not in adjudicate
 
 
 def test_span_list_fragment_keeps_the_layer_choice_of_the_page():

@@ -15,6 +15,7 @@ from annotations.models import Document, Membership, Project, Role, Span, SpanRe
 from annotations.services.classes import document_reveal
 from annotations.services.spans import span_delete
 from annotations.services.trash import span_trash, span_untrash
+from annotations.views.live import LIVE_STOPPED, LIVE_STOPPED_HTML
 from tests import factories
 from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
@@ -76,7 +77,7 @@ def test_removed_member_is_told_to_stop_polling_once_something_changes():
     factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
     response = client.get(url, **HTMX)
     assert response.status_code == 286
-    assert response.content == b""
+    assert LIVE_STOPPED in response.text
 
 
 def test_removed_member_gets_no_signal_even_when_nothing_changed():
@@ -86,7 +87,7 @@ def test_removed_member_gets_no_signal_even_when_nothing_changed():
     Membership.objects.filter(user=c.alice).delete()
     response = client.get(url, **HTMX)
     assert response.status_code == 286
-    assert response.content == b""
+    assert LIVE_STOPPED in response.text
 
 
 def test_demoted_teacher_polls_in_the_new_role_from_the_next_poll_on():
@@ -112,7 +113,8 @@ def test_token_of_another_user_gets_the_full_check():
     stranger = client_for(factories.make_user())
     response = stranger.get(url, **HTMX)
     assert response.status_code == 286
-    assert response.content == b""
+    # The same line whoever asks: a stranger learns nothing about the document.
+    assert response.text == LIVE_STOPPED_HTML
 
 
 def test_expired_token_renews_the_poller_without_paragraphs(settings):

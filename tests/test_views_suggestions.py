@@ -160,6 +160,12 @@ def test_accept_htmx_answers_like_a_span_action(members, essay):
     assert triggers(response) == {
         "spansChanged": {"span": span.pk},
         "suggestionsChanged": {"accepted": suggestion.pk},
+        "announce": {"text": f"Accepted as {span.tag.name}: “Her”."},
+        "spanLabel": {
+            "id": span.pk,
+            "start": f"{span.tag.name}, yours: ",
+            "end": f" (end of {span.tag.name})",
+        },
     }
 
 
@@ -189,7 +195,10 @@ def test_reject_both_branches(owner, essay):
     response = client.post(url("suggestion-reject", first.pk), **HTMX)
     assert response.status_code == 200
     assert 'id="suggest-panel"' in response.text
-    assert triggers(response) == {"suggestionsChanged": {"rejected": first.pk}}
+    assert triggers(response) == {
+        "suggestionsChanged": {"rejected": first.pk},
+        "announce": {"text": "Suggestion rejected."},
+    }
     assert client.post(url("suggestion-reject", second.pk)).status_code == 302
     assert essay.suggestions.filter(status=SuggestionStatus.REJECTED).count() == 2
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class FileResult:
     documents: int = 0
     duplicates: int = 0
     spans: int = 0
+    #: The first documents the file made (the result page links them).
+    document_ids: list[int] = field(default_factory=list)
     #: Documents already in the project that the file revised (a new revision each).
     revised: int = 0
 

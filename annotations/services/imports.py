@@ -17,7 +17,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django_tasks import task
 
 from annotations.imports import (
@@ -44,6 +43,7 @@ from annotations.models import (
     Revision,
     Span,
     Tag,
+    tag_slug,
 )
 from annotations.offsets import normalise_text
 from annotations.services.documents import project_fingerprints, text_fingerprint
@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 
 #: Rows per INSERT when importing many documents and spans.
 IMPORT_BATCH = 500
+#: How many of a file's new documents its result links to (a CSV may hold thousands).
+LINKED_DOCUMENTS = 20
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class ImportOutcome:
     credited_to_importer: int = 0
     #: Tags that did not exist in the project and were added for the imported spans.
     tags_created: tuple[str, ...] = ()
+    #: The first LINKED_DOCUMENTS documents made, for the result page's links.
+    document_ids: list[int] = field(default_factory=list)
     #: Documents already in the project that this import revised: "“Title” is now revision N ...".
     revised: list[str] = field(default_factory=list)
 
@@ -217,6 +221,8 @@ def _store_batch(
     own constraints still guard every row.
     """
     Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    room = LINKED_DOCUMENTS - len(outcome.document_ids)
+    outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
     Revision.objects.bulk_create(
         [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents],
         batch_size=IMPORT_BATCH,
@@ -290,9 +296,10 @@ class _TagResolver:
         for key in (slug, name, name.casefold()):
             if key and key in self.by_key:
                 return self.by_key[key]
-        if (slugged := slugify(name)) in self.by_key:
+        # Tags in any script, as on the project page (models.tag_slug).
+        if (slugged := tag_slug(name)) in self.by_key:
             return self.by_key[slugged]
-        slug = slugify(slug or name)[:80]
+        slug = tag_slug(slug or name)
         if not slug:
             raise DomainError(TAG_WITHOUT_SLUG.format(tag=name))
         tag = Tag.objects.create(
@@ -427,7 +434,13 @@ def _result(name: str, outcome: ImportOutcome) -> FileResult:
             "their annotator is not a member of this project"
         )
     return FileResult(
-        name, IMPORTED, message + ".", outcome.documents, outcome.duplicates, outcome.spans
+        name,
+        IMPORTED,
+        message + ".",
+        outcome.documents,
+        outcome.duplicates,
+        outcome.spans,
+        document_ids=outcome.document_ids,
     )
 
 

@@ -19,6 +19,7 @@ from annotations.models import (
     Document,
     Origin,
     Span,
+    SpanDeletion,
     SpanEvent,
     SpanEventKind,
     Tag,
@@ -214,7 +215,9 @@ def span_delete(
 
     From the trash an owner or editor can also restore it for TRASH_DAYS days. Raises
     ``Gone`` if it was deleted meanwhile and ``EditConflict`` if ``version`` is given and
-    the span changed since.
+    the span changed since. Who deleted it and when is also kept by span id
+    (models.SpanDeletion), so a page still showing the span can say what happened to it
+    (selectors.span_deletion_note).
     """
     current = (
         Span.everything.select_for_update(of=("self",))
@@ -226,6 +229,16 @@ def span_delete(
         raise Gone(SPAN_GONE)
     if version is not None and current.version != version:
         raise EditConflict(SPAN_CHANGED, current)
+    by = user if user is not None and user.is_authenticated else None
+    SpanDeletion.objects.update_or_create(
+        span_id=current.pk,
+        defaults={
+            "document_id": current.document_id,
+            "span_author_id": current.author_id,
+            "deleted_by": by,
+            "deleted_at": timezone.now(),
+        },
+    )
     snapshot: dict[str, Any] = {
         "id": current.pk,
         "document": current.document_id,
@@ -239,7 +252,7 @@ def span_delete(
         "is_reference": current.is_reference,
         "created_at": current.created_at.isoformat(),
     }
-    span_trash(span=current, user=user if user is not None and user.is_authenticated else None)
+    span_trash(span=current, user=by)
     return signing.dumps(snapshot, salt=_UNDO_SALT, compress=True)
 
 
@@ -301,4 +314,5 @@ def span_restore(
         created_at=datetime.fromisoformat(snapshot["created_at"])
     )
     span.refresh_from_db()
+    SpanDeletion.objects.filter(span_id=span.pk).delete()
     return span

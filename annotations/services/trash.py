@@ -22,6 +22,7 @@ from annotations.models import (
     Document,
     Project,
     Span,
+    SpanDeletion,
     SpanEvent,
     SpanEventKind,
     SpanRemoval,
@@ -110,6 +111,7 @@ def span_untrash(*, span: Span, user: AbstractBaseUser | None) -> Span:
     span.deleted_at = span.deleted_by = None
     # A fresh updated_at makes live pollers re-draw the restored span's paragraphs.
     span.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    SpanDeletion.objects.filter(span_id=span.pk).delete()
     SpanEvent.objects.create(
         span=span, kind=SpanEventKind.RESTORED, actor=user, revision=document.revision
     )

@@ -72,8 +72,8 @@ def _adjudication_context(request, document, role) -> dict[str, Any]:
     # each (views/layers.py); ?layers= narrows it as on the annotate page.
     current = request.htmx.current_url if request.htmx and request.htmx.current_url else ""
     query = request.GET.urlencode() or urlsplit(current).query
-    # Here every reader gets a colour family, in a class or not: the page compares them.
-    shown = layers.page_layers(request, document, role, tags, query=query, families=True)
+    # Tags keep their colours here too; "Readers side by side" compares the readers.
+    shown = layers.page_layers(request, document, role, tags, query=query)
     marks, styles = layers.marks_and_styles(shown)
     reader_count = len({s.author_id for s in readers})
     return {

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString
 from django_htmx.http import trigger_client_event
 
 from annotations import params
+from annotations.accessibility import span_label
 from annotations.guidelines import guidelines_html
 from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
 from annotations.permissions import (
@@ -45,6 +46,7 @@ from annotations.rendering import (
     split_runs,
 )
 from annotations.selectors import (
+    SUBMITTED_LOCK,
     is_assigned,
     is_locked,
     live_fingerprint,
@@ -323,6 +325,7 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
         "is_teacher": teacher,
         "blind": project.visibility == "blind" and document.revealed_at is None,
         "locked": is_locked(request.user, role, document),
+        "submitted_lock": SUBMITTED_LOCK,
         "can_adjudicate": allows(role, Action.ADJUDICATE),
         "can_teach": allows(role, Action.TEACH),
     }
@@ -339,6 +342,27 @@ def bad_request(request: HtmxHttpRequest, document: Document, message: str) -> H
         return plain_text(message, status=400)
     messages.error(request, message)
     return redirect(document.get_absolute_url())
+
+
+#: Read out by screen readers after an action (the page's live region, static/herlens-failures.js).
+ANNOUNCE_CREATED = "Added {tag}: “{quote}”."
+ANNOUNCE_SAVED = "Saved the {tag} span."
+ANNOUNCE_DELETED = "Span deleted. Ctrl+Z or the Undo button brings it back."
+ANNOUNCE_RESTORED = "Restored {tag}: “{quote}”."
+ANNOUNCE_ACCEPTED = "Accepted as {tag}: “{quote}”."
+ANNOUNCE_REJECTED = "Suggestion rejected."
+
+
+def announcement(template: str, span: Span | None) -> str:
+    if span is None:
+        return template
+    quote = span.quote if len(span.quote) <= 80 else span.quote[:79] + "…"
+    return template.format(tag=span.tag.name, quote=quote)
+
+
+def announce(response: HttpResponse, text: str) -> HttpResponse:
+    """Ask the page to read ``text`` out (an htmx event; the page's live region speaks it)."""
+    return trigger_client_event(response, "announce", {"text": text}, after="settle")
 
 
 def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
@@ -358,6 +382,7 @@ def action_response(
     undo_token: str = "",
     status: int = 200,
     conflict: dict | None = None,
+    announce_text: str = "",
 ) -> HttpResponse:
     """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine"."""
     if not request.htmx:
@@ -373,6 +398,12 @@ def action_response(
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
     paragraphs = changed_paragraphs(request, document, role, *changed)
     response = HttpResponse(panel + paragraphs, status=status)
+    if announce_text:
+        announce(response, announce_text)
+    if span is not None:
+        # What a screen reader says of the new or changed highlight (static/herlens-access.js).
+        label = {"id": span.pk, **span_label(span, request.user)}
+        trigger_client_event(response, "spanLabel", label, after="settle")
     # After settle, so the out-of-band paragraphs are in place when listeners run.
     return trigger_client_event(
         response, "spansChanged", {"span": span.pk if span else None}, after="settle"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -46,9 +47,24 @@ def import_job(request: HtmxHttpRequest, slug: str, job_id: int) -> HttpResponse
     project, role = project_for(request, slug)
     require(role, Action.ADD_DOCUMENTS)
     job = get_object_or_404(project.import_jobs, pk=job_id)
+    # Each file's result links the documents it made (their ids are kept with the result).
+    wanted = {pk for result in job.results for pk in result.get("document_ids", ())}
+    titles = dict(project.documents.filter(pk__in=wanted).values_list("pk", "title"))
+    results = [
+        {
+            **result,
+            "links": [
+                {"title": titles[pk], "url": reverse("annotations:document", args=[slug, pk])}
+                for pk in result.get("document_ids", ())
+                if pk in titles
+            ],
+        }
+        for result in job.results
+    ]
     context = {
         "project": project,
         "job": job,
+        "results": results,
         "imported": job.count(IMPORTED),
         "skipped": job.count(SKIPPED),
         "rejected": job.count(REJECTED),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -55,3 +55,12 @@ def span_detail(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     tags = list(span.document.project.tags.all())
     context = {"document": span.document, **panel_context(request, span, role, tags)}
     return render(request, f"{TEMPLATE}#span-panel", context)
+
+
+@require_GET
+def span_permalink(request: HtmxHttpRequest, slug: str, span_id: int) -> HttpResponse:
+    """Where an exported annotation's id leads: the span open on its document's page."""
+    span, _role = span_for(request, span_id)
+    if span.document.project.slug != slug:
+        raise Http404
+    return redirect(f"{span.document.get_absolute_url()}?span={span.pk}#span-panel")

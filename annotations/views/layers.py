@@ -96,7 +96,10 @@ def page_layers(
     ``families``: a colour family per reader; by default in classes only.
     """
     if families is None:
-        families = document.project.is_class
+        # The tag owns the colour, in a class too: a reader's hue would hide the tag and clash
+        # with another tag's colour. Readers are told apart by the layer filter, the spoken
+        # labels and the side-by-side view (views/comparison.py).
+        families = False
     wanted = selected_layers(_page_query(request) if query is None else query)
     every_reader = within is not None and (families or bool(wanted))
     visible, readers, names = _visible(request, document, role, within, every_reader)

@@ -88,6 +88,11 @@ def _revision_notice(
 #: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
 NOTHING_CHANGED = 204
 STOP_POLLING = 286
+LIVE_STOPPED = (
+    "Live updates stopped: this document was removed, or you are no longer a member of "
+    "its project. Others' new spans will not appear here; reload to see where you stand."
+)
+LIVE_STOPPED_HTML = f'<p id="live" class="live-stopped notice" role="status">{LIVE_STOPPED}</p>'
 
 
 @require_GET
@@ -122,9 +127,9 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     try:
         document, role = document_for(request, document_id)
     except Http404:
-        # No longer a member (or never was): 286 makes htmx stop polling, and the empty
-        # answer replaces the poller, so the page stays as it was without error messages.
-        return HttpResponse(status=STOP_POLLING)
+        # No longer a member, or the document is gone: 286 makes htmx stop polling, and the
+        # answer replaces the poller with a line saying why the page stopped updating.
+        return HttpResponse(LIVE_STOPPED_HTML, status=STOP_POLLING)
     tags = list(document.project.tags.all())
     since = _redraw_since(token, document, role, document_id, request)
     if since is None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
-from annotations.forms import DocumentForm, TagForm
+from annotations.forms import PASTE_MAX_BYTES, DocumentForm, TagForm, human_bytes
 from annotations.guidelines import guidelines_html
 from annotations.models import Document, FormSubmission, Membership, Tag
 from annotations.permissions import Action, allows, spans_visible_in
@@ -58,6 +60,8 @@ def _project_context(request, project, role, document_form=None, tag_form=None) 
         "tag_form": tag_form or TagForm(project=project),
         "guidelines_html": guidelines_html(project.guidelines),
         "export_formats": EXPORT_FORMATS,
+        "paste_limit": human_bytes(PASTE_MAX_BYTES),
+        "import_file_limit": human_bytes(settings.HERLENS_IMPORT_LIMITS["max_file_bytes"]),
         # Only authors of spans this reader may see: a blind class hides classmates' names.
         "annotators": get_user_model()
         .objects.filter(spans__in=spans_visible_in(request.user, role, project=project))
@@ -96,7 +100,14 @@ def document_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, f"Added “{document.title}”.")
             if request.htmx:
                 context = _project_context(request, project, role)
-                return render(request, f"{PROJECT_TEMPLATE}#documents", context)
+                response = render(request, f"{PROJECT_TEMPLATE}#documents", context)
+                if context["show_suggestions"]:
+                    # The new document's suggestions are queued: the summary beside it says so.
+                    stats = render_to_string(
+                        f"{PROJECT_TEMPLATE}#suggestion-stats", {**context, "oob": True}, request
+                    )
+                    response.content += stats.encode()
+                return response
             return redirect(document.get_absolute_url())
     context = _project_context(request, project, role, document_form=form)
     if request.htmx:
@@ -143,3 +154,11 @@ def _sent_before(request: HtmxHttpRequest, kind: str) -> bool:
 
 def _is_duplicate(error: ValidationError) -> bool:
     return any("already exists" in message for message in error.messages)
+
+
+@require_GET
+def tag_permalink(request: HtmxHttpRequest, slug: str, tag_slug: str) -> HttpResponse:
+    """Where an exported tag's id leads: the project's list of tags."""
+    project, _role = project_for(request, slug)
+    get_object_or_404(project.tags, slug=tag_slug)
+    return redirect(f"{project.get_absolute_url()}#tags")

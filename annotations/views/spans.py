@@ -26,7 +26,15 @@ from annotations.views.access import (
     require_unlocked,
     span_for,
 )
-from annotations.views.annotate import action_response, bad_request
+from annotations.views.annotate import (
+    ANNOUNCE_CREATED,
+    ANNOUNCE_DELETED,
+    ANNOUNCE_RESTORED,
+    ANNOUNCE_SAVED,
+    action_response,
+    announcement,
+    bad_request,
+)
 from annotations.views.errors import form_error, plain_text
 
 
@@ -52,7 +60,13 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     except DomainError as error:
         return bad_request(request, document, str(error))
     return action_response(
-        request, document, role, span, (span.start, span.end), status=201 if created else 200
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        status=201 if created else 200,
+        announce_text=announcement(ANNOUNCE_CREATED, span),
     )
 
 
@@ -87,7 +101,14 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
         return _conflict(request, document, role, conflict, tag=tag, note=note)
     if not request.htmx:
         messages.success(request, "Span saved.")
-    response = action_response(request, document, role, span, (span.start, span.end))
+    response = action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        announce_text=announcement(ANNOUNCE_SAVED, span),
+    )
     response["X-Span-Version"] = str(span.version)
     return response
 
@@ -141,7 +162,9 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
         return _gone(request, document, str(error))
     if not request.htmx:
         messages.success(request, "Span deleted.")
-    return action_response(request, document, role, None, changed, undo_token=token)
+    return action_response(
+        request, document, role, None, changed, undo_token=token, announce_text=ANNOUNCE_DELETED
+    )
 
 
 @require_POST
@@ -154,4 +177,11 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         span = span_services.span_restore(token=token, document=document, user=request.user)
     except DomainError as error:
         return bad_request(request, document, str(error))
-    return action_response(request, document, role, span, (span.start, span.end))
+    return action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        announce_text=announcement(ANNOUNCE_RESTORED, span),
+    )

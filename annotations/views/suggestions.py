@@ -53,8 +53,12 @@ from annotations.services.suggestions import suggestion_run_enqueue, suggestion_
 from annotations.suggest.learning import MIN_SPANS
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.annotate import (
+    ANNOUNCE_ACCEPTED,
+    ANNOUNCE_REJECTED,
     TEMPLATE,
     action_response,
+    announce,
+    announcement,
     bad_request,
     changed_paragraphs,
     suggest_context,
@@ -241,7 +245,15 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    response = action_response(request, document, role, span, (span.start, span.end), status=201)
+    response = action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        status=201,
+        announce_text=announcement(ANNOUNCE_ACCEPTED, span),
+    )
     return trigger_client_event(response, EVENT, {"accepted": suggestion.pk}, after="settle")
 
 
@@ -254,9 +266,8 @@ def suggestion_reject(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, "Suggestion rejected; it will not be suggested again.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    return trigger_client_event(
-        _panel(request, document, role), EVENT, {"rejected": suggestion.pk}, after="settle"
-    )
+    response = announce(_panel(request, document, role), ANNOUNCE_REJECTED)
+    return trigger_client_event(response, EVENT, {"rejected": suggestion.pk}, after="settle")
 
 
 @require_POST

@@ -39,6 +39,10 @@ def test_upload_lists_each_file_and_export_downloads(page, live_server, editor_u
         ["bundle.zip/scan.pdf", "rejected"],
     ]
     assert sorted(project.documents.values_list("title", flat=True)) == ["Machines", "voice"]
+    # Each imported file links to the document it made.
+    page.click("#import-progress a:has-text('Machines')")
+    page.wait_for_url(f"**{project.documents.get(title='Machines').get_absolute_url()}")
+    assert "Machines talk." in page.locator("#essay").inner_text()
 
     page.goto(live_server.url + project.get_absolute_url())
     page.select_option("#export-format", "jsonl")

@@ -1,0 +1,41 @@
+"""Template helpers for screen readers on the annotate page (see annotations/accessibility.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+from django.contrib.auth import get_user_model
+from django.utils.html import json_script
+from django.utils.safestring import SafeString
+
+from annotations.accessibility import span_labels
+from annotations.models import Span, Tag
+from annotations.views.layers import DrawnSpan
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def span_label_data(
+    context: template.Context, spans: Iterable[Span | DrawnSpan], tags: Iterable[Tag] = ()
+) -> SafeString:
+    """Write every shown span's spoken label as JSON (#span-labels), for static/herlens-access.js.
+
+    The page draws plain rows (views/layers.py): tags are named from ``tags``, readers other
+    than the viewer with one query.
+    """
+    spans = list(spans)
+    viewer = context["request"].user
+    tag_names = {tag.pk: tag.name for tag in tags}
+    if any(span.tag_id not in tag_names for span in spans):
+        tag_names.update(
+            Tag.objects.filter(pk__in={span.tag_id for span in spans}).values_list("pk", "name")
+        )
+    others = {s.author_id for s in spans if not s.is_reference and s.author_id != viewer.pk}
+    author_names: dict[int, str] = {}
+    if others:
+        author_names = dict(
+            get_user_model().objects.filter(pk__in=others).values_list("pk", "username")
+        )
+    return json_script(span_labels(spans, viewer, tag_names, author_names), "span-labels")
