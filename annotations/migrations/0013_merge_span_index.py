@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0010_merge_20261201_0810'),
-        ('annotations', '0012_merge_span_removals'),
+        ("annotations", "0010_merge_20261201_0810"),
+        ("annotations", "0012_merge_span_removals"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0013_merge_span_index'),
-        ('annotations', '0013_merge_ux'),
+        ("annotations", "0013_merge_span_index"),
+        ("annotations", "0013_merge_ux"),
     ]
 
-    operations = [
-    ]
+    operations = []
