@@ -41,7 +41,7 @@ def tab_to_essay(page) -> None:
 
 
 def wait_for_announcement(page, text: str) -> None:
-    page.wait_for_function(f"{ANNOUNCED}.includes({text!r})")
+    page.wait_for_function(f"() => {ANNOUNCED}.includes({text!r})")
 
 
 def test_the_whole_annotate_loop_by_keyboard_only(page, live_server, essay):
@@ -140,7 +140,7 @@ def test_a_mouse_selection_snaps_to_whole_words_unless_asked_not_to(page, live_s
     select_text(page, "lade Runne")
     assert page.evaluate(SELECTED) == "Blade Runner"
     page.keyboard.press("f")
-    page.wait_for_function("document.querySelectorAll('#essay mark').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#essay mark').length > 0")
     assert Span.objects.get().quote == "Blade Runner"
     # Inside a word: Alt held, or "Whole words" unticked (remembered).
     select_text(page, "quiet", alt=True)
@@ -171,7 +171,7 @@ def test_a_double_click_on_a_tag_button_makes_one_span_and_no_complaint(page, li
     open_page(page, live_server, essay)
     select_text(page, "Blade Runner")
     page.dblclick(".tag-button[data-tag='film-reference']")
-    page.wait_for_function("document.querySelectorAll('#essay mark').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#essay mark').length > 0")
     page.wait_for_timeout(300)
     assert Span.objects.count() == 1
     assert page.locator("#toast").is_hidden(), page.locator("#toast").inner_text()
