@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django import template
 from django.contrib.auth import get_user_model
@@ -11,7 +12,9 @@ from django.utils.safestring import SafeString
 
 from annotations.accessibility import span_labels
 from annotations.models import Span, Tag
-from annotations.views.layers import DrawnSpan
+
+if TYPE_CHECKING:  # the rows' type only; template tags do not call views
+    from annotations.views.layers import DrawnSpan
 
 register = template.Library()
 
