@@ -790,7 +790,10 @@ class Suggestion(models.Model):
     same tag, and the project page can count what each rule earns.
     """
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="suggestions")
+    # No index of its own: the unique place and the (document, status) index both lead with it.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="suggestions", db_index=False
+    )
     #: Code points into document.text, end exclusive, like Span.
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
