@@ -86,6 +86,7 @@ ROUTES: list[tuple[str, str, Callable, str]] = [
     (DOCUMENT_PAGE, "submit/", classes.submit, "submit"),
     (DOCUMENT_PAGE, "reopen/<int:user_id>/", classes.reopen, "reopen"),
     (DOCUMENT_PAGE, "reveal/", classes.reveal, "reveal"),
+    (DOCUMENT_PAGE, "seen/", classes.document_seen, "document-seen"),
     (DOCUMENT, "live/", live.live_poll, "live"),
     (SPAN, "comments/", discussion.thread, "comments"),
     (SPAN, "comments/new/", discussion.comment_add, "comment-add"),
