@@ -29,10 +29,11 @@ from typing import NamedTuple
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 
-#: Underline layers drawn per run; deeper nesting shows the outermost three and the innermost.
-MAX_LAYERS = 4
 #: Class prefix of each underline layer, outermost first.
 LAYER_LETTERS = "abcd"
+#: Underline layers drawn per run, one a letter; deeper nesting shows the outermost three and
+#: the innermost.
+MAX_LAYERS = len(LAYER_LETTERS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,6 +310,7 @@ NO_SPANS = {
     "submit",
     "reopen",
     "reveal",
+    "document-seen",  # a 204 that notes the reader's last activity
     "adjudicate-accept",  # teachers and editors only (403 for students, tested there)
     "adjudicate-add",
     "adjudicate-reject",
