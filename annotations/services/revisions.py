@@ -223,6 +223,7 @@ def _snapshot(span: Span) -> dict:
         "origin": span.origin,
         "is_reference": span.is_reference,
         "created_at": span.created_at.isoformat(),
+        "updated_at": span.updated_at.isoformat(),
     }
 
 
