@@ -278,6 +278,7 @@ def test_every_export_reads_an_older_revision_with_its_own_spans(
     params = {"document": revised.pk, "revision": number}
     for data in (
         web_export(client, project, fmt, exact=1, **params),
+        export(client, owner, project, fmt, exact=1, **params),
         command_export(
             project, fmt, "--exact", "--document", str(revised.pk), "--revision", str(number)
         ),
@@ -379,3 +380,35 @@ def test_the_command_says_why_a_revision_cannot_be_read(project, revised):
 
     with pytest.raises(CommandError, match="choose exactly one document"):
         command_export(project, "csv", "--revision", "1")
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("revision=1", 400, "choose exactly one document"),
+        ("revision=7&document={pk}", 400, "has no revision 7 (revisions 1 to 3)"),
+        ("revision=2&document=999999", 400, "no document 999999"),
+        ("revision=two&document={pk}", 422, "revision"),
+    ],
+)
+def test_the_api_says_why_a_revision_cannot_be_exported(
+    client, owner, project, revised, query, status, message
+):
+    response = Api(client, owner).get(
+        f"/projects/{project.slug}/export?format=jsonl&" + query.format(pk=revised.pk)
+    )
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+
+
+def test_the_api_reads_the_same_older_revision_for_a_document_and_its_export(
+    client, owner, project, revised, history
+):
+    api = Api(client, owner)
+    document = api.get(f"/documents/{revised.pk}?revision=2").json()
+    spans = api.get(f"/documents/{revised.pk}/spans?revision=2").json()
+    text, exported = read_export(
+        "jsonl", export(client, owner, project, "jsonl", document=revised.pk, revision=2)
+    )
+    assert text == document["text"] == history[2]
+    assert sorted((s["start"], s["end"], s["text"], s["anchor"]) for s in spans) == sorted(exported)

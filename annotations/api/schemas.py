@@ -208,6 +208,14 @@ class ExportQuery(Schema):
         description="CSV: also the orphans (spans whose words a revision removed; start and "
         "end empty, text = their old words). JSONL always has them; W3C and spaCy never.",
     )
+    revision: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="Export this revision of the one `document` given: its text with the "
+        "spans as they stood on it (default: the current revision of every document). "
+        "400 without exactly one document, or when it has no such revision.",
+    )
 
 
 EXPORT_CONTENT = {
