@@ -43,6 +43,9 @@ class SpanMark:
     start: int
     end: int
     tag_id: int
+    #: A revision edited words inside it and nobody has confirmed them yet: its first
+    #: highlight carries the class ``chg``, drawn as a mark before the words.
+    changed: bool = False
 
 
 class Run(NamedTuple):
@@ -164,7 +167,7 @@ def paragraph_html(
     """Write one paragraph as HTML.
 
     Runs without spans are bare text; a run under spans is a ``<mark>`` with
-    colour classes only. Which spans cover a run is not repeated on every run
+    colour classes only (and ``chg`` on the first run of a span a revision changed). Which spans cover a run is not repeated on every run
     (thousands of runs, several spans deep): the paragraph lists the spans that
     begin in it as ``data-spans`` ("id offset length" triples, the offset from the
     paragraph's ``data-start``, in code points) and static/herlens.js works out
@@ -182,11 +185,17 @@ def paragraph_html(
         + (f' data-spans="{spans_attr}"' if spans_attr else "")
         + (' hx-swap-oob="true">' if oob else ">")
     ]
+    # Where each changed span begins in this paragraph: its first run gets the class chg.
+    flagged = {span.id for span in paragraph.starting if span.changed}
     for run in paragraph.runs:
         piece = escape(text[run.start : run.end], quote=False)
         if not run.span_ids:
             parts.append(piece)
             continue
+        flag = ""
+        if flagged and not flagged.isdisjoint(run.span_ids):
+            flagged.difference_update(run.span_ids)
+            flag = " chg"
         drawn = run.span_ids
         if len(drawn) > MAX_LAYERS:
             drawn = (*drawn[: MAX_LAYERS - 1], drawn[-1])
@@ -198,6 +207,8 @@ def paragraph_html(
                 classes = f'"{classes}"'
             if class_cache is not None:
                 class_cache[keys] = classes
+        if flag:
+            classes = f'"{layer_classes(keys)}{flag}"'
         if target is not None and target in run.span_ids:
             parts.append(f'<mark class={classes} id="span-{target}">{piece}</mark>')
             target = None

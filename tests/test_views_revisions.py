@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -301,3 +304,23 @@ def test_a_student_hands_in_a_new_draft_of_their_essay_when_the_teacher_allows(o
     assert essay.text[theirs.start : theirs.end] == "Rain on the window"
     page = writer.get(essay.get_absolute_url()).content.decode()
     assert "Hand in a new draft" in page
+
+
+def test_a_changed_span_is_flagged_on_its_highlight_until_confirmed_in_its_panel(essay, owner):
+    edited = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    kept = factories.make_span(essay, *words(TEXT, "Rain on the window"), owner, "prediction")
+    revisions.document_revise(document=essay, text=TEXT.replace("writes", "wrote"), user=owner)
+    client = client_for(owner)
+    page = client.get(essay.get_absolute_url()).content.decode()
+    essay_html = page[page.index('id="essay"') : page.index("</article>")]
+    assert essay_html.count(" chg") == 1
+    assert re.search(r'<mark class="[^"]* chg">Theodore wrote letters</mark>', essay_html)
+    labels = json.loads(re.search(r'id="span-labels"[^>]*>(.*?)</script>', page).group(1))
+    assert "words edited by a revision" in labels[str(edited.pk)]["start"]
+    assert "words edited" not in labels[str(kept.pk)]["start"]
+
+    response = client.post(reverse("annotations:span-confirm", args=[edited.pk]), {"back": "text"})
+    assert response.url == f"{essay.get_absolute_url()}?span={edited.pk}#span-panel"
+    page = client.get(response.url).content.decode()
+    assert " chg" not in page[page.index('id="essay"') : page.index("</article>")]
+    assert 'id="span-changed"' not in page

@@ -303,6 +303,8 @@ def span_confirm(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, _role = _flagged_span_for(request, span_id)
     revisions.span_anchor_confirm(span=span, user=request.user)
     messages.success(request, f"Kept “{span.quote[:60]}” on its new words.")
+    if request.POST.get("back") == "text":  # pressed in the span panel of the annotate page
+        return redirect(f"{span.document.get_absolute_url()}?span={span.pk}#span-panel")
     return redirect("annotations:document-review", document_id=span.document_id)
 
 
