@@ -324,3 +324,38 @@ def test_a_changed_span_is_flagged_on_its_highlight_until_confirmed_in_its_panel
     page = client.get(response.url).content.decode()
     assert " chg" not in page[page.index('id="essay"') : page.index("</article>")]
     assert 'id="span-changed"' not in page
+
+
+def test_suggestions_that_lose_their_words_are_named_before_and_after_saving(essay, owner, project):
+    from annotations.models import Suggestion
+
+    tag = factories.tag(project, "claim")
+    start, end = words(TEXT, "Rain on the window")
+    Suggestion.objects.create(
+        document=essay, start=start, end=end, tag=tag, score=0.7, reason="x", quote=TEXT[start:end]
+    )
+    start, end = words(TEXT, "Theodore writes letters")
+    Suggestion.objects.create(
+        document=essay, start=start, end=end, tag=tag, score=0.7, reason="x", quote=TEXT[start:end]
+    )
+    new = TEXT.replace(" Rain on the window.", "")
+    client = client_for(owner)
+    preview = client.post(
+        reverse("annotations:document-edit-preview", args=[essay.pk]), {"text": new}
+    )
+    listed = preview.content.decode()
+    assert 'id="preview-lost-suggestions"' in listed
+    assert "<del>Rain on the window</del>" in listed
+    assert "Theodore writes letters" not in listed  # its words survive: it moves
+
+    response = client.post(
+        reverse("annotations:document-edit", args=[essay.pk]),
+        {"text": new, "base_revision": essay.revision},
+        follow=True,
+    )
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "1 suggestion dropped with its words: “Rain on the window” (Claim)" in said
+    page = client.get(reverse("annotations:revisions", args=[essay.pk])).content.decode()
+    assert "1 suggestion dropped with its words" in page
+    assert "<del>Rain on the window</del>" in page
+    assert Suggestion.objects.filter(document=essay).count() == 1

@@ -85,11 +85,24 @@ class DocumentRevisionIn(CleanIn):
     message: str = Field("", max_length=300, description="What changed, for the history.")
 
 
+class LostSuggestionOut(Schema):
+    words: str = Field(..., description="The words it was on, in the revision before.")
+    tag: str = Field(..., description="The tag's name.")
+    status: str = Field(..., description="pending, accepted or rejected.")
+    start: int = Field(..., description="Offsets into the revision before (code points).")
+    end: int
+
+
 class RevisionOut(DocumentOut):
     spans: dict[str, int] = Field(
         ...,
         description="What the revision did to the spans: exact, moved, changed, orphaned, "
         "refound; and to suggestions: suggestions_kept, suggestions_dropped.",
+    )
+    lost_suggestions: list[LostSuggestionOut] = Field(
+        default_factory=list,
+        description="The suggestions dropped because the revision edited or removed their "
+        "words (new ones come for the new text).",
     )
 
 

@@ -30,6 +30,7 @@ from annotations.permissions import (
 )
 from annotations.services import revisions, trash
 from annotations.views.access import HtmxHttpRequest, document_for, require
+from annotations.wording import counted
 
 EDIT_TEMPLATE = "annotations/revision_edit.html"
 NO_SELECTION = "Select the words in the text first, then press Attach here."
@@ -45,6 +46,7 @@ def _plan_context(plan: revisions.RevisionPlan) -> dict:
         "orphaned": plan.listed(AnchorState.ORPHANED)[:PREVIEW_LIST_LIMIT],
         "stats": revision_diff.stats(plan.old_text, plan.new_text),
         "unchanged": plan.old_text == plan.new_text,
+        "lost_suggestions": plan.lost_suggestions,
     }
 
 
@@ -104,6 +106,15 @@ def _saved_message(revision: Revision) -> str:
         parts.append(
             f"{summary['orphaned']} whose words are gone, kept as orphans to attach again."
         )
+    lost = revision.lost_suggestions
+    if lost:
+        shown = ", ".join(f"“{item['words'][:40]}” ({item['tag']})" for item in lost[:3])
+        more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+        parts.append(
+            f"{counted(len(lost), 'suggestion')} dropped with {'its' if len(lost) == 1 else 'their'}"
+            f" words: {shown}{more} (the Revisions page lists them; new suggestions come for "
+            "the new text)."
+        )
     return " ".join(parts)
 
 
@@ -126,6 +137,7 @@ def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpRes
             )
         )
         plan.spans = [move for move in plan.spans if move.span.pk in visible]
+        plan.suggestions = []  # the editors look after the suggestions
     context = {"document": document, **_plan_context(plan)}
     return render(request, f"{EDIT_TEMPLATE}#preview", context)
 
