@@ -2,8 +2,7 @@
 
 The annotate page gives each highlight an alternative text (CSS generated content,
 so the essay's text and the selection stay exactly the document's): "Claim, by ana:"
-before the first word and "(end of Claim)" after the last; a span whose words a revision
-edited says so ("Claim, by ana, words edited by a revision:").
+before the first word and "(end of Claim)" after the last.
 """
 
 from __future__ import annotations
@@ -43,9 +42,7 @@ def span_label(
     else:
         whose = f"by {span.author.get_username()}"
     tag = tag_names[span.tag_id] if tag_names is not None else span.tag.name
-    # The same words as the pencil drawn before a changed span's first word.
-    edited = ", words edited by a revision" if span.anchor == "changed" else ""
-    return {"start": f"{tag}, {whose}{edited}: ", "end": f" (end of {tag})"}
+    return {"start": f"{tag}, {whose}: ", "end": f" (end of {tag})"}
 
 
 def span_labels(

@@ -174,7 +174,9 @@ def test_a_changed_span_shows_a_pencil_on_its_highlight_until_its_words_are_conf
     drawn = flagged.evaluate(PENCIL)
     # Drawn before the words (a shape, not a colour) and read out as words...
     assert "✎" in drawn["content"]
-    assert "words edited by a revision" in drawn["content"]
+    assert "Words edited by a revision: " in drawn["content"]
+    # The screen reader's words for the span follow (static/herlens-access.js sets them).
+    assert flagged.get_attribute("data-sr-start").startswith("Claim")
     # ...while the text, and so every offset the page works out, stays the document's.
     assert drawn["text"] == "the city listens"
     assert marks_text(page, typo.pk) == "the city listens"
