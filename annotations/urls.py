@@ -47,6 +47,11 @@ urlpatterns = [
     path(SPAN, documents.span_detail, name="span"),
     # The ids of the W3C Web Annotation export (exports/w3c.py) resolve for members.
     path(PROJECT + "spans/<int:span_id>/", documents.span_permalink, name="span-permalink"),
+    path(
+        DOCUMENT_PAGE + "revisions/<int:number>/",
+        revisions.revision_permalink,
+        name="revision-permalink",
+    ),
     path(PROJECT + "tags/<str:tag_slug>/", projects.tag_permalink, name="tag-permalink"),
     path(SPAN + "edit/", spans.span_edit, name="span-edit"),
     path(SPAN + "delete/", spans.span_delete, name="span-delete"),

@@ -412,3 +412,21 @@ def test_the_api_reads_the_same_older_revision_for_a_document_and_its_export(
     )
     assert text == document["text"] == history[2]
     assert sorted((s["start"], s["end"], s["text"], s["anchor"]) for s in spans) == sorted(exported)
+
+
+def test_w3c_points_an_older_revisions_annotations_at_that_revisions_text(
+    client, owner, project, revised, history
+):
+    client.force_login(owner)
+    older = json.loads(web_export(client, project, "w3c", document=revised.pk, revision=1))
+    current = json.loads(web_export(client, project, "w3c", document=revised.pk))
+    base = f"http://testserver{project.get_absolute_url()}documents/{revised.pk}"
+    assert {item["target"]["source"] for item in older["first"]["items"]} == {f"{base}/revisions/1"}
+    assert {item["target"]["herlens:revision"] for item in older["first"]["items"]} == {1}
+    assert {item["target"]["source"] for item in current["first"]["items"]} == {base}
+    assert {item["target"]["herlens:revision"] for item in current["first"]["items"]} == {3}
+    # The address leads to the text the offsets are into.
+    response = client.get(f"{base}/revisions/1/".removeprefix("http://testserver"))
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "Theodore writes letters for strangers and teh city listens." in page

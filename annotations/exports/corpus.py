@@ -208,9 +208,11 @@ class DocumentRow:
     text: str
     metadata: dict[str, Any]
     created_at: datetime
-    #: The revision whose text this is (the current one).
+    #: The revision whose text this is.
     revision: int = 1
     spans: list[SpanRow] = field(default_factory=list)
+    #: False for an older revision read from its snapshot (``ExportFilter.revision``).
+    current: bool = True
 
 
 _DOCUMENT_FIELDS = (
@@ -364,7 +366,7 @@ def _older_document(
     """
     values = Document.objects.filter(pk=older.document_id).values_list(*_DOCUMENT_FIELDS).get()
     document = DocumentRow(*values)
-    document.text, document.revision = older.text, older.number
+    document.text, document.revision, document.current = older.text, older.number, False
     entries = _older_entries(older, export_filter, tags)
     missing = {entry["author"] for entry in entries} - set(authors)
     if export_filter.pseudonyms:

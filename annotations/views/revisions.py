@@ -186,6 +186,15 @@ def revision_detail(request: HtmxHttpRequest, document_id: int, number: int) -> 
 
 
 @require_GET
+def revision_permalink(
+    request: HtmxHttpRequest, slug: str, document_id: int, number: int
+) -> HttpResponse:
+    """Where an exported annotation of an older revision points: that revision's text."""
+    document, _role = document_for(request, document_id, slug)
+    return redirect("annotations:revision", document_id=document.pk, number=number)
+
+
+@require_GET
 def revision_compare(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, _role = document_for(request, document_id)
     revisions.current_revision(document)
