@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db.models import F
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from annotations.api.lookups import (
+    IF_MATCH_REVISION,
     document_for,
     older_revision,
     project_for,
@@ -45,11 +46,7 @@ IF_MATCH_INVALID = "If-Match must be a revision number (or *), not “{value}”
 router = Router(tags=["documents"])
 
 
-@router.get(
-    "/projects/{slug}/documents",
-    response={200: list[DocumentSummary], **ERRORS},
-    tags=["documents"],
-)
+@router.get("/projects/{slug}/documents", response={200: list[DocumentSummary], **ERRORS})
 @paginate(Pages)
 def documents_list(request: HttpRequest, slug: str):
     """List a project's documents (without their text), oldest first."""
@@ -61,9 +58,7 @@ def documents_list(request: HttpRequest, slug: str):
     )
 
 
-@router.post(
-    "/projects/{slug}/documents", response={201: DocumentOut, **ERRORS}, tags=["documents"]
-)
+@router.post("/projects/{slug}/documents", response={201: DocumentOut, **ERRORS})
 def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     """Add a document; its text is stored in Unicode NFC with "\\n" line breaks."""
     project, role = project_for(request, slug)
@@ -72,7 +67,7 @@ def documents_create(request: HttpRequest, slug: str, payload: DocumentIn):
     return Status(201, document_out(document, with_text=True))
 
 
-@router.get("/documents/{document_id}", response={200: DocumentOut, **ERRORS}, tags=["documents"])
+@router.get("/documents/{document_id}", response={200: DocumentOut, **ERRORS})
 def documents_detail(
     request: HttpRequest, document_id: int, query: Query[RevisionQuery], response: HttpResponse
 ):
@@ -101,21 +96,14 @@ def _if_match_revision(value: str | None) -> int | None:
 
 
 @router.put(
-    "/documents/{document_id}",
-    response={200: RevisionOut, 412: Error, 428: Error, **ERRORS},
-    tags=["documents"],
+    "/documents/{document_id}", response={200: RevisionOut, 412: Error, 428: Error, **ERRORS}
 )
 def documents_revise(
     request: HttpRequest,
     document_id: int,
     payload: DocumentRevisionIn,
     response: HttpResponse,
-    if_match: str | None = Header(
-        None,
-        alias="If-Match",
-        max_length=100,
-        description="The revision you edited (the document's `revision`); 412 if it is stale.",
-    ),
+    if_match: str | None = IF_MATCH_REVISION,
 ):
     """Replace the text as a new revision; spans follow their words (see each span's anchor)."""
     document, role = document_for(request, document_id)

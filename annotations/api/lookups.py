@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Header
@@ -106,14 +107,26 @@ def older_revision(document: Document, number: int | None) -> int | None:
     return number
 
 
-IF_MATCH = Header(
-    None,
-    alias="If-Match",
-    max_length=40,
-    description=(
-        'The span\'s version you last read, as an ETag ("3"). Your write is refused '
-        "with 409 (and the span as it is now) if someone changed it since."
-    ),
+def header(name: str, max_length: int, description: str) -> Any:
+    """An optional request header, bounded so that no header is read unchecked."""
+    return Header(None, alias=name, max_length=max_length, description=description)
+
+
+IF_MATCH = header(
+    "If-Match",
+    40,
+    'The span\'s version you last read, as an ETag ("3"). Your write is refused '
+    "with 409 (and the span as it is now) if someone changed it since.",
+)
+IF_MATCH_REVISION = header(
+    "If-Match",
+    100,
+    "The revision you edited (the document's `revision`); 412 if it is stale.",
+)
+IDEMPOTENCY_KEY = header(
+    "Idempotency-Key",
+    200,
+    "Send the same key when retrying: the retry returns the first span.",
 )
 
 

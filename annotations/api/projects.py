@@ -20,7 +20,7 @@ from annotations.permissions import (
 router = Router(tags=["projects"])
 
 
-@router.get("/projects", response={200: list[ProjectOut], 401: Error}, tags=["projects"])
+@router.get("/projects", response={200: list[ProjectOut], 401: Error})
 def projects_list(request: HttpRequest):
     """List your projects, with your role and each project's tags."""
     projects = visible_projects(request.auth).prefetch_related("tags")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -182,23 +183,29 @@ def document_out(document: Document, with_text: bool = False) -> dict[str, Any]:
     return out
 
 
+#: What the API calls each field of a span, and the attribute of the span it reads.
+SPAN_ATTRIBUTES = {
+    "id": "pk",
+    "document_id": "document_id",
+    "start": "start",
+    "end": "end",
+    "text": "quote",
+    "anchor": "anchor",
+    "tag": "tag.slug",
+    "tag_name": "tag.name",
+    "note": "note",
+    "origin": "origin",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "version": "version",
+}
+_SPAN_GETTERS = {key: attrgetter(path) for key, path in SPAN_ATTRIBUTES.items()}
+
+
 def span_out(span: Span) -> dict[str, Any]:
-    return {
-        "id": span.pk,
-        "document_id": span.document_id,
-        "start": span.start,
-        "end": span.end,
-        "text": span.quote,
-        "anchor": span.anchor,
-        "tag": span.tag.slug,
-        "tag_name": span.tag.name,
-        "note": span.note,
-        "origin": span.origin,
-        "annotator": span.author.get_username(),
-        "created_at": span.created_at,
-        "updated_at": span.updated_at,
-        "version": span.version,
-    }
+    out = {key: read(span) for key, read in _SPAN_GETTERS.items()}
+    out["annotator"] = span.author.get_username()
+    return out
 
 
 class RevisionQuery(Schema):

@@ -8,10 +8,11 @@ import json
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from annotations.api.lookups import (
+    IDEMPOTENCY_KEY,
     IF_MATCH,
     document_for,
     etag,
@@ -50,9 +51,7 @@ KEY_SPAN_GONE = "The span first created with this Idempotency-Key has been delet
 router = Router(tags=["spans"])
 
 
-@router.get(
-    "/documents/{document_id}/spans", response={200: list[SpanOut], **ERRORS}, tags=["spans"]
-)
+@router.get("/documents/{document_id}/spans", response={200: list[SpanOut], **ERRORS})
 def spans_list(request: HttpRequest, document_id: int, query: Query[RevisionQuery]):
     """List a document's spans in reading order (start, longest first), orphans last.
 
@@ -119,20 +118,13 @@ def _request_hash(document: Document, payload: SpanIn) -> str:
 
 
 @router.post(
-    "/documents/{document_id}/spans",
-    response={200: SpanOut, 201: SpanOut, 409: Error, **ERRORS},
-    tags=["spans"],
+    "/documents/{document_id}/spans", response={200: SpanOut, 201: SpanOut, 409: Error, **ERRORS}
 )
 def spans_create(
     request: HttpRequest,
     document_id: int,
     payload: SpanIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Send the same key when retrying: the retry returns the first span.",
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ):
     """Tag [start, end) of the document; 201 when made, 200 if you had the same span already."""
     document, role = document_for(request, document_id)
@@ -180,11 +172,7 @@ def _create_span(
     )
 
 
-@router.patch(
-    "/spans/{span_id}",
-    response={200: SpanOut, 409: ConflictOut, **ERRORS},
-    tags=["spans"],
-)
+@router.patch("/spans/{span_id}", response={200: SpanOut, 409: ConflictOut, **ERRORS})
 def spans_update(
     request: HttpRequest,
     span_id: int,
@@ -207,7 +195,7 @@ def spans_update(
     return span_out(span)
 
 
-@router.delete("/spans/{span_id}", response={204: None, 409: ConflictOut, **ERRORS}, tags=["spans"])
+@router.delete("/spans/{span_id}", response={204: None, 409: ConflictOut, **ERRORS})
 def spans_delete(request: HttpRequest, span_id: int, if_match: str | None = IF_MATCH):
     """Delete a span; with If-Match, only if nobody changed it since you read it (else 409)."""
     span, role = span_for(request, span_id)
