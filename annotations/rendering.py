@@ -200,15 +200,7 @@ def paragraph_html(
         if len(drawn) > MAX_LAYERS:
             drawn = (*drawn[: MAX_LAYERS - 1], drawn[-1])
         keys = tuple([tag_of[span_id] for span_id in drawn])
-        classes = class_cache.get(keys) if class_cache is not None else None
-        if classes is None:
-            classes = layer_classes(keys)
-            if " " in classes:
-                classes = f'"{classes}"'
-            if class_cache is not None:
-                class_cache[keys] = classes
-        if flag:
-            classes = f'"{layer_classes(keys)}{flag}"'
+        classes = f'"{layer_classes(keys)}{flag}"' if flag else _class_attribute(keys, class_cache)
         if target is not None and target in run.span_ids:
             parts.append(f'<mark class={classes} id="span-{target}">{piece}</mark>')
             target = None
@@ -216,6 +208,18 @@ def paragraph_html(
             parts.append(f"<mark class={classes}>{piece}</mark>")
     parts.append("</p>")
     return "".join(parts)
+
+
+def _class_attribute(keys: tuple, class_cache: dict[tuple, str] | None) -> str:
+    """Return the class attribute's value of a run drawn with these style keys (cached)."""
+    classes = class_cache.get(keys) if class_cache is not None else None
+    if classes is None:
+        classes = layer_classes(keys)
+        if " " in classes:
+            classes = f'"{classes}"'
+        if class_cache is not None:
+            class_cache[keys] = classes
+    return classes
 
 
 def document_html(

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from annotations.anchoring import Anchor, AnchorState, Placement, Reanchorer, anchor_for
@@ -32,6 +31,7 @@ from annotations.models import (
     SuggestionStatus,
 )
 from annotations.offsets import OffsetError, check_quote, normalise_text
+from annotations.services.bulk import insert_rows, write_rows
 from annotations.services.errors import DomainError
 
 STALE_REVISION = (
@@ -47,9 +47,6 @@ NO_SUCH_REVISION = "This document has no revision {number} (revisions 1 to {curr
 
 #: How many dropped suggestions a revision lists by their words (all are counted).
 LOST_SUGGESTIONS_KEPT = 200
-
-#: Added to offsets while rows are moved, so no two rows ever share a place mid-update.
-_PARKING_OFFSET = 1 << 30
 
 
 class StaleRevision(DomainError):
@@ -284,10 +281,8 @@ def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision:
             }
         )
     # Only rows that change are written: most spans of a revision stay where they were.
-    _write_rows(
-        Span, changed, ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"]
-    )
-    _insert_events(events)
+    write_rows(Span, changed, ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"])
+    insert_rows(SpanEvent, events)
     return clashes
 
 
@@ -341,51 +336,6 @@ def _event_kind(before: tuple, span: Span, old_quote: str) -> str:
     return SpanEventKind.MOVED
 
 
-def _insert_events(events: list[dict]) -> None:
-    """INSERT history rows (field name -> value) with one executemany; bulk_create
-    builds far more per row, and a revision writes one row per span it moves."""
-    if not events:
-        return
-    fields = [SpanEvent._meta.get_field(name) for name in events[0]]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(SpanEvent._meta.db_table)} ({columns}) VALUES ({marks})"
-    params = [
-        [field.get_db_prep_save(event[field.name], connection) for field in fields]
-        for event in events
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _write_rows(model: type, rows: list, fields: list[str]) -> None:
-    """UPDATE each row's fields, in two passes so that no unique place is shared midway.
-
-    Rows are first moved out of the way (offsets far past any text), then to their
-    places. executemany of one plain UPDATE is many times quicker than bulk_update's
-    CASE expressions for thousands of rows.
-    """
-    if not rows:
-        return
-    ids = [row.pk for row in rows]
-    for batch in range(0, len(ids), 500):
-        model._base_manager.filter(pk__in=ids[batch : batch + 500]).exclude(start=None).update(
-            start=F("start") + _PARKING_OFFSET, end=F("end") + _PARKING_OFFSET
-        )
-    model_fields = [model._meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in model_fields)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in model_fields]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
 def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
     """Move suggestions whose words survive; drop the others (they were only proposals)."""
     keep: list[Suggestion] = []
@@ -410,7 +360,7 @@ def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
     )
     for batch in range(0, len(drop), 500):
         Suggestion.objects.filter(pk__in=drop[batch : batch + 500]).delete()
-    _write_rows(Suggestion, moved, ["start", "end"])
+    write_rows(Suggestion, moved, ["start", "end"])
     return {
         "suggestions_kept": len(keep),
         "suggestions_dropped": len(drop),
