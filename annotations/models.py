@@ -328,6 +328,9 @@ class Revision(models.Model):
     #: object per span: id, start, end, quote, tag, author, note, anchor), so an
     #: older revision can be read and exported with its own spans.
     spans_snapshot = models.JSONField(null=True, blank=True)
+    #: The suggestions this revision dropped because their words were edited or removed:
+    #: {"words", "tag", "status", "start", "end"} each, offsets into the revision before.
+    lost_suggestions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["document", "number"]

@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, Callable, str]] = [
     (SPAN, "", documents.span_detail, "span"),
     # The ids of the W3C Web Annotation export (exports/w3c.py) resolve for members.
     (PROJECT, "spans/<int:span_id>/", documents.span_permalink, "span-permalink"),
+    (DOCUMENT_PAGE, "revisions/<int:number>/", revisions.revision_permalink, "revision-permalink"),
     (PROJECT, "tags/<str:tag_slug>/", projects.tag_permalink, "tag-permalink"),
     (SPAN, "edit/", spans.span_edit, "span-edit"),
     (SPAN, "delete/", spans.span_delete, "span-delete"),

@@ -28,7 +28,15 @@ from django_htmx.http import trigger_client_event
 from annotations import params
 from annotations.accessibility import span_label
 from annotations.guidelines import guidelines_html
-from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
+from annotations.models import (
+    AnchorState,
+    Assignment,
+    Document,
+    Span,
+    SuggestionRun,
+    SuggestionStatus,
+    Tag,
+)
 from annotations.permissions import (
     Action,
     allows,
@@ -128,7 +136,9 @@ def page_context(
 
 
 def span_marks(spans: Iterable[Span | layers.DrawnSpan]) -> list[SpanMark]:
-    return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
+    return [
+        SpanMark(s.pk, s.start, s.end, s.tag_id, s.anchor == AnchorState.CHANGED) for s in spans
+    ]
 
 
 def essay_html(
