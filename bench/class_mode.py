@@ -1,6 +1,6 @@
 """Benchmark class mode: a class of 30 on one long essay.
 
-Run: .venv/bin/python bench/class_mode.py [--no-write]
+Run: .venv/bin/python bench/class_mode.py [--port 8191] [--no-write]
 
 Builds, in a throw-away SQLite database, a class with 30 students and one
 document of 5,000 words; each student has 40 spans (drawn from 60 shared
@@ -183,7 +183,7 @@ def server_pids(pid: int) -> list[int]:
     return [pid, *map(int, children)]
 
 
-def poll_load(project, document, students) -> dict[str, float]:
+def poll_load(project, document, students, port: int = PORT) -> dict[str, float]:
     """Run a class polling its server; return the server's share of one core, busy and idle."""
     url = document.get_absolute_url()
     polls = []
@@ -195,7 +195,7 @@ def poll_load(project, document, students) -> dict[str, float]:
         polls.append((poll, client.cookies["sessionid"].value))
     env = {**os.environ}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{PORT}"]
+        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{port}"]
         + ["--workers", "2"],
         cwd=ROOT,
         env=env,
@@ -207,7 +207,7 @@ def poll_load(project, document, students) -> dict[str, float]:
 
     def send(poll: str, session: str) -> None:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{PORT}{poll}",
+            f"http://127.0.0.1:{port}{poll}",
             headers={"Cookie": f"sessionid={session}", "HX-Request": "true"},
         )
         with urllib.request.urlopen(request) as response:
@@ -216,7 +216,7 @@ def poll_load(project, document, students) -> dict[str, float]:
                 statuses.append(response.status)
 
     try:
-        wait_for_port(PORT)
+        wait_for_port(port)
         for poll, session in polls:  # every worker imports everything and warms up
             send(poll, session)
         pids = server_pids(server.pid)
@@ -254,6 +254,7 @@ def poll_load(project, document, students) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=PORT, help="for the polling class's gunicorn")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
@@ -291,7 +292,7 @@ def main() -> None:
         extra = User.objects.create_user(f"student{n:02d}", password="bench-password-1")
         Membership.objects.create(user=extra, project=project, role=Role.ANNOTATOR)
         polling.append(extra)
-    load = poll_load(project, document, polling)
+    load = poll_load(project, document, polling, args.port)
 
     rows = [
         (
