@@ -29,9 +29,9 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
-from annotations import params, throttle
+from annotations import params, polling, throttle
 from annotations.imports import uploads
 from annotations.imports.archive import size_words
 from annotations.models import AccountSetup
@@ -60,6 +60,34 @@ class OneTimePasswordMiddleware:
                 del session[SESSION_KEY]
             elif request.path not in (reverse("password_change"), reverse("logout")):
                 return redirect("password_change")
+        return self.get_response(request)
+
+
+class LivePollMiddleware:
+    """Answer a live poll that finds nothing new with 204 before the session or user are loaded.
+
+    A class of a hundred polls every three seconds: loading each poll's session and
+    user and running the rest of the middleware was most of what the server did.
+    annotations/polling.py checks the poll's signed token against its session cookie
+    and, in one query, the session, the membership, the revision and the fingerprint;
+    any doubt passes the poll on to the full view (views/live.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and "t" in request.GET:
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if (
+                match is not None
+                and match.view_name == "annotations:live"
+                and polling.nothing_new(request, match.kwargs["document_id"])
+            ):
+                return HttpResponse(status=polling.NOTHING_CHANGED)
         return self.get_response(request)
 
 

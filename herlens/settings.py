@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "annotations.middleware.RequestSizeMiddleware",
     # A database restart answers 503 with Retry-After, not 500.
     "annotations.middleware.DatabaseUnavailableMiddleware",
+    # A live poll that finds nothing new: 204 after one query, before sessions and the rest.
+    "annotations.middleware.LivePollMiddleware",
     # Pages and fragments go out gzipped (the annotate page of a long essay shrinks five-fold);
     # whitenoise above serves static files pre-compressed. BREACH: the CSRF token is masked
     # afresh in every response and Django pads each gzipped answer with random bytes

@@ -9,14 +9,12 @@ views/layers.py's; who may see what is permissions.py's.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core import signing
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -37,6 +35,7 @@ from annotations.permissions import (
     sees_suggestions,
     spans_visible_in,
 )
+from annotations.polling import live_token
 from annotations.rendering import (
     SpanMark,
     document_html,
@@ -65,9 +64,6 @@ LIST_PAGE = 20
 MAX_SHOWN = 5000
 #: The plain (no JavaScript) list shows this many pending suggestions at a time.
 LIST_LIMIT = 40
-LIVE_SALT = "herlens.live"
-#: A poll token is re-issued after this long, so a removed member stops getting updates.
-LIVE_MAX_AGE = 600
 POLL_SECONDS = 3
 #: What the whole page shows besides the span list; a fragment asks for the parts it draws.
 PAGE = ("class", "suggestions", "panel", "essay")
@@ -269,38 +265,13 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
     }
 
 
-def live_token(document: Document, user_id: int, role: str) -> str:
-    """Sign who polls which document (and its project) in which role.
-
-    The role is checked against the membership on every poll (one look-up on its unique
-    index), so a reader removed or demoted stops getting signals at once. ``at`` is when
-    the page's spans were read: a later poll re-draws only what changed since.
-    """
-    return signing.dumps(
-        {
-            "d": document.pk,
-            "p": document.project_id,
-            "u": user_id,
-            "r": role,
-            "at": round(time.time(), 3),
-        },
-        salt=LIVE_SALT,
-    )
-
-
-def read_live_token(token: str) -> dict | None:
-    try:
-        return signing.loads(token, salt=LIVE_SALT, max_age=LIVE_MAX_AGE)
-    except signing.BadSignature:
-        return None
-
-
 def live_context(
     request: HttpRequest, document: Document, role: str, layers: Layers
 ) -> dict[str, Any]:
     """Return what the page's poller element needs: its URL with the current fingerprint."""
     fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
-    query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
+    token = live_token(document, request.user.pk, role, request.session.session_key)
+    query = {"v": fingerprint, "t": token}
     # The revision the reader has open: a newer one stops the poll with a notice.
     query["rv"] = document.revision
     if layers.selected:
