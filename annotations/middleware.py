@@ -19,17 +19,22 @@ the session or the user through the 500 handler (``views.errors.server_error``).
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from gzip import GzipFile
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
 
 from annotations import params, polling, throttle
 from annotations.imports import uploads
@@ -61,6 +66,52 @@ class OneTimePasswordMiddleware:
             elif request.path not in (reverse("password_change"), reverse("logout")):
                 return redirect("password_change")
         return self.get_response(request)
+
+
+class FlushingGZipMiddleware(GZipMiddleware):
+    """Django's gzip, except that a streamed page asking for it goes out piece by piece.
+
+    Django compresses a stream into one gzip member and sends whatever the compressor
+    lets out, which for a page is nothing until tens of kilobytes are in: the annotate
+    page's first screenful (views/annotate.py streamed_page) would wait for the rest.
+    A response with ``flush_each_chunk`` has the compressor flushed after each piece,
+    in the same gzip member (random file name and all, as Django does against BREACH).
+    Other streams (downloads yield row by row) keep Django's way.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not getattr(response, "flush_each_chunk", False) or response.has_header(
+            "Content-Encoding"
+        ):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            return response
+        response.streaming_content = _flushed_gzip(
+            response.streaming_content, self.max_random_bytes
+        )
+        response.headers.pop("Content-Length", None)
+        response["Content-Encoding"] = "gzip"
+        return response
+
+
+def _flushed_gzip(chunks: Iterable[bytes], max_random_bytes: int) -> Iterator[bytes]:
+    buffer = io.BytesIO()
+    # A file name of random length in the header, as django.utils.text.compress_sequence.
+    name = secrets.token_hex(secrets.randbelow(max_random_bytes // 2) + 1)
+    with GzipFile(filename=name, mode="wb", compresslevel=6, fileobj=buffer, mtime=0) as zfile:
+        for chunk in chunks:
+            zfile.write(chunk)
+            zfile.flush()  # Z_SYNC_FLUSH: what is in so far can be decompressed now
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.BytesIO) -> bytes:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
 class LivePollMiddleware:

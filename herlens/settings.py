@@ -103,7 +103,8 @@ MIDDLEWARE = [
     # afresh in every response and Django pads each gzipped answer with random bytes
     # ("Heal the BREACH"); the page carries no other secret a cross-site attacker could guess
     # at (live and undo tokens only work with the reader's own session).
-    "django.middleware.gzip.GZipMiddleware",
+    # Django's, flushing each piece of a streamed page (the annotate page's first screenful).
+    "annotations.middleware.FlushingGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
