@@ -24,20 +24,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, Exists, Max, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 
-from annotations.models import Document, Membership
-from annotations.permissions import spans_visible_in
+from annotations.models import Document, Membership, Role
+from annotations.permissions import SEES_ALL_ROLES, sees_every_span, spans_visible_in
 
 LIVE_SALT = "herlens.live"
 #: A poll token is re-issued after this long, so a removed member stops getting updates.
@@ -90,38 +91,86 @@ class PollState:
     fingerprint: str
 
 
-def poll_state(token: dict, session_key: str = "") -> PollState:
-    """Return what a poll with a valid ``token`` needs to know, in one query."""
-    reader = get_user_model()(pk=token["u"])
+#: Stand-ins the poll's query is built with (``_compiled``), replaced by each poll's values.
+_STAND_INS = {
+    "u": -7_000_001,
+    "p": -7_000_002,
+    "d": -7_000_003,
+    "r": "\x00role",
+    "s": "\x00session",
+}
+_COMPILED: dict[tuple[str, bool], tuple[str, list[tuple[str, object]]]] = {}
+
+
+def _compiled(sees_all: bool) -> tuple[str, list[tuple[str, object]]]:
+    """Return the poll's SQL and where each parameter comes from, built once per query shape.
+
+    Building the query with the ORM cost a poll several times what running it does; the
+    shape depends only on whether the role sees every span (permissions.py decides which
+    spans a reader sees, as for every other query). Each parameter is a token field
+    (``("token", key)``) or a constant of the query (``("value", value)``).
+    """
+    key = (connection.alias, sees_all)
+    if key in _COMPILED:
+        return _COMPILED[key]
+    stand = _STAND_INS
+    reader = get_user_model()(pk=stand["u"])
+    role = next(iter(SEES_ALL_ROLES)) if sees_all else Role.ANNOTATOR
     spans = (
-        spans_visible_in(reader, token["r"], document=Document(pk=token["d"]))
+        spans_visible_in(reader, role, document=Document(pk=stand["d"]))
         .order_by()
         .values("document_id")
     )
     member = Membership.objects.filter(
-        user_id=token["u"], project_id=token["p"], role=token["r"], user__is_active=True
+        user_id=stand["u"], project_id=stand["p"], role=stand["r"], user__is_active=True
     )
-    live_session = Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
-    row = (
-        Document.objects.filter(pk=token["d"], project_id=token["p"])
+    session = Session.objects.filter(session_key=stand["s"]).values("expire_date")
+    query = (
+        Document.objects.filter(pk=stand["d"], project_id=stand["p"])
         .annotate(
             member=Exists(member),
-            session=Exists(live_session),
+            session_expires=Subquery(session),
             span_count=Subquery(spans.annotate(n=Count("id")).values("n")),
             span_last=Subquery(spans.annotate(last=Max("updated_at")).values("last")),
         )
-        .values_list("member", "session", "revision", "span_count", "span_last")
-        .first()
-    )
+        .values_list("member", "session_expires", "revision", "span_count", "span_last")
+    )[:1]
+    sql, params = query.query.sql_with_params()
+    by_value = {value: name for name, value in stand.items()}
+    slots = [
+        ("token", by_value[value]) if value in by_value else ("value", value) for value in params
+    ]
+    _COMPILED[key] = (sql, slots)
+    return sql, slots
+
+
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands a subquery's datetime back as text, in UTC
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def poll_state(token: dict, session_key: str = "") -> PollState:
+    """Return what a poll with a valid ``token`` needs to know, in one query."""
+    sql, slots = _compiled(sees_every_span(token["r"]))
+    values = {**token, "s": session_key}
+    params = [values[what] if source == "token" else what for source, what in slots]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     if row is None:
         return PollState(member=False, session=False, revision=None, fingerprint="")
-    member, session, revision, count, last = row
-    if isinstance(last, str):  # SQLite hands a subquery's datetime back as text, in UTC
-        last = parse_datetime(last)
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
+    member, expires, revision, count, last = row
+    expires, last = _as_datetime(expires), _as_datetime(last)
     stamp = last.timestamp() if last else 0
-    return PollState(bool(member), bool(session), revision, f"{count or 0}.{stamp:.6f}")
+    return PollState(
+        member=bool(member),
+        session=expires is not None and expires > timezone.now(),
+        revision=revision,
+        fingerprint=f"{count or 0}.{stamp:.6f}",
+    )
 
 
 def nothing_new(request: HttpRequest, document_id: int) -> bool:

@@ -306,7 +306,7 @@ def main() -> None:
         ),
         (
             "Live poll, nothing changed (204), median of 200",
-            f"{poll_ms:.2f} ms, {poll_queries} queries (1 span query + session + user)",
+            f"{poll_ms:.2f} ms, {poll_queries} queries (session, membership, revision and spans at once)",
         ),
         (
             "Plain annotate page view by the same student (open class), median of 5",

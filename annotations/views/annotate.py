@@ -150,9 +150,7 @@ class StreamedPage(StreamingHttpResponse):
         return self.content.decode(self.charset)
 
 
-def streamed_page(
-    request: HttpRequest, context: dict[str, Any], shown: Layers
-) -> StreamedPage:
+def streamed_page(request: HttpRequest, context: dict[str, Any], shown: Layers) -> StreamedPage:
     """Send the annotate page with its first screenful of essay before the rest is written.
 
     ``context`` is ``page_context`` without "essay-html": every query and permission check
