@@ -200,18 +200,14 @@ def _segments(ranges: Sequence[tuple[int, int]], length: int) -> list[tuple[int,
 
 
 def _pair_disagreement(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]) -> int:
-    """Sum the distances of every overlapping pair of segments of two observers (a linear merge).
+    """Sum Krippendorff's squared unitizing distances of two observers' overlapping segments.
 
-    Krippendorff's squared unitizing distance of two segments: two overlapping units, the
-    squared differences of their starts and of their ends; a unit lying wholly inside the
-    other observer's gap, its squared length. Anything else (gap with gap, a unit partly
-    over a gap) costs nothing here, because the part that differs is counted with the unit
-    it overlaps. Written out in the loop, not called per segment pair: a class of thirty
-    has 435 pairs per tag, and the calls were most of the agreement page's time.
+    Two overlapping units: the squared differences of their starts and ends; a unit wholly
+    inside the other's gap: its squared length; anything else counts with the unit it
+    overlaps. Inline, not a call per segment pair (435 pairs per tag in a class of thirty).
     """
     i = j = total = 0
-    na, nb = len(a), len(b)
-    while i < na and j < nb:
+    while i < len(a) and j < len(b):
         gs, ge, g_unit = a[i]
         hs, he, h_unit = b[j]
         if g_unit:
@@ -264,11 +260,7 @@ def _alpha_u(
     length: int,
     pair_sum: int | None = None,
 ) -> AlphaU:
-    """Alpha-u from each observer's merged ranges and segments (see ``alpha_u``).
-
-    ``pair_sum``: the sum of ``_pair_disagreement`` over every pair of observers, when
-    the caller has it already (``tag_reports`` computes each pair's for its matrix).
-    """
+    """Alpha-u from merged ranges and segments (see ``alpha_u``); ``pair_sum`` if known."""
     m = len(merged)
     if pair_sum is None:
         pair_sum = sum(_pair_disagreement(a, b) for a, b in itertools.combinations(segmented, 2))
@@ -399,8 +391,7 @@ def tag_reports(
         layers = [grouped.get(a, {}).get(tag, []) for a in annotators]
         prepared = [_layer(layer, length) for layer in layers]
         pairs: dict[tuple[Hashable, Hashable], PairFigures] = {}
-        # Each pair's disagreement once: for its cell and for everyone's alpha-u.
-        pair_sum: int | None = None
+        pair_sum: int | None = None  # each pair's disagreement once, for its cell and for all
         if pairwise or len(annotators) == 2:
             pair_sum = 0
             for (i, a), (j, b) in itertools.combinations(enumerate(annotators), 2):
