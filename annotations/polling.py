@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.db import connection
-from django.db.models import Count, Exists, Max, Subquery
+from django.db.models import Exists, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 
 from annotations.models import Document, Membership, Role
 from annotations.permissions import SEES_ALL_ROLES, sees_every_span, spans_visible_in
+from annotations.selectors import EMPTY_FINGERPRINT, fingerprint_expression
 
 LIVE_SALT = "herlens.live"
 #: A poll token is re-issued after this long, so a removed member stops getting updates.
@@ -87,7 +88,7 @@ class PollState:
     session: bool
     #: The document's revision; None when the document is gone (or in another project).
     revision: int | None
-    #: ``selectors.live_fingerprint`` of the spans the reader may see.
+    #: ``selectors.live_fingerprint`` of the spans the reader may see (one pass over them).
     fingerprint: str
 
 
@@ -130,10 +131,9 @@ def _compiled(sees_all: bool) -> tuple[str, list[tuple[str, object]]]:
         .annotate(
             member=Exists(member),
             session_expires=Subquery(session),
-            span_count=Subquery(spans.annotate(n=Count("id")).values("n")),
-            span_last=Subquery(spans.annotate(last=Max("updated_at")).values("last")),
+            fingerprint=Subquery(spans.annotate(f=fingerprint_expression()).values("f")),
         )
-        .values_list("member", "session_expires", "revision", "span_count", "span_last")
+        .values_list("member", "session_expires", "revision", "fingerprint")
     )[:1]
     sql, params = query.query.sql_with_params()
     by_value = {value: name for name, value in stand.items()}
@@ -162,14 +162,14 @@ def poll_state(token: dict, session_key: str = "") -> PollState:
         row = cursor.fetchone()
     if row is None:
         return PollState(member=False, session=False, revision=None, fingerprint="")
-    member, expires, revision, count, last = row
-    expires, last = _as_datetime(expires), _as_datetime(last)
-    stamp = last.timestamp() if last else 0
+    member, expires, revision, fingerprint = row
+    expires = _as_datetime(expires)
     return PollState(
         member=bool(member),
         session=expires is not None and expires > timezone.now(),
         revision=revision,
-        fingerprint=f"{count or 0}.{stamp:.6f}",
+        # No visible span: the subquery's group is empty.
+        fingerprint=fingerprint or EMPTY_FINGERPRINT,
     )
 
 
