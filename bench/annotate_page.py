@@ -9,7 +9,7 @@ one, starts gunicorn (DEBUG off) and measures in one run:
 - the page's size, raw and as sent gzipped;
 - in Chromium, from navigation start: first byte, HTML received, first
   contentful paint, DOMContentLoaded, and "drawn" (the document parsed, every
-  highlight in the DOM, two frames later), median of 5 cold navigations; the
+  highlight in the DOM, two frames later), median of 9 cold navigations; the
   same for two baselines served by the same gunicorn: a bare static page with
   the same text and no highlights, and a plain static page of the same spans
   (one <mark> per run carrying its span ids and colours inline, no script);
@@ -384,7 +384,7 @@ DRAWN = """(expected) => new Promise((resolve) => {
 
 
 def measure_chromium(
-    base: str, session: str, pages: dict[str, tuple[str, int]], runs: int = 5
+    base: str, session: str, pages: dict[str, tuple[str, int]], runs: int = 9
 ) -> dict[str, dict[str, float]]:
     """Navigate to each page ``runs`` times (round robin); return median timings in ms per page."""
     from playwright.sync_api import sync_playwright
@@ -532,7 +532,7 @@ def main() -> None:
     ]
     if browser:
         lines += [
-            "Chromium, from navigation start, median of 5 cold navigations (ms):",
+            "Chromium, from navigation start, median of 9 cold navigations (ms):",
             "",
             "| page | first byte | HTML received | first contentful paint | essay text painted "
             "| DOMContentLoaded | all highlights drawn |",
