@@ -55,6 +55,7 @@ from common import ESSAY_WORDS, replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.templatetags.static import static  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -185,13 +186,20 @@ def server_pids(pid: int) -> list[int]:
 
 
 def poll_load(
-    project, document, students, port: int = PORT, *, through_view: bool = False
+    project,
+    document,
+    students,
+    port: int = PORT,
+    *,
+    through_view: bool = False,
+    static_path: str = "",
 ) -> dict[str, float]:
     """Run a class polling its server; return the server's share of one core, busy and idle.
 
     ``through_view``: each student polls from another session than the page's, so no poll
     is answered before the session and user are loaded (the baseline: every poll goes to
-    views/live.py, which answers 204 after the same check).
+    views/live.py, which answers 204 after the same check). ``static_path``: every request
+    asks for that static file instead (the floor: what any request costs this server).
     """
     url = document.get_absolute_url()
     polls = []
@@ -203,7 +211,7 @@ def poll_load(
         if through_view:
             client = Client()
             client.force_login(student)
-        polls.append((poll, client.cookies["sessionid"].value))
+        polls.append((static_path or poll, client.cookies["sessionid"].value))
     env = {**os.environ}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{port}"]
@@ -253,7 +261,7 @@ def poll_load(
         server.terminate()
         server.wait(timeout=10)
     assert statuses, "no poll was answered"
-    assert set(statuses) == {204}, set(statuses)
+    assert set(statuses) == {200 if static_path else 204}, set(statuses)
     return {
         "polls": len(statuses),
         "seconds": elapsed,
@@ -305,6 +313,7 @@ def main() -> None:
         polling.append(extra)
     load = poll_load(project, document, polling, args.port)
     full = poll_load(project, document, polling, args.port, through_view=True)
+    floor = poll_load(project, document, polling, args.port, static_path=static("favicon.svg"))
 
     rows = [
         (
@@ -336,6 +345,10 @@ def main() -> None:
             "loaded first, as every poll was before)",
             f"{full['busy_share']:.1%} ({full['cpu_ms_per_poll']:.2f} ms of CPU per poll); "
             f"the class costs {load['cpu_ms_per_poll'] / full['cpu_ms_per_poll']:.2f}x that",
+        ),
+        (
+            "floor, same run: a small static file (whitenoise) asked for at the same rate",
+            f"{floor['busy_share']:.1%} ({floor['cpu_ms_per_poll']:.2f} ms of CPU per request)",
         ),
         (
             f"floor: the same server idle for {POLL_SECONDS} s",
