@@ -50,5 +50,14 @@ def span_labels(
     viewer: AbstractBaseUser,
     tag_names: Mapping[int, str] | None = None,
     author_names: Mapping[int, str] | None = None,
-) -> dict[str, SpanLabel]:
-    return {str(span.pk): span_label(span, viewer, tag_names, author_names) for span in spans}
+) -> list[tuple[str, str, str]]:
+    """Return each distinct label once, with the ids of its spans: (start, end, "id id ...").
+
+    A page of 2,000 spans has a handful of labels (tags times readers); written once
+    per span they were over half the page.
+    """
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for span in spans:
+        label = span_label(span, viewer, tag_names, author_names)
+        grouped.setdefault((label["start"], label["end"]), []).append(str(span.pk))
+    return [(start, end, " ".join(ids)) for (start, end), ids in grouped.items()]

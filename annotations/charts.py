@@ -7,6 +7,7 @@ result is safe to place in a page as is.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from html import escape
 
 #: A cell's side in pixels: a class of thirty fits a wide screen, and a value still reads.
@@ -35,6 +36,8 @@ def cell_colour(value: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+#: Cells take a few hundred colours at most; a heat map of thirty readers asks 870 times.
+@lru_cache(maxsize=1024)
 def ink_on(colour: str) -> str:
     """Return black or white, whichever reads better on the hex ``colour`` (WCAG luminance)."""
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
@@ -76,10 +79,11 @@ def heatmap_svg(
             f'<text x="{x:.1f}" y="{TOP - 6}" font-size="13" aria-hidden="true" '
             f'transform="rotate(-60 {x:.1f} {TOP - 6})">{short}</text>'
         )
+    names = [escape(label) for label in labels]
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             text = "–" if value is None else f"{value:.2f}"
-            who = f"{escape(labels[i])} and {escape(labels[j])}: {text}"
+            who = f"{names[i]} and {names[j]}: {text}"
             fill = cell_colour(value)
             x, y = LABEL_WIDTH + j * CELL, TOP + i * CELL
             shown = "" if i == j or value is None else f"{value:.2f}".replace("0.", ".", 1)

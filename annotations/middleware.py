@@ -19,20 +19,25 @@ the session or the user through the 500 handler (``views.errors.server_error``).
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from gzip import GzipFile
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
-from annotations import params, throttle
+from annotations import params, polling, throttle
 from annotations.imports import uploads
 from annotations.imports.archive import size_words
 from annotations.models import AccountSetup
@@ -61,6 +66,80 @@ class OneTimePasswordMiddleware:
                 del session[SESSION_KEY]
             elif request.path not in (reverse("password_change"), reverse("logout")):
                 return redirect("password_change")
+        return self.get_response(request)
+
+
+class FlushingGZipMiddleware(GZipMiddleware):
+    """Django's gzip, except that a streamed page asking for it goes out piece by piece.
+
+    Django compresses a stream into one gzip member and sends whatever the compressor
+    lets out, which for a page is nothing until tens of kilobytes are in: the annotate
+    page's first screenful (views/annotate.py streamed_page) would wait for the rest.
+    A response with ``flush_each_chunk`` has the compressor flushed after each piece,
+    in the same gzip member (random file name and all, as Django does against BREACH).
+    Other streams (downloads yield row by row) keep Django's way.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not getattr(response, "flush_each_chunk", False) or response.has_header(
+            "Content-Encoding"
+        ):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            return response
+        response.streaming_content = _flushed_gzip(
+            response.streaming_content, self.max_random_bytes
+        )
+        response.headers.pop("Content-Length", None)
+        response["Content-Encoding"] = "gzip"
+        return response
+
+
+def _flushed_gzip(chunks: Iterable[bytes], max_random_bytes: int) -> Iterator[bytes]:
+    buffer = io.BytesIO()
+    # A file name of random length in the header, as django.utils.text.compress_sequence.
+    name = secrets.token_hex(secrets.randbelow(max_random_bytes // 2) + 1)
+    with GzipFile(filename=name, mode="wb", compresslevel=6, fileobj=buffer, mtime=0) as zfile:
+        for chunk in chunks:
+            zfile.write(chunk)
+            zfile.flush()  # Z_SYNC_FLUSH: what is in so far can be decompressed now
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.BytesIO) -> bytes:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+class LivePollMiddleware:
+    """Answer a live poll that finds nothing new with 204 before the session or user are loaded.
+
+    A class of a hundred polls every three seconds: loading each poll's session and
+    user and running the rest of the middleware was most of what the server did.
+    annotations/polling.py checks the poll's signed token against its session cookie
+    and, in one query, the session, the membership, the revision and the fingerprint;
+    any doubt passes the poll on to the full view (views/live.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and "t" in request.GET:
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if (
+                match is not None
+                and match.view_name == "annotations:live"
+                and polling.nothing_new(request, match.kwargs["document_id"])
+            ):
+                return HttpResponse(status=polling.NOTHING_CHANGED)
         return self.get_response(request)
 
 

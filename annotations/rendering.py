@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -240,6 +240,38 @@ def document_html(
         if here is not None:
             target = None
     return "\n".join(parts)
+
+
+def document_html_chunks(
+    text: str,
+    spans: Sequence[SpanMark],
+    tag_of: dict[int, object],
+    *,
+    target: int | None = None,
+    first_characters: int = 0,
+) -> Iterator[str]:
+    """Yield the essay's HTML in two pieces: the paragraphs of its first ``first_characters``,
+    then the rest; joined with a newline they are ``document_html`` of every paragraph.
+
+    The annotate page sends the first piece (a screenful) before working out the rest.
+    """
+    bounds = paragraph_bounds(text)
+    first = next(
+        (index for index, (_gap, start, _end) in enumerate(bounds) if start >= first_characters),
+        len(bounds),
+    )
+    first = max(first, 1)
+    for indexes in (range(first), range(first, len(bounds))):
+        if not indexes:
+            continue
+        paragraphs = split_runs(text, spans, only=indexes)
+        here = (
+            target if target is not None and any(_covers(p, target) for p in paragraphs) else None
+        )
+        if here is not None:
+            target = None
+        prefix = "\n" if indexes.start else ""
+        yield prefix + document_html(text, paragraphs, tag_of, target=here)
 
 
 def _covers(paragraph: Paragraph, span_id: int) -> bool:

@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q
+from django.db.models import CharField, Count, Max, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from annotations.models import (
@@ -105,15 +106,26 @@ def is_locked(user: AbstractBaseUser, role: str | None, document: Document) -> b
     ).exists()
 
 
+#: The fingerprint of no spans at all (``live_fingerprint``'s count 0 and no latest change).
+EMPTY_FINGERPRINT = "0."
+
+
+def fingerprint_expression() -> Concat:
+    """The spans' count and latest change as one text, computed in one pass over them.
+
+    The database writes the text (its own way of writing a time), so the page and the
+    poll (annotations/polling.py) must both take it from here to compare equal.
+    """
+    return Concat(Cast(Count("id"), CharField()), Value("."), Cast(Max("updated_at"), CharField()))
+
+
 def live_fingerprint(spans) -> str:
     """Return a short string that changes whenever the given spans change (one query).
 
     Count catches deletions, the latest ``updated_at`` catches additions and
     edits (an undo re-saves the span, so it counts as new).
     """
-    row = spans.aggregate(n=Count("id"), last=Max("updated_at"))
-    last = row["last"].timestamp() if row["last"] else 0
-    return f"{row['n']}.{last:.6f}"
+    return spans.aggregate(fingerprint=fingerprint_expression())["fingerprint"] or EMPTY_FINGERPRINT
 
 
 def spans_with_tags_and_authors(

@@ -1,6 +1,6 @@
 """Benchmark class mode: a class of 30 on one long essay.
 
-Run: .venv/bin/python bench/class_mode.py [--no-write]
+Run: .venv/bin/python bench/class_mode.py [--port 8191] [--no-write]
 
 Builds, in a throw-away SQLite database, a class with 30 students and one
 document of 5,000 words; each student has 40 spans (drawn from 60 shared
@@ -14,7 +14,8 @@ would disagree). Measures in one run:
 - a class of 100 polling every 3 s, as production runs it: gunicorn (2 workers,
   DEBUG off) on 127.0.0.1, each student's poll sent on schedule for POLL_SECONDS,
   and the CPU time the server processes used meanwhile, against the same server
-  left idle for as long.
+  left idle for as long, and against the same polls sent from another session than
+  their page's, which the full view answers after loading the session and user.
 
 Results replace the "Class mode" section of docs/benchmarks.md.
 """
@@ -54,6 +55,7 @@ from common import ESSAY_WORDS, replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.templatetags.static import static  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -183,8 +185,22 @@ def server_pids(pid: int) -> list[int]:
     return [pid, *map(int, children)]
 
 
-def poll_load(project, document, students) -> dict[str, float]:
-    """Run a class polling its server; return the server's share of one core, busy and idle."""
+def poll_load(
+    project,
+    document,
+    students,
+    port: int = PORT,
+    *,
+    through_view: bool = False,
+    static_path: str = "",
+) -> dict[str, float]:
+    """Run a class polling its server; return the server's share of one core, busy and idle.
+
+    ``through_view``: each student polls from another session than the page's, so no poll
+    is answered before the session and user are loaded (the baseline: every poll goes to
+    views/live.py, which answers 204 after the same check). ``static_path``: every request
+    asks for that static file instead (the floor: what any request costs this server).
+    """
     url = document.get_absolute_url()
     polls = []
     for student in students:
@@ -192,10 +208,13 @@ def poll_load(project, document, students) -> dict[str, float]:
         client.force_login(student)
         page = client.get(url).content.decode()
         poll = re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-        polls.append((poll, client.cookies["sessionid"].value))
+        if through_view:
+            client = Client()
+            client.force_login(student)
+        polls.append((static_path or poll, client.cookies["sessionid"].value))
     env = {**os.environ}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{PORT}"]
+        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{port}"]
         + ["--workers", "2"],
         cwd=ROOT,
         env=env,
@@ -207,7 +226,7 @@ def poll_load(project, document, students) -> dict[str, float]:
 
     def send(poll: str, session: str) -> None:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{PORT}{poll}",
+            f"http://127.0.0.1:{port}{poll}",
             headers={"Cookie": f"sessionid={session}", "HX-Request": "true"},
         )
         with urllib.request.urlopen(request) as response:
@@ -216,7 +235,7 @@ def poll_load(project, document, students) -> dict[str, float]:
                 statuses.append(response.status)
 
     try:
-        wait_for_port(PORT)
+        wait_for_port(port)
         for poll, session in polls:  # every worker imports everything and warms up
             send(poll, session)
         pids = server_pids(server.pid)
@@ -242,7 +261,7 @@ def poll_load(project, document, students) -> dict[str, float]:
         server.terminate()
         server.wait(timeout=10)
     assert statuses, "no poll was answered"
-    assert set(statuses) == {204}, set(statuses)
+    assert set(statuses) == {200 if static_path else 204}, set(statuses)
     return {
         "polls": len(statuses),
         "seconds": elapsed,
@@ -254,6 +273,7 @@ def poll_load(project, document, students) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=PORT, help="for the polling class's gunicorn")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
@@ -291,7 +311,9 @@ def main() -> None:
         extra = User.objects.create_user(f"student{n:02d}", password="bench-password-1")
         Membership.objects.create(user=extra, project=project, role=Role.ANNOTATOR)
         polling.append(extra)
-    load = poll_load(project, document, polling)
+    load = poll_load(project, document, polling, args.port)
+    full = poll_load(project, document, polling, args.port, through_view=True)
+    floor = poll_load(project, document, polling, args.port, static_path=static("favicon.svg"))
 
     rows = [
         (
@@ -305,7 +327,7 @@ def main() -> None:
         ),
         (
             "Live poll, nothing changed (204), median of 200",
-            f"{poll_ms:.2f} ms, {poll_queries} queries (1 span query + session + user)",
+            f"{poll_ms:.2f} ms, {poll_queries} queries (session, membership, revision and spans at once)",
         ),
         (
             "Plain annotate page view by the same student (open class), median of 5",
@@ -317,6 +339,16 @@ def main() -> None:
             f"({load['polls']:,} polls in {load['seconds']:.0f} s, all 204), gunicorn with 2 "
             "workers: server CPU as a share of one core (goal: under 5%)",
             f"**{load['busy_share']:.1%}** ({load['cpu_ms_per_poll']:.2f} ms of CPU per poll)",
+        ),
+        (
+            "baseline, same run: the same polls, each through the full view (session and user "
+            "loaded first, as every poll was before)",
+            f"{full['busy_share']:.1%} ({full['cpu_ms_per_poll']:.2f} ms of CPU per poll); "
+            f"the class costs {load['cpu_ms_per_poll'] / full['cpu_ms_per_poll']:.2f}x that",
+        ),
+        (
+            "floor, same run: a small static file (whitenoise) asked for at the same rate",
+            f"{floor['busy_share']:.1%} ({floor['cpu_ms_per_poll']:.2f} ms of CPU per request)",
         ),
         (
             f"floor: the same server idle for {POLL_SECONDS} s",

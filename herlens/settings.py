@@ -96,12 +96,15 @@ MIDDLEWARE = [
     "annotations.middleware.RequestSizeMiddleware",
     # A database restart answers 503 with Retry-After, not 500.
     "annotations.middleware.DatabaseUnavailableMiddleware",
+    # A live poll that finds nothing new: 204 after one query, before sessions and the rest.
+    "annotations.middleware.LivePollMiddleware",
     # Pages and fragments go out gzipped (the annotate page of a long essay shrinks five-fold);
     # whitenoise above serves static files pre-compressed. BREACH: the CSRF token is masked
     # afresh in every response and Django pads each gzipped answer with random bytes
     # ("Heal the BREACH"); the page carries no other secret a cross-site attacker could guess
     # at (live and undo tokens only work with the reader's own session).
-    "django.middleware.gzip.GZipMiddleware",
+    # Django's, flushing each piece of a streamed page (the annotate page's first screenful).
+    "annotations.middleware.FlushingGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

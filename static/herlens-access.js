@@ -219,7 +219,11 @@
   // --- What screen readers hear of a highlight -------------------------------------------------
   function setupLabels(essay) {
     const node = document.getElementById("span-labels");
-    const labels = new Map(Object.entries(node ? JSON.parse(node.textContent) : {}));
+    // Each distinct label once with its spans' ids (annotations/accessibility.py span_labels).
+    const labels = new Map();
+    for (const [start, end, ids] of node ? JSON.parse(node.textContent) : []) {
+      for (const id of ids.split(" ")) labels.set(id, { start, end });
+    }
 
     /** First and last highlight of every span, where each <mark> lists its spans (data-s). */
     function edgesFromMarks() {

@@ -245,3 +245,20 @@ def test_pair_figures_agree_with_the_plain_functions(a, b):
     assert figures.f1_overlap == span_match(ua, ub, overlap=True).f1
     assert figures.kappa == cohen_kappa(ua, ub, 60)
     assert figures.alpha_u == alpha_u([ua, ub], 60).alpha
+
+
+@given(layers=st.lists(unit_lists, min_size=2, max_size=5))
+def test_report_alpha_u_from_the_pairs_equals_alpha_u_over_everyone(layers):
+    # tag_reports sums the pairs' disagreements it computed for the matrix into everyone's
+    # alpha-u; without pairs it computes them afresh, and alpha_u from plain units.
+    units = [Unit(n, "x", s, e) for n, layer in enumerate(layers) for s, e in layer]
+    annotators = list(range(len(layers)))
+    [with_pairs] = tag_reports(units, 60, annotators, ["x"])
+    [without] = tag_reports(units, 60, annotators, ["x"], pairwise=False)
+    plain = alpha_u([[u for u in units if u.annotator == n] for n in annotators], 60).alpha
+    if plain is None:
+        assert with_pairs.alpha_u is None
+        assert without.alpha_u is None
+    else:
+        assert with_pairs.alpha_u == pytest.approx(plain)
+        assert without.alpha_u == pytest.approx(plain)

@@ -29,20 +29,56 @@ def poll_url(client: Client, document) -> str:
     return re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
 
 
-def test_nothing_changed_answers_204_with_one_app_query():
+def test_nothing_changed_answers_204_with_one_query_and_no_session_or_user_load():
     c = make_class(visibility="open")
     client = client_for(c.alice)
     url = poll_url(client, c.document)
-    client.get(url, **HTMX)  # the session and user are loaded on every request; warm nothing else
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, **HTMX)
     assert response.status_code == 204
-    app = [q["sql"] for q in queries if "annotations_span" in q["sql"]]
-    assert len(app) == 1
-    membership = [q["sql"] for q in queries if "annotations_membership" in q["sql"]]
-    assert len(membership) == 1
-    # Beyond the membership and span queries, only Django's session and user look-ups.
-    assert len(queries) == 4, [q["sql"] for q in queries]
+    # One query checks the session row, the membership, the revision and the spans at once.
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    [sql] = [q["sql"] for q in queries]
+    for table in ("django_session", "annotations_membership", "annotations_span"):
+        assert table in sql
+    assert "auth_user" in sql  # only to see that the account is still active, inside the same query
+
+
+def test_poll_from_another_session_of_the_same_reader_gets_the_full_check():
+    c = make_class(visibility="open")
+    url = poll_url(client_for(c.alice), c.document)
+    other_session = client_for(c.alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = other_session.get(url, **HTMX)
+    assert response.status_code == 204
+    # The session and the user were loaded: the view answered, not the middleware.
+    assert any("django_session" in q["sql"] and "membership" not in q["sql"] for q in queries)
+
+
+def test_logged_out_session_gets_no_answer_from_its_old_poller():
+    c = make_class(visibility="open")
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    session = client.cookies["sessionid"].value
+    client.logout()
+    client.cookies["sessionid"] = session  # the old cookie, replayed
+    response = client.get(url, **HTMX)
+    assert response.status_code != 204
+
+
+def test_deactivated_account_gets_no_answer_from_its_poller():
+    c = make_class(visibility="open")
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    type(c.alice).objects.filter(pk=c.alice.pk).update(is_active=False)
+    assert client.get(url, **HTMX).status_code != 204
+
+
+def test_poll_without_the_session_cookie_gets_the_full_check():
+    c = make_class(visibility="open")
+    url = poll_url(client_for(c.alice), c.document)
+    response = Client().get(url, **HTMX)
+    assert response.status_code != 204
 
 
 def test_new_span_of_classmate_is_sent_in_open_class():

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0014_merge_ux_span_index'),
+        ("annotations", "0014_merge_ux_span_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='suggestion',
-            name='document',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='annotations.document'),
+            model_name="suggestion",
+            name="document",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="suggestions",
+                to="annotations.document",
+            ),
         ),
     ]

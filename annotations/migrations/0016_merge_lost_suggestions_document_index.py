@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0015_revision_lost_suggestions'),
-        ('annotations', '0015_suggestion_document_index'),
+        ("annotations", "0015_revision_lost_suggestions"),
+        ("annotations", "0015_suggestion_document_index"),
     ]
 
-    operations = [
-    ]
+    operations = []

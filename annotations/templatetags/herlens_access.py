@@ -25,6 +25,8 @@ def span_label_data(
 ) -> SafeString:
     """Write every shown span's spoken label as JSON (#span-labels), for static/herlens-access.js.
 
+    Each distinct label once, with its spans' ids: ``[[start, end, "id id ..."], ...]``.
+
     The page draws plain rows (views/layers.py): tags are named from ``tags``, readers other
     than the viewer with one query.
     """

@@ -97,9 +97,11 @@ def _tag_rows(
 ) -> list[dict[str, Any]]:
     """Per tag: its figures, what they mean, and the reader-by-reader heatmap."""
 
+    # Encoded once: a class of thirty has 870 cells per tag; the ids are numbers.
+    prefix = f"?{urlencode(base)}&" if base else "?"
+
     def pair_link(i: int, j: int) -> str:
-        query = urlencode({**base, "a": annotators[i], "b": annotators[j]})
-        return f"?{query}#pair"
+        return f"{prefix}a={annotators[i]}&b={annotators[j]}#pair"
 
     tag_rows = []
     for report in reports:

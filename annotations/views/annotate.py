@@ -9,16 +9,15 @@ views/layers.py's; who may see what is permissions.py's.
 
 from __future__ import annotations
 
-import time
+import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core import signing
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -45,9 +44,11 @@ from annotations.permissions import (
     sees_suggestions,
     spans_visible_in,
 )
+from annotations.polling import live_token
 from annotations.rendering import (
     SpanMark,
     document_html,
+    document_html_chunks,
     paragraph_range,
     paragraphs_html,
     safe_colour,
@@ -73,12 +74,20 @@ LIST_PAGE = 20
 MAX_SHOWN = 5000
 #: The plain (no JavaScript) list shows this many pending suggestions at a time.
 LIST_LIMIT = 40
-LIVE_SALT = "herlens.live"
-#: A poll token is re-issued after this long, so a removed member stops getting updates.
-LIVE_MAX_AGE = 600
 POLL_SECONDS = 3
 #: What the whole page shows besides the span list; a fragment asks for the parts it draws.
-PAGE = ("class", "suggestions", "panel", "essay")
+#: "essay-html" is the essay itself, which ``streamed_page`` writes while sending instead.
+PAGE = ("class", "suggestions", "panel", "essay", "essay-html")
+#: The essay's first paragraphs sent at once, with everything above them: more than a screenful.
+FIRST_SCREEN_CHARACTERS = 5000
+#: Where the essay goes in the page rendered around it (``streamed_page``); user text is
+#: escaped, so no document can contain it.
+ESSAY_PLACE = SafeString("<!--herlens:essay-->")
+ESSAY_FAILED = (
+    '<p class="message error" role="alert">The rest of this essay could not be shown. '
+    "Reload the page; if it happens again, tell whoever runs this site.</p>"
+)
+logger = logging.getLogger("herlens.errors")
 
 
 def page_context(
@@ -119,11 +128,11 @@ def page_context(
             )
         context.update(panel_context(request, selected, role, tags))
     if "essay" in parts:
+        if "essay-html" in parts:
+            target = selected.pk if selected else None
+            context["essay_html"] = essay_html(document, shown.spans, shown.style_of, target)
         context.update(
             {
-                "essay_html": essay_html(
-                    document, shown.spans, shown.style_of, selected.pk if selected else None
-                ),
                 "tag_css": layers.layer_css(shown),
                 "suggestion_css": SafeString(suggestion_css(tags)),
                 **live_context(request, document, role, shown),
@@ -133,6 +142,56 @@ def page_context(
             }
         )
     return context
+
+
+class StreamedPage(StreamingHttpResponse):
+    """A page sent as it is written; reading ``content`` (a test, a check) joins it first."""
+
+    @property
+    def content(self) -> bytes:
+        joined = b"".join(self.streaming_content)
+        self.streaming_content = [joined]
+        return joined
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.charset)
+
+
+def streamed_page(request: HttpRequest, context: dict[str, Any], shown: Layers) -> StreamedPage:
+    """Send the annotate page with its first screenful of essay before the rest is written.
+
+    ``context`` is ``page_context`` without "essay-html": every query and permission check
+    is done, and the page around the essay rendered, before the first byte, so whatever
+    can fail answers with the usual error page. Only the essay's later paragraphs (pure
+    computing on what was read) are written while the first ones are on their way; if that
+    fails all the same, the page says so where the essay stops, and ends as usual.
+    """
+    page = render_to_string(TEMPLATE, {**context, "essay_html": ESSAY_PLACE}, request=request)
+    head, tail = page.split(ESSAY_PLACE)
+    span = context.get("span")
+    chunks = document_html_chunks(
+        context["document"].text,
+        span_marks(shown.spans),
+        shown.style_of or {s.pk: s.tag_id for s in shown.spans},
+        target=span.pk if span is not None else None,
+        first_characters=FIRST_SCREEN_CHARACTERS,
+    )
+    first = head + next(chunks, "")
+
+    def stream() -> Iterator[str]:
+        yield first
+        try:
+            yield from chunks
+        except Exception:
+            logger.exception("Could not write the rest of the essay of %s", request.path)
+            yield ESSAY_FAILED
+        yield tail
+
+    response = StreamedPage(stream(), content_type="text/html; charset=utf-8")
+    # middleware.FlushingGZipMiddleware sends each piece as it comes, compressed.
+    response.flush_each_chunk = True
+    return response
 
 
 def span_marks(spans: Iterable[Span | layers.DrawnSpan]) -> list[SpanMark]:
@@ -279,38 +338,13 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
     }
 
 
-def live_token(document: Document, user_id: int, role: str) -> str:
-    """Sign who polls which document (and its project) in which role.
-
-    The role is checked against the membership on every poll (one look-up on its unique
-    index), so a reader removed or demoted stops getting signals at once. ``at`` is when
-    the page's spans were read: a later poll re-draws only what changed since.
-    """
-    return signing.dumps(
-        {
-            "d": document.pk,
-            "p": document.project_id,
-            "u": user_id,
-            "r": role,
-            "at": round(time.time(), 3),
-        },
-        salt=LIVE_SALT,
-    )
-
-
-def read_live_token(token: str) -> dict | None:
-    try:
-        return signing.loads(token, salt=LIVE_SALT, max_age=LIVE_MAX_AGE)
-    except signing.BadSignature:
-        return None
-
-
 def live_context(
     request: HttpRequest, document: Document, role: str, layers: Layers
 ) -> dict[str, Any]:
     """Return what the page's poller element needs: its URL with the current fingerprint."""
     fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
-    query = {"v": fingerprint, "t": live_token(document, request.user.pk, role)}
+    token = live_token(document, request.user.pk, role, request.session.session_key)
+    query = {"v": fingerprint, "t": token}
     # The revision the reader has open: a newer one stops the poll with a notice.
     query["rv"] = document.revision
     if layers.selected:

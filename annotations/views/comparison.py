@@ -8,6 +8,7 @@ column). ``?layers=`` picks the readers, ``?only=disagreements`` hides agreed ro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +40,17 @@ def _paragraph_of(bounds: list[tuple[int, int, int]], offset: int) -> int:
     return next((n for n, (_gap, start, end) in enumerate(bounds) if start <= offset < end), 0)
 
 
+@dataclass
+class _Readers:
+    """Who appears as a column, in which order, under which label."""
+
+    every_key: list[str]
+    shown_keys: list[str]
+    chosen: set[str]
+    labels: dict[str, str]
+    pseudonymous: bool
+
+
 @require_GET
 def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id, slug)
@@ -49,6 +61,80 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
         .order_by()
         .values_list("pk", "author_id", "is_reference", "tag_id", "start", "end")
     )
+    readers = _readers(request, project, role, spans)
+    keys = readers.shown_keys
+    marks = [
+        comparison.Mark(pk, REFERENCE_KEY if is_ref else str(author), tag, start, end)
+        for pk, author, is_ref, tag, start, end in spans
+    ]
+    rows = comparison.passages(
+        marks,
+        [key for key in keys if key != REFERENCE_KEY],
+        [REFERENCE_KEY] if REFERENCE_KEY in keys else [],
+    )
+    total = len(rows)
+    agreed = sum(1 for row in rows if row.agreed)
+    only = request.GET.get("only") == ONLY_DISAGREEMENTS
+    if only:
+        rows = [row for row in rows if not row.agreed]
+    table = _table(document, rows, keys, readers.labels, tags)
+    context: dict[str, Any] = {
+        "project": project,
+        "document": document,
+        "role": role,
+        "columns": [
+            # Spans the reader made in the passages listed.
+            {"key": key, "label": readers.labels[key], "spans": _chips_in(table, n)}
+            for n, key in enumerate(keys)
+        ],
+        "every_layer": [
+            {"key": key, "label": readers.labels[key], "shown": key in keys}
+            for key in readers.every_key
+        ],
+        "rows": table,
+        "total": total,
+        "agreed": agreed,
+        "disagreed": total - agreed,
+        "only_disagreements": only,
+        "legend": [
+            {"tag": tag, "letter": tag_letter(tag), "ink": ink_on(tag.colour)}
+            for tag in tags.values()
+        ],
+        "pseudonymous": readers.pseudonymous,
+        "can_pseudonymise": allows(role, Action.ADJUDICATE),
+        "can_adjudicate": allows(role, Action.ADJUDICATE),
+        "blind_note": BLIND_NOTE if _blind(document, role) else "",
+        "toggle_url": _toggle_url(readers, only),
+    }
+    return render(request, TEMPLATE, context)
+
+
+def _toggle_url(readers: _Readers, only: bool) -> str:
+    """The link that shows only disagreements, or everything again, keeping the other choices."""
+    query = {
+        **({"layers": ",".join(sorted(readers.chosen))} if readers.chosen else {}),
+        **({"pseudonyms": 1} if readers.pseudonymous else {}),
+        **({} if only else {"only": ONLY_DISAGREEMENTS}),
+    }
+    return "?" + urlencode(query)
+
+
+def _blind(document, role: str) -> bool:
+    project = document.project
+    return (
+        project.is_class
+        and project.visibility == "blind"
+        and document.revealed_at is None
+        and not allows(role, Action.ADJUDICATE)
+    )
+
+
+def _chips_in(table: list[dict], column: int) -> int:
+    return sum(len(row["cells"][column]["chips"]) for row in table)
+
+
+def _readers(request: HtmxHttpRequest, project, role: str, spans: list[tuple]) -> _Readers:
+    """Return the columns: every reader with a span, ``?layers=`` picking some, with names."""
     author_ids = {author for _pk, author, is_ref, *_rest in spans if not is_ref}
     users = get_user_model().objects.in_bulk(list(author_ids))
     # Pseudonyms for a projector in front of the class; only for those who see everyone.
@@ -64,21 +150,19 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
     has_reference = any(is_ref for _pk, _a, is_ref, *_rest in spans)
     every_key = [str(uid) for uid in order] + ([REFERENCE_KEY] if has_reference else [])
     chosen = selected_layers(request.GET.urlencode()) & set(every_key)
-    shown_keys = [key for key in every_key if not chosen or key in chosen]
-    readers = [key for key in shown_keys if key != REFERENCE_KEY]
-    also = [REFERENCE_KEY] if REFERENCE_KEY in shown_keys else []
-    marks = [
-        comparison.Mark(pk, REFERENCE_KEY if is_ref else str(author), tag, start, end)
-        for pk, author, is_ref, tag, start, end in spans
-    ]
-    rows = comparison.passages(marks, readers, also)
-    total = len(rows)
-    agreed = sum(1 for row in rows if row.agreed)
-    only = request.GET.get("only") == ONLY_DISAGREEMENTS
-    if only:
-        rows = [row for row in rows if not row.agreed]
+    return _Readers(
+        every_key=every_key,
+        shown_keys=[key for key in every_key if not chosen or key in chosen],
+        chosen=chosen,
+        labels={str(uid): name(uid) for uid in order} | {REFERENCE_KEY: "reference"},
+        pseudonymous=pseudonymous,
+    )
 
-    labels = {str(uid): name(uid) for uid in order} | {REFERENCE_KEY: "reference"}
+
+def _table(
+    document, rows: list, keys: list[str], labels: dict[str, str], tags: dict[int, Tag]
+) -> list[dict[str, Any]]:
+    """One entry per passage: its quote, paragraph and a cell of tag chips per column."""
     text = document.text
     bounds = paragraph_bounds(text)
     base_url = document.get_absolute_url()
@@ -86,24 +170,12 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
     for row in rows:
         quote = text[row.start : row.end].strip()
         cells = []
-        for key in shown_keys:
+        for key in keys:
             cell = row.cells[key]
-            chips = []
-            for mark in cell.marks:
-                tag = tags[mark.tag]
-                off = mark.span_id in cell.off_bounds
-                words = text[mark.start : mark.end].strip()
-                chips.append(
-                    {
-                        "tag": tag,
-                        "letter": tag_letter(tag),
-                        "ink": ink_on(tag.colour),
-                        "off_bounds": off,
-                        "describe": f"{labels[key]}: {tag.name}"
-                        + (f", other bounds: “{words[:120]}”" if off else ""),
-                        "url": f"{base_url}?span={mark.span_id}#span-panel",
-                    }
-                )
+            chips = [
+                _chip(text, tags[mark.tag], labels[key], mark, cell, base_url)
+                for mark in cell.marks
+            ]
             cells.append({"key": key, "label": labels[key], "chips": chips})
         table.append(
             {
@@ -113,45 +185,17 @@ def compare_page(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpR
                 "cells": cells,
             }
         )
-    legend = [
-        {"tag": tag, "letter": tag_letter(tag), "ink": ink_on(tag.colour)} for tag in tags.values()
-    ]
-    filter_query = {
-        **({"layers": ",".join(sorted(chosen))} if chosen else {}),
-        **({"pseudonyms": 1} if pseudonymous else {}),
+    return table
+
+
+def _chip(text: str, tag: Tag, label: str, mark, cell, base_url: str) -> dict[str, Any]:
+    off = mark.span_id in cell.off_bounds
+    words = text[mark.start : mark.end].strip()
+    return {
+        "tag": tag,
+        "letter": tag_letter(tag),
+        "ink": ink_on(tag.colour),
+        "off_bounds": off,
+        "describe": f"{label}: {tag.name}" + (f", other bounds: “{words[:120]}”" if off else ""),
+        "url": f"{base_url}?span={mark.span_id}#span-panel",
     }
-    context: dict[str, Any] = {
-        "project": project,
-        "document": document,
-        "role": role,
-        "columns": [
-            {
-                "key": key,
-                "label": labels[key],
-                # Spans the reader made in the passages listed.
-                "spans": sum(len(row["cells"][n]["chips"]) for row in table),
-            }
-            for n, key in enumerate(shown_keys)
-        ],
-        "every_layer": [
-            {"key": key, "label": labels[key], "shown": key in shown_keys} for key in every_key
-        ],
-        "rows": table,
-        "total": total,
-        "agreed": agreed,
-        "disagreed": total - agreed,
-        "only_disagreements": only,
-        "legend": legend,
-        "pseudonymous": pseudonymous,
-        "can_pseudonymise": allows(role, Action.ADJUDICATE),
-        "can_adjudicate": allows(role, Action.ADJUDICATE),
-        "blind_note": BLIND_NOTE
-        if project.is_class
-        and project.visibility == "blind"
-        and document.revealed_at is None
-        and not allows(role, Action.ADJUDICATE)
-        else "",
-        "toggle_url": "?"
-        + urlencode({**filter_query, **({} if only else {"only": ONLY_DISAGREEMENTS})}),
-    }
-    return render(request, TEMPLATE, context)

@@ -14,7 +14,11 @@ from annotations.views.annotate import (
     page_context,
     panel_context,
     span_list_context,
+    streamed_page,
 )
+
+#: The whole page but the essay's paragraphs, which streamed_page writes as it sends them.
+STREAMED_PAGE = tuple(part for part in PAGE if part != "essay-html")
 
 
 @require_GET
@@ -38,7 +42,8 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
         return render(request, f"{TEMPLATE}#suggest-panel", context)
     # Class mode (views/layers.py): blind rule, chosen layers, reader colours.
     shown = layers.page_layers(request, document, role, tags)
-    return render(request, TEMPLATE, page_context(request, document, role, tags, shown, parts=PAGE))
+    context = page_context(request, document, role, tags, shown, parts=STREAMED_PAGE)
+    return streamed_page(request, context, shown)
 
 
 @require_GET

@@ -2,11 +2,13 @@
 
 The page's poller asks every few seconds with the fingerprint of what it shows
 (``v``) and a signed token naming the document, the reader and their role
-(``t``). The membership is looked up on every poll (one query on its unique
-index), so a reader removed or given another role falls through to the full
-check at once. Nothing changed: 204 No Content after that and one span query (htmx swaps
-nothing and keeps polling). Something changed: the membership is checked
-again, and the poller is replaced by a fresh one carrying, in a <template>, the
+(``t``). Most polls find nothing changed and are answered 204 No Content by
+``middleware.LivePollMiddleware`` after one query, before the session or the user
+are loaded (annotations/polling.py says what that query checks: the membership in
+the same role among others, so a reader removed or given another role falls through
+to this view at once; htmx swaps nothing on 204 and keeps polling). Here, after the
+session and user: the same query, then 204 if nothing changed. Something changed: the
+membership is checked again, and the poller is replaced by a fresh one carrying, in a <template>, the
 paragraphs touched by spans changed or deleted since the token was issued (so
 the answer grows with the change, not with the essay); static/classes.js
 moves in only the paragraphs that differ and leaves the one holding the
@@ -18,15 +20,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from annotations.models import Document, Membership, SpanRemoval
+from annotations.models import Document, SpanRemoval
 from annotations.permissions import spans_visible_in
+from annotations.polling import NOTHING_CHANGED, poll_state, read_live_token
 from annotations.rendering import (
     document_html,
     paragraph_bounds,
@@ -36,34 +37,11 @@ from annotations.rendering import (
 )
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for
-from annotations.views.annotate import live_context, read_live_token
+from annotations.views.annotate import live_context
 
 #: Changes stamped this long before a page read its spans may still have been missed by it
 #: (a transaction that committed while the page was being drawn); re-drawn to be sure.
 LIVE_MARGIN = timedelta(seconds=2)
-
-
-def _revision_and_fingerprint(document_id: int, spans: QuerySet) -> tuple[int | None, str]:
-    """Return the document's revision and selectors.live_fingerprint(spans), in one query."""
-    spans = spans.order_by().values("document_id")
-    row = (
-        Document.objects.filter(pk=document_id)
-        .annotate(
-            span_count=Subquery(spans.annotate(n=Count("id")).values("n")),
-            span_last=Subquery(spans.annotate(last=Max("updated_at")).values("last")),
-        )
-        .values_list("revision", "span_count", "span_last")
-        .first()
-    )
-    if row is None:
-        return None, ""
-    revision, count, last = row
-    if isinstance(last, str):  # SQLite hands a subquery's datetime back as text, in UTC
-        last = parse_datetime(last)
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    stamp = last.timestamp() if last else 0
-    return revision, f"{count or 0}.{stamp:.6f}"
 
 
 def _revision_notice(
@@ -85,8 +63,7 @@ def _revision_notice(
     return render(request, "annotations/_revision_notice.html", context)
 
 
-#: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
-NOTHING_CHANGED = 204
+#: htmx stops polling on 286 (204, NOTHING_CHANGED, swaps nothing and keeps polling).
 STOP_POLLING = 286
 LIVE_STOPPED = (
     "Live updates stopped: this document was removed, or you are no longer a member of "
@@ -100,25 +77,14 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     token = read_live_token(request.GET.get("t", ""))
     since = since_fingerprint(request)
     reader_revision = request.GET.get("rv", "")
-    if (
-        token
-        and token["d"] == document_id
-        and token["u"] == request.user.pk
-        and "p" in token
-        and since
-        and Membership.objects.filter(
-            user_id=request.user.pk, project_id=token["p"], role=token["r"]
-        ).exists()
-    ):
-        # Still a member in the same role; then the one span query: the document's
-        # revision, and the count and latest change of the spans this reader may see.
-        revision, fingerprint = _revision_and_fingerprint(
-            document_id,
-            spans_visible_in(request.user, token["r"], document=Document(pk=document_id)),
-        )
-        if revision is not None and reader_revision not in ("", str(revision)):
+    valid = token and token["d"] == document_id and token["u"] == request.user.pk and "p" in token
+    # The middleware's one query, here after the session and user were loaded as for any view
+    # (polling.py): still a member in the same role, the revision, the spans' fingerprint.
+    state = poll_state(token) if valid else None
+    if state is not None and state.member:
+        if state.revision is not None and reader_revision not in ("", str(state.revision)):
             return _revision_notice(request, document_id, reader_revision)
-        if fingerprint == since:
+        if since and state.fingerprint == since:
             return HttpResponse(status=NOTHING_CHANGED)
     elif reader_revision.isdigit():
         current = Document.objects.filter(pk=document_id).values_list("revision", flat=True).first()

@@ -234,8 +234,8 @@ def test_highlights_are_named_in_the_lean_markup_too(page):
         '<p class="para" data-start="19" data-end="30">Plain text.</p>'
         "</article></div>"
         '<script type="application/json" id="span-labels">'
-        '{"7": {"start": "Film reference, by ana: ", "end": " (end of Film reference)"},'
-        ' "8": {"start": "Claim, yours: ", "end": " (end of Claim)"}}</script>' + scripts
+        '[["Film reference, by ana: ", " (end of Film reference)", "7"],'
+        ' ["Claim, yours: ", " (end of Claim)", "8"]]</script>' + scripts
     )
     marks = page.locator("#essay mark")
     assert marks.nth(0).get_attribute("data-sr-start") == "Film reference, by ana: "

@@ -1,0 +1,198 @@
+"""The live poll's signed token, and the one-query answer to a poll whose page is current.
+
+The annotate page's poller asks every few seconds with the fingerprint of the
+spans it shows (``v``), the revision it shows (``rv``) and a token signed here
+naming the document, its project, the reader, their role, when the page read
+its spans and the session it was issued to. A class of a hundred polling every
+three seconds is most of what the server does, and almost every poll finds
+nothing new; ``LivePollMiddleware`` answers those with 204 before the session,
+the user or the rest of the middleware are loaded, after one query
+(``poll_state``) that checks, on indexes:
+
+- the session the token was issued to still exists and has not expired (a
+  log-out ends it), and the poll carries its cookie;
+- the reader is still an active member of the project in the same role (a
+  removed or demoted member falls through to the full check on the next poll);
+- the document is still there at the page's revision;
+- the spans this reader may see have the page's fingerprint.
+
+Anything else goes to the full view (views/live.py), which loads the session
+and the user and looks the document up through the memberships as every view does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core import signing
+from django.db import connection
+from django.db.models import Exists, Subquery
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.dateparse import parse_datetime
+
+from annotations.models import Document, Membership, Role
+from annotations.permissions import SEES_ALL_ROLES, sees_every_span, spans_visible_in
+from annotations.selectors import EMPTY_FINGERPRINT, fingerprint_expression
+
+LIVE_SALT = "herlens.live"
+#: A poll token is re-issued after this long, so a removed member stops getting updates.
+LIVE_MAX_AGE = 600
+#: htmx treats 204 as "nothing to swap" and keeps polling (286 would stop it).
+NOTHING_CHANGED = 204
+
+
+def session_mark(session_key: str | None) -> str:
+    """A keyed digest of the session key: the token names its session without carrying it."""
+    if not session_key:
+        return ""
+    return salted_hmac(LIVE_SALT + ".session", session_key).hexdigest()[:20]
+
+
+def live_token(document: Document, user_id: int, role: str, session_key: str | None) -> str:
+    """Sign who polls which document (and its project) in which role, from which session.
+
+    ``at`` is when the page's spans were read: a later poll re-draws only what changed since.
+    """
+    return signing.dumps(
+        {
+            "d": document.pk,
+            "p": document.project_id,
+            "u": user_id,
+            "r": role,
+            "s": session_mark(session_key),
+            "at": round(time.time(), 3),
+        },
+        salt=LIVE_SALT,
+    )
+
+
+def read_live_token(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=LIVE_SALT, max_age=LIVE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PollState:
+    #: Still an active member of the token's project in the token's role.
+    member: bool
+    #: The session named by the poll's cookie exists and has not expired.
+    session: bool
+    #: The document's revision; None when the document is gone (or in another project).
+    revision: int | None
+    #: ``selectors.live_fingerprint`` of the spans the reader may see (one pass over them).
+    fingerprint: str
+
+
+#: Stand-ins the poll's query is built with (``_compiled``), replaced by each poll's values.
+_STAND_INS = {
+    "u": -7_000_001,
+    "p": -7_000_002,
+    "d": -7_000_003,
+    "r": "\x00role",
+    "s": "\x00session",
+}
+_COMPILED: dict[tuple[str, bool], tuple[str, list[tuple[str, object]]]] = {}
+
+
+def _compiled(sees_all: bool) -> tuple[str, list[tuple[str, object]]]:
+    """Return the poll's SQL and where each parameter comes from, built once per query shape.
+
+    Building the query with the ORM cost a poll several times what running it does; the
+    shape depends only on whether the role sees every span (permissions.py decides which
+    spans a reader sees, as for every other query). Each parameter is a token field
+    (``("token", key)``) or a constant of the query (``("value", value)``).
+    """
+    key = (connection.alias, sees_all)
+    if key in _COMPILED:
+        return _COMPILED[key]
+    stand = _STAND_INS
+    reader = get_user_model()(pk=stand["u"])
+    role = next(iter(SEES_ALL_ROLES)) if sees_all else Role.ANNOTATOR
+    spans = (
+        spans_visible_in(reader, role, document=Document(pk=stand["d"]))
+        .order_by()
+        .values("document_id")
+    )
+    member = Membership.objects.filter(
+        user_id=stand["u"], project_id=stand["p"], role=stand["r"], user__is_active=True
+    )
+    session = Session.objects.filter(session_key=stand["s"]).values("expire_date")
+    query = (
+        Document.objects.filter(pk=stand["d"], project_id=stand["p"])
+        .annotate(
+            member=Exists(member),
+            session_expires=Subquery(session),
+            fingerprint=Subquery(spans.annotate(f=fingerprint_expression()).values("f")),
+        )
+        .values_list("member", "session_expires", "revision", "fingerprint")
+    )[:1]
+    sql, params = query.query.sql_with_params()
+    by_value = {value: name for name, value in stand.items()}
+    slots = [
+        ("token", by_value[value]) if value in by_value else ("value", value) for value in params
+    ]
+    _COMPILED[key] = (sql, slots)
+    return sql, slots
+
+
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands a subquery's datetime back as text, in UTC
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def poll_state(token: dict, session_key: str = "") -> PollState:
+    """Return what a poll with a valid ``token`` needs to know, in one query."""
+    sql, slots = _compiled(sees_every_span(token["r"]))
+    values = {**token, "s": session_key}
+    params = [values[what] if source == "token" else what for source, what in slots]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return PollState(member=False, session=False, revision=None, fingerprint="")
+    member, expires, revision, fingerprint = row
+    expires = _as_datetime(expires)
+    return PollState(
+        member=bool(member),
+        session=expires is not None and expires > timezone.now(),
+        revision=revision,
+        # No visible span: the subquery's group is empty.
+        fingerprint=fingerprint or EMPTY_FINGERPRINT,
+    )
+
+
+def nothing_new(request: HttpRequest, document_id: int) -> bool:
+    """Whether a poll may be answered 204 without the session, the user or the full view.
+
+    False sends it to the full view, which decides as before; so every doubt here
+    (no token, another session, a changed role, revision or fingerprint) costs one
+    full check, never a missed update.
+    """
+    token = read_live_token(request.GET.get("t", ""))
+    since = request.GET.get("v", "")
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    if not token or not since or not session_key or token.get("d") != document_id:
+        return False
+    if "p" not in token or not constant_time_compare(token.get("s", ""), session_mark(session_key)):
+        return False
+    state = poll_state(token, session_key)
+    reader_revision = request.GET.get("rv", "")
+    return (
+        state.member
+        and state.session
+        and state.revision is not None
+        and reader_revision in ("", str(state.revision))
+        and state.fingerprint == since
+    )
