@@ -42,7 +42,8 @@ SCALE = 10
 #: The 1x figures are the median of this many runs.
 REPEATS = 5
 #: gunicorn listens here (the benchmark's own port), with this many workers.
-PORT = 8190
+#: Another free port can be given in HERLENS_BENCH_PORT (several runs on one machine).
+PORT = int(os.environ.get("HERLENS_BENCH_PORT", "8190"))
 WORKERS = 2
 #: From the side-by-side run of Label Studio 1.23.2 and herlens on this machine (medians).
 PEER_IMPORT_SECONDS = 2.61
