@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,27 @@ def replace_section(path: Path, title: str, body: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def publish(title: str, body: str, write: bool, path: Path | None = None) -> None:
+    """Print a section's body and, when write is set, put it in docs/benchmarks.md."""
+    print(body)
+    if write:
+        path = path or Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+        replace_section(path, title, body)
+        print(f"Updated {path.name}")
+
+
+def stop_group(process: subprocess.Popen | None) -> None:
+    """Stop a process started in its own group, and everything it started; kill it if it hangs."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def bench_env(workdir: Path) -> dict[str, str]:

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import load  # noqa: E402
-from common import bench_env, replace_section, wait_for_port  # noqa: E402
+from common import bench_env, replace_section, stop_group, wait_for_port  # noqa: E402
 
 PG_BIN = Path(os.environ.get("HERLENS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_PORT = 8189
@@ -100,7 +100,7 @@ class Postgres:
     def restart(self) -> None:
         self._pg_ctl("restart", "-m", "fast")
 
-    def stop(self) -> None:
+    def stop_group(self) -> None:
         if self.data.exists():
             self._pg_ctl("stop", "-m", "fast")
 
@@ -152,17 +152,6 @@ def worker(env: dict, name: str, log: Path) -> subprocess.Popen:
          "--no-startup-delay", "--worker-id", name],
         env, log,
     )  # fmt: skip
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def shell(env: dict, code: str) -> str:
@@ -234,8 +223,8 @@ def drill_restart(pg: Postgres, workdir: Path, seconds: float) -> dict:
         wait_until(lambda: shell(env, check) == RunStatus_DONE, 60, "task after the restart")
         rows = json.loads(load.shell(env, load.STATE))
     finally:
-        stop(web)
-        stop(task_worker)
+        stop_group(web)
+        stop_group(task_worker)
     failed = [(at, status) for at, status in timeline if status >= 500]
     after = [at for at, status in timeline if at > restart_began and status < 500]
     first_ok_after = min((at for at in after if at > restart_done), default=None)
@@ -356,7 +345,7 @@ def drill_kill(pg: Postgres, workdir: Path) -> dict:
             "final": final,
             "recovered_seconds": time.monotonic() - killed_at,
         }
-        stop(second)
+        stop_group(second)
         second = None
         # --- the suggestion run (a project's documents, in tasks of 64)
         load.shell(env, SUGGEST_SETUP, "192")
@@ -386,9 +375,9 @@ def drill_kill(pg: Postgres, workdir: Path) -> dict:
         # The import page tells the truth.
         results["import_page_status"] = _import_page(env, job_id)
     finally:
-        stop(first)
-        stop(second)
-        stop(web)
+        stop_group(first)
+        stop_group(second)
+        stop_group(web)
     return results
 
 
@@ -492,7 +481,7 @@ def drill_shared(pg: Postgres, workdir: Path) -> dict:
         state = shell(env, SHARED_STATE)
     finally:
         for process in workers + webs:
-            stop(process)
+            stop_group(process)
     return {"read_your_write_across_processes": f"{sum(seen)}/{len(seen)}", "runs_seconds": took,
             "state": state}  # fmt: skip
 

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import bench_env, free_port, replace_section, start_gunicorn  # noqa: E402
+from common import bench_env, free_port, publish, start_gunicorn  # noqa: E402
 
 #: The child process's idle time in this run (production default: 60 s).
 IDLE_SECONDS = 10
@@ -182,10 +182,7 @@ def main() -> None:
         "Studio held 416 MB after the side-by-side workload. Goal: under 150 MB for web + "
         "worker, also after suggestions.\n"
     )
-    print(body)
-    if not args.no_write:
-        replace_section(ROOT / "docs" / "benchmarks.md", "Idle memory", body)
-        print("Updated docs/benchmarks.md")
+    publish("Idle memory", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ import platform
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import bench_env, replace_section, wait_for_port  # noqa: E402
+from common import bench_env, replace_section, stop_group, wait_for_port  # noqa: E402
 
 PG_PORT, SQLITE_PORT = 8170, 8171
 DOCUMENTS = 10
@@ -270,12 +269,17 @@ class Client:
                     self.ledger.known.get(span_id, 0), current["version"]
                 )
 
-    def edit_htmx(self) -> None:
+    def _edit_target(self) -> tuple[int, int, str, str] | None:
+        """A span to edit, the version this client last saw, and a new note and tag."""
         target = self._target()
         if target is None:
+            return None
+        return (*target, f"note {secrets.token_hex(4)}", self.rng.choice(TAGS))
+
+    def edit_htmx(self) -> None:
+        if (edit := self._edit_target()) is None:
             return
-        span_id, version = target
-        note, tag = f"note {secrets.token_hex(4)}", self.rng.choice(TAGS)
+        span_id, version, note, tag = edit
         status, headers, _data = self.request(
             "htmx edit",
             "POST",
@@ -288,11 +292,9 @@ class Client:
             )
 
     def edit_api(self) -> None:
-        target = self._target()
-        if target is None:
+        if (edit := self._edit_target()) is None:
             return
-        span_id, version = target
-        note, tag = f"note {secrets.token_hex(4)}", self.rng.choice(TAGS)
+        span_id, version, note, tag = edit
         status, _headers, data = self.request(
             "API edit", "PATCH", f"/api/v1/spans/{span_id}", body={"note": note, "tag": tag},
             headers={"If-Match": f'"{version}"'},
@@ -392,16 +394,6 @@ def start_server(kind: str, env: dict, port: int, log: Path) -> subprocess.Popen
     return server
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
 def check(ledger: Ledger, rows: list) -> dict[str, int]:
     """Compare the database with what was acknowledged; return counts of each kind of fault."""
     spans = {row[0]: row for row in rows}
@@ -471,7 +463,7 @@ def run(kind: str, args) -> dict:
         rows = json.loads(shell(env, STATE))
     finally:
         if server is not None:
-            stop_server(server)
+            stop_group(server)
     faults = check(ledger, rows)
     total = sum(len(v) for v in ledger.latencies.values())
     result = {

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import ESSAY_WORDS, bench_env, replace_section, start_gunicorn  # noqa: E402
+from common import ESSAY_WORDS, bench_env, publish, start_gunicorn  # noqa: E402
 
 PASSWORD = "bench-upload-pass-77"
 SETUP = """
@@ -142,10 +142,7 @@ def main() -> None:
         "Before uploads were streamed to disk, a 94 MB file raised a web worker from 144 MB "
         "to 949 MB (growth / size about 8.6).\n"
     )
-    print(body_text)
-    if not args.no_write:
-        replace_section(ROOT / "docs" / "benchmarks.md", "Upload memory", body_text)
-        print("Updated docs/benchmarks.md")
+    publish("Upload memory", body_text, write=not args.no_write)
 
 
 if __name__ == "__main__":

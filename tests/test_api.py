@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from annotations import api as api_module
 from annotations import throttle
+from annotations.api import auth as api_auth
 from annotations.models import ApiToken, Document, Role, Span
 from annotations.permissions import ROLE_ACTIONS, Action
 from annotations.services.tokens import (
@@ -96,7 +96,7 @@ def test_only_the_hash_of_a_token_is_stored(owner):
 
 def test_schema_and_docs_are_for_members_logged_in_or_with_a_token(client, owner):
     assert client.get(API + "/openapi.json").status_code == 401
-    assert client.get(API + "/openapi.json").json()["detail"] == api_module.DOCS_NEED_LOGIN
+    assert client.get(API + "/openapi.json").json()["detail"] == api_auth.DOCS_NEED_LOGIN
     anonymous_docs = client.get(API + "/docs")
     assert anonymous_docs.status_code == 302
     assert anonymous_docs["Location"].startswith("/accounts/login/")

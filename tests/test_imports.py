@@ -11,7 +11,7 @@ import pytest
 from annotations.imports import IMPORTED, PARSERS, REJECTED, SKIPPED
 from annotations.imports.base import ImportLimits, ParsedDocument, ParsedSpan
 from annotations.models import Document, Membership, Origin, Role, Span, Tag
-from annotations.services import imports as import_services
+from annotations.services import import_store
 from annotations.services.errors import DomainError
 from annotations.services.imports import INTERNAL_ERROR, documents_import, import_files
 from tests import factories
@@ -184,7 +184,7 @@ def test_documents_import_creates_documents_and_spans_in_bulk(project, owner):
 
 
 def test_a_late_error_rolls_back_batches_already_stored(project, owner, monkeypatch):
-    monkeypatch.setattr(import_services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(import_store, "IMPORT_BATCH", 2)
     lines = [json.dumps({"title": f"T{i}", "text": f"Essay {i}."}) for i in range(5)]
     lines.append('{"title": "broken"')
     [result] = run(project, owner, {"x.jsonl": "\n".join(lines).encode()})
@@ -194,7 +194,7 @@ def test_a_late_error_rolls_back_batches_already_stored(project, owner, monkeypa
 
 
 def test_batches_store_every_document(project, owner, monkeypatch):
-    monkeypatch.setattr(import_services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(import_store, "IMPORT_BATCH", 2)
     lines = [
         json.dumps(
             {

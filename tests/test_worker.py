@@ -312,7 +312,8 @@ def test_kill_9_during_an_import_the_job_finishes_once_by_itself(tmp_path):
 
 @pytest.mark.django_db
 def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, monkeypatch):
-    from annotations import api as api_module
+    from annotations.api import auth as api_auth
+    from annotations.api import projects as api_projects
     from annotations.middleware import DATABASE_UNAVAILABLE
     from annotations.services.tokens import api_token_create
 
@@ -322,8 +323,8 @@ def test_a_request_while_the_database_is_down_gets_503_saying_so(client, owner, 
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
     # The fault: the database goes away while the request is being served.
-    monkeypatch.setattr(api_module.BearerToken, "authenticate", lambda self, request, token: owner)
-    monkeypatch.setattr(api_module, "visible_projects", down)
+    monkeypatch.setattr(api_auth.BearerToken, "authenticate", lambda self, request, token: owner)
+    monkeypatch.setattr(api_projects, "visible_projects", down)
     response = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 503
     assert response.json() == {"detail": DATABASE_UNAVAILABLE}

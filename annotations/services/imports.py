@@ -1,8 +1,8 @@
-"""Imports: storing many parsed documents and their spans at once, and the import job.
+"""Imports: reading uploaded files into documents, and the import job that does it in the background.
 
-The file formats (annotations/imports/) only parse; this module decides what is
-stored: duplicates are left out, missing tags are added, unknown annotators are
-credited to the importer, and each file goes in whole or not at all.
+The file formats (annotations/imports/) only parse; ``import_store.py`` decides
+what is stored. This module runs files through both, one file at a time (each
+goes in whole or not at all), reports per file, and drives the import job.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
@@ -33,33 +31,17 @@ from annotations.imports import (
 )
 from annotations.imports.base import ImportLimits, ParsedDocument, Rejected, extension
 from annotations.models import (
-    AnchorState,
     Document,
     ImportJob,
     ImportUpload,
-    Membership,
-    Origin,
     Project,
-    Revision,
     Span,
-    Tag,
-    tag_slug,
 )
-from annotations.offsets import normalise_text
-from annotations.services.documents import project_fingerprints, text_fingerprint
-from annotations.services.errors import EMPTY_TEXT, EMPTY_TITLE, NUL_CHARACTER, DomainError
-from annotations.services.spans import check_span_fields
+from annotations.services.documents import project_fingerprints
+from annotations.services.errors import DomainError
+from annotations.services.import_store import ImportOutcome, documents_import
 from annotations.services.suggestions import suggestion_runs_enqueue_new
 from annotations.wording import counted, sentence
-
-if TYPE_CHECKING:
-    from annotations.imports.base import ParsedDocument
-
-
-#: Rows per INSERT when importing many documents and spans.
-IMPORT_BATCH = 500
-#: How many of a file's new documents its result links to (a CSV may hold thousands).
-LINKED_DOCUMENTS = 20
 
 logger = logging.getLogger(__name__)
 
@@ -68,300 +50,6 @@ INTERNAL_ERROR = "This file could not be imported because of an error in herlens
 MOST_REMARKS = 5
 #: Progress is written at most this often (seconds), so a big zip does not flood the database.
 PROGRESS_EVERY = 0.5
-TAG_WITHOUT_SLUG = "The tag “{tag}” needs at least one letter or digit to be created."
-
-
-@dataclass(slots=True)
-class ImportOutcome:
-    """What ``documents_import`` did: documents made, duplicates left out, spans made."""
-
-    documents: int = 0
-    duplicates: int = 0
-    spans: int = 0
-    #: Spans whose annotator is not a member of the project, so credited to the importer.
-    credited_to_importer: int = 0
-    #: Tags that did not exist in the project and were added for the imported spans.
-    tags_created: tuple[str, ...] = ()
-    #: The first LINKED_DOCUMENTS documents made, for the result page's links.
-    document_ids: list[int] = field(default_factory=list)
-    #: Documents already in the project that this import revised: "“Title” is now revision N ...".
-    revised: list[str] = field(default_factory=list)
-
-
-@transaction.atomic
-def documents_import(
-    *,
-    project: Project,
-    author: AbstractBaseUser,
-    documents: Iterable[ParsedDocument],
-    known: set[str] | None = None,
-    revise: bool = False,
-) -> ImportOutcome:
-    """Store many documents and their spans in one go, all or nothing.
-
-    The checks are those of ``document_create`` and ``span_create``; a text
-    already in the project (its fingerprint is in ``known``, which is updated)
-    is left out and counted as a duplicate. Spans name their tag by name or
-    slug (a missing tag is added) and their annotator by username (kept if a
-    member of the project, else the span is credited to ``author``).
-
-    With ``revise``, a text whose document is already in the project (the same
-    ``external_id`` in its metadata, else the same title, held by exactly one
-    document) becomes that document's next revision, its spans moved along
-    (services/revisions.py); the file's own spans for it are not imported.
-    """
-    known = project_fingerprints(project) if known is None else known
-    tags = _TagResolver(project)
-    members = dict(
-        Membership.objects.filter(project=project).values_list("user__username", "user_id")
-    )
-    outcome = ImportOutcome()
-    targets = _RevisionTargets(project)
-    new_documents: list[Document] = []
-    span_sets: list[list[tuple]] = []
-    batch_fingerprints: set[str] = set()
-    # Documents are stored a batch at a time as they are read, so memory holds
-    # one batch, not the whole file; the surrounding transaction still makes
-    # the file all or nothing.
-    for parsed in documents:
-        if len(new_documents) >= IMPORT_BATCH:
-            _store_batch(new_documents, span_sets, outcome)
-            new_documents, span_sets = [], []
-        text = normalise_text(parsed.text)
-        title = parsed.title.strip()
-        if not title:
-            raise DomainError(EMPTY_TITLE)
-        if not text.strip():
-            raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
-        _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
-        fingerprint = text_fingerprint(text, normalised=True)
-        if fingerprint in known or fingerprint in batch_fingerprints:
-            outcome.duplicates += 1
-            continue
-        batch_fingerprints.add(fingerprint)
-        target = targets.find(parsed) if revise else None
-        if target is not None:
-            outcome.revised.append(_revise(target, text, author, parsed))
-            continue
-        document = Document(
-            project=project,
-            title=_clip(title, 300),
-            text=text,
-            author=_clip(parsed.author.strip(), 200),
-            source=_clip(parsed.source.strip(), 500),
-            metadata=parsed.metadata,
-        )
-        spans = _span_rows(parsed, document, tags, members, author, outcome)
-        new_documents.append(document)
-        span_sets.append(spans)
-    _store_batch(new_documents, span_sets, outcome)
-    known |= batch_fingerprints
-    outcome.tags_created = tuple(tags.created)
-    return outcome
-
-
-def _span_rows(
-    parsed: ParsedDocument,
-    document: Document,
-    tags: _TagResolver,
-    members: dict[str, int],
-    author: AbstractBaseUser,
-    outcome: ImportOutcome,
-) -> list[tuple]:
-    """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
-    title, text = document.title, document.text
-    origins = frozenset(Origin.values)
-    spans: dict[tuple[int, int, int, int], tuple] = {}
-    for number, item in enumerate(parsed.spans, start=1):
-        tag = tags.get(item.tag, item.tag_slug)
-        try:
-            if item.start is None:  # an orphan of an exported revision: its words, no place
-                _refuse_nul(item.orphan_quote)
-            else:
-                check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
-            _refuse_nul(item.note)
-        except DomainError as error:
-            raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
-        user_id = members.get(item.annotator) if item.annotator else None
-        if user_id is None:
-            user_id = author.pk
-            outcome.credited_to_importer += bool(item.annotator)
-        origin = item.origin if item.origin in origins else Origin.MANUAL
-        # The reference layer holds one span per place and tag, whoever adjudicated it.
-        owner = None if item.is_reference else user_id
-        quote = item.orphan_quote if item.start is None else text[item.start : item.end]
-        key = (item.start, item.end, tag.pk, owner, item.is_reference, quote)
-        anchor = item.anchor if item.anchor in AnchorState.values else AnchorState.EXACT
-        # Columns in _SPAN_COLUMNS order, less the document and timestamps.
-        spans.setdefault(
-            key,
-            (
-                *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
-                item.is_reference,
-                anchor,
-            ),
-        )
-    return list(spans.values())
-
-
-_SPAN_COLUMNS = (
-    *("start", "end", "tag", "author", "note", "quote", "origin", "is_reference", "anchor"),
-    *("document", "created_at", "updated_at"),
-)
-
-
-def _store_batch(
-    documents: list[Document], span_sets: list[list[tuple]], outcome: ImportOutcome
-) -> None:
-    """Insert a batch of documents, then their spans.
-
-    The spans go in with one executemany instead of bulk_create: building and
-    preparing a model instance per span cost most of an import's time. The
-    values were checked above as span_create checks them, and the database's
-    own constraints still guard every row.
-    """
-    Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
-    room = LINKED_DOCUMENTS - len(outcome.document_ids)
-    outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
-    Revision.objects.bulk_create(
-        [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents],
-        batch_size=IMPORT_BATCH,
-    )
-    connection = transaction.get_connection()
-    now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    rows = [
-        (*values, document.pk, now, now)
-        for document, document_spans in zip(documents, span_sets, strict=True)
-        for values in document_spans
-    ]
-    quote = connection.ops.quote_name
-    table = quote(Span._meta.db_table)
-    columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
-    if connection.vendor == "postgresql":
-        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        outcome.documents += len(documents)
-        outcome.spans += len(rows)
-        return
-    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
-    # Many rows per INSERT: one statement per row would cost a round trip each.
-    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
-    with connection.cursor() as cursor:
-        for first in range(0, len(rows), per_statement):
-            chunk = rows[first : first + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_marks] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
-    outcome.documents += len(documents)
-    outcome.spans += len(rows)
-
-
-def _refuse_nul(*values: str) -> None:
-    # No database column can hold NUL (PostgreSQL refuses it outright).
-    if any("\x00" in value for value in values):
-        raise DomainError(NUL_CHARACTER)
-
-
-def _strings_in(value: Any) -> Iterable[str]:
-    """Yield every string (keys too) inside a JSON value."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings_in(item)
-
-
-class _TagResolver:
-    """Find a project's tag by slug or name (any case), adding it when missing."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.by_key: dict[str, Tag] = {}
-        self.created: list[str] = []
-        for tag in project.tags.all():
-            self.by_key[tag.slug] = tag
-            self.by_key[tag.name.casefold()] = tag
-
-    def get(self, name: str, slug: str = "") -> Tag:
-        for key in (slug, name, name.casefold()):
-            if key and key in self.by_key:
-                return self.by_key[key]
-        # Tags in any script, as on the project page (models.tag_slug).
-        if (slugged := tag_slug(name)) in self.by_key:
-            return self.by_key[slugged]
-        slug = tag_slug(slug or name)
-        if not slug:
-            raise DomainError(TAG_WITHOUT_SLUG.format(tag=name))
-        tag = Tag.objects.create(
-            project=self.project, name=name[:80], slug=slug, position=len(self.by_key) // 2
-        )
-        self.created.append(tag.name)
-        self.by_key[tag.slug] = tag
-        self.by_key[tag.name.casefold()] = tag
-        return tag
-
-
-class _RevisionTargets:
-    """Find the document of the project that an imported text is a new revision of."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._by_title: dict[str, list[int]] | None = None
-        self._by_external_id: dict[str, int] = {}
-
-    def find(self, parsed: ParsedDocument) -> Document | None:
-        if self._by_title is None:
-            self._by_title = {}
-            rows = Document.objects.filter(project=self.project).values_list(
-                "pk", "title", "metadata"
-            )
-            for pk, title, metadata in rows.iterator(chunk_size=500):
-                self._by_title.setdefault(title, []).append(pk)
-                external = (metadata or {}).get("external_id")
-                if isinstance(external, str | int) and str(external):
-                    self._by_external_id[str(external)] = pk
-        external = parsed.metadata.get("external_id")
-        pk = self._by_external_id.get(str(external)) if external not in (None, "") else None
-        if pk is None:
-            same_title = self._by_title.get(_clip(parsed.title.strip(), 300), [])
-            pk = same_title[0] if len(same_title) == 1 else None
-        return None if pk is None else Document.objects.get(pk=pk)
-
-
-def _revise(document: Document, text: str, author: AbstractBaseUser, parsed: ParsedDocument) -> str:
-    from annotations.services.revisions import document_revise
-
-    revision = document_revise(
-        document=document, text=text, user=author, message="Imported as a new revision"
-    )
-    summary = revision.summary
-    words = f"“{_clip(document.title, 80)}” is now revision {revision.number}"
-    words += f" ({summary.get('exact', 0)} spans on the same words"
-    if summary.get("changed"):
-        words += f", {summary['changed']} changed"
-    if summary.get("orphaned"):
-        words += f", {summary['orphaned']} orphaned"
-    words += ")"
-    if parsed.spans:
-        words += "; the file's spans for it were not imported"
-    return words
-
-
-def _clip(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-# --------------------------------------------------------------------------- files
 
 
 def import_one(
