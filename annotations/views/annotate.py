@@ -365,10 +365,12 @@ def announce(response: HttpResponse, text: str) -> HttpResponse:
     return trigger_client_event(response, "announce", {"text": text}, after="settle")
 
 
-def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
+def changed_paragraphs(
+    request, document: Document, role: str, start: int, end: int, tags: list[Tag] | None = None
+) -> str:
     low, high = paragraph_range(document.text, start, end)
     # Only spans this reader may see, coloured as on their page (views/layers.py).
-    marks, styles = layers.changed_marks(request, document, role, low, high)
+    marks, styles = layers.changed_marks(request, document, role, low, high, tags)
     return paragraphs_html(document.text, marks, styles, start, end)
 
 
@@ -396,7 +398,7 @@ def action_response(
         **panel_context(request, span, role, tags),
     }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    paragraphs = changed_paragraphs(request, document, role, *changed)
+    paragraphs = changed_paragraphs(request, document, role, *changed, tags)
     response = HttpResponse(panel + paragraphs, status=status)
     if announce_text:
         announce(response, announce_text)
