@@ -539,9 +539,11 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
         "The csv floor only formats and writes rows it already holds; herlens also reads them "
         "from the database and finds each span's sentence and paragraph. The raw-SQL floor "
         "checks nothing; the import also parses the file, normalises and fingerprints every "
-        "text, checks every span against its text and queues the suggestions. An import holds "
-        "the file it reads in memory and stores documents in batches of 500; an export holds "
-        "one page of 200 documents at a time.",
+        "text, checks every span against its text, stores each text twice (the document and "
+        "its first revision, which the floor leaves out) and queues the suggestions. An import "
+        "holds the file it reads in memory and stores documents in batches of 500 (on "
+        "PostgreSQL documents, revisions and spans by COPY); an export holds one page of 200 "
+        "documents at a time.",
         "",
     ]
     return "\n".join(lines)

@@ -111,21 +111,24 @@ def documents_import(
         if target is not None:
             outcome.revised.append(_revise(target, text, author, parsed))
             continue
-        document = Document(
-            project=project,
-            title=_clip(title, 300),
-            text=text,
-            author=_clip(parsed.author.strip(), 200),
-            source=_clip(parsed.source.strip(), 500),
-            metadata=parsed.metadata,
-        )
-        spans = _span_rows(parsed, document, tags, members, author, outcome)
+        document = _new_document(project, title, text, parsed)
+        span_sets.append(_span_rows(parsed, document, tags, members, author, outcome))
         new_documents.append(document)
-        span_sets.append(spans)
     _store_batch(new_documents, span_sets, outcome)
     known |= batch_fingerprints
     outcome.tags_created = tuple(tags.created)
     return outcome
+
+
+def _new_document(project: Project, title: str, text: str, parsed: ParsedDocument) -> Document:
+    return Document(
+        project=project,
+        title=_clip(title, 300),
+        text=text,
+        author=_clip(parsed.author.strip(), 200),
+        source=_clip(parsed.source.strip(), 500),
+        metadata=parsed.metadata,
+    )
 
 
 def _checked_title_and_text(parsed: ParsedDocument) -> tuple[str, str]:
