@@ -6,6 +6,7 @@ Imports, suggestions and the reference layer make spans too; they all call
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -89,11 +90,15 @@ def span_create(
     """
     check_span_fields(document=document, start=start, end=end, tag=tag, quote=quote)
     place = {"document": document, "start": start, "end": end, "tag": tag, "author": author}
+    # Written first, looked up only when the unique index refuses a twin: a new span
+    # (nearly every request) costs one INSERT, not a read, a savepoint and an INSERT.
+    # Two identical requests racing: the second waits on the index, then finds the first.
+    # Inside a caller's transaction the INSERT gets a savepoint, so a refused twin leaves
+    # that transaction usable; on its own one INSERT is atomic already, and BEGIN and
+    # COMMIT would be two more round trips.
+    in_transaction = transaction.get_connection().in_atomic_block
     try:
-        # Written first, looked up only when the unique index refuses a twin: a new span
-        # (nearly every request) costs one INSERT, not a read, a savepoint and an INSERT.
-        # Two identical requests racing: the second waits on the index, then finds the first.
-        with transaction.atomic():
+        with transaction.atomic() if in_transaction else nullcontext():
             span = Span.objects.create(
                 **place,
                 is_reference=False,

@@ -385,12 +385,17 @@ def action_response(
     status: int = 200,
     conflict: dict | None = None,
     announce_text: str = "",
+    tags: list[Tag] | None = None,
 ) -> HttpResponse:
-    """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine"."""
+    """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine".
+
+    ``tags``: the project's tags, when the view has read them already.
+    """
     if not request.htmx:
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
         return redirect(document.get_absolute_url() + anchor)
-    tags = list(document.project.tags.all())
+    if tags is None:
+        tags = list(document.project.tags.all())
     context = {
         "document": document,
         "undo_token": undo_token,

@@ -43,7 +43,9 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     require(role, Action.ANNOTATE)
     require_unlocked(request, document, role)
-    form = SpanCreateForm(request.POST, project=document.project)
+    # Read once: the form finds the tag among them, the answer draws them.
+    tags = list(document.project.tags.all())
+    form = SpanCreateForm(request.POST, project=document.project, tags=tags)
     if not form.is_valid():
         return bad_request(request, document, form_error(form))
     data = form.cleaned_data
@@ -67,6 +69,7 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         (span.start, span.end),
         status=201 if created else 200,
         announce_text=announcement(ANNOUNCE_CREATED, span),
+        tags=tags,
     )
 
 
