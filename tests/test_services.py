@@ -64,14 +64,19 @@ def test_span_after_an_emoji_stores_code_point_offsets_and_its_quote(document, o
     assert start == document.text.index("🤖") + 2
 
 
-def test_identical_span_is_not_created_twice(document, owner):
-    kwargs = {
+def first_words(document, owner) -> dict:
+    """What span_create takes for the document's first three code points."""
+    return {
         "document": document,
         "start": 0,
         "end": 3,
         "tag": factories.tag(document.project),
         "author": owner,
     }
+
+
+def test_identical_span_is_not_created_twice(document, owner):
+    kwargs = first_words(document, owner)
     first, created_first = span_create(**kwargs)
     second, created_second = span_create(**kwargs)
     assert (created_first, created_second) == (True, False)
@@ -83,13 +88,7 @@ def test_an_identical_span_inside_a_transaction_leaves_the_transaction_usable(do
     # The twin is found after the database refuses the INSERT; inside a caller's
     # transaction (an Idempotency-Key claim, an adjudication) that refusal must not
     # spoil it (PostgreSQL refuses every later statement of a failed transaction).
-    kwargs = {
-        "document": document,
-        "start": 0,
-        "end": 3,
-        "tag": factories.tag(document.project),
-        "author": owner,
-    }
+    kwargs = first_words(document, owner)
     first, _created = span_create(**kwargs)
     with transaction.atomic():
         second, created_second = span_create(**kwargs)
