@@ -74,19 +74,13 @@ class DocumentAdmin(admin.ModelAdmin):
         return ["text", "revision"] if obj is not None else ["revision"]
 
 
+#: The first columns of anything with a tag on words of a document (spans, suggestions).
+_PLACED = ["id", "document", "tag", "start", "end"]
+
+
 @admin.register(Span)
 class SpanAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "document",
-        "tag",
-        "start",
-        "end",
-        "anchor",
-        "author",
-        "origin",
-        "created_at",
-    ]
+    list_display = [*_PLACED, "anchor", "author", "origin", "created_at"]
     list_filter = ["anchor", "origin", "tag__project", "tag"]
     # Offsets and quote follow the text's revisions; set by hand they would point elsewhere.
     readonly_fields = ["start", "end", "quote", "anchor", "prefix", "suffix"]
@@ -100,17 +94,7 @@ class SpanAdmin(admin.ModelAdmin):
 
 @admin.register(Suggestion)
 class SuggestionAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "document",
-        "tag",
-        "start",
-        "end",
-        "score",
-        "rule",
-        "status",
-        "created_at",
-    ]
+    list_display = [*_PLACED, "score", "rule", "status", "created_at"]
     list_filter = ["status", "rule", "tag__project", "tag"]
     search_fields = ["quote", "reason", "document__title"]
     raw_id_fields = ["document", "span", "decided_by"]

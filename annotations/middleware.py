@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 
 from annotations import params, throttle
 from annotations.imports import uploads
@@ -123,14 +124,8 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
 
-class BadParameterMiddleware:
+class BadParameterMiddleware(MiddlewareMixin):
     """Answer a request whose parameters were refused with 400 and the reason, never 500."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, params.BadParameter):
@@ -202,12 +197,8 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class DatabaseUnavailableMiddleware:
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """Answer a request the database could not serve with 503 (``database_unavailable``)."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_outage(exception):

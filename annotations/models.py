@@ -140,6 +140,18 @@ RESERVED_SHORTCUT = (
 )
 
 
+def optional_user(related_name: str = "+") -> models.ForeignKey:
+    """A person an object keeps only as a record (who deleted, edited, decided): deleting their
+    account keeps the object and forgets the name."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )
+
+
 def reserved_shortcut_message(key: str) -> str:
     keys = " ".join(sorted(RESERVED_SHORTCUTS)) + " Enter Esc"
     return RESERVED_SHORTCUT.format(key=key, keys=keys)
@@ -277,17 +289,9 @@ class Document(models.Model):
     revision = models.PositiveIntegerField(default=1, db_default=1)
     #: In the trash since then (restorable for TRASH_DAYS days); null for a live document.
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    deleted_by = optional_user()
     #: In a class, the student who wrote the essay (may hand in new drafts when allowed).
-    written_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="written_documents",
-    )
+    written_by = optional_user(related_name="written_documents")
 
     objects = LiveDocumentManager()
     #: Documents in the trash too.
@@ -317,13 +321,7 @@ class Revision(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField()
     #: Null for the text a document was created or imported with before revisions existed.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_user()
     created_at = models.DateTimeField(default=timezone.now)
     #: What the editor said about the change ("second draft", "typos fixed").
     message = models.CharField(max_length=300, blank=True)
@@ -333,6 +331,9 @@ class Revision(models.Model):
     #: object per span: id, start, end, quote, tag, author, note, anchor), so an
     #: older revision can be read and exported with its own spans.
     spans_snapshot = models.JSONField(null=True, blank=True)
+    #: The suggestions this revision dropped because their words were edited or removed:
+    #: {"words", "tag", "status", "start", "end"} each, offsets into the revision before.
+    lost_suggestions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["document", "number"]
@@ -408,15 +409,11 @@ class Span(models.Model):
     #: and is refused (409), so two people saving at once cannot overwrite each other unseen.
     version = models.PositiveIntegerField(default=1, db_default=1)
     #: Who made the last edit (the author until someone else edits it).
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = optional_user()
 
     #: In the trash since then (restorable for TRASH_DAYS days); null for a live span.
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    deleted_by = optional_user()
 
     objects = PlacedSpanManager()
     #: Every span of a document, orphans included (not the trash).
@@ -497,9 +494,7 @@ class SpanEvent(models.Model):
     kind = models.CharField(max_length=12, choices=SpanEventKind.choices)
     #: Null when nobody in particular did it (a revision saved through the API is still
     #: someone's; this is for rows written before history was kept).
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    actor = optional_user()
     created_at = models.DateTimeField(default=timezone.now)
     #: The document's revision the event happened on.
     revision = models.PositiveIntegerField(null=True, blank=True)
@@ -793,7 +788,10 @@ class Suggestion(models.Model):
     same tag, and the project page can count what each rule earns.
     """
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="suggestions")
+    # No index of its own: the unique place and the (document, status) index both lead with it.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="suggestions", db_index=False
+    )
     #: Code points into document.text, end exclusive, like Span.
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
@@ -807,9 +805,7 @@ class Suggestion(models.Model):
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = optional_user()
     decided_at = models.DateTimeField(null=True, blank=True)
     #: The span an acceptance created (kept for undo and for counting).
     span = models.ForeignKey(
@@ -861,7 +857,26 @@ class RunStatus(models.TextChoices):
     FAILED = "failed"
 
 
-class SuggestionRun(models.Model):
+class BackgroundRun:
+    """What the pages need to know of a run of background work (its model has ``status``, a
+    RunStatus, and ``queued_at`` and ``started_at``): whether it ended, or lost its worker."""
+
+    #: A run queued or running for longer than this probably lost its worker (killed, restarted).
+    STALE_AFTER: timedelta
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.DONE, RunStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
+        return (
+            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
+        )
+
+
+class SuggestionRun(BackgroundRun, models.Model):
     """The state of computing suggestions for one document: what the page polls."""
 
     document = models.OneToOneField(
@@ -894,17 +909,6 @@ class SuggestionRun(models.Model):
     #: A run queued or running for longer than this probably lost its worker (killed,
     #: restarted): the page stops polling and offers Suggest again.
     STALE_AFTER = timedelta(minutes=10)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {RunStatus.DONE, RunStatus.FAILED}
-
-    @property
-    def is_stale(self) -> bool:
-        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
-        return (
-            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
-        )
 
     @property
     def is_active(self) -> bool:
@@ -977,7 +981,7 @@ class SpanDeletion(models.Model):
         return f"span {self.span_id} deleted"
 
 
-class LearningRun(models.Model):
+class LearningRun(BackgroundRun, models.Model):
     """One training of a project's suggester: queued by a person or by new decisions, run by
     the worker, stored under the var directory as version ``version`` (see services/learning.py).
     """
@@ -1012,17 +1016,6 @@ class LearningRun(models.Model):
 
     def __str__(self) -> str:
         return f"learning v{self.version} of project {self.project_id}: {self.status}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {RunStatus.DONE, RunStatus.FAILED}
-
-    @property
-    def is_stale(self) -> bool:
-        since = self.started_at if self.status == RunStatus.RUNNING else self.queued_at
-        return (
-            not self.is_finished and since is not None and timezone.now() - since > self.STALE_AFTER
-        )
 
 
 class Throttle(models.Model):

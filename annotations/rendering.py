@@ -29,10 +29,11 @@ from typing import NamedTuple
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 
-#: Underline layers drawn per run; deeper nesting shows the outermost three and the innermost.
-MAX_LAYERS = 4
 #: Class prefix of each underline layer, outermost first.
 LAYER_LETTERS = "abcd"
+#: Underline layers drawn per run, one a letter; deeper nesting shows the outermost three and
+#: the innermost.
+MAX_LAYERS = len(LAYER_LETTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,9 @@ class SpanMark:
     start: int
     end: int
     tag_id: int
+    #: A revision edited words inside it and nobody has confirmed them yet: its first
+    #: highlight carries the class ``chg``, drawn as a mark before the words.
+    changed: bool = False
 
 
 class Run(NamedTuple):
@@ -164,7 +168,7 @@ def paragraph_html(
     """Write one paragraph as HTML.
 
     Runs without spans are bare text; a run under spans is a ``<mark>`` with
-    colour classes only. Which spans cover a run is not repeated on every run
+    colour classes only (and ``chg`` on the first run of a span a revision changed). Which spans cover a run is not repeated on every run
     (thousands of runs, several spans deep): the paragraph lists the spans that
     begin in it as ``data-spans`` ("id offset length" triples, the offset from the
     paragraph's ``data-start``, in code points) and static/herlens.js works out
@@ -182,22 +186,22 @@ def paragraph_html(
         + (f' data-spans="{spans_attr}"' if spans_attr else "")
         + (' hx-swap-oob="true">' if oob else ">")
     ]
+    # Where each changed span begins in this paragraph: its first run gets the class chg.
+    flagged = {span.id for span in paragraph.starting if span.changed}
     for run in paragraph.runs:
         piece = escape(text[run.start : run.end], quote=False)
         if not run.span_ids:
             parts.append(piece)
             continue
+        flag = ""
+        if flagged and not flagged.isdisjoint(run.span_ids):
+            flagged.difference_update(run.span_ids)
+            flag = " chg"
         drawn = run.span_ids
         if len(drawn) > MAX_LAYERS:
             drawn = (*drawn[: MAX_LAYERS - 1], drawn[-1])
         keys = tuple([tag_of[span_id] for span_id in drawn])
-        classes = class_cache.get(keys) if class_cache is not None else None
-        if classes is None:
-            classes = layer_classes(keys)
-            if " " in classes:
-                classes = f'"{classes}"'
-            if class_cache is not None:
-                class_cache[keys] = classes
+        classes = f'"{layer_classes(keys)}{flag}"' if flag else _class_attribute(keys, class_cache)
         if target is not None and target in run.span_ids:
             parts.append(f'<mark class={classes} id="span-{target}">{piece}</mark>')
             target = None
@@ -205,6 +209,18 @@ def paragraph_html(
             parts.append(f"<mark class={classes}>{piece}</mark>")
     parts.append("</p>")
     return "".join(parts)
+
+
+def _class_attribute(keys: tuple, class_cache: dict[tuple, str] | None) -> str:
+    """Return the class attribute's value of a run drawn with these style keys (cached)."""
+    classes = class_cache.get(keys) if class_cache is not None else None
+    if classes is None:
+        classes = layer_classes(keys)
+        if " " in classes:
+            classes = f'"{classes}"'
+        if class_cache is not None:
+            class_cache[keys] = classes
+    return classes
 
 
 def document_html(

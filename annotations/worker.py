@@ -181,17 +181,8 @@ def sweep_orphans(*, now=None) -> tuple[int, int]:
     requeued = failed = 0
     candidates = DBTaskResult.objects.running().values_list("id", "worker_ids", "started_at")
     for task_id, worker_ids, started_at in list(candidates):
-        last_worker = worker_ids[-1] if worker_ids else None
-        if last_worker in alive:
-            # A live worker that has moved on to another task (or to none) has lost this
-            # one, for example to a database error while saving its result. A task just
-            # claimed may not be in the heartbeat yet: give it one lease.
-            if alive[last_worker] == str(task_id) or (
-                started_at is not None and now - started_at < lease_
-            ):
-                continue
-        elif started_at is not None and now - started_at < lease_:
-            continue  # claimed by a worker whose first heartbeat is still to come
+        if not _lost_its_worker(task_id, worker_ids, started_at, alive, now, lease_):
+            continue
         with transaction.atomic():
             task = (
                 DBTaskResult.objects.running()
@@ -201,39 +192,59 @@ def sweep_orphans(*, now=None) -> tuple[int, int]:
             )
             if task is None or task.worker_ids != worker_ids:
                 continue  # finished, or handled by another sweeper meanwhile
-            handler = ORPHAN_HANDLERS.get(task.task_path.rpartition(".")[2])
-            args = task.args_kwargs.get("args", [])
-            if len(task.worker_ids) >= MAX_ATTEMPTS:
-                message = WORKER_LOST.format(attempts=len(task.worker_ids))
-                task.status = TaskResultStatus.FAILED
-                task.finished_at = now
-                task.exception_class_path = WORKER_LOST_CLASS
-                task.traceback = message
-                task.save(
-                    update_fields=["status", "finished_at", "exception_class_path", "traceback"]
-                )
-                if handler is not None:
-                    handler(args, False)
-                failed += 1
-                logger.warning("Task %s (%s) failed: %s", task.pk, task.task_path, message)
-            else:
-                task.status = TaskResultStatus.READY
-                task.started_at = None
-                task.save(update_fields=["status", "started_at"])
-                if handler is not None:
-                    handler(args, True)
+            if _requeue_or_fail(task, now):
                 requeued += 1
-                logger.warning(
-                    "Task %s (%s) lost its worker %s; queued again (run %d of at most %d).",
-                    task.pk,
-                    task.task_path,
-                    last_worker,
-                    len(task.worker_ids) + 1,
-                    MAX_ATTEMPTS,
-                )
+            else:
+                failed += 1
     # Heartbeats of workers long gone are only clutter.
     WorkerHeartbeat.objects.filter(seen_at__lt=now - 20 * lease_).delete()
     return requeued, failed
+
+
+def _lost_its_worker(
+    task_id, worker_ids: list[str], started_at, alive: dict[str, str], now, lease_: timedelta
+) -> bool:
+    """Whether a running task's last worker is gone or has moved on; ``alive`` maps the
+    workers with a fresh heartbeat to the task they are running."""
+    if started_at is not None and now - started_at < lease_:
+        # Just claimed: its worker may not have sent a heartbeat naming it (or any) yet.
+        return False
+    last_worker = worker_ids[-1] if worker_ids else None
+    # A live worker that has moved on to another task (or to none) has lost this one, for
+    # example to a database error while saving its result.
+    return last_worker not in alive or alive[last_worker] != str(task_id)
+
+
+def _requeue_or_fail(task: DBTaskResult, now) -> bool:
+    """Queue an orphaned task again, or fail it after MAX_ATTEMPTS runs, and let its handler
+    update what the task's records show; return whether it was queued again."""
+    handler = ORPHAN_HANDLERS.get(task.task_path.rpartition(".")[2])
+    args = task.args_kwargs.get("args", [])
+    if len(task.worker_ids) >= MAX_ATTEMPTS:
+        message = WORKER_LOST.format(attempts=len(task.worker_ids))
+        task.status = TaskResultStatus.FAILED
+        task.finished_at = now
+        task.exception_class_path = WORKER_LOST_CLASS
+        task.traceback = message
+        task.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+        if handler is not None:
+            handler(args, False)
+        logger.warning("Task %s (%s) failed: %s", task.pk, task.task_path, message)
+        return False
+    task.status = TaskResultStatus.READY
+    task.started_at = None
+    task.save(update_fields=["status", "started_at"])
+    if handler is not None:
+        handler(args, True)
+    logger.warning(
+        "Task %s (%s) lost its worker %s; queued again (run %d of at most %d).",
+        task.pk,
+        task.task_path,
+        task.worker_ids[-1] if task.worker_ids else None,
+        len(task.worker_ids) + 1,
+        MAX_ATTEMPTS,
+    )
+    return True
 
 
 # --------------------------------------------------------------------------- the worker

@@ -453,6 +453,19 @@ def main() -> None:
         page_gzip = wire if wire != page_raw else len(gzip.compress(page, 6))
         gzip_sent = wire != page_raw
         marks = page.count(b"<mark")
+        # After a revision that edited words inside every span: each highlight carries its
+        # pencil (the worst case; a real revision flags a few).
+        Span.objects.filter(document=long_doc).update(anchor="changed")
+        status, flagged_page, _, flagged_wire = http.send("GET", long_doc.get_absolute_url())
+        assert status == 200, status
+        # One pencil per place a changed span begins (spans that begin together share one).
+        pencils = flagged_page.count(b" chg")
+        assert pencils > 1_000, pencils
+        Span.objects.filter(document=long_doc).update(anchor="exact")
+        flagged_raw = len(flagged_page)
+        flagged_gzip = (
+            flagged_wire if flagged_wire != flagged_raw else len(gzip.compress(flagged_page, 6))
+        )
         bare = (static / "bench-bare.html").read_bytes()
         plain = (static / "bench-plain.html").read_bytes()
 
@@ -500,6 +513,9 @@ def main() -> None:
         "|---|---:|---:|",
         f"| herlens annotate page | {page_raw / 1000:.0f} KB | {page_gzip / 1000:.0f} KB"
         f"{'' if gzip_sent else ' (not sent compressed)'} |",
+        f"| herlens annotate page, every span flagged changed by a revision ({pencils:,} "
+        "pencils) | "
+        f"{flagged_raw / 1000:.0f} KB | {flagged_gzip / 1000:.0f} KB |",
         f"| baseline: bare text, no highlights (static) | {len(bare) / 1000:.0f} KB | "
         f"{len(gzip.compress(bare, 6)) / 1000:.0f} KB |",
         f"| baseline: plain marks of the same spans, no script (static) | {len(plain) / 1000:.0f} KB | "

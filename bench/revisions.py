@@ -169,14 +169,15 @@ def database_revise_seconds(
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from annotations import services
     from annotations.models import Span
+    from annotations.services.documents import document_create
+    from annotations.services.projects import project_create
     from annotations.services.revisions import document_revise
 
     call_command("migrate", verbosity=0)
     editor = get_user_model().objects.create_user("editor", password="bench-password-1")
-    project = services.project_create(name="Bench revisions", owner=editor)
-    document = services.document_create(project=project, title="Long", text=old, suggest=False)
+    project = project_create(name="Bench revisions", owner=editor)
+    document = document_create(project=project, title="Long", text=old, suggest=False)
     tags = list(project.tags.all())
     Span.objects.bulk_create(
         [

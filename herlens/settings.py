@@ -181,8 +181,9 @@ HERLENS_VAR_DIR = os.environ.get("HERLENS_VAR_DIR", str(BASE_DIR / "var"))
 VAR_DIR = Path(HERLENS_VAR_DIR)
 _sqlite_path = VAR_DIR / "herlens.sqlite3"
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{_sqlite_path}",
+    # An empty DATABASE_URL (as a compose file or a shell may pass) means unset: SQLite.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{_sqlite_path}",
         conn_max_age=env_int("CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )

@@ -52,23 +52,24 @@
     return `The server answered ${xhr.status}; nothing was saved. What you typed is still here; try again.`;
   }
 
+  /** A link for the step a failure offers. */
+  function linkTo(href, text) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    return a;
+  }
+
   /** The next step a failure offers: reload the page, or go to the projects when it is gone. */
   function nextStep(xhr) {
     const next = xhr && xhr.getResponseHeader ? xhr.getResponseHeader("X-Herlens-Next") : null;
-    if (next === "home") {
-      const link = document.createElement("a");
-      link.href = "/";
-      link.textContent = "Go to your projects";
-      return link;
-    }
+    if (next === "home") return linkTo("/", "Go to your projects");
     if (next === "login") {
       // A new tab: this one keeps what the user typed.
-      const link = document.createElement("a");
-      link.href = "/accounts/login/";
-      link.target = "_blank";
-      link.rel = "noopener";
-      link.textContent = "Log in (new tab)";
-      return link;
+      const login = linkTo("/accounts/login/", "Log in (new tab)");
+      login.target = "_blank";
+      login.rel = "noopener";
+      return login;
     }
     if (next === "reload") {
       const button = document.createElement("button");
@@ -184,13 +185,10 @@
       if (!over) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      const link = document.createElement("a");
-      link.href = "#import";
-      link.textContent = "Import it as a file instead";
       showFailure(
         over.field,
         `This text is ${formatBytes(over.size)}; pasting takes up to ${formatBytes(over.limit)}. Nothing was sent.`,
-        link,
+        linkTo("#import", "Import it as a file instead"),
       );
       over.field.setAttribute("aria-invalid", "true");
     },

@@ -110,3 +110,48 @@ def test_orphans_can_be_deleted_through_the_api(client, essay, owner):
     )
     assert api.delete(f"/spans/{span.pk}").status_code == 204
     assert api.get(f"/documents/{essay.pk}/spans").json() == []
+
+
+def test_put_names_the_suggestions_it_dropped_with_their_words(client, essay, owner, project):
+    from annotations.models import Suggestion, SuggestionStatus
+
+    tag = factories.tag(project, "prediction")
+    for words, status in [
+        ("Rain falls", SuggestionStatus.REJECTED),
+        ("Theodore writes letters", SuggestionStatus.PENDING),
+        ("The voice", SuggestionStatus.PENDING),
+    ]:
+        start, end = at(TEXT, words)
+        Suggestion.objects.create(
+            document=essay,
+            start=start,
+            end=end,
+            tag=tag,
+            score=0.6,
+            reason="x",
+            quote=words,
+            status=status,
+            **(
+                {"decided_by": owner, "decided_at": essay.created_at}
+                if status != SuggestionStatus.PENDING
+                else {}
+            ),
+        )
+    new = TEXT.replace("writes", "wrote").replace(" Rain falls.", "")
+    response = Api(client, owner).call(
+        "put", f"/documents/{essay.pk}", {"text": new}, **{"If-Match": "*"}
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["spans"]["suggestions_dropped"] == 2
+    lost = sorted(body["lost_suggestions"], key=lambda item: item["start"])
+    assert [(item["words"], item["status"]) for item in lost] == [
+        ("Theodore writes letters", "pending"),
+        ("Rain falls", "rejected"),
+    ]
+    for item in lost:
+        assert TEXT[item["start"] : item["end"]] == item["words"]
+        assert item["tag"] == tag.name
+    assert list(Suggestion.objects.filter(document=essay).values_list("quote", flat=True)) == [
+        "The voice"
+    ]

@@ -310,6 +310,7 @@ NO_SPANS = {
     "submit",
     "reopen",
     "reveal",
+    "document-seen",  # a 204 that notes the reader's last activity
     "adjudicate-accept",  # teachers and editors only (403 for students, tested there)
     "adjudicate-add",
     "adjudicate-reject",
@@ -328,6 +329,7 @@ NO_SPANS = {
     "revisions",  # texts, authors of revisions and counts, no span
     "revision",
     "revision-compare",
+    "revision-permalink",  # a redirect to the revision page (W3C targets of an older revision)
     "document-review",  # a student sees only their own flagged spans (tested in test_views_revisions)
     "span-reattach",  # the reader's own span, or editors and owners
     "span-confirm",

@@ -52,6 +52,19 @@ def test_deploy_check_passes_under_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_an_empty_database_url_means_the_embedded_sqlite(tmp_path):
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.db import connection; print(connection.vendor)",
+        DEBUG="1",
+        DATABASE_URL="",
+        HERLENS_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "sqlite"
+
+
 def test_refuses_to_start_without_secret_key_unless_debug(tmp_path):
     result = run_manage("check", HERLENS_VAR_DIR=str(tmp_path))
     assert result.returncode != 0

@@ -2,7 +2,8 @@
 
 tests/data/imports/stored-rows.json holds the documents, first revisions and
 spans that importing ``FILE`` stored then (through bulk_create and multi-row
-INSERTs, on SQLite), ids and timestamps replaced by what they point at. On
+INSERTs, on SQLite), ids and timestamps replaced by what they point at (a column
+added to revisions since, ``lost_suggestions``, holds its default). On
 PostgreSQL the import now streams the same rows with COPY: any difference in a
 value, a default or a normalisation shows here.
 """

@@ -52,6 +52,28 @@ def test_a_file_with_the_same_title_revises_the_document_and_says_so(project, ow
     assert Document.objects.filter(project=project).count() == 2
 
 
+def test_the_result_counts_the_suggestions_dropped_with_their_words(project, owner, letters):
+    from annotations.models import Suggestion
+
+    start = FIRST.index("The camera stays close")
+    Suggestion.objects.create(
+        document=letters,
+        start=start,
+        end=start + len("The camera stays close"),
+        tag=factories.tag(project, "claim"),
+        score=0.5,
+        reason="x",
+        quote="The camera stays close",
+    )
+    data = jsonl({"title": "Letters", "text": SECOND})
+    [result] = import_files(
+        project=project, user=owner, sources=[("drafts.jsonl", data)], revise=True
+    )
+    assert result.status == IMPORTED, result.message
+    assert "1 suggestion dropped with its words" in result.message
+    assert letters.revisions.get(number=2).lost_suggestions[0]["words"] == "The camera stays close"
+
+
 def test_an_external_id_matches_before_the_title(project, owner):
     document = factories.make_document(project, text=FIRST, title="Old title")
     document.metadata = {"external_id": "essay-7"}

@@ -198,3 +198,22 @@ def test_tag_css_refuses_anything_but_hex_colours():
     assert "mark.a1{--u0:#e4a11b;--b:#e4a11b33}" in css
     assert "mark.d2{--u3:#888888;--b:#88888833}" in css
     assert "display:none" not in css
+
+
+def test_a_changed_span_flags_only_its_first_highlight():
+    text = "Alpha beta gamma.\n\nDelta epsilon."
+    # Span 2 (changed) starts inside span 1 and runs into the next paragraph.
+    spans = [SpanMark(1, 0, 10, 1), SpanMark(2, 6, 25, 2, changed=True), SpanMark(3, 19, 24, 1)]
+    html_text = document_html(text, split_runs(text, spans), {1: 1, 2: 2, 3: 1})
+    assert html_text.count("chg") == 1
+    assert '<mark class="a2 b1 chg">beta</mark>' in html_text
+    # Re-drawing the second paragraph alone does not flag it again: the span began earlier.
+    assert "chg" not in paragraphs_html(text, spans, {1: 1, 2: 2, 3: 1}, 20, 21)
+    unflagged = [SpanMark(1, 0, 10, 1), SpanMark(2, 6, 25, 2), SpanMark(3, 19, 24, 1)]
+    assert "chg" not in document_html(text, split_runs(text, unflagged), {1: 1, 2: 2, 3: 1})
+
+
+def test_a_changed_span_that_begins_in_the_blank_lines_flags_its_first_run():
+    text = "One.\n\nTwo three."
+    paragraphs = split_runs(text, [SpanMark(5, 4, 9, 1, changed=True)])
+    assert '<mark class="a1 chg">Two</mark>' in document_html(text, paragraphs, {5: 1})

@@ -192,6 +192,12 @@ def test_suggestions_move_with_their_words_and_keep_their_decisions(essay, owner
     assert new[rejected.start : rejected.end] == "will hear its own voice"
     assert not Suggestion.objects.filter(pk=gone.pk).exists()
     assert revision.summary["suggestions_dropped"] == 1
+    # The dropped one is named, with its words and where they were, for the editor.
+    (lost,) = revision.lost_suggestions
+    assert lost["words"] == "The camera stays close"
+    assert lost["tag"] == tag.name
+    assert lost["status"] == SuggestionStatus.PENDING
+    assert DRAFT[lost["start"] : lost["end"]] == "The camera stays close"
 
 
 def test_reattaching_an_orphan_puts_it_on_the_selected_words(essay, owner):

@@ -386,13 +386,46 @@ def test_anonymous_join_post_without_signup_goes_to_login_and_back():
 def test_opening_a_class_document_notes_last_activity_at_most_every_few_minutes():
     c = make_class()
     client = client_for(c.alice)
-    client.get(c.document.get_absolute_url())
     membership = Membership.objects.get(user=c.alice, project=c.project)
+    page = client.get(c.document.get_absolute_url()).text
+    # Drawing the page writes nothing; the page posts once it has loaded.
+    membership.refresh_from_db()
+    assert membership.last_seen_at is None
+    seen = reverse("annotations:document-seen", args=[c.project.slug, c.document.pk])
+    assert f'hx-post="{seen}" hx-trigger="load"' in page
+    assert client.post(seen).status_code == 204
+    membership.refresh_from_db()
     first = membership.last_seen_at
     assert first is not None
-    client.get(c.document.get_absolute_url())
+    assert client.post(seen).status_code == 204
     membership.refresh_from_db()
     assert membership.last_seen_at == first
+
+
+def test_last_activity_is_noted_again_once_the_last_note_is_stale():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotations.services.classes import SEEN_EVERY_SECONDS
+
+    c = make_class()
+    stale = timezone.now() - timedelta(seconds=SEEN_EVERY_SECONDS + 1)
+    Membership.objects.filter(user=c.alice, project=c.project).update(last_seen_at=stale)
+    seen = reverse("annotations:document-seen", args=[c.project.slug, c.document.pk])
+    assert client_for(c.alice).post(seen).status_code == 204
+    membership = Membership.objects.get(user=c.alice, project=c.project)
+    assert membership.last_seen_at > stale
+    # Only the reader's own membership is stamped.
+    assert Membership.objects.get(user=c.bob, project=c.project).last_seen_at is None
+
+
+def test_last_activity_is_noted_only_by_post_and_only_for_members():
+    c = make_class()
+    seen = reverse("annotations:document-seen", args=[c.project.slug, c.document.pk])
+    assert client_for(c.alice).get(seen).status_code == 405
+    assert client_for(factories.make_user()).post(seen).status_code == 404
+    assert not Membership.objects.filter(last_seen_at__isnull=False).exists()
 
 
 def test_a_project_that_is_not_a_class_has_no_class_pages(owner, project):

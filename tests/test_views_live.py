@@ -207,3 +207,24 @@ def test_only_deleted_spans_leave_their_place_behind():
     # Spans that go with their document leave nothing: there is no page left to re-draw.
     c.document.delete()
     assert not SpanRemoval.objects.exists()
+
+
+def test_confirming_a_changed_span_takes_its_pencil_off_other_readers_pages():
+    from annotations.models import AnchorState
+    from annotations.services.revisions import span_anchor_confirm
+
+    c = make_class(visibility="open")
+    theirs = factories.make_span(c.document, *phrase(c.document, "too neat"), c.bob)
+    # As a revision that edited words inside it left it, before this reader opened the page.
+    Span.objects.filter(pk=theirs.pk).update(anchor=AnchorState.CHANGED)
+    untouched_for_an_hour(c)
+    client = client_for(c.alice)
+    page = client.get(c.document.get_absolute_url()).text
+    assert page.count(" chg") == 1
+    url = poll_url(client, c.document)
+    span_anchor_confirm(span=Span.objects.get(pk=theirs.pk), user=c.teacher)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert 'id="para-1"' in response.text
+    assert theirs.pk in drawn_span_ids(response.text)
+    assert " chg" not in response.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -301,3 +303,56 @@ def test_a_student_hands_in_a_new_draft_of_their_essay_when_the_teacher_allows(o
     assert essay.text[theirs.start : theirs.end] == "Rain on the window"
     page = writer.get(essay.get_absolute_url()).content.decode()
     assert "Hand in a new draft" in page
+
+
+def test_a_changed_span_is_flagged_on_its_highlight_until_confirmed_in_its_panel(essay, owner):
+    edited = factories.make_span(essay, *words(TEXT, "Theodore writes letters"), owner)
+    kept = factories.make_span(essay, *words(TEXT, "Rain on the window"), owner, "prediction")
+    revisions.document_revise(document=essay, text=TEXT.replace("writes", "wrote"), user=owner)
+    client = client_for(owner)
+    page = client.get(essay.get_absolute_url()).content.decode()
+    essay_html = page[page.index('id="essay"') : page.index("</article>")]
+    assert essay_html.count(" chg") == 1
+    assert re.search(r'<mark class="[^"]* chg">Theodore wrote letters</mark>', essay_html)
+    assert kept.quote in essay_html
+
+    response = client.post(reverse("annotations:span-confirm", args=[edited.pk]), {"back": "text"})
+    assert response.url == f"{essay.get_absolute_url()}?span={edited.pk}#span-panel"
+    page = client.get(response.url).content.decode()
+    assert " chg" not in page[page.index('id="essay"') : page.index("</article>")]
+    assert 'id="span-changed"' not in page
+
+
+def test_suggestions_that_lose_their_words_are_named_before_and_after_saving(essay, owner, project):
+    from annotations.models import Suggestion
+
+    tag = factories.tag(project, "claim")
+    start, end = words(TEXT, "Rain on the window")
+    Suggestion.objects.create(
+        document=essay, start=start, end=end, tag=tag, score=0.7, reason="x", quote=TEXT[start:end]
+    )
+    start, end = words(TEXT, "Theodore writes letters")
+    Suggestion.objects.create(
+        document=essay, start=start, end=end, tag=tag, score=0.7, reason="x", quote=TEXT[start:end]
+    )
+    new = TEXT.replace(" Rain on the window.", "")
+    client = client_for(owner)
+    preview = client.post(
+        reverse("annotations:document-edit-preview", args=[essay.pk]), {"text": new}
+    )
+    listed = preview.content.decode()
+    assert 'id="preview-lost-suggestions"' in listed
+    assert "<del>Rain on the window</del>" in listed
+    assert "Theodore writes letters" not in listed  # its words survive: it moves
+
+    response = client.post(
+        reverse("annotations:document-edit", args=[essay.pk]),
+        {"text": new, "base_revision": essay.revision},
+        follow=True,
+    )
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "1 suggestion dropped with its words: “Rain on the window” (Claim)" in said
+    page = client.get(reverse("annotations:revisions", args=[essay.pk])).content.decode()
+    assert "1 suggestion dropped with its words" in page
+    assert "<del>Rain on the window</del>" in page
+    assert Suggestion.objects.filter(document=essay).count() == 1

@@ -121,4 +121,7 @@ def documents_revise(
     except revisions.StaleRevision as error:
         return Status(412, {"detail": str(error)})
     response["ETag"] = f'"{revision.number}"'
-    return document_out(document, with_text=True) | {"spans": revision.summary}
+    return document_out(document, with_text=True) | {
+        "spans": revision.summary,
+        "lost_suggestions": revision.lost_suggestions,
+    }

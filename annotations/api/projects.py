@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.errors import HttpError
 
 from annotations.api.lookups import (
     project_for,
 )
 from annotations.api.schemas import ERRORS, EXPORT_CONTENT, Error, ExportQuery, ProjectOut
-from annotations.exports import ExportFilter
+from annotations.exports import ExportError, ExportFilter
 from annotations.exports.download import export_response
 from annotations.permissions import (
     span_visibility,
@@ -54,5 +55,9 @@ def projects_export(request: HttpRequest, slug: str, query: Query[ExportQuery]):
         pseudonyms=query.pseudonyms,
         orphans=query.orphans,
         visible=span_visibility(request.auth, role),
+        revision=query.revision,
     )
-    return export_response(request, project, query.format, export_filter, query.exact)
+    try:
+        return export_response(request, project, query.format, export_filter, query.exact)
+    except ExportError as error:
+        raise HttpError(400, str(error)) from None

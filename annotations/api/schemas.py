@@ -86,11 +86,24 @@ class DocumentRevisionIn(CleanIn):
     message: str = Field("", max_length=300, description="What changed, for the history.")
 
 
+class LostSuggestionOut(Schema):
+    words: str = Field(..., description="The words it was on, in the revision before.")
+    tag: str = Field(..., description="The tag's name.")
+    status: str = Field(..., description="pending, accepted or rejected.")
+    start: int = Field(..., description="Offsets into the revision before (code points).")
+    end: int
+
+
 class RevisionOut(DocumentOut):
     spans: dict[str, int] = Field(
         ...,
         description="What the revision did to the spans: exact, moved, changed, orphaned, "
         "refound; and to suggestions: suggestions_kept, suggestions_dropped.",
+    )
+    lost_suggestions: list[LostSuggestionOut] = Field(
+        default_factory=list,
+        description="The suggestions dropped because the revision edited or removed their "
+        "words (new ones come for the new text).",
     )
 
 
@@ -214,6 +227,14 @@ class ExportQuery(Schema):
         False,
         description="CSV: also the orphans (spans whose words a revision removed; start and "
         "end empty, text = their old words). JSONL always has them; W3C and spaCy never.",
+    )
+    revision: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="Export this revision of the one `document` given: its text with the "
+        "spans as they stood on it (default: the current revision of every document). "
+        "400 without exactly one document, or when it has no such revision.",
     )
 
 

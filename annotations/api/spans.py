@@ -104,7 +104,7 @@ def _older_spans(request: HttpRequest, document: Document, role: str, number: in
                 "origin": entry["origin"],
                 "annotator": names.get(entry["author"], ""),
                 "created_at": entry["created_at"],
-                "updated_at": entry["created_at"],
+                "updated_at": entry.get("updated_at", entry["created_at"]),
                 "version": None,
             }
         )

@@ -13,6 +13,7 @@ from annotations.exports.corpus import (
     FORMATS,
     MAX_ID,
     DocumentRow,
+    ExportError,
     ExportFilter,
     SpanRow,
     count_spans,
@@ -27,6 +28,7 @@ __all__ = [
     "FORMATS",
     "MAX_ID",
     "DocumentRow",
+    "ExportError",
     "ExportFilter",
     "SpanRow",
     "count_spans",
@@ -54,7 +56,12 @@ def export_stream(
     exact: bool = False,
     base: str = "",
 ) -> Iterator[bytes]:
-    """Return the byte chunks of an export in format ``fmt`` (one of FORMATS)."""
+    """Return the byte chunks of an export in format ``fmt`` (one of FORMATS).
+
+    Raises ExportError at once (before any byte is made) when the filter asks for
+    a revision that cannot be read.
+    """
+    export_filter.older_revision(project)
     # Imported here: the spaCy module pulls in spaCy, which only its format needs.
     if fmt == "csv":
         from annotations.exports import csv

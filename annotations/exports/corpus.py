@@ -15,10 +15,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 
 from annotations.exports.pseudonyms import project_pseudonyms
-from annotations.models import AnchorState, Document, Origin, Project, Span, Tag
+from annotations.exports.timestamps import with_timestamp_text
+from annotations.models import AnchorState, Document, Origin, Project, Revision, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
@@ -28,6 +29,17 @@ SPAN_CHUNK = 2000
 FORMATS = ("csv", "jsonl", "spacy", "w3c")
 #: The largest id a database column holds; larger numbers name no document.
 MAX_ID = 2**63 - 1
+
+REVISION_NEEDS_ONE_DOCUMENT = (
+    "“revision” reads an older text of one document (each document counts its own "
+    "revisions): choose exactly one document with it, or leave it out for the current texts."
+)
+REVISION_NO_DOCUMENT = "This project has no document {document} to read revision {number} of."
+REVISION_MISSING = "Document {document} has no revision {number} (revisions 1 to {current})."
+
+
+class ExportError(ValueError):
+    """The export cannot be made as asked; str(error) says why (HTTP 400)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,9 @@ class ExportFilter:
     orphans: bool = False
     #: The spans the exporting reader may see (permissions.span_visibility); Q() is all.
     visible: Q = field(default_factory=Q)
+    #: Read this revision of the one document in ``documents``: its text, with the spans
+    #: as they stood on it (None: every document's current revision).
+    revision: int | None = None
 
     @classmethod
     def clean(
@@ -60,6 +75,7 @@ class ExportFilter:
         pseudonyms: bool = False,
         orphans: bool = False,
         visible: Q | None = None,
+        revision: int | None = None,
     ) -> ExportFilter:
         """Build a filter from untrusted values, leaving out those that can match nothing."""
 
@@ -84,7 +100,37 @@ class ExportFilter:
             pseudonyms=pseudonyms,
             orphans=orphans,
             visible=Q() if visible is None else visible,
+            revision=revision,
         )
+
+    def older_revision(self, project: Project) -> Revision | None:
+        """Return the older Revision the filter asks for, None for the current texts.
+
+        Raises ExportError when ``revision`` names no revision of exactly one
+        document of the project; checked before an export starts streaming.
+        """
+        if self.revision is None:
+            return None
+        if len(set(self.documents)) != 1:
+            raise ExportError(REVISION_NEEDS_ONE_DOCUMENT)
+        (document_id,) = set(self.documents)
+        current = (
+            Document.objects.filter(project=project, pk=document_id)
+            .values_list("revision", flat=True)
+            .first()
+        )
+        if current is None:
+            raise ExportError(
+                REVISION_NO_DOCUMENT.format(document=document_id, number=self.revision)
+            )
+        if self.revision == current:
+            return None
+        older = Revision.objects.filter(document_id=document_id, number=self.revision).first()
+        if older is None or self.revision > current:
+            raise ExportError(
+                REVISION_MISSING.format(document=document_id, number=self.revision, current=current)
+            )
+        return older
 
     def all_spans(self) -> QuerySet[Span]:
         """Every span the filter may hold: placed ones, and orphans when asked for."""
@@ -162,9 +208,11 @@ class DocumentRow:
     text: str
     metadata: dict[str, Any]
     created_at: datetime
-    #: The revision whose text this is (the current one).
+    #: The revision whose text this is.
     revision: int = 1
     spans: list[SpanRow] = field(default_factory=list)
+    #: False for an older revision read from its snapshot (``ExportFilter.revision``).
+    current: bool = True
 
 
 _DOCUMENT_FIELDS = (
@@ -214,6 +262,12 @@ def iter_corpus(
         authors: dict[int, str] = project_pseudonyms(project)
     else:
         authors = _usernames(memberships__project=project)
+    older = export_filter.older_revision(project)
+    if older is not None:
+        document = _older_document(older, export_filter, tags, authors)
+        if document.spans or not only_with_spans:
+            yield document
+        return
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
     spans = export_filter.narrow(export_filter.all_spans())
@@ -243,7 +297,7 @@ def _attach_spans(
 ) -> None:
     """Append to each document of a page its matching spans, in reading order."""
     query = (
-        _with_timestamp_text(spans.filter(document_id__in=by_id))
+        with_timestamp_text(spans.filter(document_id__in=by_id))
         # Only an orphan's words are read (the others are sliced from the text).
         .annotate(
             orphan_quote=Case(
@@ -304,6 +358,91 @@ def _add_names(
         )
 
 
+def _older_document(
+    older: Revision,
+    export_filter: ExportFilter,
+    tags: dict[int, tuple[str, str]],
+    authors: dict[int, str],
+) -> DocumentRow:
+    """Return one document as it stood on an older revision: its text and the spans then.
+
+    The spans come from the revision's snapshot (their offsets into its text, tag,
+    note and anchor as they were); the filter applies to those values, and the
+    reader's visibility to the spans themselves.
+    """
+    values = Document.objects.filter(pk=older.document_id).values_list(*_DOCUMENT_FIELDS).get()
+    document = DocumentRow(*values)
+    document.text, document.revision, document.current = older.text, older.number, False
+    entries = _older_entries(older, export_filter, tags)
+    missing = {entry["author"] for entry in entries} - set(authors)
+    if export_filter.pseudonyms:
+        authors.update({pk: f"annotator-{pk}" for pk in missing})
+    elif missing:
+        authors.update(_usernames(pk__in=missing))
+    for entry in entries:
+        tag_name, tag_slug = tags[entry["tag"]]
+        orphan = entry["start"] is None
+        document.spans.append(
+            SpanRow(
+                entry["id"],
+                entry["start"],
+                entry["end"],
+                tag_name,
+                tag_slug,
+                authors.get(entry["author"], f"annotator-{entry['author']}"),
+                entry["origin"],
+                entry["note"],
+                bool(entry["is_reference"]),
+                entry["created_at"],
+                # Snapshots made before updated_at was kept in them have only created_at.
+                entry.get("updated_at", entry["created_at"]),
+                entry["anchor"],
+                entry["quote"] if orphan else "",
+            )
+        )
+    return document
+
+
+def _older_entries(
+    older: Revision, export_filter: ExportFilter, tags: dict[int, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Return the snapshot's spans that the filter keeps, in reading order (orphans last)."""
+    entries = list(older.spans_snapshot or [])
+    unknown = {entry["tag"] for entry in entries} - set(tags)
+    if unknown:  # a tag moved or gone since; its spans are gone with it
+        found = Tag.objects.filter(pk__in=unknown).values_list("pk", "name", "slug")
+        tags.update((pk, (name, slug)) for pk, name, slug in found)
+    wanted_authors = None
+    if export_filter.annotators:
+        users = get_user_model().objects.filter(username__in=export_filter.annotators)
+        wanted_authors = set(users.values_list("pk", flat=True))
+    entries = [
+        entry
+        for entry in entries
+        if entry["tag"] in tags
+        and (export_filter.orphans or entry["start"] is not None)
+        and (entry["is_reference"] or not export_filter.reference_only)
+        and (not export_filter.tags or tags[entry["tag"]][1] in export_filter.tags)
+        and (wanted_authors is None or entry["author"] in wanted_authors)
+        and (not export_filter.origins or entry["origin"] in export_filter.origins)
+    ]
+    if export_filter.visible != Q():
+        # Who may see a span is a rule about the span itself (its author, its layer,
+        # the document's reveal), so the database answers it as for current spans.
+        ids = [entry["id"] for entry in entries]
+        seen = set(
+            Span.with_trash.filter(pk__in=ids)
+            .filter(export_filter.visible)
+            .values_list("pk", flat=True)
+        )
+        entries = [entry for entry in entries if entry["id"] in seen]
+    placed = [entry for entry in entries if entry["start"] is not None]
+    placed.sort(key=lambda entry: (entry["start"], -entry["end"], entry["id"]))
+    return placed + sorted(
+        (entry for entry in entries if entry["start"] is None), key=lambda entry: entry["id"]
+    )
+
+
 def _raw_rows(query: QuerySet) -> Iterator[tuple]:
     """Yield the rows of a values_list query as the database driver hands them over.
 
@@ -318,45 +457,6 @@ def _raw_rows(query: QuerySet) -> Iterator[tuple]:
             yield from chunk
 
 
-def _with_timestamp_text(spans: QuerySet[Span]) -> QuerySet[Span]:
-    """Add the span's timestamps as created_text/updated_text: ISO 8601 text in UTC.
-
-    The database writes the text, as ``datetime.isoformat`` would: reading two
-    datetimes per row only to format them again cost a third of an export's time.
-    """
-    return spans.annotate(created_text=_IsoText("created_at"), updated_text=_IsoText("updated_at"))
-
-
-class _IsoText(Func):
-    """A UTC timestamp as ISO 8601 text ("2026-12-01T06:40:00.123456+00:00"), in SQL.
-
-    Microseconds are left out when they are 0, as ``datetime.isoformat`` does.
-    """
-
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (USE_TZ) already.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="REPLACE(CAST(%(expressions)s AS TEXT), ' ', 'T') || '+00:00'",
-            **extra_context,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template=(
-                "TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-                "CASE WHEN MOD(DATE_PART('microseconds', %(expressions)s)::bigint, 1000000) = 0 "
-                "THEN '' ELSE TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', '.US') END || '+00:00'"
-            ),
-            **extra_context,
-        )
-
-
 def _usernames(**lookup: Any) -> dict[int, str]:
     """Return {user id: username} of the users matching the lookup."""
     return dict(get_user_model().objects.filter(**lookup).values_list("pk", "username"))
@@ -364,4 +464,7 @@ def _usernames(**lookup: Any) -> dict[int, str]:
 
 def count_spans(project: Project, export_filter: ExportFilter = ExportFilter()) -> int:  # noqa: B008
     """Return how many spans an export with this filter writes."""
+    older = export_filter.older_revision(project)
+    if older is not None:
+        return len(_older_entries(older, export_filter, {}))
     return export_filter.spans(project).count()

@@ -18,6 +18,10 @@ def export_response(
         content_type=CONTENT_TYPES[fmt],
     )
     filename = export_filename(project, fmt)
+    if export_filter.revision is not None:
+        stem, dot, extension = filename.rpartition(".")
+        (document,) = set(export_filter.documents)  # export_stream has checked there is one
+        filename = f"{stem}-document-{document}-revision-{export_filter.revision}{dot}{extension}"
     if fmt == "csv" and exact:
         filename = filename.replace(".csv", "-exact.csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -48,8 +48,6 @@ def document_object(document: DocumentRow, project_slug: str) -> dict[str, Any]:
 def stream(
     project: Project,
     export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
-    *,
-    exact: bool = True,
 ) -> Iterator[bytes]:
     """Yield one UTF-8 line per document (orphaned spans included, marked by ``anchor``)."""
     export_filter = replace(export_filter, orphans=True)

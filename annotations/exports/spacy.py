@@ -68,8 +68,6 @@ def lone_spans(spans: list[Span]) -> list[Span]:
 def stream(
     project: Project,
     export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
-    *,
-    exact: bool = True,
 ) -> Iterator[bytes]:
     """Yield the DocBin's bytes (one piece: the format cannot be written in parts)."""
     # spaCy spans are token ranges of the text: orphans have none.

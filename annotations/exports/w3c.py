@@ -46,7 +46,10 @@ def annotation(document: DocumentRow, span: SpanRow, base: str) -> dict[str, Any
         "herlens:isReference": span.is_reference,
         "body": bodies,
         "target": {
-            "source": f"{base}documents/{document.id}",
+            # An older revision's offsets are into its own text, which has its own address.
+            "source": f"{base}documents/{document.id}"
+            + ("" if document.current else f"/revisions/{document.revision}"),
+            "herlens:revision": document.revision,
             "selector": [
                 {
                     "type": "TextQuoteSelector",

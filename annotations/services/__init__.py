@@ -17,5 +17,6 @@ pure modules never do (see docs/architecture.md).
 - ``tokens``: API tokens.
 - ``revisions``: a document's text changes only here, as a new revision; spans follow.
 - ``trash``: deleted documents and spans, restorable for 30 days.
+- ``bulk``: plain-SQL writes of thousands of rows (what a revision moves and records).
 - ``classes``: class mode (joining, accounts, assignments, comments, reference layer).
 """

@@ -34,6 +34,7 @@ from annotations.offsets import normalise_text
 from annotations.services.documents import project_fingerprints, text_fingerprint
 from annotations.services.errors import EMPTY_TEXT, EMPTY_TITLE, NUL_CHARACTER, DomainError
 from annotations.services.spans import check_span_fields
+from annotations.wording import counted
 
 #: Rows per INSERT when importing many documents and spans.
 IMPORT_BATCH = 500
@@ -383,6 +384,11 @@ def _revise(document: Document, text: str, author: AbstractBaseUser, parsed: Par
         words += f", {summary['changed']} changed"
     if summary.get("orphaned"):
         words += f", {summary['orphaned']} orphaned"
+    if revision.lost_suggestions:
+        # Named on the document's Revisions page; counted here.
+        lost = len(revision.lost_suggestions)
+        words += f", {counted(lost, 'suggestion')} dropped with {'its' if lost == 1 else 'their'}"
+        words += " words"
     words += ")"
     if parsed.spans:
         words += "; the file's spans for it were not imported"

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from annotations.anchoring import Anchor, AnchorState, Placement, Reanchorer, anchor_for
@@ -32,6 +31,7 @@ from annotations.models import (
     SuggestionStatus,
 )
 from annotations.offsets import OffsetError, check_quote, normalise_text
+from annotations.services.bulk import insert_rows, write_rows
 from annotations.services.errors import DomainError
 
 STALE_REVISION = (
@@ -45,8 +45,8 @@ NOT_AN_ORPHAN = "This span still has its place in the text; only orphans are att
 REATTACH_CLASH = "A span with this tag and author already covers exactly these words."
 NO_SUCH_REVISION = "This document has no revision {number} (revisions 1 to {current})."
 
-#: Added to offsets while rows are moved, so no two rows ever share a place mid-update.
-_PARKING_OFFSET = 1 << 30
+#: How many dropped suggestions a revision lists by their words (all are counted).
+LOST_SUGGESTIONS_KEPT = 200
 
 
 class StaleRevision(DomainError):
@@ -92,6 +92,26 @@ class RevisionPlan:
         return [move for move in self.live if move.placement.state is state]
 
     @property
+    def lost_suggestions(self) -> list[dict]:
+        """The suggestions whose words a revision edits or removes, and so drops.
+
+        Pending ones are proposals on words that are no longer there (the suggester
+        runs again on the new text); a decided one loses its decision. The editor is
+        told which, in the preview and in the revision's result, so none goes unseen.
+        """
+        return [
+            {
+                "words": self.old_text[suggestion.start : suggestion.end],
+                "tag": suggestion.tag.name,
+                "status": suggestion.status,
+                "start": suggestion.start,
+                "end": suggestion.end,
+            }
+            for suggestion, placement in self.suggestions
+            if placement.state is not AnchorState.EXACT
+        ]
+
+    @property
     def summary(self) -> dict[str, int]:
         live = self.live
         counts = Counter(move.placement.state.value for move in live)
@@ -129,7 +149,9 @@ def revision_plan(*, document: Document, text: str) -> RevisionPlan:
     )
     for span in spans:
         plan.spans.append(SpanMove(span, reanchorer.place(_span_anchor(span, old_text))))
-    for suggestion in Suggestion.objects.filter(document=document).order_by("pk"):
+    for suggestion in (
+        Suggestion.objects.filter(document=document).select_related("tag").order_by("pk")
+    ):
         anchor = anchor_for(old_text, suggestion.start, suggestion.end)
         plan.suggestions.append((suggestion, reanchorer.place(anchor)))
     return plan
@@ -197,6 +219,7 @@ def document_revise(
         created_by=user,
         message=message.strip()[:300],
         summary=summary,
+        lost_suggestions=plan.lost_suggestions[:LOST_SUGGESTIONS_KEPT],
     )
     document.text, document.revision = locked.text, locked.revision
     if suggest:
@@ -223,76 +246,83 @@ def _snapshot(span: Span) -> dict:
         "origin": span.origin,
         "is_reference": span.is_reference,
         "created_at": span.created_at.isoformat(),
+        "updated_at": span.updated_at.isoformat(),
     }
 
 
 def _apply_spans(plan: RevisionPlan, *, user: AbstractBaseUser | None, revision: int) -> Counter:
     """Write the plan's span placements (two passes, so no unique place clashes midway)."""
     taken: set[tuple] = set()
-    final: list[Span] = []
     clashes: Counter = Counter()
     events: list[dict] = []
+    changed: list[Span] = []
     now = timezone.now()
     for move in plan.spans:
-        span, placement = move.span, move.placement
+        span = move.span
+        placement = _unclashed(move, taken, clashes)
         before = (span.start, span.end, span.anchor, span.quote)
-        old_quote = span.quote
-        if placement.state is not AnchorState.ORPHANED:
-            # Two spans that land on the same place for the same tag and author (the
-            # text between them was cut) would break the unique rule: the second
-            # becomes an orphan, for an editor to look at, instead of vanishing.
-            key = (placement.start, placement.end, span.tag_id, span.is_reference) + (
-                () if span.is_reference else (span.author_id,)
-            )
-            if span.deleted_at is not None:
-                pass  # the trash is outside the unique rule
-            elif key in taken:
-                clashes[placement.state.value] += 1
-                placement = Placement(AnchorState.ORPHANED, None, None, span.quote)
-            else:
-                taken.add(key)
-        if placement.state is AnchorState.ORPHANED:
-            if span.start is not None:
-                context = anchor_for(plan.old_text, span.start, span.end)
-                span.prefix, span.suffix = context.prefix, context.suffix
-            span.start = span.end = None
-            span.anchor = SpanAnchor.ORPHANED
-            # The quote keeps the words the orphan was made on.
-        else:
-            span.start, span.end = placement.start, placement.end
-            span.quote = placement.quote
-            span.prefix = span.suffix = ""
-            if placement.state is AnchorState.CHANGED:
-                span.anchor = SpanAnchor.CHANGED
-            elif span.anchor == SpanAnchor.ORPHANED:
-                span.anchor = SpanAnchor.EXACT
-            # A span flagged changed by an earlier revision stays flagged until looked at.
-        if (span.start, span.end, span.anchor, span.quote) != before:
-            span.updated_at = now  # the live view of other readers notices the move
-            kind = _event_kind(before, span, old_quote)
-            detail = {"from": [before[0], before[1]], "to": [span.start, span.end]}
-            if kind in (SpanEventKind.CHANGED, SpanEventKind.ORPHANED):
-                detail |= {"quote_before": old_quote, "quote": span.quote}
-            events.append(
-                {
-                    "span": span.pk,
-                    "kind": kind,
-                    "actor": user.pk if user is not None else None,
-                    "created_at": now,
-                    "revision": revision,
-                    "detail": detail,
-                }
-            )
-        final.append(span)
+        _place(span, placement, plan.old_text)
+        if (span.start, span.end, span.anchor, span.quote) == before:
+            continue
+        span.updated_at = now  # the live view of other readers notices the move
+        changed.append(span)
+        kind = _event_kind(before, span, before[3])
+        detail = {"from": [before[0], before[1]], "to": [span.start, span.end]}
+        if kind in (SpanEventKind.CHANGED, SpanEventKind.ORPHANED):
+            detail |= {"quote_before": before[3], "quote": span.quote}
+        events.append(
+            {
+                "span": span.pk,
+                "kind": kind,
+                "actor": user.pk if user is not None else None,
+                "created_at": now,
+                "revision": revision,
+                "detail": detail,
+            }
+        )
     # Only rows that change are written: most spans of a revision stay where they were.
-    changed = [span for span in final if span.updated_at == now]
-    _write_rows(
-        Span,
-        changed,
-        ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"],
-    )
-    _insert_events(events)
+    write_rows(Span, changed, ["start", "end", "quote", "anchor", "prefix", "suffix", "updated_at"])
+    insert_rows(SpanEvent, events)
     return clashes
+
+
+def _unclashed(move: SpanMove, taken: set[tuple], clashes: Counter) -> Placement:
+    """Return the move's placement, or an orphan's when another span took the same place.
+
+    Two spans that land on the same place for the same tag and author (the text
+    between them was cut) would break the unique rule: the second becomes an
+    orphan, for an editor to look at, instead of vanishing.
+    """
+    span, placement = move.span, move.placement
+    if placement.state is AnchorState.ORPHANED or span.deleted_at is not None:
+        return placement  # the trash is outside the unique rule
+    key = (placement.start, placement.end, span.tag_id, span.is_reference) + (
+        () if span.is_reference else (span.author_id,)
+    )
+    if key in taken:
+        clashes[placement.state.value] += 1
+        return Placement(AnchorState.ORPHANED, None, None, span.quote)
+    taken.add(key)
+    return placement
+
+
+def _place(span: Span, placement: Placement, old_text: str) -> None:
+    """Set the span's offsets, quote and anchor to the placement (in memory only)."""
+    if placement.state is AnchorState.ORPHANED:
+        if span.start is not None:
+            context = anchor_for(old_text, span.start, span.end)
+            span.prefix, span.suffix = context.prefix, context.suffix
+        span.start = span.end = None
+        span.anchor = SpanAnchor.ORPHANED
+        return  # the quote keeps the words the orphan was made on
+    span.start, span.end = placement.start, placement.end
+    span.quote = placement.quote
+    span.prefix = span.suffix = ""
+    if placement.state is AnchorState.CHANGED:
+        span.anchor = SpanAnchor.CHANGED
+    elif span.anchor == SpanAnchor.ORPHANED:
+        span.anchor = SpanAnchor.EXACT
+    # A span flagged changed by an earlier revision stays flagged until looked at.
 
 
 def _event_kind(before: tuple, span: Span, old_quote: str) -> str:
@@ -304,51 +334,6 @@ def _event_kind(before: tuple, span: Span, old_quote: str) -> str:
     if span.quote != old_quote:
         return SpanEventKind.CHANGED
     return SpanEventKind.MOVED
-
-
-def _insert_events(events: list[dict]) -> None:
-    """INSERT history rows (field name -> value) with one executemany; bulk_create
-    builds far more per row, and a revision writes one row per span it moves."""
-    if not events:
-        return
-    fields = [SpanEvent._meta.get_field(name) for name in events[0]]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(SpanEvent._meta.db_table)} ({columns}) VALUES ({marks})"
-    params = [
-        [field.get_db_prep_save(event[field.name], connection) for field in fields]
-        for event in events
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _write_rows(model: type, rows: list, fields: list[str]) -> None:
-    """UPDATE each row's fields, in two passes so that no unique place is shared midway.
-
-    Rows are first moved out of the way (offsets far past any text), then to their
-    places. executemany of one plain UPDATE is many times quicker than bulk_update's
-    CASE expressions for thousands of rows.
-    """
-    if not rows:
-        return
-    ids = [row.pk for row in rows]
-    for batch in range(0, len(ids), 500):
-        model._base_manager.filter(pk__in=ids[batch : batch + 500]).exclude(start=None).update(
-            start=F("start") + _PARKING_OFFSET, end=F("end") + _PARKING_OFFSET
-        )
-    model_fields = [model._meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in model_fields)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in model_fields]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
@@ -375,7 +360,7 @@ def _apply_suggestions(plan: RevisionPlan) -> dict[str, int]:
     )
     for batch in range(0, len(drop), 500):
         Suggestion.objects.filter(pk__in=drop[batch : batch + 500]).delete()
-    _write_rows(Suggestion, moved, ["start", "end"])
+    write_rows(Suggestion, moved, ["start", "end"])
     return {
         "suggestions_kept": len(keep),
         "suggestions_dropped": len(drop),

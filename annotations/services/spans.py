@@ -156,34 +156,11 @@ def span_update(
     """
     try:
         with transaction.atomic():
-            # Locked, so two edits of one span go one after the other (SQLite: the
-            # IMMEDIATE transaction does the same for the whole database).
-            current = (
-                Span.everything.select_for_update(of=("self",))
-                .select_related("document", "tag", "author", "updated_by")
-                .filter(pk=span.pk)
-                .first()
-            )
-            if current is None:
-                raise Gone(SPAN_GONE)
-            if version is not None and current.version != version:
-                raise EditConflict(SPAN_CHANGED, current)
+            current = _locked(span, version, "document", "tag", "author", "updated_by")
             changes: dict[str, Any] = {}
             events: list[SpanEvent] = []
             if tag is not None and tag.pk != current.tag_id:
-                if tag.project_id != current.document.project_id:
-                    raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
-                clash = Span.objects.filter(
-                    document_id=current.document_id,
-                    start=current.start,
-                    end=current.end,
-                    tag=tag,
-                    is_reference=current.is_reference,
-                ).exclude(pk=current.pk)
-                if not current.is_reference:  # the reference layer is one layer, whoever wrote it
-                    clash = clash.filter(author_id=current.author_id)
-                if clash.exists():
-                    raise DomainError(DUPLICATE_AFTER_EDIT)
+                _check_retag(current, tag)
                 events.append(
                     _event(current, SpanEventKind.RETAGGED, user, current.tag.name, tag.name)
                 )
@@ -191,7 +168,7 @@ def span_update(
             if note is not None and note.strip() != current.note:
                 events.append(_event(current, SpanEventKind.NOTE, user, current.note, note.strip()))
                 changes["note"] = note.strip()
-            editor = user if user is not None and user.is_authenticated else None
+            editor = _signed_in(user)
             changes |= {
                 "updated_at": timezone.now(),
                 "version": F("version") + 1,
@@ -212,11 +189,50 @@ def span_update(
     return span
 
 
+def _locked(span: Span, version: int | None, *related: str) -> Span:
+    """The span as stored, locked so two edits of one span go one after the other (SQLite:
+    the IMMEDIATE transaction does the same for the whole database). Raises ``Gone`` if it
+    was deleted meanwhile and ``EditConflict`` if ``version`` is given and it changed since."""
+    current = (
+        Span.everything.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=span.pk)
+        .first()
+    )
+    if current is None:
+        raise Gone(SPAN_GONE)
+    if version is not None and current.version != version:
+        raise EditConflict(SPAN_CHANGED, current)
+    return current
+
+
+def _check_retag(current: Span, tag: Tag) -> None:
+    """Refuse a tag of another project, or one that would make the span a twin of another."""
+    if tag.project_id != current.document.project_id:
+        raise DomainError(TAG_OF_OTHER_PROJECT.format(tag=tag.name))
+    clash = Span.objects.filter(
+        document_id=current.document_id,
+        start=current.start,
+        end=current.end,
+        tag=tag,
+        is_reference=current.is_reference,
+    ).exclude(pk=current.pk)
+    if not current.is_reference:  # the reference layer is one layer, whoever wrote it
+        clash = clash.filter(author_id=current.author_id)
+    if clash.exists():
+        raise DomainError(DUPLICATE_AFTER_EDIT)
+
+
+def _signed_in(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user to record as actor; an anonymous one is recorded as nobody."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def _event(span: Span, kind: str, user, before: str, after: str) -> SpanEvent:
     return SpanEvent(
         span=span,
         kind=kind,
-        actor=user if user is not None and user.is_authenticated else None,
+        actor=_signed_in(user),
         revision=span.document.revision,
         detail={"before": before, "after": after},
     )
@@ -234,17 +250,8 @@ def span_delete(
     (models.SpanDeletion), so a page still showing the span can say what happened to it
     (selectors.span_deletion_note).
     """
-    current = (
-        Span.everything.select_for_update(of=("self",))
-        .select_related("document")
-        .filter(pk=span.pk)
-        .first()
-    )
-    if current is None:
-        raise Gone(SPAN_GONE)
-    if version is not None and current.version != version:
-        raise EditConflict(SPAN_CHANGED, current)
-    by = user if user is not None and user.is_authenticated else None
+    current = _locked(span, version, "document")
+    by = _signed_in(user)
     SpanDeletion.objects.update_or_create(
         span_id=current.pk,
         defaults={

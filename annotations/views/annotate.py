@@ -28,7 +28,15 @@ from django_htmx.http import trigger_client_event
 from annotations import params
 from annotations.accessibility import span_label
 from annotations.guidelines import guidelines_html
-from annotations.models import Assignment, Document, Span, SuggestionRun, SuggestionStatus, Tag
+from annotations.models import (
+    AnchorState,
+    Assignment,
+    Document,
+    Span,
+    SuggestionRun,
+    SuggestionStatus,
+    Tag,
+)
 from annotations.permissions import (
     Action,
     allows,
@@ -128,7 +136,9 @@ def page_context(
 
 
 def span_marks(spans: Iterable[Span | layers.DrawnSpan]) -> list[SpanMark]:
-    return [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]
+    return [
+        SpanMark(s.pk, s.start, s.end, s.tag_id, s.anchor == AnchorState.CHANGED) for s in spans
+    ]
 
 
 def essay_html(
@@ -336,10 +346,14 @@ def class_context(request: HttpRequest, document: Document, role: str) -> dict[s
     return context
 
 
-def bad_request(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
+def bad_request(
+    request: HtmxHttpRequest, document: Document, message: str, *, status: int = 400
+) -> HttpResponse:
+    """A refused action: plain text for htmx, else a message on the document page. ``status``
+    404 says the span is gone."""
     if request.htmx:
         # Not swapped: herlens.js shows 4xx bodies as a message and keeps the selection.
-        return plain_text(message, status=400)
+        return plain_text(message, status=status)
     messages.error(request, message)
     return redirect(document.get_absolute_url())
 
@@ -414,4 +428,29 @@ def action_response(
     # After settle, so the out-of-band paragraphs are in place when listeners run.
     return trigger_client_event(
         response, "spansChanged", {"span": span.pk if span else None}, after="settle"
+    )
+
+
+def span_response(
+    request: HtmxHttpRequest,
+    document: Document,
+    role: str,
+    span: Span,
+    template: str,
+    *,
+    status: int = 200,
+    tags: list[Tag] | None = None,
+) -> HttpResponse:
+    """``action_response`` for a span drawn where it now stands, announced with ``template``
+    (one of the ANNOUNCE_ messages) filled in with its tag and words."""
+    announce_text = announcement(template, span)
+    return action_response(
+        request,
+        document,
+        role,
+        span,
+        (span.start, span.end),
+        status=status,
+        announce_text=announce_text,
+        tags=tags,
     )

@@ -40,6 +40,7 @@ from annotations.services.classes import (
     join_code_rotate,
     membership_change,
     membership_remove,
+    membership_seen,
     submission_reopen,
     submission_submit,
 )
@@ -425,3 +426,16 @@ def reveal(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpRespons
     else:
         messages.success(request, "Hidden again: students see only their own spans.")
     return redirect(_next(request, document.get_absolute_url()))
+
+
+@require_POST
+def document_seen(request: HtmxHttpRequest, slug: str, document_id: int) -> HttpResponse:
+    """Note that a member has a class document open, for "last active" on the roster.
+
+    The annotate page posts here once it has loaded, so drawing the page (a GET) writes
+    nothing; membership_seen writes at most once every SEEN_EVERY_SECONDS per member.
+    """
+    document, _role = document_for(request, document_id, slug)
+    if document.project.is_class:
+        membership_seen(user=request.user, project_id=document.project_id)
+    return HttpResponse(status=204)

@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from annotations.exports import (
     FORMATS,
+    ExportError,
     ExportFilter,
 )
 from annotations.exports.download import export_response
@@ -19,6 +20,7 @@ from annotations.imports import (
     REJECTED,
     SKIPPED,
 )
+from annotations.params import optional_number
 from annotations.permissions import Action, span_visibility
 from annotations.services.imports import import_job_start
 from annotations.views.access import HtmxHttpRequest, project_for, require
@@ -93,6 +95,7 @@ def export_filter_from(params, user, role: str) -> ExportFilter:
         pseudonyms=params.get("pseudonyms") == "1",
         orphans=params.get("orphans") == "1",
         visible=span_visibility(user, role),
+        revision=optional_number(params, "revision"),
     )
 
 
@@ -107,4 +110,7 @@ def export_download(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     exact = request.GET.get("exact") in ("1", "on", "true")
     export_filter = export_filter_from(request.GET, request.user, role)
-    return export_response(request, project, fmt, export_filter, exact)
+    try:
+        return export_response(request, project, fmt, export_filter, exact)
+    except ExportError as error:
+        return plain_text(str(error), status=400)

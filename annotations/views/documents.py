@@ -6,7 +6,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from annotations.services.classes import membership_seen
 from annotations.views import layers
 from annotations.views.access import HtmxHttpRequest, document_for, span_for
 from annotations.views.annotate import (
@@ -31,10 +30,6 @@ def document_page(request: HtmxHttpRequest, slug: str, document_id: int) -> Http
         return render(
             request, f"{TEMPLATE}#span-sidebar", page_context(request, document, role, tags)
         )
-    if document.project.is_class and target != "suggest-panel":
-        # "Last seen" on the roster: a throttled stamp like last_login, written when
-        # the page or its class bar is drawn.
-        membership_seen(user=request.user, project_id=document.project_id)
     if target == "class-bar":
         context = page_context(request, document, role, tags, parts=("class",))
         return render(request, "annotations/_class_bar.html#class-bar", context)

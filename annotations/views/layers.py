@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from annotations import params
-from annotations.models import Document, Span, Tag
+from annotations.models import AnchorState, Document, Span, Tag
 from annotations.permissions import spans_visible_in
 from annotations.rendering import SpanMark, tag_css
 
@@ -28,7 +28,7 @@ FAMILY_HUES = (210, 28, 130, 330, 265, 50, 175, 0, 95, 300)
 REFERENCE_KEY = "ref"
 REFERENCE_COLOUR = "#222222"
 #: The span fields ``page_layers`` loads, in ``DrawnSpan``'s order.
-DRAWN_FIELDS = ("id", "start", "end", "tag_id", "author_id", "is_reference")
+DRAWN_FIELDS = ("id", "start", "end", "tag_id", "author_id", "is_reference", "anchor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,8 @@ class DrawnSpan:
     tag_id: int
     author_id: int
     is_reference: bool
+    #: exact or changed (orphans are never drawn).
+    anchor: str = "exact"
 
 
 @dataclass
@@ -212,7 +214,7 @@ def _page_query(request: HttpRequest) -> str:
 def marks_and_styles(layers: Layers, start: int = 0, end: int | None = None):
     """Return (SpanMark list, style map) for the spans overlapping [start, end)."""
     marks = [
-        SpanMark(s.pk, s.start, s.end, layers.style_of[s.pk])
+        SpanMark(s.pk, s.start, s.end, layers.style_of[s.pk], s.anchor == AnchorState.CHANGED)
         for s in layers.spans
         if end is None or (s.start < end and start < s.end)
     ]

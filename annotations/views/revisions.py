@@ -30,6 +30,7 @@ from annotations.permissions import (
 )
 from annotations.services import revisions, trash
 from annotations.views.access import HtmxHttpRequest, document_for, require
+from annotations.wording import counted
 
 EDIT_TEMPLATE = "annotations/revision_edit.html"
 NO_SELECTION = "Select the words in the text first, then press Attach here."
@@ -45,6 +46,7 @@ def _plan_context(plan: revisions.RevisionPlan) -> dict:
         "orphaned": plan.listed(AnchorState.ORPHANED)[:PREVIEW_LIST_LIMIT],
         "stats": revision_diff.stats(plan.old_text, plan.new_text),
         "unchanged": plan.old_text == plan.new_text,
+        "lost_suggestions": plan.lost_suggestions,
     }
 
 
@@ -104,6 +106,15 @@ def _saved_message(revision: Revision) -> str:
         parts.append(
             f"{summary['orphaned']} whose words are gone, kept as orphans to attach again."
         )
+    lost = revision.lost_suggestions
+    if lost:
+        shown = ", ".join(f"“{item['words'][:40]}” ({item['tag']})" for item in lost[:3])
+        more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+        parts.append(
+            f"{counted(len(lost), 'suggestion')} dropped with {'its' if len(lost) == 1 else 'their'}"
+            f" words: {shown}{more} (the Revisions page lists them; new suggestions come for "
+            "the new text)."
+        )
     return " ".join(parts)
 
 
@@ -126,6 +137,7 @@ def document_edit_preview(request: HtmxHttpRequest, document_id: int) -> HttpRes
             )
         )
         plan.spans = [move for move in plan.spans if move.span.pk in visible]
+        plan.suggestions = []  # the editors look after the suggestions
     context = {"document": document, **_plan_context(plan)}
     return render(request, f"{EDIT_TEMPLATE}#preview", context)
 
@@ -171,6 +183,15 @@ def revision_detail(request: HtmxHttpRequest, document_id: int, number: int) -> 
             "paragraphs": revision.text.split("\n\n"),
         },
     )
+
+
+@require_GET
+def revision_permalink(
+    request: HtmxHttpRequest, slug: str, document_id: int, number: int
+) -> HttpResponse:
+    """Where an exported annotation of an older revision points: that revision's text."""
+    document, _role = document_for(request, document_id, slug)
+    return redirect("annotations:revision", document_id=document.pk, number=number)
 
 
 @require_GET
@@ -303,6 +324,8 @@ def span_confirm(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     span, _role = _flagged_span_for(request, span_id)
     revisions.span_anchor_confirm(span=span, user=request.user)
     messages.success(request, f"Kept “{span.quote[:60]}” on its new words.")
+    if request.POST.get("back") == "text":  # pressed in the span panel of the annotate page
+        return redirect(f"{span.document.get_absolute_url()}?span={span.pk}#span-panel")
     return redirect("annotations:document-review", document_id=span.document_id)
 
 

@@ -32,10 +32,10 @@ from annotations.views.annotate import (
     ANNOUNCE_RESTORED,
     ANNOUNCE_SAVED,
     action_response,
-    announcement,
     bad_request,
+    span_response,
 )
-from annotations.views.errors import form_error, plain_text
+from annotations.views.errors import form_error
 
 
 @require_POST
@@ -61,16 +61,8 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         )
     except DomainError as error:
         return bad_request(request, document, str(error))
-    return action_response(
-        request,
-        document,
-        role,
-        span,
-        (span.start, span.end),
-        status=201 if created else 200,
-        announce_text=announcement(ANNOUNCE_CREATED, span),
-        tags=tags,
-    )
+    status = 201 if created else 200
+    return span_response(request, document, role, span, ANNOUNCE_CREATED, status=status, tags=tags)
 
 
 def _span_to_change(request: HtmxHttpRequest, span_id: int) -> tuple[Span, Document, str]:
@@ -99,28 +91,14 @@ def span_edit(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     except DomainError as error:
         return bad_request(request, document, str(error))
     except Gone as error:
-        return _gone(request, document, str(error))
+        return bad_request(request, document, str(error), status=404)
     except EditConflict as conflict:
         return _conflict(request, document, role, conflict, tag=tag, note=note)
     if not request.htmx:
         messages.success(request, "Span saved.")
-    response = action_response(
-        request,
-        document,
-        role,
-        span,
-        (span.start, span.end),
-        announce_text=announcement(ANNOUNCE_SAVED, span),
-    )
+    response = span_response(request, document, role, span, ANNOUNCE_SAVED)
     response["X-Span-Version"] = str(span.version)
     return response
-
-
-def _gone(request: HtmxHttpRequest, document: Document, message: str) -> HttpResponse:
-    if request.htmx:
-        return plain_text(message, status=404)
-    messages.error(request, message)
-    return redirect(document.get_absolute_url())
 
 
 def _conflict(
@@ -162,7 +140,7 @@ def span_delete(request: HtmxHttpRequest, span_id: int) -> HttpResponse:
     try:
         token = span_services.span_delete(span=span, user=request.user)
     except Gone as error:
-        return _gone(request, document, str(error))
+        return bad_request(request, document, str(error), status=404)
     if not request.htmx:
         messages.success(request, "Span deleted.")
     return action_response(
@@ -180,11 +158,4 @@ def span_restore(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         span = span_services.span_restore(token=token, document=document, user=request.user)
     except DomainError as error:
         return bad_request(request, document, str(error))
-    return action_response(
-        request,
-        document,
-        role,
-        span,
-        (span.start, span.end),
-        announce_text=announcement(ANNOUNCE_RESTORED, span),
-    )
+    return span_response(request, document, role, span, ANNOUNCE_RESTORED)

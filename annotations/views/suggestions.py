@@ -56,11 +56,10 @@ from annotations.views.annotate import (
     ANNOUNCE_ACCEPTED,
     ANNOUNCE_REJECTED,
     TEMPLATE,
-    action_response,
     announce,
-    announcement,
     bad_request,
     changed_paragraphs,
+    span_response,
     suggest_context,
 )
 
@@ -245,15 +244,7 @@ def suggestion_accept(request: HtmxHttpRequest, suggestion_id: int) -> HttpRespo
     if not request.htmx:
         messages.success(request, f"Accepted as {span.tag.name}.")
         return redirect(document.get_absolute_url() + "#suggest-panel")
-    response = action_response(
-        request,
-        document,
-        role,
-        span,
-        (span.start, span.end),
-        status=201,
-        announce_text=announcement(ANNOUNCE_ACCEPTED, span),
-    )
+    response = span_response(request, document, role, span, ANNOUNCE_ACCEPTED, status=201)
     return trigger_client_event(response, EVENT, {"accepted": suggestion.pk}, after="settle")
 
 

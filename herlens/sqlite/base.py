@@ -11,7 +11,9 @@ turn instead of failing.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
@@ -41,20 +43,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._holds_turn = False
             _write_turn.release()
 
-    def _commit(self) -> None:
+    @contextlib.contextmanager
+    def _ending_turn(self) -> Iterator[None]:
+        """End this connection's turn however the commit, rollback or close goes."""
         try:
-            super()._commit()
+            yield
         finally:
             self._end_turn()
+
+    def _commit(self) -> None:
+        with self._ending_turn():
+            super()._commit()
 
     def _rollback(self) -> None:
-        try:
+        with self._ending_turn():
             super()._rollback()
-        finally:
-            self._end_turn()
 
     def _close(self) -> None:
-        try:
+        with self._ending_turn():
             super()._close()
-        finally:
-            self._end_turn()

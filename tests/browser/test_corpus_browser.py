@@ -51,3 +51,47 @@ def test_upload_lists_each_file_and_export_downloads(page, live_server, editor_u
     body = Path(download.value.path()).read_text("utf-8")
     assert download.value.suggested_filename == "browser-corpus.jsonl"
     assert "🎬" in body
+
+
+def test_the_export_form_offers_an_older_revision_once_one_document_is_chosen(
+    page, live_server, editor_user
+):
+    import json
+
+    from annotations.services import revisions
+
+    project = factories.make_project(owner=editor_user, name="Revised corpus")
+    first = "The voice listens. The city sleeps."
+    letters = factories.make_document(project, text=first, title="Letters")
+    factories.make_span(letters, 0, len("The voice listens."), editor_user)
+    revisions.document_revise(
+        document=letters, text="Preface.\n\n" + first, user=editor_user, suggest=False
+    )
+    other = factories.make_document(project, text="Another essay.", title="Other")
+
+    log_in(page, live_server, editor_user.username)
+    page.goto(live_server.url + project.get_absolute_url())
+    revision = page.locator("#export-revision")
+    assert revision.is_disabled()
+    page.click("#export summary")
+    page.select_option("#export-documents", [str(letters.pk)])
+    assert revision.is_enabled()
+    assert revision.get_attribute("max") == "2"
+    assert "revisions 1 to 2" in page.inner_text("#export-revision-hint")
+    page.select_option("#export-documents", [str(letters.pk), str(other.pk)])
+    assert revision.is_disabled()
+
+    page.select_option("#export-documents", [str(letters.pk)])
+    revision.fill("1")
+    page.select_option("#export-format", "jsonl")
+    with page.expect_download() as download:
+        page.click("#export button[type=submit]")
+    assert download.value.suggested_filename == (
+        f"revised-corpus-document-{letters.pk}-revision-1.jsonl"
+    )
+    (line,) = Path(download.value.path()).read_text("utf-8").splitlines()
+    exported = json.loads(line)
+    assert (exported["revision"], exported["text"]) == (1, first)
+    assert [(s["start"], s["end"], s["text"]) for s in exported["spans"]] == [
+        (0, 18, "The voice listens.")
+    ]

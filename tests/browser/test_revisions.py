@@ -140,3 +140,53 @@ def test_a_reader_is_told_of_a_new_revision_and_reloads_at_the_same_place(
         " const r = p.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
     )
     assert page.evaluate("window.scrollY") > 1000
+
+
+# What the pencil before a highlight draws and says (CSS generated content and its alt text).
+PENCIL = """
+(mark) => {
+  const before = getComputedStyle(mark, "::before");
+  return { content: before.content, width: mark.getBoundingClientRect().width,
+           text: mark.textContent };
+}
+"""
+
+
+def test_a_changed_span_shows_a_pencil_on_its_highlight_until_its_words_are_confirmed(
+    page, live_server, editor_user, browser_project
+):
+    from annotations.services import revisions
+
+    document = factories.make_document(browser_project, text=DRAFT, title="Pencil")
+    typo_start = DRAFT.index("teh city listens")
+    typo = factories.make_span(document, typo_start, typo_start + 16, editor_user, "claim")
+    rain_start = DRAFT.index("Rain runs")
+    factories.make_span(document, rain_start, rain_start + 9, editor_user, "prediction")
+    revisions.document_revise(
+        document=document, text=DRAFT.replace("teh city", "the city"), user=editor_user
+    )
+
+    log_in(page, live_server, editor_user.username)
+    page.goto(live_server.url + document.get_absolute_url())
+    page.wait_for_selector("#essay mark")
+    flagged = page.locator("#essay mark.chg")
+    assert flagged.count() == 1
+    drawn = flagged.evaluate(PENCIL)
+    # Drawn before the words (a shape, not a colour) and read out as words...
+    assert "✎" in drawn["content"]
+    assert "Words edited by a revision: " in drawn["content"]
+    # The screen reader's words for the span follow (static/herlens-access.js sets them).
+    assert flagged.get_attribute("data-sr-start").startswith("Claim")
+    # ...while the text, and so every offset the page works out, stays the document's.
+    assert drawn["text"] == "the city listens"
+    assert marks_text(page, typo.pk) == "the city listens"
+    assert page.locator("#essay").evaluate("e => e.textContent.includes('✎')") is False
+
+    flagged.click()
+    page.locator("#span-changed").wait_for()
+    page.get_by_role("button", name="Words are right").click()
+    page.wait_for_url(f"**?span={typo.pk}#span-panel")
+    page.wait_for_selector("#essay mark")
+    assert page.locator("#essay mark.chg").count() == 0
+    assert page.locator("#span-changed").count() == 0
+    assert marks_text(page, typo.pk) == "the city listens"

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.checks import DATA_COMMAND_CHECKS
-from annotations.exports import FORMATS, ExportFilter, export_stream
+from annotations.exports import FORMATS, ExportError, ExportFilter, export_stream
 from annotations.models import Origin, Project
 
 
@@ -37,6 +37,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Write annotator-01, annotator-02, ... instead of usernames (stable per project).",
         )
+        parser.add_argument(
+            "--revision",
+            type=int,
+            help="Read this (older) revision of the one --document: its text and the spans "
+            "as they stood on it (default: the current revision of every document).",
+        )
+        parser.add_argument(
+            "--orphans",
+            action="store_true",
+            help="CSV: also the orphans (spans whose words a revision removed). "
+            "JSONL always has them; W3C and spaCy never.",
+        )
         parser.add_argument("--base-url", default="", help="W3C: the address the ids hang from.")
 
     def handle(self, *args, **options) -> None:
@@ -50,14 +62,19 @@ class Command(BaseCommand):
             documents=tuple(options["document"]),
             reference_only=options["reference_only"],
             pseudonyms=options["pseudonyms"],
+            orphans=options["orphans"],
+            revision=options["revision"],
         )
-        chunks = export_stream(
-            options["format"],
-            project,
-            export_filter,
-            exact=options["exact"],
-            base=options["base_url"],
-        )
+        try:
+            chunks = export_stream(
+                options["format"],
+                project,
+                export_filter,
+                exact=options["exact"],
+                base=options["base_url"],
+            )
+        except ExportError as error:
+            raise CommandError(str(error)) from None
         if options["output"]:
             with open(options["output"], "wb") as out:
                 for chunk in chunks:

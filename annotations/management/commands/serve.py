@@ -43,20 +43,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: str, host: str, runserver: bool, gunicorn: bool, **options):
-        manage = str(Path(settings.BASE_DIR) / "manage.py")
-        if runserver and not gunicorn:
-            web_command = [sys.executable, manage, "runserver", f"{host}:{port}"]
-        else:
-            # A class of 50 at once: the development server's listen queue holds 10
-            # connections and reset some of theirs (measured in bench/load.py); gunicorn
-            # with threads takes them all. With DEBUG it reloads on code changes too.
-            web_command = [
-                sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"{host}:{port}",
-                "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
-                "--worker-class", "gthread", "--timeout", "60",
-            ]  # fmt: skip
-            if settings.DEBUG and os.environ.get("HERLENS_RELOAD", "1") == "1":
-                web_command.append("--reload")
+        manage = _manage_py()
+        web_command = _web_command(host, port, development=runserver and not gunicorn)
         # No autoreload for the worker: a restart by the reloader would leave its task behind.
         worker_command = [sys.executable, manage, "worker", "--no-reload"]
         worker = subprocess.Popen(worker_command)
@@ -91,21 +79,45 @@ class Command(BaseCommand):
                 restarts += 1
                 self.stdout.write(WORKER_RESTARTED.format(count=restarts))
             time.sleep(0.2)
-        processes = [p for p in (worker, web) if p.poll() is None]
-        for process in processes:
-            # Children in the terminal's process group got Ctrl-C already; this
-            # covers a SIGTERM sent to this process alone.
-            process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
-        for process in processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.terminate()
-                process.wait(timeout=5)
+        _stop_all([p for p in (worker, web) if p.poll() is None])
         if not stopping:
             self.stderr.write(
                 f"Stopped: the web server exited unexpectedly (code {web.returncode})."
             )
             sys.exit(1)
         self.stdout.write("herlens stopped.")
+
+
+def _manage_py() -> str:
+    return str(Path(settings.BASE_DIR) / "manage.py")
+
+
+def _web_command(host: str, port: str, *, development: bool) -> list[str]:
+    if development:
+        return [sys.executable, _manage_py(), "runserver", f"{host}:{port}"]
+    # A class of 50 at once: the development server's listen queue holds 10
+    # connections and reset some of theirs (measured in bench/load.py); gunicorn
+    # with threads takes them all. With DEBUG it reloads on code changes too.
+    command = [
+        sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"{host}:{port}",
+        "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
+        "--worker-class", "gthread", "--timeout", "60",
+    ]  # fmt: skip
+    if settings.DEBUG and os.environ.get("HERLENS_RELOAD", "1") == "1":
+        command.append("--reload")
+    return command
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    """Ask the processes to stop (SIGINT), then terminate those still running after 10 s."""
+    for process in processes:
+        # Children in the terminal's process group got Ctrl-C already; this
+        # covers a SIGTERM sent to this process alone.
+        process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            process.wait(timeout=5)
