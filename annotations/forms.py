@@ -75,12 +75,21 @@ class SpanCreateForm(forms.Form):
     quote = forms.CharField(strip=False, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, project: Project, **kwargs) -> None:
+    def __init__(self, *args, project: Project, tags: list[Tag] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
+        #: The project's tags, when the view has read them already (it draws them after).
+        self.tags = tags
 
     def clean_tag(self) -> Tag:
-        return _tag_of(self.project, self.cleaned_data["tag"])
+        value = self.cleaned_data["tag"]
+        # The page sends the tag's id: found among tags already read, without a query, in
+        # find()'s order (a slug, then an id); a name goes to the database as before.
+        tags = self.tags or ()
+        known = next((tag for tag in tags if tag.slug == value), None) or next(
+            (tag for tag in tags if str(tag.pk) == value), None
+        )
+        return known or _tag_of(self.project, value)
 
 
 class SpanEditForm(forms.Form):

@@ -173,9 +173,12 @@ class TagQuerySet(models.QuerySet):
         """Return the tag a person named: by slug, else by id (digits), else by name in any case."""
         if not key:
             return None
-        tag = self.filter(slug=key).first()
-        if tag is None and by_id and is_id(key):
-            tag = self.filter(pk=int(key)).first()
+        if by_id and is_id(key):
+            # Digits may be a slug or an id: one query asks for both, the slug wins.
+            found = list(self.filter(Q(slug=key) | Q(pk=int(key)))[:2])
+            tag = min(found, key=lambda each: each.slug != key, default=None)
+        else:
+            tag = self.filter(slug=key).first()
         if tag is None and by_name:
             tag = self.filter(name__iexact=key.strip()).first()
         return tag

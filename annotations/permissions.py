@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from annotations.models import Comment, Document, Membership, Project, Role, Span, Visibility
 
@@ -95,10 +95,18 @@ def visible_projects(user: User) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user)
 
 
-def visible_documents(user: User) -> QuerySet[Document]:
+def visible_documents(user: User, *, with_role: bool = False) -> QuerySet[Document]:
+    """Return the documents of the user's projects.
+
+    ``with_role``: each document also carries ``member_role``, the user's role in its
+    project, read from the membership the filter joins (one query, not two, per action).
+    """
     if not user.is_authenticated:
         return Document.objects.none()
-    return Document.objects.filter(project__memberships__user=user)
+    documents = Document.objects.filter(project__memberships__user=user)
+    if with_role:
+        documents = documents.annotate(member_role=F("project__memberships__role"))
+    return documents
 
 
 # --------------------------------------------------------------------------- who sees which span

@@ -64,19 +64,38 @@ def test_span_after_an_emoji_stores_code_point_offsets_and_its_quote(document, o
     assert start == document.text.index("🤖") + 2
 
 
-def test_identical_span_is_not_created_twice(document, owner):
-    kwargs = {
+def first_words(document, owner) -> dict:
+    """What span_create takes for the document's first three code points."""
+    return {
         "document": document,
         "start": 0,
         "end": 3,
         "tag": factories.tag(document.project),
         "author": owner,
     }
+
+
+def test_identical_span_is_not_created_twice(document, owner):
+    kwargs = first_words(document, owner)
     first, created_first = span_create(**kwargs)
     second, created_second = span_create(**kwargs)
     assert (created_first, created_second) == (True, False)
     assert first.pk == second.pk
     assert Span.objects.count() == 1
+
+
+def test_an_identical_span_inside_a_transaction_leaves_the_transaction_usable(document, owner):
+    # The twin is found after the database refuses the INSERT; inside a caller's
+    # transaction (an Idempotency-Key claim, an adjudication) that refusal must not
+    # spoil it (PostgreSQL refuses every later statement of a failed transaction).
+    kwargs = first_words(document, owner)
+    first, _created = span_create(**kwargs)
+    with transaction.atomic():
+        second, created_second = span_create(**kwargs)
+        other, created_other = span_create(**kwargs | {"end": 5})
+    assert (second.pk, created_second) == (first.pk, False)
+    assert created_other
+    assert Span.objects.count() == 2
 
 
 def test_overlapping_and_nested_spans_are_allowed(document, owner):

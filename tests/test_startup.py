@@ -25,19 +25,41 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"spacy", "ninja"
 """
 
 
-def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_path):
+def loaded(probe: str, folder) -> str:
+    """Run probe in a fresh production-like interpreter; return what it printed."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "herlens.settings",
         "SECRET_KEY": "tests-only-" + "x" * 40,
         "DEBUG": "0",
-        "HERLENS_VAR_DIR": str(tmp_path),
+        "HERLENS_VAR_DIR": str(folder),
     }
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    return done.stdout.strip()
+
+
+def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_path):
+    assert loaded(PROBE, tmp_path) == ""
+
+
+PARSERS_PROBE = """
+import sys, django
+django.setup()
+from django.core.management import load_command_class
+load_command_class("annotations", "export_corpus")
+import annotations.middleware, annotations.imports
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"markdown_it", "charset_normalizer"})))
+"""
+
+
+def test_the_import_parsers_stay_out_until_a_file_of_their_format_is_read(tmp_path):
+    # Every command (and the web process) loads the import package for its limits
+    # and results; the Markdown and encoding-detection libraries are a tenth of a
+    # command's start-up and only an import of such a file needs them.
+    assert loaded(PARSERS_PROBE, tmp_path) == ""
 
 
 def test_the_learning_services_threshold_off_is_the_trainers():

@@ -64,11 +64,11 @@ def project_for(request: HttpRequest, slug: str) -> tuple[Project, str]:
 def document_for(request: HttpRequest, document_id: int) -> tuple[Document, str]:
     document = None
     if 0 < document_id <= MAX_ID:
-        documents = visible_documents(request.auth).select_related("project")
+        documents = visible_documents(request.auth, with_role=True).select_related("project")
         document = documents.filter(pk=document_id).first()
     if document is None:
         raise HttpError(404, NO_DOCUMENT.format(id=document_id))
-    return document, role_in(request.auth, document.project)
+    return document, document.member_role
 
 
 def span_for(request: HttpRequest, span_id: int) -> tuple[Span, str]:

@@ -89,14 +89,22 @@ class TextContext:
         Offsets past the end of the text (a span written before its text was cut
         outside the revision path) are held to the text rather than failing the export.
         """
-        start, end = min(max(0, start), len(self.text)), min(max(0, end), len(self.text))
+        return SpanContext(*self.locate(start, end))
+
+    def locate(self, start: int, end: int) -> tuple[str, int]:
+        """Return (sentence, paragraph index) of [start, end), as ``for_span`` does.
+
+        The export calls this once per span: a tuple, not an object.
+        """
+        text = self.text
+        if not 0 <= start <= end <= len(text):
+            start, end = min(max(0, start), len(text)), min(max(0, end), len(text))
         breaks = self._breaks
         low = breaks[bisect_right(breaks, start) - 1]
-        high = breaks[min(bisect_left(breaks, end), len(breaks) - 1)]
-        text = self.text
+        # The last break is len(text), so an end inside the text always finds one.
+        high = breaks[bisect_left(breaks, end)]
         while low < start and text[low].isspace():
             low += 1
         while high > end and text[high - 1].isspace():
             high -= 1
-        paragraph = max(0, bisect_right(self._paragraph_starts, start) - 1)
-        return SpanContext(sentence=text[low:high], paragraph_index=paragraph)
+        return text[low:high], max(0, bisect_right(self._paragraph_starts, start) - 1)

@@ -318,37 +318,43 @@ def _attach_spans(
         author_id,
         origin,
         note,
-        is_reference,
-        created,
-        updated,
-        anchor,
-        orphan_quote,
+        is_ref,
+        *rest,
     ) in _raw_rows(query):
         # Names come from small maps, not from a join repeated on every row.
-        if tag_id not in tags:
-            found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
-            tags.update((pk, (name, slug)) for pk, name, slug in found)
-        if author_id not in authors:  # someone who has left the project since
-            authors.update(
-                {author_id: f"annotator-{author_id}"} if pseudonyms else _usernames(pk=author_id)
-            )
-        tag_name, tag_slug = tags[tag_id]
+        if tag_id not in tags or author_id not in authors:
+            _add_names(tags, authors, tag_id, author_id, pseudonyms=pseudonyms)
         by_id[document_id].spans.append(
+            # bool(): SQLite hands over 0 or 1. rest: timestamps, anchor, an orphan's words.
             SpanRow(
                 span_id,
                 start,
                 end,
-                tag_name,
-                tag_slug,
+                *tags[tag_id],
                 authors[author_id],
                 origin,
                 note,
-                bool(is_reference),  # SQLite hands over 0 or 1
-                created,
-                updated,
-                anchor,
-                orphan_quote,
+                bool(is_ref),
+                *rest,
             )
+        )
+
+
+def _add_names(
+    tags: dict[int, tuple[str, str]],
+    authors: dict[int, str],
+    tag_id: int,
+    author_id: int,
+    *,
+    pseudonyms: bool,
+) -> None:
+    """Learn the names of a tag or an author the maps do not hold yet (one left the project)."""
+    if tag_id not in tags:
+        found = Tag.objects.filter(pk=tag_id).values_list("pk", "name", "slug")
+        tags.update((pk, (name, slug)) for pk, name, slug in found)
+    if author_id not in authors:
+        authors.update(
+            {author_id: f"annotator-{author_id}"} if pseudonyms else _usernames(pk=author_id)
         )
 
 

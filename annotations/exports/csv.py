@@ -69,7 +69,7 @@ def rows(
     slug = cell(project_slug)
     for document in documents:
         text = document.text
-        context = TextContext(text)
+        locate = TextContext(text).locate
         document_id = document.id
         title = cell(document.title)
         for span in document.spans:
@@ -78,9 +78,9 @@ def rows(
                 sentence, paragraph, start, end = "", "", "", ""
                 words = cell(span.orphan_quote)
             else:
-                where = context.for_span(start, end)
-                sentence, paragraph = cell(where.sentence), where.paragraph_index
-                words = cell(text[start:end])
+                sentence, paragraph = locate(start, end)
+                sentence, words = cell(sentence), cell(text[start:end])
+            note = span.note
             yield [
                 slug,
                 document_id,
@@ -92,7 +92,7 @@ def rows(
                 cached[span.tag],
                 cached[span.annotator],
                 cached[span.origin],
-                cell(span.note) if span.note else "",
+                cell(note) if note else "",
                 span.created_at,
                 span.updated_at,
                 sentence,

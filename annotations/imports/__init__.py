@@ -8,28 +8,45 @@ services/imports.py's job.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotations.imports import archive, csv, docx, html, jsonl, markdown, txt
+from annotations.imports import archive
 from annotations.imports.base import ImportLimits, ParsedDocument, Rejected, extension
 
 IMPORTED, SKIPPED, REJECTED = "imported", "skipped", "rejected"
 
-PARSERS: dict[str, Callable[[str, bytes], Iterable[ParsedDocument]]] = {
-    "txt": txt.parse,
-    "text": txt.parse,
-    "md": markdown.parse,
-    "markdown": markdown.parse,
-    "html": html.parse,
-    "htm": html.parse,
-    "docx": docx.parse,
-    "csv": csv.parse,
-    "jsonl": jsonl.parse,
-    "ndjson": jsonl.parse,
+
+class _Parser:
+    """A format's ``parse``, its module imported on first use.
+
+    The parsers pull in Markdown, HTML and encoding-detection libraries; the web
+    process and every command load this package (the upload limits, the import
+    results) without reading a file of most formats.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __call__(self, *arguments: Any) -> Iterable[ParsedDocument]:
+        return importlib.import_module(f"annotations.imports.{self.module}").parse(*arguments)
+
+
+PARSERS: dict[str, Callable[..., Iterable[ParsedDocument]]] = {
+    "txt": _Parser("txt"),
+    "text": _Parser("txt"),
+    "md": _Parser("markdown"),
+    "markdown": _Parser("markdown"),
+    "html": _Parser("html"),
+    "htm": _Parser("html"),
+    "docx": _Parser("docx"),
+    "csv": _Parser("csv"),
+    "jsonl": _Parser("jsonl"),
+    "ndjson": _Parser("jsonl"),
 }
 ACCEPTED = (".txt", ".md", ".html", ".docx", ".csv", ".jsonl", ".zip")
 
@@ -62,9 +79,9 @@ def parse_file(name: str, data: bytes, limits: ImportLimits) -> Iterable[ParsedD
     if len(data) > limits.max_file_bytes:
         raise Rejected(too_large(len(data), limits.max_file_bytes))
     if kind == "docx":
-        return docx.parse(name, data, limits)
+        return PARSERS[kind](name, data, limits)
     if kind == "csv":
-        return csv.parse(name, data, limits.max_file_bytes)
+        return PARSERS[kind](name, data, limits.max_file_bytes)
     return PARSERS[kind](name, data)
 
 

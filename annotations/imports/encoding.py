@@ -30,8 +30,6 @@ import re
 import string
 from dataclasses import dataclass, field
 
-from charset_normalizer import from_bytes
-
 from annotations.imports.base import Rejected
 from annotations.offsets import normalise_text
 
@@ -299,6 +297,9 @@ def _lines_words(numbers: list[int]) -> str:
 
 def _detected(data: bytes) -> Decoded:
     """Ask charset-normalizer, for the encodings outside the Western ones (Shift-JIS, ...)."""
+    # Imported here: few files need it, and every command that loads this module would pay.
+    from charset_normalizer import from_bytes
+
     match = from_bytes(data).best()
     if match is None:
         raise Rejected(NOT_TEXT)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from annotations.imports.base import ParsedDocument
@@ -101,13 +102,7 @@ def documents_import(
         if len(new_documents) >= IMPORT_BATCH:
             _store_batch(new_documents, span_sets, outcome)
             new_documents, span_sets = [], []
-        text = normalise_text(parsed.text)
-        title = parsed.title.strip()
-        if not title:
-            raise DomainError(EMPTY_TITLE)
-        if not text.strip():
-            raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
-        _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
+        title, text = _checked_title_and_text(parsed)
         fingerprint = text_fingerprint(text, normalised=True)
         if fingerprint in known or fingerprint in batch_fingerprints:
             outcome.duplicates += 1
@@ -117,21 +112,41 @@ def documents_import(
         if target is not None:
             outcome.revised.append(_revise(target, text, author, parsed))
             continue
-        document = Document(
-            project=project,
-            title=_clip(title, 300),
-            text=text,
-            author=_clip(parsed.author.strip(), 200),
-            source=_clip(parsed.source.strip(), 500),
-            metadata=parsed.metadata,
-        )
-        spans = _span_rows(parsed, document, tags, members, author, outcome)
+        document = _new_document(project, title, text, parsed)
+        span_sets.append(_span_rows(parsed, document, tags, members, author, outcome))
         new_documents.append(document)
-        span_sets.append(spans)
     _store_batch(new_documents, span_sets, outcome)
     known |= batch_fingerprints
     outcome.tags_created = tuple(tags.created)
     return outcome
+
+
+def _new_document(project: Project, title: str, text: str, parsed: ParsedDocument) -> Document:
+    return Document(
+        project=project,
+        title=_clip(title, 300),
+        text=text,
+        author=_clip(parsed.author.strip(), 200),
+        source=_clip(parsed.source.strip(), 500),
+        metadata=parsed.metadata,
+    )
+
+
+def _checked_title_and_text(parsed: ParsedDocument) -> tuple[str, str]:
+    """Return the title and the normalised text, refusing what ``document_create`` refuses."""
+    text = normalise_text(parsed.text)
+    title = parsed.title.strip()
+    if not title:
+        raise DomainError(EMPTY_TITLE)
+    if not text.strip():
+        raise DomainError(f"“{title[:80]}”: " + EMPTY_TEXT)
+    _refuse_nul(title, text, parsed.author, parsed.source, *_strings_in(parsed.metadata))
+    return title, text
+
+
+#: The choices' values, read once: an enum's ``values`` builds a new list on every call.
+_ORIGINS = frozenset(Origin.values)
+_ANCHORS = frozenset(AnchorState.values)
 
 
 def _span_rows(
@@ -144,7 +159,6 @@ def _span_rows(
 ) -> list[tuple]:
     """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
     title, text = document.title, document.text
-    origins = frozenset(Origin.values)
     spans: dict[tuple[int, int, int, int], tuple] = {}
     for number, item in enumerate(parsed.spans, start=1):
         tag = tags.get(item.tag, item.tag_slug)
@@ -160,12 +174,12 @@ def _span_rows(
         if user_id is None:
             user_id = author.pk
             outcome.credited_to_importer += bool(item.annotator)
-        origin = item.origin if item.origin in origins else Origin.MANUAL
+        origin = item.origin if item.origin in _ORIGINS else Origin.MANUAL
         # The reference layer holds one span per place and tag, whoever adjudicated it.
         owner = None if item.is_reference else user_id
         quote = item.orphan_quote if item.start is None else text[item.start : item.end]
         key = (item.start, item.end, tag.pk, owner, item.is_reference, quote)
-        anchor = item.anchor if item.anchor in AnchorState.values else AnchorState.EXACT
+        anchor = item.anchor if item.anchor in _ANCHORS else AnchorState.EXACT
         # Columns in _SPAN_COLUMNS order, less the document and timestamps.
         spans.setdefault(
             key,
@@ -187,21 +201,22 @@ _SPAN_COLUMNS = (
 def _store_batch(
     documents: list[Document], span_sets: list[list[tuple]], outcome: ImportOutcome
 ) -> None:
-    """Insert a batch of documents, then their spans.
+    """Insert a batch of documents, their first revisions, then their spans.
 
-    The spans go in with one executemany instead of bulk_create: building and
-    preparing a model instance per span cost most of an import's time. The
-    values were checked above as span_create checks them, and the database's
-    own constraints still guard every row.
+    The spans go in as raw rows instead of bulk_create: building and preparing a
+    model instance per span cost most of an import's time. The values were
+    checked above as span_create checks them, and the database's own
+    constraints still guard every row.
     """
-    Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+    connection = transaction.get_connection()
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        _copy_documents(connection, documents)
+    else:
+        Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
+        Revision.objects.bulk_create(_first_revisions(documents), batch_size=IMPORT_BATCH)
     room = LINKED_DOCUMENTS - len(outcome.document_ids)
     outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
-    Revision.objects.bulk_create(
-        [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents],
-        batch_size=IMPORT_BATCH,
-    )
-    connection = transaction.get_connection()
     now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     rows = [
         (*values, document.pk, now, now)
@@ -211,29 +226,73 @@ def _store_batch(
     quote = connection.ops.quote_name
     table = quote(Span._meta.db_table)
     columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
-    if connection.vendor == "postgresql":
-        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        outcome.documents += len(documents)
-        outcome.spans += len(rows)
-        return
-    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
-    # Many rows per INSERT: one statement per row would cost a round trip each.
-    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
     with connection.cursor() as cursor:
-        for first in range(0, len(rows), per_statement):
-            chunk = rows[first : first + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_marks] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
+        if postgresql:
+            # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            _insert_rows(cursor, connection, f"INSERT INTO {table} ({columns}) VALUES ", rows)
     outcome.documents += len(documents)
     outcome.spans += len(rows)
+
+
+def _insert_rows(cursor: Any, connection: Any, insert: str, rows: list[tuple]) -> None:
+    """Insert rows with many rows per INSERT: one statement per row costs a round trip each."""
+    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
+    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
+    for first in range(0, len(rows), per_statement):
+        chunk = rows[first : first + per_statement]
+        cursor.execute(
+            insert + ", ".join([row_marks] * len(chunk)), [value for row in chunk for value in row]
+        )
+
+
+def _first_revisions(documents: list[Document]) -> list[Revision]:
+    return [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents]
+
+
+def _copy_documents(connection: Any, documents: list[Document]) -> None:
+    """PostgreSQL: store documents and their first revisions by COPY.
+
+    bulk_create sends a batch as one array per column, which the driver builds
+    value by value; COPY streams the rows. COPY cannot hand ids back, so the
+    documents' ids are drawn from the table's own sequence first (one query),
+    and later inserts by any other path never collide with them.
+
+    The texts are compressed with lz4 where the server has it (for this
+    transaction only): the default, pglz, took most of the server's time here,
+    and reading either is the same to every query.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+            "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Document._meta.db_table, len(documents)],
+        )
+        for document, (pk,) in zip(documents, cursor.fetchall(), strict=True):
+            document.pk = pk
+        _copy_instances(cursor, connection, Document, documents, with_id=True)
+        _copy_instances(cursor, connection, Revision, _first_revisions(documents), with_id=False)
+
+
+def _copy_instances(
+    cursor: Any, connection: Any, model: type[Model], objects: list[Model], *, with_id: bool
+) -> None:
+    """COPY unsaved instances into their table, each value prepared as ``save()`` prepares it."""
+    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for instance in objects:
+            # pre_save fills the creation times, as an INSERT through the ORM does.
+            copy.write_row(
+                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+            )
 
 
 def _refuse_nul(*values: str) -> None:

@@ -36,11 +36,11 @@ def project_for(request: HttpRequest, slug: str) -> tuple[Project, str]:
 def document_for(
     request: HttpRequest, document_id: int, slug: str | None = None
 ) -> tuple[Document, str]:
-    documents = visible_documents(request.user).select_related("project")
+    documents = visible_documents(request.user, with_role=True).select_related("project")
     if slug is not None:
         documents = documents.filter(project__slug=slug)
     document = get_object_or_404(documents, pk=document_id)
-    return document, _role(request, document.project_id)
+    return document, document.member_role
 
 
 def span_for(request: HttpRequest, span_id: int) -> tuple[Span, str]:

@@ -413,10 +413,12 @@ def announce(response: HttpResponse, text: str) -> HttpResponse:
     return trigger_client_event(response, "announce", {"text": text}, after="settle")
 
 
-def changed_paragraphs(request, document: Document, role: str, start: int, end: int) -> str:
+def changed_paragraphs(
+    request, document: Document, role: str, start: int, end: int, tags: list[Tag] | None = None
+) -> str:
     low, high = paragraph_range(document.text, start, end)
     # Only spans this reader may see, coloured as on their page (views/layers.py).
-    marks, styles = layers.changed_marks(request, document, role, low, high)
+    marks, styles = layers.changed_marks(request, document, role, low, high, tags)
     return paragraphs_html(document.text, marks, styles, start, end)
 
 
@@ -431,12 +433,17 @@ def action_response(
     status: int = 200,
     conflict: dict | None = None,
     announce_text: str = "",
+    tags: list[Tag] | None = None,
 ) -> HttpResponse:
-    """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine"."""
+    """The span panel and the changed paragraphs; ``conflict`` adds "keep theirs / use mine".
+
+    ``tags``: the project's tags, when the view has read them already.
+    """
     if not request.htmx:
         anchor = f"?span={span.pk}#span-panel" if span is not None else ""
         return redirect(document.get_absolute_url() + anchor)
-    tags = list(document.project.tags.all())
+    if tags is None:
+        tags = list(document.project.tags.all())
     context = {
         "document": document,
         "undo_token": undo_token,
@@ -444,7 +451,7 @@ def action_response(
         **panel_context(request, span, role, tags),
     }
     panel = render_to_string(f"{TEMPLATE}#span-panel", context, request=request)
-    paragraphs = changed_paragraphs(request, document, role, *changed)
+    paragraphs = changed_paragraphs(request, document, role, *changed, tags)
     response = HttpResponse(panel + paragraphs, status=status)
     if announce_text:
         announce(response, announce_text)
@@ -466,6 +473,7 @@ def span_response(
     template: str,
     *,
     status: int = 200,
+    tags: list[Tag] | None = None,
 ) -> HttpResponse:
     """``action_response`` for a span drawn where it now stands, announced with ``template``
     (one of the ANNOUNCE_ messages) filled in with its tag and words."""
@@ -478,4 +486,5 @@ def span_response(
         (span.start, span.end),
         status=status,
         announce_text=announce_text,
+        tags=tags,
     )

@@ -221,13 +221,22 @@ def marks_and_styles(layers: Layers, start: int = 0, end: int | None = None):
     return marks, {m.id: layers.style_of[m.id] for m in marks}
 
 
-def changed_marks(request: HttpRequest, document: Document, role: str, low: int, high: int):
+def changed_marks(
+    request: HttpRequest,
+    document: Document,
+    role: str,
+    low: int,
+    high: int,
+    tags: list[Tag] | None = None,
+):
     """Return marks and styles for re-drawn paragraphs after a span action.
 
     The layer choice lives in the page's URL, which htmx sends as HX-Current-URL.
+    ``tags``: the project's tags, when the caller has read them already.
     """
     current = getattr(request, "htmx", None) and request.htmx.current_url or ""
-    tags = list(document.project.tags.all())
+    if tags is None:
+        tags = list(document.project.tags.all())
     query = urlsplit(current).query
     layers = page_layers(request, document, role, tags, query=query, within=(low, high))
     return marks_and_styles(layers, low, high)

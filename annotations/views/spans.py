@@ -43,7 +43,9 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     document, role = document_for(request, document_id)
     require(role, Action.ANNOTATE)
     require_unlocked(request, document, role)
-    form = SpanCreateForm(request.POST, project=document.project)
+    # Read once: the form finds the tag among them, the answer draws them.
+    tags = list(document.project.tags.all())
+    form = SpanCreateForm(request.POST, project=document.project, tags=tags)
     if not form.is_valid():
         return bad_request(request, document, form_error(form))
     data = form.cleaned_data
@@ -60,7 +62,7 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     except DomainError as error:
         return bad_request(request, document, str(error))
     status = 201 if created else 200
-    return span_response(request, document, role, span, ANNOUNCE_CREATED, status=status)
+    return span_response(request, document, role, span, ANNOUNCE_CREATED, status=status, tags=tags)
 
 
 def _span_to_change(request: HtmxHttpRequest, span_id: int) -> tuple[Span, Document, str]:
