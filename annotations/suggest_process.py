@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from annotations.suggest import Suggester
+    from annotations.suggest.pipeline import Suggester
 
 CHILD_LOST = (
     "The suggestion process stopped before it answered (it was killed or ran out of memory)."
@@ -55,7 +55,7 @@ class PipelineProcess:
 
         ``learned_dir`` is the folder of a project's learning (services/learned.py):
         the child loads it once and applies it, as ``learned=`` does in-process.
-        Each suggestion comes back with the fields of a ``Suggestion`` as attributes.
+        Each suggestion comes back with the fields of a ``Candidate`` as attributes.
         """
         where = str(learned_dir) if learned_dir is not None else None
         request = (list(texts), tuple(names), batch_size, where)
@@ -125,7 +125,7 @@ class PipelineProcess:
 
 def serve(connection: Connection, name: str, idle_seconds: float) -> None:
     """The child: load the pipeline, answer requests, exit after idle_seconds without one."""
-    from annotations.suggest import get_suggester
+    from annotations.suggest.pipeline import get_suggester
 
     loaded: dict[str, Any] = {}
     try:
@@ -147,7 +147,7 @@ def serve(connection: Connection, name: str, idle_seconds: float) -> None:
             try:
                 learned = _learned(learned_dir, loaded) if learned_dir else None
                 found = suggester.suggest_many(texts, names, batch_size=batch_size, learned=learned)
-                # Plain fields: unpickling Suggestion objects would import spaCy in the worker.
+                # Plain fields: unpickling Candidate objects would import spaCy in the worker.
                 reply = ("ok", [[asdict(item) for item in items] for items in found])
             except Exception as error:
                 reply = ("error", _described(error))
@@ -165,7 +165,7 @@ def _learned(folder: str, loaded: dict[str, Any]) -> Any:
     """
     learned = loaded.get(folder)
     if learned is None:
-        from annotations.suggest.learning import Learned
+        from annotations.suggest.learned import Learned
 
         if len(loaded) >= LOADED_LEARNINGS:
             loaded.clear()
@@ -192,7 +192,7 @@ def get_runner(name: str) -> Suggester | PipelineProcess:
 
     idle_seconds = getattr(settings, "HERLENS_PIPELINE_IDLE_SECONDS", 0)
     if not idle_seconds:
-        from annotations.suggest import get_suggester
+        from annotations.suggest.pipeline import get_suggester
 
         return get_suggester(name)
     with _lock:

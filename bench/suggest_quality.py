@@ -28,9 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 import random  # noqa: E402
 
-from annotations.suggest import TAG_SLUGS, Suggester, get_suggester  # noqa: E402
+from annotations.suggest.base import TAG_SLUGS  # noqa: E402
 from annotations.suggest.evaluation import GoldSpan, Report, parse_gold  # noqa: E402
-from annotations.suggest.learning import Lesson, Taught, learn  # noqa: E402
+from annotations.suggest.learned import Lesson, Taught  # noqa: E402
+from annotations.suggest.learning import learn  # noqa: E402
+from annotations.suggest.pipeline import Suggester, get_suggester  # noqa: E402
 from bench.common import replace_section  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "suggest"

@@ -160,7 +160,7 @@ def main() -> None:
             document_suggest,
             documents_suggest,
         )
-        from annotations.suggest import get_suggester
+        from annotations.suggest.pipeline import get_suggester
 
         owner = get_user_model().objects.create_user("bench")
         project = project_create(name="Throughput", owner=owner)

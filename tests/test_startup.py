@@ -42,6 +42,6 @@ def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_pa
 
 def test_the_learning_services_threshold_off_is_the_trainers():
     from annotations.services import learning
-    from annotations.suggest.learning import OFF
+    from annotations.suggest.learned import OFF
 
     assert learning.OFF == OFF

@@ -6,16 +6,10 @@ import random
 
 import pytest
 
-from annotations.suggest import get_suggester
-from annotations.suggest.learning import (
-    MIN_SPANS,
-    NO_DOCUMENTS,
-    Learned,
-    Lesson,
-    Taught,
-    learn,
-    short_forms,
-)
+from annotations.suggest.learned import Learned, Lesson, Taught
+from annotations.suggest.learning import MIN_SPANS, NO_DOCUMENTS, learn
+from annotations.suggest.naming import short_forms
+from annotations.suggest.pipeline import get_suggester
 
 LABELS = {"claim": "Claim", "prediction": "Prediction", "film-reference": "Film reference"}
 

@@ -11,7 +11,7 @@ import pytest
 
 from annotations.models import Suggestion
 from annotations.services.suggestions import documents_suggest
-from annotations.suggest import get_suggester
+from annotations.suggest.pipeline import get_suggester
 from annotations.suggest_process import PipelineFailed, PipelineProcess, get_runner
 from tests import factories
 

@@ -35,9 +35,9 @@ from annotations.services.learned import learning_root, version_dir
 from annotations.services.suggestions import suggestion_runs_enqueue
 
 if TYPE_CHECKING:
-    from annotations.suggest.learning import Lesson
+    from annotations.suggest.learned import Lesson
 
-#: suggest.learning.OFF (a clause tag's threshold that adds nothing), repeated here so the
+#: suggest.learned.OFF (a clause tag's threshold that adds nothing), repeated here so the
 #: web process and the task worker need not import spaCy to read a summary.
 OFF = 1.01
 
@@ -109,7 +109,7 @@ def learning_enqueue_if_due(*, project: Project) -> LearningRun | None:
 
 def _lessons(project: Project) -> list[Lesson]:
     """The project's documents with their human spans and rejected suggestions."""
-    from annotations.suggest.learning import Lesson, Taught
+    from annotations.suggest.learned import Lesson, Taught
 
     spans: dict[int, dict[tuple[int, int, str], str]] = {}
     rows = Span.objects.filter(document__project=project).values_list(
@@ -159,35 +159,8 @@ def project_learn(*, run_id: int, model: str) -> LearningRun | None:
         run.status = RunStatus.RUNNING
         run.started_at = timezone.now()
         run.save(update_fields=["status", "started_at"])
-    project = run.project
     try:
-        decisions = project_decisions(project)
-        lessons = _lessons(project)
-        if not lessons:
-            raise ValueError(NOTHING_TO_LEARN)
-        labels = dict(
-            Tag.objects.filter(project=project).order_by("position").values_list("slug", "name")
-        )
-        # Training runs in the worker itself; spaCy is imported only now.
-        from annotations.suggest import get_suggester
-        from annotations.suggest.learning import learn
-
-        suggester = get_suggester(model)
-        names = project.film_name_list
-
-        def rules(text: str):
-            doc = suggester.nlp(text)
-            doc.user_data["herlens_text"] = text
-            return doc, suggester.from_doc(doc, names)
-
-        learned = learn(lessons, labels, rules)
-        target = version_dir(project.pk, run.version)
-        # Written beside, then renamed: a worker never loads half a version.
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        learned.to_disk(partial)
-        shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)
+        learned, lessons, decisions = _train_and_store(run, model)
     except Exception as error:
         run.status = RunStatus.FAILED
         run.error = str(error)[:1000]
@@ -203,12 +176,46 @@ def project_learn(*, run_id: int, model: str) -> LearningRun | None:
     run.save(
         update_fields=["status", "summaries", "documents", "decisions", "seconds", "finished_at"]
     )
-    _prune(project.pk)
+    _prune(run.project_id)
     # What was learned shows in every document: their suggestions are computed again
     # (decided ones and places already tagged are never proposed twice).
     with transaction.atomic():
-        suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
+        suggestion_runs_enqueue(documents=list(run.project.documents.only("pk")))
     return run
+
+
+def _train_and_store(run: LearningRun, model: str):
+    """Train on the project's lessons and store the result as the run's version; return
+    the learning, the lessons and the decisions counted before reading them."""
+    project = run.project
+    decisions = project_decisions(project)
+    lessons = _lessons(project)
+    if not lessons:
+        raise ValueError(NOTHING_TO_LEARN)
+    labels = dict(
+        Tag.objects.filter(project=project).order_by("position").values_list("slug", "name")
+    )
+    # Training runs in the worker itself; spaCy is imported only now.
+    from annotations.suggest.learning import learn
+    from annotations.suggest.pipeline import get_suggester
+
+    suggester = get_suggester(model)
+    names = project.film_name_list
+
+    def rules(text: str):
+        doc = suggester.nlp(text)
+        doc.user_data["herlens_text"] = text
+        return doc, suggester.from_doc(doc, names)
+
+    learned = learn(lessons, labels, rules)
+    target = version_dir(project.pk, run.version)
+    # Written beside, then renamed: a worker never loads half a version.
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    learned.to_disk(partial)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return learned, lessons, decisions
 
 
 def _prune(project_id: int) -> None:
