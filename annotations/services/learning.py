@@ -1,7 +1,8 @@
 """Learning from a project's decisions: queue a training, run it in the worker, report it.
 
 The web process never trains. A person (the project page, ``manage.py learn``) or
-enough new decisions queue a LearningRun; the worker's ``learn_project`` reads
+enough new decisions (noticed by the worker's ``learning_sweep``, or when
+suggestions are queued) queue a LearningRun; the worker's ``learn_project`` reads
 the project's human spans and rejected suggestions, trains its suggester
 (annotations/suggest/learning.py), stores the result as a new version under the
 var directory (services/learned.py) and queues suggestions again for the
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
@@ -105,6 +107,49 @@ def learning_due(project: Project) -> bool:
 
 def learning_enqueue_if_due(*, project: Project) -> LearningRun | None:
     return learning_enqueue(project=project) if learning_due(project) else None
+
+
+def learning_sweep(*, now: datetime | None = None) -> list[LearningRun]:
+    """Queue a training for each project with enough new decisions whose people have paused.
+
+    Run by the task worker every ``HERLENS_LEARN_SWEEP_SECONDS`` (worker.py), never by
+    the web process, so training starts by itself, not only when suggestions are
+    queued. Debounced: a project qualifies once nothing was marked or decided in it
+    for ``HERLENS_LEARN_QUIET_SECONDS``, so a burst of annotation ends in one
+    training instead of one every ``HERLENS_LEARN_AFTER`` decisions. Only projects
+    with something marked or decided since their last training was queued are
+    counted; a failed training is retried only after new decisions.
+    """
+    if not settings.HERLENS_LEARN_AFTER:
+        return []
+    now = now or timezone.now()
+    quiet_since = now - timedelta(seconds=settings.HERLENS_LEARN_QUIET_SECONDS)
+    in_project = {"document__project": OuterRef("pk")}
+    rows = Project.objects.annotate(
+        span_at=Subquery(
+            Span.objects.filter(**in_project).order_by("-updated_at").values("updated_at")[:1]
+        ),
+        decided_at=Subquery(
+            Suggestion.objects.filter(**in_project, decided_at__isnull=False)
+            .order_by("-decided_at")
+            .values("decided_at")[:1]
+        ),
+        queued_at=Subquery(
+            LearningRun.objects.filter(project=OuterRef("pk"))
+            .order_by("-version")
+            .values("queued_at")[:1]
+        ),
+    ).values_list("pk", "span_at", "decided_at", "queued_at")
+    queued = []
+    for project_id, span_at, decided_at, queued_at in rows:
+        last = max((at for at in (span_at, decided_at) if at is not None), default=None)
+        if last is None or last > quiet_since or (queued_at is not None and last <= queued_at):
+            continue
+        project = Project.objects.get(pk=project_id)
+        run = learning_enqueue_if_due(project=project)
+        if run is not None:
+            queued.append(run)
+    return queued
 
 
 def _lessons(project: Project) -> list[Lesson]:
