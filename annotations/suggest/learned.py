@@ -77,6 +77,11 @@ class Name:
     full: str
     origin: str
     how: str
+    #: Every document the full name was marked in (``origin`` is the first).
+    seen_in: tuple[str, ...] = ()
+
+    def documents(self) -> tuple[str, ...]:
+        return self.seen_in or (self.origin,)
 
 
 @dataclass
@@ -109,7 +114,7 @@ class Learned:
         found = self.veto(
             found, scores, {t: s.veto for t, s in self.summaries.items() if s.trained}
         )
-        extra = self.from_names(doc, text)
+        extra = self.from_names(doc, text, found)
         extra += self.from_entities(text)
         extra += self.from_clauses(doc, text, self._thresholds(), scores)
         return self.merge(found, extra, text)
@@ -171,11 +176,13 @@ class Learned:
             self._matchers[key] = matcher
         return matcher
 
-    def from_names(self, doc: Doc, text: str) -> list[Candidate]:
+    def from_names(self, doc: Doc, text: str, base: Iterable[Candidate] = ()) -> list[Candidate]:
+        """The names people marked, found again; a one-word name ("Maria", "Wend") only
+        beside another name of a document it was marked in (see ``_vouched``)."""
         matcher = self._matcher(doc)
         if matcher is None:
             return []
-        found = []
+        matched = []
         for match_id, start, end in matcher(doc):
             name = self.names[int(doc.vocab.strings[match_id])]
             span = doc[start:end]
@@ -184,6 +191,12 @@ class Learned:
                 continue  # "Her voice..." opening a sentence
             if name.form != name.full and joined_to_a_name(span):
                 continue  # the surname of someone else's full name
+            matched.append((span, name))
+        vouched = self._vouched(matched, {(text[c.start : c.end], c.tag) for c in base})
+        found = []
+        for span, name in matched:
+            if len(span) == 1 and not vouched & set(name.documents()):
+                continue
             where = f"{name.how} as {self._label(name.tag)} in “{name.origin}”"
             if name.form == name.full:
                 reason, score = where, 0.85
@@ -193,6 +206,19 @@ class Learned:
                 Candidate(span.start_char, span.end_char, name.tag, score, reason, "learned-name")
             )
         return found
+
+    def _vouched(self, matched: list, found_by_rules: set[tuple[str, str]]) -> set[str]:
+        """The documents whose names this text is about: one of their names of two words or
+        more is in it, or two of their names, or one the rules found too. A one-word
+        name alone is too often someone else's in another text."""
+        fulls: dict[str, set[str]] = {}
+        vouched: set[str] = set()
+        for span, name in matched:
+            for document in name.documents():
+                fulls.setdefault(document, set()).add(name.full)
+                if len(span) > 1 or (name.form, name.tag) in found_by_rules:
+                    vouched.add(document)
+        return vouched | {document for document, names in fulls.items() if len(names) >= 2}
 
     def from_entities(self, text: str) -> list[Candidate]:
         if self.name_nlp is None:
@@ -275,7 +301,7 @@ class Learned:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         learned = cls(
             labels=meta["labels"],
-            names=[Name(**n) for n in meta["names"]],
+            names=[Name(**{**n, "seen_in": tuple(n.get("seen_in", ()))}) for n in meta["names"]],
             rejected={(text, tag) for text, tag in meta["rejected"]},
             quiet_rules={(tag, rule) for tag, rule in meta.get("quiet_rules", [])},
             summaries={tag: TagSummary(**s) for tag, s in meta["summaries"].items()},

@@ -3,7 +3,9 @@
 A span of a name-like tag (a film reference, or any tag whose spans are short
 and capitalised) that a person marked or accepted is suggested wherever it
 recurs in the project, with its short forms: a person's surname or first name,
-a title without its article. A rejected suggestion never comes back.
+a title without its article. A one-word name ("Maria", "Wend") counts in a text
+only beside another name of a document it was marked in (``Learned.from_names``):
+alone it is too often someone else. A rejected suggestion never comes back.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from annotations.suggest.base import FILM_REFERENCE
-from annotations.suggest.learned import Lesson, Name
+from annotations.suggest.learned import Lesson, Name, Taught
 
 #: A tag is name-like when most of its spans are this short and start with a capital.
 NAME_WORDS = 5
@@ -78,9 +80,8 @@ def learn_names(
     rejected = {
         (lesson.text[r.start : r.end], r.tag) for lesson in lessons for r in lesson.rejected
     }
-    seen: set[tuple[str, str]] = set()
-    names: list[Name] = []
-    fulls: list[Name] = []
+    marked_in: dict[tuple[str, str], list[str]] = {}
+    firsts: dict[tuple[str, str], Taught] = {}
     for lesson in lessons:
         for span in lesson.spans:
             if span.tag not in name_tags:
@@ -88,15 +89,21 @@ def learn_names(
             text = lesson.text[span.start : span.end].strip()
             if not text or "\n" in text or len(text) > 80 or (text, span.tag) in rejected:
                 continue
-            if (text, span.tag) not in seen:
-                seen.add((text, span.tag))
-                fulls.append(Name(text, span.tag, text, lesson.name, span.how))
-    names.extend(fulls)
+            documents = marked_in.setdefault((text, span.tag), [])
+            if lesson.name not in documents:
+                documents.append(lesson.name)
+            firsts.setdefault((text, span.tag), span)
+    fulls = [
+        Name(text, tag, text, documents[0], firsts[(text, tag)].how, tuple(documents))
+        for (text, tag), documents in marked_in.items()
+    ]
+    names = list(fulls)
+    seen = set(marked_in)
     full_texts = {n.form for n in fulls}
     for full in fulls:
         for form in short_forms(full.form):
             if (form, full.tag) in seen or (form, full.tag) in rejected or form in full_texts:
                 continue
             seen.add((form, full.tag))
-            names.append(Name(form, full.tag, full.form, full.origin, full.how))
+            names.append(Name(form, full.tag, full.form, full.origin, full.how, full.seen_in))
     return names, rejected
