@@ -163,11 +163,12 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _jsonl(essays: list[Lesson], new: Lesson | None) -> str:
-    """The essays as an import file: each with its gold spans as human spans, ``new`` bare."""
+def _jsonl(essays: list[Lesson], new: Lesson | None = None, bare: bool = False) -> str:
+    """The essays as an import file, each with its gold spans as human spans but ``new``
+    (or every one, if ``bare``)."""
     rows = []
     for lesson in essays:
-        spans = [] if lesson is new else [
+        spans = [] if bare or lesson is new else [
             {"start": s.start, "end": s.end, "tag": s.tag} for s in lesson.spans
         ]  # fmt: skip
         rows.append({"title": lesson.name, "text": lesson.text, "spans": spans})
@@ -218,10 +219,7 @@ def end_to_end(model: str) -> tuple[Report, Report]:
         plain, taught = Report(), Report()
         try:
             bare = work / "bare.jsonl"
-            bare.write_text(_jsonl([], None) + "".join(
-                json.dumps({"title": e.name, "text": e.text}, ensure_ascii=False) + "\n"
-                for e in essays
-            ), encoding="utf-8")  # fmt: skip
+            bare.write_text(_jsonl(essays, bare=True), encoding="utf-8")
             _manage(env, "import_documents", "rules-alone", str(bare), "--user", "bench")
             _manage(env, "suggest", "rules-alone", "--wait")
             for number, new in enumerate(essays):
