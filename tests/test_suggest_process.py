@@ -171,11 +171,11 @@ def test_child_applies_a_projects_learning_from_its_folder(child, tmp_path):
     teaching = lesson(
         "Listening to Her",
         "In Glass Orchard, the engineer Ilse Marquardt builds a voice.",
-        {"Ilse Marquardt": "film-reference"},
+        {"Ilse Marquardt": "film-reference", "Glass Orchard": "film-reference"},
     )
     learned = learn([teaching], LABELS, rules)
     learned.to_disk(tmp_path / "v1")
-    text = "Marquardt speaks. I think the film Her (2013) will age well."
+    text = "Marquardt speaks of Glass Orchard. I think the film Her (2013) will age well."
     expected = list(get_suggester("blank:en").suggest_many([text], learned=learned))
     assert any(s.rule == "learned-name" for s in expected[0])
     assert fields(child.suggest_many([text], learned_dir=tmp_path / "v1")) == [

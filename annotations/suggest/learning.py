@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 
 from annotations.suggest.base import Candidate
 from annotations.suggest.heldout import choose, folds, quiet_rules
-from annotations.suggest.learned import Learned, Lesson, TagSummary, clause_units
+from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary, clause_units
 from annotations.suggest.naming import learn_names, name_like_tags
 from annotations.suggest.training import (
     FINAL_EPOCHS,
@@ -43,7 +43,7 @@ UnitFinder = Callable[[str], list[tuple[int, int, str]]]
 #: learns the essay's own words (see the learning curve in docs/benchmarks.md).
 MIN_SPANS = 10
 NO_DOCUMENTS = "There are no annotated documents to learn from."
-ONE_DOCUMENT = "one document only: no F1 estimate until a second is annotated"
+ONE_DOCUMENT = "model kept aside: one document only, nothing to judge it on until a second"
 
 
 def _summaries(
@@ -159,9 +159,11 @@ def learn(
         learned, _optimizers = project.train(lessons)
     else:
         quiet_tags = set()
-        for tag in project.ready:
-            project.summaries[tag].note = ONE_DOCUMENT
         learned, _optimizers = project.train(lessons)
+        for tag in project.ready:
+            # Nothing to judge the model on: it waits, unused, for a second document.
+            summary = project.summaries[tag]
+            summary.note, summary.threshold, summary.use_model = ONE_DOCUMENT, OFF, False
     everywhere = quiet_rules(lessons, project.rules)
     learned.quiet_rules = {key for key in everywhere if key[0] in quiet_tags}
     learned.trained_seconds = time.perf_counter() - started
