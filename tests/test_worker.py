@@ -57,17 +57,22 @@ def _import_job(project, owner, files: dict[str, bytes]) -> ImportJob:
     return job
 
 
-def _run_queue() -> None:
-    ResilientWorker(
+def _worker(worker_id: str = "test-worker") -> ResilientWorker:
+    """A worker that runs what is queued and returns (--batch)."""
+    return ResilientWorker(
         queue_names=["default"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="test-worker",
+        worker_id=worker_id,
         excluded_queue_names=[],
-    ).run()
+    )
+
+
+def _run_queue() -> None:
+    _worker().run()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,16 +184,7 @@ def test_the_worker_survives_a_database_outage(db_tasks, document, monkeypatch, 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_beats_and_clears_its_heartbeat(db_tasks):
-    worker = ResilientWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="beating",
-        excluded_queue_names=[],
-    )
+    worker = _worker("beating")
     worker.current_task_id = "some-task"
     worker.beat()
     beat = WorkerHeartbeat.objects.get(worker_id="beating")
@@ -204,16 +200,7 @@ def test_the_worker_queues_a_training_between_beats_and_the_web_never_runs_it(
 ):
     settings.HERLENS_LEARN_AFTER = 1
     settings.HERLENS_LEARN_QUIET_SECONDS = 0
-    worker = ResilientWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="sweeping",
-        excluded_queue_names=[],
-    )
+    worker = _worker("sweeping")
     worker.chores()
     assert not LearningRun.objects.exists()  # nothing marked yet
     factories.make_span(document, 0, 5, owner, "claim")
