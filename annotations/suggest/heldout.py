@@ -23,8 +23,9 @@ Rules = Callable[[str], tuple[Doc, list[Candidate]]]
 
 #: Share of the documents kept aside to estimate F1 (at least one, when there are two).
 HELD_OUT_SHARE = 0.25
-#: Up to this many documents, the estimate is made over folds instead of one split.
-SMALL_PROJECT = 8
+#: Up to this many documents, the estimate is made over folds instead of one split: a
+#: quarter of a dozen documents is three, too few to choose how a model is used.
+SMALL_PROJECT = 16
 MAX_FOLDS = 4
 #: A model is used for a tag only when it beats the rules by this much on held-out documents
 #: that hold at least this many spans of the tag: one lucky document is not evidence.
