@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -23,7 +23,10 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from annotations.suggest import Suggester
+    from annotations.suggest.pipeline import Suggester
+
+#: Texts of one project, its list of names and the folder of its learning (or None).
+Group = tuple[list[str], tuple[str, ...], "Path | None"]
 
 CHILD_LOST = (
     "The suggestion process stopped before it answered (it was killed or ran out of memory)."
@@ -55,26 +58,65 @@ class PipelineProcess:
 
         ``learned_dir`` is the folder of a project's learning (services/learned.py):
         the child loads it once and applies it, as ``learned=`` does in-process.
-        Each suggestion comes back with the fields of a ``Suggestion`` as attributes.
+        Each suggestion comes back with the fields of a ``Candidate`` as attributes.
         """
-        where = str(learned_dir) if learned_dir is not None else None
-        request = (list(texts), tuple(names), batch_size, where)
-        with self._lock:
-            # A child that has just timed out exits without reading the request;
-            # one more try with a fresh child covers that (and one killed between tasks).
-            for attempt in range(2):
-                connection = self._connection_to_child()
+        return self.start([(list(texts), tuple(names), learned_dir)], batch_size)()[0]
+
+    def start(
+        self, groups: list[Group], batch_size: int = 16
+    ) -> Callable[[], list[list[list[SimpleNamespace]]]]:
+        """Send the child several groups of texts at once; return what waits for the answer.
+
+        The caller does other work (writing the previous batch) while the child
+        computes, then calls the returned function, which it must call before it
+        starts anything else here: the child is held for it until then. One request
+        a batch, answered before the next is sent, so neither side ever waits on a
+        full pipe while the other does too.
+        """
+        request = [
+            (texts, names, batch_size, str(where) if where is not None else None)
+            for texts, names, where in groups
+        ]
+        self._lock.acquire()
+        try:
+            connection = self._send(request)
+        except BaseException:
+            self._lock.release()
+            raise
+
+        def answer() -> list[list[list[SimpleNamespace]]]:
+            try:
                 try:
-                    connection.send(request)
                     status, value = connection.recv()
                 except (EOFError, OSError):
+                    # Lost while computing: once more with a fresh child, waiting this time.
                     self._forget_child()
-                    if attempt:
-                        raise RuntimeError(CHILD_LOST) from None
-                    continue
-                if status == "error":
-                    raise PipelineFailed(value)
-                return [[SimpleNamespace(**item) for item in items] for items in value]
+                    status, value = self._send(request).recv()
+            except (EOFError, OSError):
+                self._forget_child()
+                raise RuntimeError(CHILD_LOST) from None
+            finally:
+                self._lock.release()
+            if status == "error":
+                raise PipelineFailed(value)
+            return [
+                [[SimpleNamespace(**item) for item in items] for items in found] for found in value
+            ]
+
+        return answer
+
+    def _send(self, request: list) -> Connection:
+        # A child that has just timed out exits without reading the request;
+        # one more try with a fresh child covers that (and one killed between tasks).
+        for attempt in range(2):
+            connection = self._connection_to_child()
+            try:
+                connection.send(request)
+                return connection
+            except OSError:
+                self._forget_child()
+                if attempt:
+                    raise RuntimeError(CHILD_LOST) from None
         raise AssertionError("unreachable")
 
     @property
@@ -125,7 +167,7 @@ class PipelineProcess:
 
 def serve(connection: Connection, name: str, idle_seconds: float) -> None:
     """The child: load the pipeline, answer requests, exit after idle_seconds without one."""
-    from annotations.suggest import get_suggester
+    from annotations.suggest.pipeline import get_suggester
 
     loaded: dict[str, Any] = {}
     try:
@@ -139,19 +181,23 @@ def serve(connection: Connection, name: str, idle_seconds: float) -> None:
             return
         if request is None:
             return
-        texts, names, batch_size, learned_dir = request
         reply: tuple[str, Any]
         if suggester is None:
             reply = ("error", failure)
         else:
             try:
-                learned = _learned(learned_dir, loaded) if learned_dir else None
-                found = suggester.suggest_many(texts, names, batch_size=batch_size, learned=learned)
-                # Plain fields: unpickling Suggestion objects would import spaCy in the worker.
-                reply = ("ok", [[asdict(item) for item in items] for items in found])
+                reply = ("ok", [_suggest_group(suggester, group, loaded) for group in request])
             except Exception as error:
                 reply = ("error", _described(error))
         connection.send(reply)
+
+
+def _suggest_group(suggester: Suggester, group: tuple, loaded: dict[str, Any]) -> list:
+    texts, names, batch_size, learned_dir = group
+    learned = _learned(learned_dir, loaded) if learned_dir else None
+    found = suggester.suggest_many(texts, names, batch_size=batch_size, learned=learned)
+    # Plain fields: unpickling Candidate objects would import spaCy in the worker.
+    return [[asdict(item) for item in items] for items in found]
 
 
 #: Learnings (one per project and version) the child keeps loaded at once.
@@ -165,7 +211,7 @@ def _learned(folder: str, loaded: dict[str, Any]) -> Any:
     """
     learned = loaded.get(folder)
     if learned is None:
-        from annotations.suggest.learning import Learned
+        from annotations.suggest.learned import Learned
 
         if len(loaded) >= LOADED_LEARNINGS:
             loaded.clear()
@@ -192,7 +238,7 @@ def get_runner(name: str) -> Suggester | PipelineProcess:
 
     idle_seconds = getattr(settings, "HERLENS_PIPELINE_IDLE_SECONDS", 0)
     if not idle_seconds:
-        from annotations.suggest import get_suggester
+        from annotations.suggest.pipeline import get_suggester
 
         return get_suggester(name)
     with _lock:

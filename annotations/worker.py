@@ -11,7 +11,9 @@ with three additions:
 * every worker sweeps: a task marked running whose worker has not beaten for
   ``HERLENS_WORKER_LEASE`` seconds, or that its worker no longer runs, is an orphan. It goes
   back to the queue (up to ``MAX_ATTEMPTS`` runs in all), else it is marked
-  failed; either way the page that waits on it is told (``ORPHAN_HANDLERS``).
+  failed; either way the page that waits on it is told (``ORPHAN_HANDLERS``);
+* every worker also looks for projects due a training (``services.learning.learning_sweep``)
+  and queues it, so the suggester learns without anyone asking, never in the web process.
 
 Every task of herlens is safe to run twice (imports skip texts already stored,
 suggestions are inserted with ON CONFLICT DO NOTHING), so a requeued task is
@@ -52,6 +54,7 @@ from annotations.models import (
     SuggestionRun,
     WorkerHeartbeat,
 )
+from annotations.services.learning import learning_sweep
 
 logger = logging.getLogger("herlens.worker")
 
@@ -69,6 +72,11 @@ def heartbeat_every() -> float:
 def sweep_every() -> float:
     """Seconds between two sweeps for orphans, by each worker."""
     return settings.HERLENS_WORKER_LEASE / 3
+
+
+def learn_sweep_every() -> float:
+    """Seconds between two looks for projects due a training (HERLENS_LEARN_SWEEP_SECONDS)."""
+    return settings.HERLENS_LEARN_SWEEP_SECONDS
 
 
 #: Runs of one task before an orphan is failed instead of requeued (a task that kills
@@ -258,6 +266,7 @@ class ResilientWorker(Worker):
         self.current_task_id = ""
         self._stop = threading.Event()
         self._beats = 0
+        self._last_chores: dict[str, float] = {}
 
     # The loop ------------------------------------------------------------------
 
@@ -312,18 +321,27 @@ class ResilientWorker(Worker):
     # The heartbeat thread --------------------------------------------------------
 
     def _heartbeat_loop(self) -> None:
-        last_sweep = 0.0
         while not self._stop.is_set():
             try:
                 self.beat()
-                if time.monotonic() - last_sweep >= sweep_every():
-                    last_sweep = time.monotonic()
-                    sweep_orphans()
+                self.chores()
             except Exception as error:  # the thread must outlive any database outage
                 logger.info("Heartbeat not written (%s); trying again.", type(error).__name__)
                 self._forget_connections()
             self._stop.wait(heartbeat_every())
         connections.close_all()
+
+    def chores(self) -> None:
+        """Between beats, the sweeps that are due: orphaned tasks, and projects whose new
+        decisions call for a training (queued here, trained by whichever worker takes it)."""
+        now = time.monotonic()
+        for name, every, chore in (
+            ("orphans", sweep_every(), sweep_orphans),
+            ("learning", learn_sweep_every(), learning_sweep),
+        ):
+            if now - self._last_chores.get(name, float("-inf")) >= every:
+                self._last_chores[name] = now
+                chore()
 
     def beat(self) -> None:
         WorkerHeartbeat.objects.update_or_create(

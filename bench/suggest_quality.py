@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/suggest_quality.py [--errors] [--no-write] [--draws N]
 
-Three parts: (a) the rules alone on each set of essays; (b) a learning curve: a
+Four parts: (a) the rules alone on each set of essays; (b) a learning curve: a
 project holding every gold essay, k of them annotated (k = 0, 1, 2, 4, drawn at
 random N times), F1 on the project's other essays with the rules plus what the
-project taught (annotations/suggest/learning.py); (c) the time to learn from 50
-annotated essays of about 1,000 words.
+project taught (annotations/suggest/learning.py); (c) each essay as the new essay
+of a project of all the others, in process and (d) by the commands a user runs
+(JSONL import with spans, ``learn --wait``, ``suggest --document ID --wait``, a
+real worker), side by side with the same project without learning; (e) the time
+to learn from 50 annotated essays of about 1,000 words.
 
 Reads tests/data/suggest/{dev,heldout}/*.txt (see the README there), runs the
 pipeline named by HERLENS_SPACY_MODEL (blank:en by default) and prints a table
@@ -18,8 +21,11 @@ tag by at least half of the shorter of the two. The figures are written to the
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,10 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 import random  # noqa: E402
 
-from annotations.suggest import TAG_SLUGS, Suggester, get_suggester  # noqa: E402
+from annotations.suggest.base import TAG_SLUGS  # noqa: E402
 from annotations.suggest.evaluation import GoldSpan, Report, parse_gold  # noqa: E402
-from annotations.suggest.learning import Lesson, Taught, learn  # noqa: E402
-from bench.common import replace_section  # noqa: E402
+from annotations.suggest.learned import Lesson, Taught  # noqa: E402
+from annotations.suggest.learning import learn  # noqa: E402
+from annotations.suggest.pipeline import Suggester, get_suggester  # noqa: E402
+from bench.common import bench_env, replace_section  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "suggest"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -134,14 +142,104 @@ def leave_one_out(model: str) -> list[str]:
         plain.add(new.text, gold, [(s.start, s.end, s.tag) for s in base])
         found = learned.apply(doc, base)
         taught.add(new.text, gold, [(s.start, s.end, s.tag) for s in found])
-    lines = [
-        "| tag | rules alone F1 | rules + learning F1 | P / R with learning |",
-        "|---|---:|---:|---|",
-    ]
+    lines = []
     for tag in TAG_SLUGS:
         a, b = plain.by_tag[tag], taught.by_tag[tag]
         lines.append(f"| {tag} | {a.f1:.2f} | {b.f1:.2f} | {b.precision:.2f} / {b.recall:.2f} |")
     return lines
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def _jsonl(essays: list[Lesson], new: Lesson | None = None, bare: bool = False) -> str:
+    """The essays as an import file, each with its gold spans as human spans but ``new``
+    (or every one, if ``bare``)."""
+    rows = []
+    for lesson in essays:
+        spans = [] if bare or lesson is new else [
+            {"start": s.start, "end": s.end, "tag": s.tag} for s in lesson.spans
+        ]  # fmt: skip
+        rows.append({"title": lesson.name, "text": lesson.text, "spans": spans})
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def end_to_end(model: str) -> tuple[Report, Report]:
+    """The commands a user runs, with a real worker: for each gold essay, a project holding
+    it bare and the others with their spans (``import_documents`` of a JSONL file), then
+    ``learn --wait`` and ``suggest --document ID --wait``; what is stored for the new essay
+    is scored. The same without learning: a project of the bare essays, ``suggest --wait``.
+    """
+    essays = lessons()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        env = {
+            **os.environ,
+            **bench_env(work),
+            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+            "HERLENS_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+            "HERLENS_SPACY_MODEL": model,
+            # Only the commands below train: no automatic training in either project.
+            "HERLENS_LEARN_AFTER": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+
+        from annotations.models import Document, Suggestion
+        from annotations.services.projects import project_create
+
+        call_command("migrate", verbosity=0)
+        owner = get_user_model().objects.create_user("bench")
+        for number in range(len(essays)):
+            project_create(name=f"Learning {number}", slug=f"learning-{number}", owner=owner)
+        project_create(name="Rules alone", slug="rules-alone", owner=owner)
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        plain, taught = Report(), Report()
+        try:
+            bare = work / "bare.jsonl"
+            bare.write_text(_jsonl(essays, bare=True), encoding="utf-8")
+            _manage(env, "import_documents", "rules-alone", str(bare), "--user", "bench")
+            _manage(env, "suggest", "rules-alone", "--wait")
+            for number, new in enumerate(essays):
+                slug = f"learning-{number}"
+                path = work / f"{slug}.jsonl"
+                path.write_text(_jsonl(essays, new), encoding="utf-8")
+                _manage(env, "import_documents", slug, str(path), "--user", "bench")
+                _manage(env, "learn", slug, "--wait")
+                document = Document.objects.get(project__slug=slug, title=new.name)
+                _manage(env, "suggest", slug, "--document", str(document.pk), "--wait")
+                gold = [GoldSpan(s.start, s.end, s.tag) for s in new.spans]
+                for report, where in ((taught, slug), (plain, "rules-alone")):
+                    stored = Suggestion.objects.filter(
+                        document__project__slug=where, document__title=new.name
+                    ).values_list("start", "end", "tag__slug")
+                    report.add(new.text, gold, list(stored))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return plain, taught
 
 
 def training_time(model: str) -> tuple[int, float, float]:
@@ -172,8 +270,17 @@ def main() -> None:
     parser.add_argument(
         "--rules-only", action="store_true", help="only part (a): no learning curve, no training"
     )
+    parser.add_argument(
+        "--end-to-end", action="store_true", help="only the commands' check (part d), printed"
+    )
     args = parser.parse_args()
     model = os.environ.get("HERLENS_SPACY_MODEL", "blank:en")
+    if args.end_to_end:
+        plain, taught = end_to_end(model)
+        for tag in TAG_SLUGS:
+            a, b = plain.by_tag[tag], taught.by_tag[tag]
+            print(f"{tag}: rules alone {a.f1:.2f}, rules + learning {b.f1:.2f}")
+        return
     started = time.perf_counter()
     body = [
         f"`bench/suggest_quality.py`, pipeline `{model}`. A suggestion is right when it overlaps a",
@@ -213,13 +320,25 @@ def main() -> None:
         *learning_curve(model, args.draws, known_works=False),
         "",
     ]
+    loo = leave_one_out(model)
+    plain, taught = end_to_end(model)
     body += [
         f"**A project of all the other essays**: each of the {len(lessons())} gold essays in turn",
-        "is the new essay of a project whose other essays carry their gold spans.",
+        "is the new essay of a project whose other essays carry their gold spans. In process:",
+        "`learning.learn` on the other essays, then the new essay's suggestions. By the commands,",
+        "with a real worker (`manage.py worker`): the essays imported as JSONL with their spans",
+        "(the new one bare), `manage.py learn PROJECT --wait`, then `manage.py suggest PROJECT",
+        "--document ID --wait`, and the suggestions stored for the new essay are scored; rules",
+        "alone is a project of the bare essays, `manage.py suggest PROJECT --wait`.",
         "",
-        *leave_one_out(model),
-        "",
+        "| tag | rules alone F1 (in process) | rules + learning F1 (in process) | P / R |"
+        " rules alone F1 (commands) | rules + learning F1 (commands) | P / R |",
+        "|---|---:|---:|---|---:|---:|---|",
     ]
+    for tag, line in zip(TAG_SLUGS, loo, strict=True):
+        a, b = plain.by_tag[tag], taught.by_tag[tag]
+        body.append(f"{line} {a.f1:.2f} | {b.f1:.2f} | {b.precision:.2f} / {b.recall:.2f} |")
+    body.append("")
     words, wall, cpu = training_time(model)
     body += [
         f"**Training time**: learning from 50 annotated essays ({words:,} words, three",

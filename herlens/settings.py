@@ -262,8 +262,12 @@ HERLENS_SPACY_MODEL = os.environ.get("HERLENS_SPACY_MODEL", "blank:en").strip() 
 #: without work, so spaCy's memory is given back between bursts; 0 runs it in the worker itself.
 HERLENS_PIPELINE_IDLE_SECONDS = env_int("HERLENS_PIPELINE_IDLE_SECONDS", 60)
 #: New decisions (spans marked, suggestions accepted or rejected) after which a project's
-#: suggester is trained again when suggestions are next queued for it; 0 turns that off.
+#: suggester is trained again: by the task worker once the project has been quiet for
+#: HERLENS_LEARN_QUIET_SECONDS (it looks every HERLENS_LEARN_SWEEP_SECONDS), or when
+#: suggestions are next queued for it; 0 turns automatic training off.
 HERLENS_LEARN_AFTER = env_int("HERLENS_LEARN_AFTER", 20)
+HERLENS_LEARN_QUIET_SECONDS = env_int("HERLENS_LEARN_QUIET_SECONDS", 120)
+HERLENS_LEARN_SWEEP_SECONDS = env_int("HERLENS_LEARN_SWEEP_SECONDS", 30)
 
 # Security: safe unless DEBUG is on or an operator switches a piece off
 # (for example behind a proxy that terminates TLS and already redirects).

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
-from annotations.models import LearningRun, RunStatus, SuggestionRun, Tag
+from annotations.models import (
+    LearningRun,
+    RunStatus,
+    Suggestion,
+    SuggestionRun,
+    SuggestionStatus,
+    Tag,
+)
 from annotations.services.learned import project_learned, version_dir
 from annotations.services.learning import (
     NOTHING_TO_LEARN,
     learning_due,
     learning_enqueue,
+    learning_sweep,
 )
 from tests import factories
 
@@ -200,3 +210,74 @@ def test_only_editors_and_owners_can_queue_a_training(project):
     response = factories.client_for(annotator).post(f"/projects/{project.slug}/learn/")
     assert response.status_code == 403
     assert not LearningRun.objects.filter(project=project).exists()
+
+
+def _mark(document, owner, words: str, tag: str = "film-reference") -> None:
+    start = document.text.index(words)
+    factories.make_span(document, start, start + len(words), owner, tag)
+
+
+def test_training_starts_by_itself_once_enough_decisions_came_in_and_the_project_paused(
+    project, owner, settings
+):
+    settings.HERLENS_LEARN_AFTER = 3
+    settings.HERLENS_LEARN_QUIET_SECONDS = 60
+    document = factories.make_document(project, text=ESSAYS[0])
+    other = factories.make_document(project, text=ESSAYS[2])
+    _mark(document, owner, "Ilse Marquardt")
+    _mark(document, owner, "Oskar Wend")
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=61)) == []  # two of three
+    # A rejected suggestion is a decision too.
+    start = ESSAYS[2].index("a comedy")
+    Suggestion.objects.create(
+        document=other,
+        start=start,
+        end=start + len("a comedy"),
+        tag=Tag.objects.get(project=project, slug="film-reference"),
+        score=0.5,
+        reason="test",
+        quote="a comedy",
+        status=SuggestionStatus.REJECTED,
+        decided_at=timezone.now(),
+    )
+    # Debounced: nothing while people are still marking, however many decisions.
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=30)) == []
+    assert not LearningRun.objects.filter(project=project).exists()
+    runs = learning_sweep(now=timezone.now() + timedelta(seconds=61))
+    assert [run.version for run in runs] == [1]
+    run = LearningRun.objects.get(project=project)
+    assert run.status == RunStatus.DONE
+    assert run.decisions == 3
+    # Once: the next sweeps find nothing new.
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=600)) == []
+    _mark(other, owner, "Marquardt will")
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=61)) == []  # one new decision
+    _mark(other, owner, "Glass Orchard")
+    _mark(other, owner, "Nobody expected", "claim")
+    assert [run.version for run in learning_sweep(now=timezone.now() + timedelta(seconds=61))] == [
+        2
+    ]
+
+
+def test_no_training_starts_by_itself_when_automatic_training_is_off(project, owner, settings):
+    settings.HERLENS_LEARN_AFTER = 0
+    settings.HERLENS_LEARN_QUIET_SECONDS = 0
+    document = factories.make_document(project, text=ESSAYS[0])
+    for name in NAMES:
+        if name in ESSAYS[0]:
+            _mark(document, owner, name)
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=1)) == []
+    assert not LearningRun.objects.exists()
+
+
+def test_a_failed_training_is_not_retried_until_new_decisions_come_in(project, owner, settings):
+    settings.HERLENS_LEARN_AFTER = 1
+    settings.HERLENS_LEARN_QUIET_SECONDS = 0
+    document = factories.make_document(project, text=ESSAYS[0])
+    _mark(document, owner, "Oskar Wend")
+    LearningRun.objects.create(
+        project=project, version=1, status=RunStatus.FAILED, queued_at=timezone.now()
+    )
+    assert learning_sweep(now=timezone.now() + timedelta(seconds=1)) == []
+    _mark(document, owner, "Ilse Marquardt")
+    assert [run.version for run in learning_sweep(now=timezone.now() + timedelta(seconds=1))] == [2]

@@ -20,7 +20,7 @@ from annotations.services.suggestions import (
     document_suggest,
     documents_suggest,
 )
-from annotations.suggest import Suggester
+from annotations.suggest.pipeline import Suggester
 from tests import factories
 
 TEXT = (

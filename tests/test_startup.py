@@ -64,6 +64,6 @@ def test_the_import_parsers_stay_out_until_a_file_of_their_format_is_read(tmp_pa
 
 def test_the_learning_services_threshold_off_is_the_trainers():
     from annotations.services import learning
-    from annotations.suggest.learning import OFF
+    from annotations.suggest.learned import OFF
 
     assert learning.OFF == OFF

@@ -7,7 +7,12 @@ from django.core.checks import Error
 from django.test import override_settings
 
 from annotations.checks import SPACY_MODEL_MISSING, spacy_model_check
-from annotations.suggest import PipelineUnavailable, build_pipeline, get_suggester, model_problem
+from annotations.suggest.pipeline import (
+    PipelineUnavailable,
+    build_pipeline,
+    get_suggester,
+    model_problem,
+)
 
 
 def found(text: str, tag: str | None = None, names: tuple[str, ...] = ()) -> list[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from annotations.suggest import get_suggester
 from annotations.suggest.evaluation import GoldSpan, GoldSyntaxError, Report, matches, parse_gold
+from annotations.suggest.pipeline import get_suggester
 
 DATA = Path(__file__).parent / "data" / "suggest"
 

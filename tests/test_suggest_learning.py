@@ -6,16 +6,10 @@ import random
 
 import pytest
 
-from annotations.suggest import get_suggester
-from annotations.suggest.learning import (
-    MIN_SPANS,
-    NO_DOCUMENTS,
-    Learned,
-    Lesson,
-    Taught,
-    learn,
-    short_forms,
-)
+from annotations.suggest.learned import Learned, Lesson, Taught
+from annotations.suggest.learning import MIN_SPANS, NO_DOCUMENTS, learn
+from annotations.suggest.naming import short_forms
+from annotations.suggest.pipeline import get_suggester
 
 LABELS = {"claim": "Claim", "prediction": "Prediction", "film-reference": "Film reference"}
 
@@ -147,16 +141,49 @@ def test_the_suggester_applies_a_projects_learning_beside_the_rules():
     teaching = lesson(
         "Listening to Her",
         "In Glass Orchard, the engineer Ilse Marquardt builds a voice.",
-        {"Ilse Marquardt": "film-reference"},
+        {"Ilse Marquardt": "film-reference", "Glass Orchard": "film-reference"},
     )
     learned = learn([teaching], LABELS, rules)
-    text = "Marquardt speaks. I think the film Her (2013) will age well."
+    text = "Marquardt speaks of Glass Orchard. I think the film Her (2013) will age well."
     plain = get_suggester().suggest(text)
     taught = get_suggester().suggest(text, learned=learned)
     [many] = get_suggester().suggest_many([text], learned=learned)
     assert many == taught
-    assert [text[s.start : s.end] for s in taught if s.rule == "learned-name"] == ["Marquardt"]
+    assert [text[s.start : s.end] for s in taught if s.rule == "learned-name"] == [
+        "Marquardt",
+        "Glass Orchard",
+    ]
     assert {(s.start, s.end, s.tag) for s in plain} < {(s.start, s.end, s.tag) for s in taught}
+
+
+def test_a_one_word_name_counts_only_beside_another_name_of_its_document():
+    teaching = [
+        lesson(
+            "Orchard notes",
+            "In Glass Orchard, Tilde Varga leads the workers and Brann follows her.",
+            {
+                "Glass Orchard": "film-reference",
+                "Tilde Varga": "film-reference",
+                "Brann": "film-reference",
+            },
+        ),
+        lesson(
+            "Lantern notes",
+            "Osric Pell meets Nell in the lantern house.",
+            {"Osric Pell": "film-reference", "Nell": "film-reference"},
+        ),
+    ]
+    learned = learn(teaching, LABELS, rules)
+
+    def names(text: str) -> list[str]:
+        return [t for t, _reason in suggested(learned, text, "film-reference")]
+
+    # Someone else's Brann, in a text about nothing else the project marked.
+    assert names("Brann runs the bakery on our street.") == []
+    assert names("Nell met Brann at the bakery.") == []  # two names, two documents
+    # Beside another name of the same document, or a full name of two words, it counts.
+    assert names("Brann and Varga never meet.") == ["Brann", "Varga"]
+    assert names("Osric Pell thinks Nell is lonely.") == ["Osric Pell", "Nell"]
 
 
 def test_learning_works_on_a_trained_base_pipeline_with_a_parser(tmp_path):
@@ -173,13 +200,20 @@ def test_learning_works_on_a_trained_base_pipeline_with_a_parser(tmp_path):
 
     essays = metaphor_essays(6, seed=4)
     essays.append(
-        lesson("Names", "Ilse Marquardt made Glass Orchard.", {"Ilse Marquardt": "film-reference"})
+        lesson(
+            "Names",
+            "Ilse Marquardt made Glass Orchard.",
+            {"Ilse Marquardt": "film-reference", "Glass Orchard": "film-reference"},
+        )
     )
     learned = learn(essays, {**LABELS, "metaphor": "Metaphor"}, parsed_rules)
     assert learned.summaries["metaphor"].trained
-    text = "Memory is a compass. Marquardt says so."
+    text = "Memory is a compass. Marquardt says so of Glass Orchard."
     found = suggester.suggest(text, learned=learned)
-    assert [text[s.start : s.end] for s in found if s.rule == "learned-name"] == ["Marquardt"]
+    assert [text[s.start : s.end] for s in found if s.rule == "learned-name"] == [
+        "Marquardt",
+        "Glass Orchard",
+    ]
     # Every clause the parser gives is scored by the project's classifier (no E043 either).
     doc, _base = parsed_rules(text)
     scores = learned.clause_scores(doc, text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotations.suggest import get_suggester
 from annotations.suggest.pieces import PIECE_CHARS, paragraph_pieces
+from annotations.suggest.pipeline import get_suggester
 
 PARAGRAPH = (
     "Critics will call this film a warning within ten years. "

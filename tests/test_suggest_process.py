@@ -9,9 +9,10 @@ from dataclasses import asdict
 
 import pytest
 
-from annotations.models import Suggestion
+from annotations.models import RunStatus, Suggestion, SuggestionRun
+from annotations.services.documents import document_create
 from annotations.services.suggestions import documents_suggest
-from annotations.suggest import get_suggester
+from annotations.suggest.pipeline import get_suggester
 from annotations.suggest_process import PipelineFailed, PipelineProcess, get_runner
 from tests import factories
 
@@ -96,6 +97,73 @@ def test_task_stores_suggestions_computed_in_the_child(settings, project):
     assert counts[document.pk]["added"] == stored.count() > 0
 
 
+def test_a_task_of_many_chunks_in_the_child_stores_what_the_worker_itself_stores(
+    settings, project, owner
+):
+    # The child computes a chunk while the worker writes the one before.
+    other = factories.make_project(owner, name="Other")
+    texts = [f"{TEXTS[number % 2]} Essay {number}." for number in range(40)]
+    documents = [
+        document_create(
+            project=project if number % 3 else other, title=str(number), text=text, suggest=False
+        )
+        for number, text in enumerate(texts)
+    ]
+    ids = [document.pk for document in documents]
+    settings.HERLENS_PIPELINE_IDLE_SECONDS = 0
+    in_worker = documents_suggest(document_ids=ids, model="blank:en")
+    wanted = sorted(Suggestion.objects.values_list("document_id", "start", "end", "tag_id"))
+    Suggestion.objects.all().delete()
+    settings.HERLENS_PIPELINE_IDLE_SECONDS = 30
+    try:
+        in_child = documents_suggest(document_ids=ids, model="blank:en")
+    finally:
+        get_runner("blank:en").close()
+    assert in_child == in_worker
+    assert len(in_child) == 40
+    assert sorted(Suggestion.objects.values_list("document_id", "start", "end", "tag_id")) == wanted
+    assert {run.status for run in SuggestionRun.objects.filter(document_id__in=ids)} == {
+        RunStatus.DONE
+    }
+
+
+def test_a_failing_chunk_fails_its_runs_and_the_one_started_after_it(
+    settings, project, monkeypatch
+):
+    from annotations.services import suggestions
+
+    documents = [
+        document_create(
+            project=project, title=str(number), text=f"{TEXTS[0]} Essay {number}.", suggest=False
+        )
+        for number in range(40)
+    ]
+    settings.HERLENS_PIPELINE_IDLE_SECONDS = 30
+    real = suggestions._store_suggestions
+    calls = []
+
+    def store(pairs):
+        calls.append(len(pairs))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(pairs)
+
+    monkeypatch.setattr(suggestions, "_store_suggestions", store)
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            documents_suggest(document_ids=[d.pk for d in documents], model="blank:en")
+        # The child was left free: the next task gets its answers.
+        monkeypatch.setattr(suggestions, "_store_suggestions", real)
+        counts = documents_suggest(document_ids=[documents[-1].pk], model="blank:en")
+    finally:
+        get_runner("blank:en").close()
+    assert counts[documents[-1].pk]["added"] > 0
+    runs = dict(SuggestionRun.objects.values_list("document_id", "status"))
+    assert [runs[d.pk] for d in documents[:16]] == [RunStatus.DONE] * 16
+    # The second chunk failed to store; the third had been started meanwhile.
+    assert [runs[d.pk] for d in documents[16:39]] == [RunStatus.FAILED] * 23
+
+
 def test_child_applies_a_projects_learning_from_its_folder(child, tmp_path):
     from annotations.suggest.learning import learn
     from tests.test_suggest_learning import LABELS, lesson, rules
@@ -103,11 +171,11 @@ def test_child_applies_a_projects_learning_from_its_folder(child, tmp_path):
     teaching = lesson(
         "Listening to Her",
         "In Glass Orchard, the engineer Ilse Marquardt builds a voice.",
-        {"Ilse Marquardt": "film-reference"},
+        {"Ilse Marquardt": "film-reference", "Glass Orchard": "film-reference"},
     )
     learned = learn([teaching], LABELS, rules)
     learned.to_disk(tmp_path / "v1")
-    text = "Marquardt speaks. I think the film Her (2013) will age well."
+    text = "Marquardt speaks of Glass Orchard. I think the film Her (2013) will age well."
     expected = list(get_suggester("blank:en").suggest_many([text], learned=learned))
     assert any(s.rule == "learned-name" for s in expected[0])
     assert fields(child.suggest_many([text], learned_dir=tmp_path / "v1")) == [

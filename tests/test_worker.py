@@ -21,6 +21,7 @@ from annotations import worker as workers
 from annotations.models import (
     ImportJob,
     ImportUpload,
+    LearningRun,
     RunStatus,
     SuggestionRun,
     WorkerHeartbeat,
@@ -56,17 +57,22 @@ def _import_job(project, owner, files: dict[str, bytes]) -> ImportJob:
     return job
 
 
-def _run_queue() -> None:
-    ResilientWorker(
+def _worker(worker_id: str = "test-worker") -> ResilientWorker:
+    """A worker that runs what is queued and returns (--batch)."""
+    return ResilientWorker(
         queue_names=["default"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="test-worker",
+        worker_id=worker_id,
         excluded_queue_names=[],
-    ).run()
+    )
+
+
+def _run_queue() -> None:
+    _worker().run()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -178,16 +184,7 @@ def test_the_worker_survives_a_database_outage(db_tasks, document, monkeypatch, 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_beats_and_clears_its_heartbeat(db_tasks):
-    worker = ResilientWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="beating",
-        excluded_queue_names=[],
-    )
+    worker = _worker("beating")
     worker.current_task_id = "some-task"
     worker.beat()
     beat = WorkerHeartbeat.objects.get(worker_id="beating")
@@ -195,6 +192,28 @@ def test_the_worker_beats_and_clears_its_heartbeat(db_tasks):
     assert beat.pid == os.getpid()
     worker.run()  # nothing queued: --batch returns at once
     assert not WorkerHeartbeat.objects.filter(worker_id="beating").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_queues_a_training_between_beats_and_the_web_never_runs_it(
+    db_tasks, document, owner, settings
+):
+    settings.HERLENS_LEARN_AFTER = 1
+    settings.HERLENS_LEARN_QUIET_SECONDS = 0
+    worker = _worker("sweeping")
+    worker.chores()
+    assert not LearningRun.objects.exists()  # nothing marked yet
+    factories.make_span(document, 0, 5, owner, "claim")
+    worker.chores()
+    assert not LearningRun.objects.exists()  # the learning sweep is not due again yet
+    worker._last_chores.clear()
+    worker.chores()
+    run = LearningRun.objects.get(project=document.project)
+    # Queued, not trained: the training is a task that a worker takes from the queue.
+    assert run.status == RunStatus.QUEUED
+    _run_queue()
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
 
 
 # ---- the real thing: kill -9 a worker process in the middle of an import ----------------

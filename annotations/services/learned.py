@@ -18,7 +18,7 @@ from annotations.models import LearningRun, RunStatus
 if TYPE_CHECKING:
     # Imported when first needed: it imports spaCy, which a worker that runs the
     # pipeline in a child process never needs itself.
-    from annotations.suggest.learning import Learned
+    from annotations.suggest.learned import Learned
 
 #: Projects whose learning a worker keeps loaded at once.
 LOADED_PROJECTS = 32
@@ -68,7 +68,7 @@ def project_learned(project_id: int) -> Learned | None:
     path = version_dir(project_id, version)
     if not (path / "meta.json").is_file():
         return None  # trained on another machine, or deleted: the rules work alone
-    from annotations.suggest.learning import Learned
+    from annotations.suggest.learned import Learned
 
     with _lock:
         learned = Learned.from_disk(path)

@@ -1,7 +1,8 @@
 """Learning from a project's decisions: queue a training, run it in the worker, report it.
 
 The web process never trains. A person (the project page, ``manage.py learn``) or
-enough new decisions queue a LearningRun; the worker's ``learn_project`` reads
+enough new decisions (noticed by the worker's ``learning_sweep``, or when
+suggestions are queued) queue a LearningRun; the worker's ``learn_project`` reads
 the project's human spans and rejected suggestions, trains its suggester
 (annotations/suggest/learning.py), stores the result as a new version under the
 var directory (services/learned.py) and queues suggestions again for the
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
@@ -35,9 +37,9 @@ from annotations.services.learned import learning_root, version_dir
 from annotations.services.suggestions import suggestion_runs_enqueue
 
 if TYPE_CHECKING:
-    from annotations.suggest.learning import Lesson
+    from annotations.suggest.learned import Lesson
 
-#: suggest.learning.OFF (a clause tag's threshold that adds nothing), repeated here so the
+#: suggest.learned.OFF (a clause tag's threshold that adds nothing), repeated here so the
 #: web process and the task worker need not import spaCy to read a summary.
 OFF = 1.01
 
@@ -107,9 +109,52 @@ def learning_enqueue_if_due(*, project: Project) -> LearningRun | None:
     return learning_enqueue(project=project) if learning_due(project) else None
 
 
+def learning_sweep(*, now: datetime | None = None) -> list[LearningRun]:
+    """Queue a training for each project with enough new decisions whose people have paused.
+
+    Run by the task worker every ``HERLENS_LEARN_SWEEP_SECONDS`` (worker.py), never by
+    the web process, so training starts by itself, not only when suggestions are
+    queued. Debounced: a project qualifies once nothing was marked or decided in it
+    for ``HERLENS_LEARN_QUIET_SECONDS``, so a burst of annotation ends in one
+    training instead of one every ``HERLENS_LEARN_AFTER`` decisions. Only projects
+    with something marked or decided since their last training was queued are
+    counted; a failed training is retried only after new decisions.
+    """
+    if not settings.HERLENS_LEARN_AFTER:
+        return []
+    now = now or timezone.now()
+    quiet_since = now - timedelta(seconds=settings.HERLENS_LEARN_QUIET_SECONDS)
+    in_project = {"document__project": OuterRef("pk")}
+    rows = Project.objects.annotate(
+        span_at=Subquery(
+            Span.objects.filter(**in_project).order_by("-updated_at").values("updated_at")[:1]
+        ),
+        decided_at=Subquery(
+            Suggestion.objects.filter(**in_project, decided_at__isnull=False)
+            .order_by("-decided_at")
+            .values("decided_at")[:1]
+        ),
+        queued_at=Subquery(
+            LearningRun.objects.filter(project=OuterRef("pk"))
+            .order_by("-version")
+            .values("queued_at")[:1]
+        ),
+    ).values_list("pk", "span_at", "decided_at", "queued_at")
+    queued = []
+    for project_id, span_at, decided_at, queued_at in rows:
+        last = max((at for at in (span_at, decided_at) if at is not None), default=None)
+        if last is None or last > quiet_since or (queued_at is not None and last <= queued_at):
+            continue
+        project = Project.objects.get(pk=project_id)
+        run = learning_enqueue_if_due(project=project)
+        if run is not None:
+            queued.append(run)
+    return queued
+
+
 def _lessons(project: Project) -> list[Lesson]:
     """The project's documents with their human spans and rejected suggestions."""
-    from annotations.suggest.learning import Lesson, Taught
+    from annotations.suggest.learned import Lesson, Taught
 
     spans: dict[int, dict[tuple[int, int, str], str]] = {}
     rows = Span.objects.filter(document__project=project).values_list(
@@ -159,35 +204,8 @@ def project_learn(*, run_id: int, model: str) -> LearningRun | None:
         run.status = RunStatus.RUNNING
         run.started_at = timezone.now()
         run.save(update_fields=["status", "started_at"])
-    project = run.project
     try:
-        decisions = project_decisions(project)
-        lessons = _lessons(project)
-        if not lessons:
-            raise ValueError(NOTHING_TO_LEARN)
-        labels = dict(
-            Tag.objects.filter(project=project).order_by("position").values_list("slug", "name")
-        )
-        # Training runs in the worker itself; spaCy is imported only now.
-        from annotations.suggest import get_suggester
-        from annotations.suggest.learning import learn
-
-        suggester = get_suggester(model)
-        names = project.film_name_list
-
-        def rules(text: str):
-            doc = suggester.nlp(text)
-            doc.user_data["herlens_text"] = text
-            return doc, suggester.from_doc(doc, names)
-
-        learned = learn(lessons, labels, rules)
-        target = version_dir(project.pk, run.version)
-        # Written beside, then renamed: a worker never loads half a version.
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        learned.to_disk(partial)
-        shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)
+        learned, lessons, decisions = _train_and_store(run, model)
     except Exception as error:
         run.status = RunStatus.FAILED
         run.error = str(error)[:1000]
@@ -203,12 +221,46 @@ def project_learn(*, run_id: int, model: str) -> LearningRun | None:
     run.save(
         update_fields=["status", "summaries", "documents", "decisions", "seconds", "finished_at"]
     )
-    _prune(project.pk)
+    _prune(run.project_id)
     # What was learned shows in every document: their suggestions are computed again
     # (decided ones and places already tagged are never proposed twice).
     with transaction.atomic():
-        suggestion_runs_enqueue(documents=list(project.documents.only("pk")))
+        suggestion_runs_enqueue(documents=list(run.project.documents.only("pk")))
     return run
+
+
+def _train_and_store(run: LearningRun, model: str):
+    """Train on the project's lessons and store the result as the run's version; return
+    the learning, the lessons and the decisions counted before reading them."""
+    project = run.project
+    decisions = project_decisions(project)
+    lessons = _lessons(project)
+    if not lessons:
+        raise ValueError(NOTHING_TO_LEARN)
+    labels = dict(
+        Tag.objects.filter(project=project).order_by("position").values_list("slug", "name")
+    )
+    # Training runs in the worker itself; spaCy is imported only now.
+    from annotations.suggest.learning import learn
+    from annotations.suggest.pipeline import get_suggester
+
+    suggester = get_suggester(model)
+    names = project.film_name_list
+
+    def rules(text: str):
+        doc = suggester.nlp(text)
+        doc.user_data["herlens_text"] = text
+        return doc, suggester.from_doc(doc, names)
+
+    learned = learn(lessons, labels, rules)
+    target = version_dir(project.pk, run.version)
+    # Written beside, then renamed: a worker never loads half a version.
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    learned.to_disk(partial)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return learned, lessons, decisions
 
 
 def _prune(project_id: int) -> None:

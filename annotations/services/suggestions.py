@@ -7,8 +7,11 @@ twice stores nothing twice and a person's decisions are never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,6 +30,8 @@ from annotations.models import (
 )
 from annotations.services.errors import DomainError
 from annotations.services.learned import project_learned, project_learned_dir
+
+T = TypeVar("T")
 
 TEXT_CHANGED_WHILE_SUGGESTING = (
     "The text changed while suggestions were computed three times in a row; run Suggest again."
@@ -116,50 +121,90 @@ def documents_suggest(*, document_ids: list[int], model: str) -> dict[int, dict[
     project. If a text changes while the pipeline runs, that result is thrown away
     and the document is done again (up to three times, then its run fails).
     Documents deleted after the task was queued are skipped.
+
+    With the pipeline in a child process, the child computes one chunk while this
+    process writes the one before: the writes cost no pipeline time.
     """
     from annotations.suggest_process import get_runner
 
     ids = list(dict.fromkeys(document_ids))
     results: dict[int, dict[str, int]] = {}
-    for offset in range(0, len(ids), SUGGEST_CHUNK):
-        documents = list(
-            Document.objects.select_related("project").filter(
-                pk__in=ids[offset : offset + SUGGEST_CHUNK]
+    suggester = None
+    waiting: tuple[list[Document], Callable[[], list[list]]] | None = None
+    try:
+        for offset in range(0, len(ids), SUGGEST_CHUNK):
+            documents = list(
+                Document.objects.select_related("project").filter(
+                    pk__in=ids[offset : offset + SUGGEST_CHUNK]
+                )
             )
-        )
-        if not documents:
-            continue
-        _runs_running([d.pk for d in documents], model)
-        todo = documents
-        try:
-            suggester = get_runner(model)
-            for attempt in range(_SUGGEST_ATTEMPTS):
-                if attempt:
-                    texts = dict(
-                        Document.objects.filter(pk__in=[d.pk for d in todo]).values_list(
-                            "pk", "text"
-                        )
-                    )
-                    todo = [d for d in todo if d.pk in texts]
-                    for document in todo:
-                        document.text = texts[document.pk]
-                found = _suggest_texts(suggester, todo)
-                stored = _store_suggestions(list(zip(todo, found, strict=True)))
-                results.update({pk: counts for pk, counts in stored.items() if counts is not None})
-                todo = [d for d in todo if stored[d.pk] is None]
-                if not todo:
-                    break
-            else:
-                raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
-        except Exception as error:
-            message = (
-                str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
-            )
-            SuggestionRun.objects.filter(document_id__in=[d.pk for d in todo]).update(
-                status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now()
-            )
-            raise
+            if not documents:
+                continue
+            done, waiting = waiting, None
+            found = done[1]() if done is not None else None
+            _runs_running([d.pk for d in documents], model)
+            if suggester is None:
+                suggester = _failing(documents, lambda: get_runner(model))()
+            waiting = (documents, _failing(documents, _start(suggester, documents)))
+            if done is not None:
+                results.update(_store_or_fail(suggester, done[0], found))
+        if waiting is not None:
+            done, waiting = waiting, None
+            results.update(_store_or_fail(suggester, done[0], done[1]()))
+    except Exception as error:
+        if waiting is not None:  # the child is held until its answer is read
+            with contextlib.suppress(Exception):
+                waiting[1]()
+            _fail(waiting[0], error)
+        raise
     return results
+
+
+def _fail(documents: list[Document], error: Exception) -> None:
+    message = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+    SuggestionRun.objects.filter(document_id__in=[d.pk for d in documents]).update(
+        status=RunStatus.FAILED, error=message[:1000], finished_at=timezone.now()
+    )
+
+
+def _failing(documents: list[Document], call: Callable[[], T]) -> Callable[[], T]:
+    """``call``, marking the documents' runs failed if it raises."""
+
+    def wrapped() -> T:
+        try:
+            return call()
+        except Exception as error:
+            _fail(documents, error)
+            raise
+
+    return wrapped
+
+
+def _store_or_fail(
+    suggester, documents: list[Document], found: list[list]
+) -> dict[int, dict[str, int]]:
+    """Store what the pipeline found; a document whose text changed meanwhile is done again."""
+    results: dict[int, dict[str, int]] = {}
+    todo = documents
+    try:
+        for attempt in range(_SUGGEST_ATTEMPTS):
+            if attempt:
+                texts = dict(
+                    Document.objects.filter(pk__in=[d.pk for d in todo]).values_list("pk", "text")
+                )
+                todo = [d for d in todo if d.pk in texts]
+                for document in todo:
+                    document.text = texts[document.pk]
+                found = _start(suggester, todo)()
+            stored = _store_suggestions(list(zip(todo, found, strict=True)))
+            results.update({pk: counts for pk, counts in stored.items() if counts is not None})
+            todo = [d for d in todo if stored[d.pk] is None]
+            if not todo:
+                return results
+        raise DomainError(TEXT_CHANGED_WHILE_SUGGESTING)
+    except Exception as error:
+        _fail(todo, error)
+        raise
 
 
 def _runs_running(document_ids: list[int], model: str) -> None:
@@ -178,30 +223,54 @@ def _runs_running(document_ids: list[int], model: str) -> None:
         )
 
 
-def _suggest_texts(suggester, documents: list[Document]) -> list[list]:
-    """Run the pipeline over the documents in one batch per project (each has its film list
-    and what it learned: services/learned.py)."""
-    found: dict[int, list] = {}
+def _start(suggester, documents: list[Document]) -> Callable[[], list[list]]:
+    """Start the pipeline on the documents, one group per project (each has its film list
+    and what it learned: services/learned.py); return what waits for the results.
+
+    A child process starts at once and answers when asked; this process's own
+    pipeline runs when asked.
+    """
     by_project: dict[int, list[Document]] = {}
     for document in documents:
         by_project.setdefault(document.project_id, []).append(document)
+    groups = list(by_project.values())
     from annotations.suggest_process import PipelineProcess
 
-    in_child = isinstance(suggester, PipelineProcess)
-    for group in by_project.values():
-        names = group[0].project.film_name_list
-        project_id = group[0].project_id
-        texts = [document.text for document in group]
-        if in_child:
-            # The child loads the learning from its folder (this process keeps no spaCy).
-            results = suggester.suggest_many(
-                texts, names, learned_dir=project_learned_dir(project_id)
-            )
-        else:
-            results = suggester.suggest_many(texts, names, learned=project_learned(project_id))
-        for document, suggestions in zip(group, results, strict=True):
-            found[document.pk] = suggestions
-    return [found[document.pk] for document in documents]
+    if isinstance(suggester, PipelineProcess):
+        # The child loads the learning from its folder (this process keeps no spaCy).
+        answer = suggester.start(
+            [
+                (
+                    [document.text for document in group],
+                    tuple(group[0].project.film_name_list),
+                    project_learned_dir(group[0].project_id),
+                )
+                for group in groups
+            ]
+        )
+    else:
+
+        def answer() -> list[list[list]]:
+            return [
+                list(
+                    suggester.suggest_many(
+                        [document.text for document in group],
+                        group[0].project.film_name_list,
+                        learned=project_learned(group[0].project_id),
+                    )
+                )
+                for group in groups
+            ]
+
+    def in_order() -> list[list]:
+        found = {
+            document.pk: suggestions
+            for group, results in zip(groups, answer(), strict=True)
+            for document, suggestions in zip(group, results, strict=True)
+        }
+        return [found[document.pk] for document in documents]
+
+    return in_order
 
 
 @transaction.atomic

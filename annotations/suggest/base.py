@@ -16,7 +16,7 @@ TAG_SLUGS: tuple[str, ...] = (CLAIM, PREDICTION, FILM_REFERENCE)
 
 
 @dataclass(frozen=True, slots=True)
-class Suggestion:
+class Candidate:
     """One suggested span: code-point offsets into the text, end exclusive."""
 
     start: int
@@ -58,6 +58,24 @@ def trimmed_bounds(span: Span) -> tuple[int, int] | None:
         return None
     last = doc[end - 1]
     return doc[start].idx, last.idx + len(last.text)
+
+
+def joined_to_a_name(span: Span) -> bool:
+    """Whether a capitalised word sits right before or after the span on its line: the
+    span is then part of a longer name ("Rooney" of "Mickey Rooney"), not a name alone."""
+    doc = span.doc
+    before = doc[span.start - 1] if span.start else None
+    after = doc[span.end] if span.end < len(doc) else None
+    return bool(
+        (
+            before is not None
+            and before.is_alpha
+            and before.text[:1].isupper()
+            and not before.is_sent_start
+            and "\n" not in before.whitespace_
+        )
+        or (after is not None and after.is_alpha and after.text[:1].isupper())
+    )
 
 
 def doc_text(doc: Doc) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from annotations.suggest.base import CLAIM, Suggestion, doc_text, quoted
+from annotations.suggest.base import CLAIM, Candidate, doc_text, quoted
 from annotations.suggest.clauses import clauses_of, cues_by_sentence
 
 #: How much each kind of cue says "this is arguable", alone.
@@ -46,13 +46,13 @@ def _sign_off_or_question(sentence: Span) -> bool:
     return any(word.strip(",.!").lower() in SIGN_OFF for word in text.split()[:3])
 
 
-def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) -> list[Suggestion]:
+def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) -> list[Candidate]:
     """Suggest each clause with enough stance.
 
     A clause suggested as a prediction is left to it, unless the prediction rests
     on a bare modal and a stance marker or an argument verb makes it a claim too.
     """
-    found: list[Suggestion] = []
+    found: list[Candidate] = []
     relevant = [cue for cue in cues if cue.label_ in WEIGHTS and not _embedded_question(cue)]
     for sentence, sentence_cues in cues_by_sentence(doc, relevant):
         for (start, end, _sentence), clause_cues in clauses_of(sentence, sentence_cues):
@@ -74,5 +74,5 @@ def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) ->
                 continue
             reason = " + ".join(f"{NAMES[label]} {quoted(cue.text)}" for label, cue in ordered)
             rule = ordered[0][0].lower()
-            found.append(Suggestion(start, end, CLAIM, min(score, 0.9), reason, rule))
+            found.append(Candidate(start, end, CLAIM, min(score, 0.9), reason, rule))
     return found

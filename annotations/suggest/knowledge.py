@@ -25,7 +25,9 @@ from pathlib import Path
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from annotations.suggest.base import joined_to_a_name
 from annotations.suggest.clauses import sentence_starts
+from annotations.suggest.runs import Found
 
 DATA = Path(__file__).with_name("data") / "screen_works.tsv"
 
@@ -72,15 +74,6 @@ class Form:
     full: str = ""
     #: For a person: "director" or "cast".
     job: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    start: int
-    end: int
-    score: float
-    reason: str
-    rule: str
 
 
 def _split(column: str) -> tuple[str, ...]:
@@ -217,7 +210,7 @@ def _in_list_with(span: Span, accepted: list[Span]) -> bool:
     return False
 
 
-def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Mention]:
+def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Found]:
     """Return the mentions of known works in the doc, judged by the rules in the module doc."""
     table = forms()
     catalogue = works()
@@ -253,25 +246,28 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
                     cue_nearby,
                 )
     accepted: list[Span] = [span for span, _form in strong.values()]
-    found: list[Mention] = [_mention(span, form, catalogue) for span, form in strong.values()]
-    # Second pass: the weak forms, which need the context or a cue.
+    found: list[Found] = [_mention(span, form, catalogue) for span, form in strong.values()]
     pending = [(s, o) for s, o in candidates if (s.start, s.end) not in strong]
+    found += _weak_pass(pending, accepted, context, capitalised_elsewhere, film_cue_sentences)
+    return found
+
+
+def _weak_pass(
+    pending: list[tuple[Span, list[Form]]],
+    accepted: list[Span],
+    context: set[int],
+    capitalised_elsewhere: set[str],
+    film_cue_sentences: set[int],
+) -> list[Found]:
+    """The second pass: the weak forms, which need the context or a cue."""
+    catalogue = works()
+    found: list[Found] = []
     for _round in range(2):  # a title accepted by a list can vouch for its neighbour
         rest = []
         for span, options in pending:
             chosen = _weak_choice(
                 span, options, catalogue, context, capitalised_elsewhere, film_cue_sentences
-            )
-            if chosen is None and any(
-                f.role == TITLE and catalogue[f.work].common for f in options
-            ):
-                title = next(f for f in options if f.role == TITLE)
-                if (
-                    span.text == title.text
-                    and not _sentence_start(span)
-                    and _in_list_with(span, accepted)
-                ):
-                    chosen = title
+            ) or _listed_common_title(span, options, catalogue, accepted)
             if chosen is None:
                 rest.append((span, options))
                 continue
@@ -282,6 +278,18 @@ def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Me
             break
         pending = rest
     return found
+
+
+def _listed_common_title(
+    span: Span, options: list[Form], catalogue: tuple[Work, ...], accepted: list[Span]
+) -> Form | None:
+    """ "classics like Alphaville and Her": a common-word title beside an accepted one."""
+    if not any(f.role == TITLE and catalogue[f.work].common for f in options):
+        return None
+    title = next(f for f in options if f.role == TITLE)
+    if span.text == title.text and not _sentence_start(span) and _in_list_with(span, accepted):
+        return title
+    return None
 
 
 def _strong_form(
@@ -340,17 +348,7 @@ def _weak_choice(
         if form.role in {SHORT, CHARACTER, PERSON}:
             if len(span) == 1 and span[0].is_stop and _sentence_start(span):
                 continue
-            doc = span.doc
-            before = doc[span.start - 1] if span.start else None
-            after = doc[span.end] if span.end < len(doc) else None
-            joined = (
-                before is not None
-                and before.text[:1].isupper()
-                and not before.is_sent_start
-                and before.is_alpha
-                and not before.whitespace_.count("\n")
-            ) or (after is not None and after.text[:1].isupper() and after.is_alpha)
-            if form.role == SHORT and joined:
+            if form.role == SHORT and joined_to_a_name(span):
                 continue  # part of another person's full name
             return form
         if form.role == TITLE:
@@ -363,7 +361,7 @@ def _sentence_of(span: Span) -> int:
     return starts[bisect_right(starts, span.start) - 1]
 
 
-def _mention(span: Span, form: Form, catalogue: tuple[Work, ...]) -> Mention:
+def _mention(span: Span, form: Form, catalogue: tuple[Work, ...]) -> Found:
     work = catalogue[form.work]
     if form.role == TITLE:
         reason, score, rule = f"title of the {work.label} on the {SOURCE_NOTE}", 0.8, "known-title"
@@ -382,4 +380,4 @@ def _mention(span: Span, form: Form, catalogue: tuple[Work, ...]) -> Mention:
     else:
         reason = f"short for “{form.full}” of the {work.label}, named in this text"
         score, rule = 0.65, "known-short-form"
-    return Mention(span.start_char, span.end_char, score, reason, rule)
+    return Found(span.start_char, span.end_char, score, reason, rule, person=form.role != TITLE)

@@ -19,14 +19,14 @@ from spacy.util import compile_infix_regex
 
 from annotations.spacy_model import DEFAULT_MODEL, model_problem
 from annotations.suggest import claims, films, knowledge, predictions
-from annotations.suggest.base import FILM_REFERENCE, Suggestion, dialogue_ranges, doc_text
+from annotations.suggest.base import FILM_REFERENCE, Candidate, dialogue_ranges, doc_text
 from annotations.suggest.patterns import CUE_PATTERNS
 from annotations.suggest.pieces import PIECE_CHARS, paragraph_pieces
 
 CUES_KEY = "herlens_cues"
 
 
-def _mostly_inside(suggestion: Suggestion, ranges: list[tuple[int, int]]) -> bool:
+def _mostly_inside(suggestion: Candidate, ranges: list[tuple[int, int]]) -> bool:
     length = suggestion.end - suggestion.start
     inside = sum(
         max(0, min(end, suggestion.end) - max(start, suggestion.start)) for start, end in ranges
@@ -112,10 +112,10 @@ class Suggester:
             )
         return matcher
 
-    def suggest(self, text: str, names: Iterable[str] = (), learned=None) -> list[Suggestion]:
+    def suggest(self, text: str, names: Iterable[str] = (), learned=None) -> list[Candidate]:
         """Return the suggestions for one text, in reading order.
 
-        ``learned`` is a project's ``learning.Learned``: its names and models add
+        ``learned`` is a project's ``learned.Learned``: its names and models add
         suggestions beside the rules, and what the project rejected is left out.
         """
         if len(text) > PIECE_CHARS:
@@ -125,10 +125,10 @@ class Suggester:
         found = self.from_doc(doc, names)
         return learned.apply(doc, found) if learned is not None else found
 
-    def suggest_long(self, text: str, names: Iterable[str] = (), learned=None) -> list[Suggestion]:
+    def suggest_long(self, text: str, names: Iterable[str] = (), learned=None) -> list[Candidate]:
         """Return the suggestions for a text of any length, read piece by piece."""
         names = tuple(names)
-        found: list[Suggestion] = []
+        found: list[Candidate] = []
         for offset, piece in paragraph_pieces(text):
             doc = self.nlp(piece)
             doc.user_data["herlens_text"] = piece
@@ -142,7 +142,7 @@ class Suggester:
 
     def suggest_many(
         self, texts: Iterable[str], names: Iterable[str] = (), batch_size: int = 16, learned=None
-    ) -> Iterator[list[Suggestion]]:
+    ) -> Iterator[list[Candidate]]:
         """Yield the suggestions of each text in turn, batching through ``nlp.pipe``."""
         names = tuple(names)
         texts = list(texts)
@@ -157,7 +157,7 @@ class Suggester:
             found = self.from_doc(doc, names)
             yield learned.apply(doc, found) if learned is not None else found
 
-    def from_doc(self, doc: Doc, names: Iterable[str] = ()) -> list[Suggestion]:
+    def from_doc(self, doc: Doc, names: Iterable[str] = ()) -> list[Candidate]:
         cues = list(doc.spans[CUES_KEY])
         found = [
             *predictions.find(doc, cues),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from annotations.suggest.base import PREDICTION, Suggestion, quoted
+from annotations.suggest.base import PREDICTION, Candidate, quoted
 from annotations.suggest.clauses import clauses_of, cues_by_sentence
 
 #: Words before "will" that make it a noun ("free will", "against her will").
@@ -80,9 +80,9 @@ def _is_setting(cue: Span) -> bool:
     return bool(window & SETTING_WORDS)
 
 
-def find(doc: Doc, cues: list[Span]) -> list[Suggestion]:
+def find(doc: Doc, cues: list[Span]) -> list[Candidate]:
     """Suggest each clause whose cues add up to a statement about the future."""
-    found: list[Suggestion] = []
+    found: list[Candidate] = []
     # Only the cues _judge reads: film and claim cues would make it judge every sentence.
     relevant = [cue for cue in cues if cue.label_ in LABELS]
     for sentence, sentence_cues in cues_by_sentence(doc, relevant):
@@ -95,7 +95,7 @@ def find(doc: Doc, cues: list[Span]) -> list[Suggestion]:
     return found
 
 
-def _judge(clause: tuple[int, int, Span], cues: list[Span]) -> Suggestion | None:
+def _judge(clause: tuple[int, int, Span], cues: list[Span]) -> Candidate | None:
     start, end, sentence = clause
     by_label: dict[str, list[Span]] = {}
     for cue in cues:
@@ -147,4 +147,4 @@ def _judge(clause: tuple[int, int, Span], cues: list[Span]) -> Suggestion | None
         reasons.append("a question about the future")
     if score < THRESHOLD:
         return None
-    return Suggestion(start, end, PREDICTION, min(score, 0.95), " + ".join(reasons), rule)
+    return Candidate(start, end, PREDICTION, min(score, 0.95), " + ".join(reasons), rule)

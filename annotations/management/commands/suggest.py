@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import time
+from django.core.management.base import CommandError, CommandParser
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from annotations.models import Project, RunStatus, SuggestionRun
+from annotations.management.project_command import ProjectCommand
+from annotations.models import RunStatus, SuggestionRun
 from annotations.services.learning import learning_enqueue_if_due
 from annotations.services.suggestions import suggestion_runs_enqueue
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Queue the suggestion task for every document of PROJECT_SLUG (or only --document ID). "
         "With --wait, wait until the worker (manage.py worker) has finished them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("project_slug")
+        super().add_arguments(parser)
         parser.add_argument("--document", type=int, help="only this document (its id)")
-        parser.add_argument("--wait", action="store_true", help="wait for the results")
-        parser.add_argument(
-            "--timeout", type=float, default=600, help="seconds to wait at most (default 600)"
-        )
 
     def handle(self, *args, **options) -> None:
-        project = Project.objects.filter(slug=options["project_slug"]).first()
-        if project is None:
-            raise CommandError(f"There is no project {options['project_slug']!r}.")
+        project = self.project(options)
         documents = project.documents.all()
         if options["document"] is not None:
             documents = documents.filter(pk=options["document"])
@@ -44,19 +37,16 @@ class Command(BaseCommand):
             self._wait(ids, options["timeout"])
 
     def _wait(self, ids: list[int], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
         finished = {RunStatus.DONE, RunStatus.FAILED}
-        while True:
-            runs = list(SuggestionRun.objects.filter(document_id__in=ids))
-            if len(runs) == len(ids) and all(run.status in finished for run in runs):
-                break
-            if time.monotonic() > deadline:
-                waiting = sum(run.status not in finished for run in runs)
-                raise CommandError(
-                    f"{waiting} document(s) still waiting after {timeout:.0f} s: is "
-                    "manage.py worker running?"
-                )
-            time.sleep(0.5)
+        runs = self.wait_for(
+            lambda: list(SuggestionRun.objects.filter(document_id__in=ids)),
+            lambda runs: len(runs) == len(ids) and all(run.status in finished for run in runs),
+            timeout,
+            lambda runs: (
+                f"{len(ids) - sum(run.status in finished for run in runs)} document(s) still "
+                f"waiting after {timeout:.0f} s: is manage.py worker running?"
+            ),
+        )
         failed = [run for run in runs if run.status == RunStatus.FAILED]
         added = sum(run.added for run in runs)
         pending = sum(run.pending for run in runs)

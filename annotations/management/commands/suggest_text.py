@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.offsets import normalise_text
-from annotations.suggest import PipelineUnavailable, get_suggester
+from annotations.suggest.pipeline import PipelineUnavailable, get_suggester
 
 
 class Command(BaseCommand):
