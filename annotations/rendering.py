@@ -60,6 +60,8 @@ class Run(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """One paragraph of the text: its number, its place, and the blank lines before it."""
+
     index: int
     start: int
     end: int

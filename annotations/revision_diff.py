@@ -43,6 +43,8 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class DiffStats:
+    """What a revision changed: code points added and removed, paragraphs touched."""
+
     added: int
     removed: int
     paragraphs_changed: int

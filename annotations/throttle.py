@@ -24,6 +24,8 @@ TOO_MANY = "Too many wrong {what} from your network; wait {minutes} minutes and 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """How many wrong guesses of one kind a client may make before it has to wait."""
+
     scope: str
     #: Failures allowed in one window before every attempt is refused until it ends.
     limit: int

@@ -54,7 +54,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import CHROMIUM_ARGS, ESSAY_WORDS, replace_section, start_gunicorn  # noqa: E402
+from common import CHROMIUM_ARGS, ESSAY_WORDS, Placed, replace_section, start_gunicorn  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -102,20 +102,13 @@ def add_spans(document, user, count: int, seed: int) -> None:
     rng = random.Random(seed)
     tags = list(document.project.tags.all())
     text = document.text
-    spans, seen = [], set()
-    while len(spans) < count:
+    placed = Placed(document, Span)
+    while len(placed.rows) < count:
         start = rng.randrange(0, len(text) - 10)
         end = min(len(text), start + rng.randint(5, 240))
-        tag = rng.choice(tags)
-        if not text[start:end].strip() or (start, end, tag.pk) in seen:
-            continue
-        seen.add((start, end, tag.pk))
-        spans.append(
-            Span(
-                document=document, start=start, end=end, tag=tag, author=user, quote=text[start:end]
-            )
-        )
-    Span.objects.bulk_create(spans, batch_size=500)
+        if text[start:end].strip():
+            placed.add(start, end, rng.choice(tags), author=user)
+    Span.objects.bulk_create(placed.rows, batch_size=500)
 
 
 def add_suggestions(document, count: int, seed: int) -> list[int]:
@@ -124,26 +117,11 @@ def add_suggestions(document, count: int, seed: int) -> list[int]:
     tags = list(document.project.tags.all())
     text = document.text
     words = [m.span() for m in re.finditer(r"[a-z]+(?: [a-z]+){2}", text)]
-    rows, seen = [], set()
-    while len(rows) < count:
+    placed = Placed(document, Suggestion)
+    while len(placed.rows) < count:
         start, end = rng.choice(words)
-        tag = rng.choice(tags)
-        if (start, end, tag.pk) in seen:
-            continue
-        seen.add((start, end, tag.pk))
-        rows.append(
-            Suggestion(
-                document=document,
-                start=start,
-                end=end,
-                tag=tag,
-                score=0.8,
-                reason="bench",
-                rule="bench",
-                quote=text[start:end],
-            )
-        )
-    Suggestion.objects.bulk_create(rows)
+        placed.add(start, end, rng.choice(tags), score=0.8, reason="bench", rule="bench")
+    Suggestion.objects.bulk_create(placed.rows)
     return list(
         Suggestion.objects.filter(document=document).order_by("pk").values_list("pk", flat=True)
     )

@@ -28,7 +28,6 @@ import platform
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import bench_env, wait_for_port  # noqa: E402
+from common import bench_env, cpu_seconds, start_gunicorn  # noqa: E402
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="herlens-bench-class-"))
 os.environ.update(bench_env(WORKDIR))
@@ -51,7 +50,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from common import ESSAY_WORDS, replace_section  # noqa: E402
+from common import ESSAY_WORDS, Placed, replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -120,27 +119,15 @@ def build_class(seed: int = 7):
         student = User.objects.create_user(f"student{n:02d}", password="bench-password-1")
         Membership.objects.create(user=student, project=project, role=Role.ANNOTATOR)
         students.append(student)
-        seen = set()
+        placed = Placed(document, Span)
         for first, last, tag in rng.sample(passages, SPANS_EACH):
             # Boundaries shift by a word now and then; a few pick another tag.
             first = max(0, first + rng.choice((0, 0, 0, -1, 1)))
             last = max(first + 1, last + rng.choice((0, 0, 0, -1, 1, 2)))
             if rng.random() < 0.1:
                 tag = rng.choice(tags)
-            start, end = words[first][0], words[last - 1][1]
-            if (start, end, tag.pk) in seen:
-                continue
-            seen.add((start, end, tag.pk))
-            spans.append(
-                Span(
-                    document=document,
-                    start=start,
-                    end=end,
-                    tag=tag,
-                    author=student,
-                    quote=document.text[start:end],
-                )
-            )
+            placed.add(words[first][0], words[last - 1][1], tag, author=student)
+        spans += placed.rows
     Span.objects.bulk_create(spans, batch_size=500)
     return project, document, teacher, students, len(spans)
 
@@ -165,19 +152,6 @@ def timed_get(client: Client, url: str, runs: int, **headers) -> tuple[float, in
             cpu.append(time.process_time() - started_cpu)
     LAST_CPU_MS[0] = median_ms(cpu)
     return median_ms(samples), len(queries), response.status_code
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def server_pids(pid: int) -> list[int]:
@@ -213,14 +187,7 @@ def poll_load(
             client.force_login(student)
         polls.append((static_path or poll, client.cookies["sessionid"].value))
     env = {**os.environ}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(ROOT, port, env, workers=2)
     statuses: list[int] = []
     lock = threading.Lock()
 
@@ -235,7 +202,6 @@ def poll_load(
                 statuses.append(response.status)
 
     try:
-        wait_for_port(port)
         for poll, session in polls:  # every worker imports everything and warms up
             send(poll, session)
         pids = server_pids(server.pid)

@@ -102,11 +102,44 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
 
 
-def start_gunicorn(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    """Start herlens under gunicorn with one worker on 127.0.0.1:port, as in production."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (one that has ended counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """User + system CPU time so far of a server and the processes it started (its workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return cpu_seconds([pid, *map(int, children)])
+
+
+def fresh_postgres(url: str) -> str:
+    """Drop and create the database the URL names (on a throw-away server), and return the URL."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(
+        base.replace("postgres://", "postgresql://") + "/postgres", autocommit=True
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return url
+
+
+def start_gunicorn(
+    root: Path, port: int, env: dict[str, str], workers: int = 1
+) -> subprocess.Popen:
+    """Start herlens under gunicorn on 127.0.0.1:port with its workers, as in production."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "herlens.wsgi"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -114,3 +147,22 @@ def start_gunicorn(root: Path, port: int, env: dict[str, str]) -> subprocess.Pop
     )
     wait_for_port(port)
     return server
+
+
+class Placed:
+    """Spans or suggestions of one document, at most one per place and tag, for bulk_create."""
+
+    def __init__(self, document, model) -> None:
+        self.document, self.model = document, model
+        self.rows: list = []
+        self.seen: set[tuple[int, int, int]] = set()
+
+    def add(self, start: int, end: int, tag, **fields) -> None:
+        """Add a row at [start, end) with tag, unless that place already has that tag."""
+        if (start, end, tag.pk) in self.seen:
+            return
+        self.seen.add((start, end, tag.pk))
+        quote = self.document.text[start:end]
+        self.rows.append(
+            self.model(document=self.document, start=start, end=end, tag=tag, quote=quote, **fields)
+        )

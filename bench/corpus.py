@@ -303,29 +303,10 @@ def http_export(port: int, slug: str, token: str, out: Path) -> float:
     return time.perf_counter() - began
 
 
-def server_cpu(pid: int) -> float:
-    """User + system CPU time of gunicorn's master and workers so far."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total = 0
-    for each in [pid, *map(int, children)]:
-        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def start_server(env: dict) -> subprocess.Popen:
-    from common import wait_for_port
+    from common import start_gunicorn
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{PORT}"]
-        + ["--workers", str(WORKERS)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(PORT)
-    return server
+    return start_gunicorn(ROOT, PORT, env, workers=WORKERS)
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -342,20 +323,8 @@ def median_of(runs: list[dict]) -> dict:
 # ---- the whole run -------------------------------------------------------------------
 
 
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(
-        base.replace("postgres://", "postgresql://") + "/postgres", autocommit=True
-    ) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        db.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
 def measure(database: str, workdir: Path, small: Path, large: Path) -> dict:
-    from common import bench_env
+    from common import bench_env, fresh_postgres
 
     env = {**os.environ, **bench_env(workdir), "PYTHONPATH": str(ROOT)}
     if database == "sqlite":
@@ -382,6 +351,8 @@ def measure(database: str, workdir: Path, small: Path, large: Path) -> dict:
     ]
     rows = csv_rows(one_x)
     floor = [{"seconds": floor_csv(one_x, workdir / "floor.csv")} for _ in range(REPEATS)]
+    from common import server_cpu
+
     server = start_server(env)
     try:
         http_export(PORT, "bench-1x-0", token, workdir / "warm.csv")  # both workers warm up

@@ -33,7 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import ESSAY_WORDS, bench_env, replace_section, wait_for_port  # noqa: E402
+from common import (  # noqa: E402
+    ESSAY_WORDS,
+    Placed,
+    bench_env,
+    fresh_postgres,
+    replace_section,
+    server_cpu,
+    start_gunicorn,
+)
 
 SECTION = "Creating a span"
 #: Another free port can be given in HERLENS_BENCH_PORT (several runs on one machine).
@@ -79,25 +87,13 @@ def prepare(env: dict[str, str]) -> dict:
     document = document_create(project=project, title="Long", text=essay(50_000, 1))
     tags = list(project.tags.all())
     rng = random.Random(3)
-    spans, places = [], set()
-    while len(spans) < 2000:
+    placed = Placed(document, Span)
+    while len(placed.rows) < 2000:
         start = rng.randrange(0, len(document.text) - 60)
         end = start + rng.randint(5, 60)
-        tag = rng.choice(tags)
-        if (start, end, tag.pk) in places or not document.text[start:end].strip():
-            continue
-        places.add((start, end, tag.pk))
-        spans.append(
-            Span(
-                document=document,
-                start=start,
-                end=end,
-                tag=tag,
-                author=user,
-                quote=document.text[start:end],
-            )
-        )
-    Span.objects.bulk_create(spans, batch_size=500)
+        if document.text[start:end].strip():
+            placed.add(start, end, rng.choice(tags), author=user)
+    Span.objects.bulk_create(placed.rows, batch_size=500)
     _token, raw = api_token_create(user=user, name="benchmark")
     client = Client()
     client.force_login(user)
@@ -213,30 +209,12 @@ def measure_floor(env: dict[str, str], setup: dict) -> list[float]:
     return times[WARM_UP:]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (gunicorn's master and workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total = 0
-    for each in [pid, *map(int, children)]:
-        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def run(database: str | None) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="herlens-bench-span-"))
     env = {**os.environ, **bench_env(workdir)}
     env.pop("DATABASE_URL", None)
     if database:
-        import psycopg
-
-        base_url, name = database.rsplit("/", 1)
-        with psycopg.connect(
-            base_url.replace("postgres://", "postgresql://") + "/postgres", autocommit=True
-        ) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = database
+        env["DATABASE_URL"] = fresh_postgres(database)
     done = subprocess.run(
         [sys.executable, __file__, "--prepare"],
         env=env,
@@ -247,25 +225,17 @@ def run(database: str | None) -> dict[str, float]:
     if done.returncode:
         raise SystemExit(done.stderr)
     setup = json.loads(done.stdout.strip().splitlines()[-1])
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{PORT}"]
-        + ["--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(ROOT, PORT, env, workers=2)
     base = f"http://127.0.0.1:{PORT}"
     try:
-        wait_for_port(PORT)
         # Both workers import the views on their first requests; those are not counted.
         measure_api(base, setup, WARM_UP, 5)
         measure_htmx(base, setup, WARM_UP, 7)
-        began = cpu_seconds(server.pid)
+        began = server_cpu(server.pid)
         api = measure_api(base, setup, RUNS, 11)
-        middle = cpu_seconds(server.pid)
+        middle = server_cpu(server.pid)
         htmx = measure_htmx(base, setup, RUNS, 13)
-        ended = cpu_seconds(server.pid)
+        ended = server_cpu(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)  # a loaded machine may take a while

@@ -31,6 +31,8 @@ class ImportLimits:
 
 @dataclass(slots=True)
 class ParsedSpan:
+    """A span as a file gives it, before its tag and annotator are found in the project."""
+
     #: None for an orphan (a span whose words a revision removed), as JSONL exports carry them.
     start: int | None
     end: int | None
