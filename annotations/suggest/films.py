@@ -34,14 +34,16 @@ NOT_SPEAKERS = {
 SPEAKER_RE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}):[ \t]+\S", re.M
 )
+# Each pattern opens with its literal mark and looks behind it only then ("*(?<![\w*]\*)" is
+# "(?<![\w*])*"): a pattern opening with a look-behind is tried at every character of the text.
 QUOTE_RES = (
-    (re.compile(r"(?<![\w*])\*{1,2}([^*\n]{1,80}?)\*{1,2}(?![\w*])"), 0.85, "italic title"),
-    (re.compile(r"(?<![\w_])_([^_\n]{1,80}?)_(?![\w_])"), 0.85, "italic title"),
+    (re.compile(r"\*(?<![\w*]\*)\*?([^*\n]{1,80}?)\*{1,2}(?![\w*])"), 0.85, "italic title"),
+    (re.compile(r"_(?<![\w_]_)([^_\n]{1,80}?)_(?![\w_])"), 0.85, "italic title"),
     (re.compile(r"<(i|em|cite)>([^<\n]{1,80}?)</\1>", re.IGNORECASE), 0.85, "italic title"),
     (re.compile(r"“([^”\n]{1,80}?)”"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)\"([^\"\n]{1,80}?)\"(?!\w)"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)‘([^’\n]{1,60}?)’(?!\w)"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)'([^'\n]{1,60}?)'(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"\"(?<!\w\")([^\"\n]{1,80}?)\"(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"‘(?<!\w‘)([^’\n]{1,60}?)’(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"'(?<!\w')([^'\n]{1,60}?)'(?!\w)"), 0.6, "quoted title"),
 )
 SPEECH_BEFORE = re.compile(
     r"(says|said|tells|told|asks|asked|replies|replied|writes|wrote|:)\s*[,]?\s*$"
@@ -51,6 +53,8 @@ SPEECH_BEFORE = re.compile(
 def _speaker_labels(doc: Doc) -> list[Found]:
     """ "SAM: How long..." on two or more lines: the speakers of a script are characters."""
     text = doc_text(doc)
+    if ":" not in text:
+        return []
     labels: dict[str, list[tuple[int, int]]] = {}
     for match in SPEAKER_RE.finditer(text):
         labels.setdefault(match.group(1), []).append(match.span(1))
