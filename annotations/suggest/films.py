@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -123,6 +124,12 @@ def _from_list(doc: Doc, matcher: PhraseMatcher | None) -> list[Found]:
     return found
 
 
+@lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    # Texts about the same film name the same people: compiling is most of the cost.
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+
+
 def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
     """Find again, elsewhere in the text, the names the cues found."""
     text = doc_text(doc)
@@ -138,9 +145,7 @@ def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
     if not wanted:
         return found
     # One pass for every name, longest first: a regex per name made long essays slow.
-    names = sorted(wanted, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
-    for match in pattern.finditer(text):
+    for match in _names_pattern(tuple(sorted(wanted, key=len, reverse=True))).finditer(text):
         name = match.group()
         seed = wanted[name]
         span = doc.char_span(match.start(), match.end())
