@@ -23,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from spacy.attrs import IDX, LENGTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -227,23 +226,21 @@ def _matches(
 ) -> tuple[list[_Match], set[str]]:
     """The places worth judging, and the lower-cased forms written with capitals somewhere."""
     text = doc_text(doc)
-    bounds = doc.to_array([IDX, LENGTH]).tolist()
-    matched = [
-        (start, end, text[bounds[start][0] : sum(bounds[end - 1])]) for start, end in matcher(doc)
-    ]
-    capitalised_elsewhere = {written.lower() for *_, written in matched if not written.islower()}
+    spans = [doc[start:end] for start, end in matcher(doc)]
+    matched = [(span, text[span.start_char : span.end_char]) for span in spans]
+    capitalised_elsewhere = {written.lower() for _span, written in matched if not written.islower()}
     starts = sentence_starts(doc)
     table = forms()
     candidates = []
-    for start, end, written in matched:
-        sentence = starts[bisect_right(starts, start) - 1]
+    for span, written in matched:
+        sentence = starts[bisect_right(starts, span.start) - 1]
         # Lower-case words ("robot", "forest") are most matches and can only be a title written
         # in capitals elsewhere in the text: drop the rest before judging anything.
         if written.islower() and not (
-            end - start > 1 and (written in capitalised_elsewhere or sentence in film_cue_sentences)
+            len(span) > 1 and (written in capitalised_elsewhere or sentence in film_cue_sentences)
         ):
             continue
-        candidates.append(_Match(doc[start:end], written, sentence, table.get(written.lower(), [])))
+        candidates.append(_Match(span, written, sentence, table.get(written.lower(), [])))
     return candidates, capitalised_elsewhere
 
 
