@@ -145,9 +145,9 @@ def _appositive(doc: Doc, cue: Span, add: Add) -> None:
 def _parentheses(doc: Doc, cues: list[Span], add: Add) -> None:
     """Titles before "(2014)" or "(Alex Garland, 2014)", and "Character (Actor Name)"."""
     for cue in cues:
+        if cue.label_ != "PAREN" or cue.start == 0:
+            continue  # most cues: no token read
         token = cue[0]
-        if cue.label_ != "PAREN" or token.i == 0:
-            continue
         inner = token.i + 1
         if (
             inner + 1 < len(doc)
