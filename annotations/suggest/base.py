@@ -99,7 +99,7 @@ def dialogue_ranges(text: str) -> list[tuple[int, int]]:
     """Return the character ranges of quoted speech and script lines: what characters say
     is neither the writer's claim nor their prediction."""
     ranges = [m.span() for m in QUOTED.finditer(text) if len(m.group().split()) >= SPEECH_WORDS]
-    script = [m.span() for m in SCRIPT_LINE.finditer(text)]
+    script = [m.span() for m in SCRIPT_LINE.finditer(text)] if ":" in text else []
     if len(script) >= 2:  # one "Note: ..." line is not a script
         ranges.extend(script)
     return ranges

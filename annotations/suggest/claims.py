@@ -43,7 +43,8 @@ def _sign_off_or_question(sentence: Span) -> bool:
     text = doc_text(sentence.doc)[sentence.start_char : sentence.end_char].rstrip()
     if text.endswith("?"):
         return True
-    return any(word.strip(",.!").lower() in SIGN_OFF for word in text.split()[:3])
+    # split(None, 3): the first three words without splitting the whole sentence.
+    return any(word.strip(",.!").lower() in SIGN_OFF for word in text.split(None, 3)[:3])
 
 
 def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) -> list[Candidate]:
@@ -63,7 +64,8 @@ def find(doc: Doc, cues: list[Span], predicted: dict[tuple[int, int], float]) ->
                 labels.setdefault(cue.label_, cue)
             ordered = sorted(labels.items(), key=lambda item: -WEIGHTS[item[0]])
             score = WEIGHTS[ordered[0][0]] + 0.1 * (len(ordered) - 1)
-            if score < THRESHOLD or len(doc_text(doc)[start:end].split()) < MIN_WORDS:
+            words = doc_text(doc)[start:end].split(None, MIN_WORDS)
+            if score < THRESHOLD or len(words) < MIN_WORDS:
                 continue  # "Spoilers, obviously." is an aside, not a claim
             prediction = predicted.get((start, end))
             if prediction is not None and not (

@@ -25,7 +25,7 @@ def sentence_starts(doc: Doc) -> list[int]:
     starts = doc.user_data.get("herlens_sentence_starts")
     if starts is None:
         flags = doc.to_array(SENT_START)
-        starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i)]
+        starts = [0, *(i for i in numpy.flatnonzero(flags == 1).tolist() if i)]
         doc.user_data["herlens_sentence_starts"] = starts
     return starts
 
@@ -45,12 +45,23 @@ def clauses_of(
     sentence: Span, cues: list[Span]
 ) -> Iterator[tuple[tuple[int, int, Span], list[Span]]]:
     """Yield (start, end, sentence) of each clause with its cues; short sentences are one clause."""
-    doc = sentence.doc
-    for low, high in _pieces(sentence):
+    for low, high, bounds in _clauses(sentence):
         inside = [cue for cue in cues if low <= cue.start < high]
-        bounds = trimmed_bounds(doc[low:high])
         if inside and bounds is not None:
             yield (bounds[0], bounds[1], sentence), inside
+
+
+def _clauses(sentence: Span) -> list[tuple[int, int, tuple[int, int] | None]]:
+    """Token bounds and character bounds of each clause of a sentence, computed once per doc:
+    the prediction and the claim rules both read them."""
+    doc = sentence.doc
+    cache = doc.user_data.setdefault("herlens_clauses", {})
+    found = cache.get(sentence.start)
+    if found is None:
+        found = cache[sentence.start] = [
+            (low, high, trimmed_bounds(doc[low:high])) for low, high in _pieces(sentence)
+        ]
+    return found
 
 
 def _pieces(sentence: Span) -> list[tuple[int, int]]:

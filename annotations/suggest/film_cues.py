@@ -24,7 +24,8 @@ from annotations.suggest.runs import (
 )
 
 CHARACTER_VERBS = {"played", "portrayed", "voiced", "performed", "acted"}
-POSSESSIVE_RE = re.compile(r"\w['’]s\b")
+#: "\w['’]s\b" looked for from the apostrophe: a pattern opening with \w is tried at every letter.
+POSSESSIVE_RE = re.compile(r"['’](?<=\w['’])s\b")
 YEAR_RE = re.compile(r"(1[89]|20)\d\d")
 POSSESSIVE = {"'s", "’s"}
 
@@ -144,9 +145,9 @@ def _appositive(doc: Doc, cue: Span, add: Add) -> None:
 def _parentheses(doc: Doc, cues: list[Span], add: Add) -> None:
     """Titles before "(2014)" or "(Alex Garland, 2014)", and "Character (Actor Name)"."""
     for cue in cues:
+        if cue.label_ != "PAREN" or cue.start == 0:
+            continue  # most cues: no token read
         token = cue[0]
-        if cue.label_ != "PAREN" or token.i == 0:
-            continue
         inner = token.i + 1
         if (
             inner + 1 < len(doc)
@@ -235,9 +236,13 @@ def _maker_possessives(doc: Doc, add) -> None:
     """ "...as in Spike Jonze's Her." A full name's possessive, then a capitalised run that
     ends the clause: a maker and their work."""
     text = doc_text(doc)
+    taken = 0  # the letter before a match is part of it: matches never share it
     for match in POSSESSIVE_RE.finditer(text):
         # A regex over the text, not a walk over every token: this runs on every essay.
-        span = doc.char_span(match.start() + 1, match.end())
+        if match.start() - 1 < taken:
+            continue
+        taken = match.end()
+        span = doc.char_span(match.start(), match.end())
         if span is None or span.start < 2:
             continue
         token = span[0]

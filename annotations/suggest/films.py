@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -34,14 +35,16 @@ NOT_SPEAKERS = {
 SPEAKER_RE = re.compile(
     r"^[ \t]*([A-Z][A-Za-z0-9'’.\-]*(?: [A-Z][A-Za-z0-9'’.\-]*){0,2}):[ \t]+\S", re.M
 )
+# Each pattern opens with its literal mark and looks behind it only then ("*(?<![\w*]\*)" is
+# "(?<![\w*])*"): a pattern opening with a look-behind is tried at every character of the text.
 QUOTE_RES = (
-    (re.compile(r"(?<![\w*])\*{1,2}([^*\n]{1,80}?)\*{1,2}(?![\w*])"), 0.85, "italic title"),
-    (re.compile(r"(?<![\w_])_([^_\n]{1,80}?)_(?![\w_])"), 0.85, "italic title"),
+    (re.compile(r"\*(?<![\w*]\*)\*?([^*\n]{1,80}?)\*{1,2}(?![\w*])"), 0.85, "italic title"),
+    (re.compile(r"_(?<![\w_]_)([^_\n]{1,80}?)_(?![\w_])"), 0.85, "italic title"),
     (re.compile(r"<(i|em|cite)>([^<\n]{1,80}?)</\1>", re.IGNORECASE), 0.85, "italic title"),
     (re.compile(r"“([^”\n]{1,80}?)”"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)\"([^\"\n]{1,80}?)\"(?!\w)"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)‘([^’\n]{1,60}?)’(?!\w)"), 0.6, "quoted title"),
-    (re.compile(r"(?<!\w)'([^'\n]{1,60}?)'(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"\"(?<!\w\")([^\"\n]{1,80}?)\"(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"‘(?<!\w‘)([^’\n]{1,60}?)’(?!\w)"), 0.6, "quoted title"),
+    (re.compile(r"'(?<!\w')([^'\n]{1,60}?)'(?!\w)"), 0.6, "quoted title"),
 )
 SPEECH_BEFORE = re.compile(
     r"(says|said|tells|told|asks|asked|replies|replied|writes|wrote|:)\s*[,]?\s*$"
@@ -51,6 +54,8 @@ SPEECH_BEFORE = re.compile(
 def _speaker_labels(doc: Doc) -> list[Found]:
     """ "SAM: How long..." on two or more lines: the speakers of a script are characters."""
     text = doc_text(doc)
+    if ":" not in text:
+        return []
     labels: dict[str, list[tuple[int, int]]] = {}
     for match in SPEAKER_RE.finditer(text):
         labels.setdefault(match.group(1), []).append(match.span(1))
@@ -119,6 +124,12 @@ def _from_list(doc: Doc, matcher: PhraseMatcher | None) -> list[Found]:
     return found
 
 
+@lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    # Texts about the same film name the same people: compiling is most of the cost.
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+
+
 def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
     """Find again, elsewhere in the text, the names the cues found."""
     text = doc_text(doc)
@@ -134,9 +145,7 @@ def _recurrences(doc: Doc, seeds: list[Found]) -> list[Found]:
     if not wanted:
         return found
     # One pass for every name, longest first: a regex per name made long essays slow.
-    names = sorted(wanted, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
-    for match in pattern.finditer(text):
+    for match in _names_pattern(tuple(sorted(wanted, key=len, reverse=True))).finditer(text):
         name = match.group()
         seed = wanted[name]
         span = doc.char_span(match.start(), match.end())

@@ -21,11 +21,12 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from annotations.suggest.base import joined_to_a_name
+from annotations.suggest.base import doc_text, joined_to_a_name
 from annotations.suggest.clauses import sentence_starts
 from annotations.suggest.runs import Found
 
@@ -166,9 +167,8 @@ def build_matcher(vocab, tokenizer) -> KnownWorks:
 
 
 def _case_ok(
-    span: Span, form: Form, capitalised_elsewhere: set[str], cue_nearby: bool = False
+    written: str, form: Form, capitalised_elsewhere: set[str], cue_nearby: bool = False
 ) -> bool:
-    written = span.text
     if written == form.text:
         return True
     if written.isupper() and len(written) > 3:
@@ -210,50 +210,64 @@ def _in_list_with(span: Span, accepted: list[Span]) -> bool:
     return False
 
 
+class _Match(NamedTuple):
+    """A place the matchers found, with what the rules read of it more than once."""
+
+    span: Span
+    #: The words as written (Span.text joins the tokens anew on every call).
+    text: str
+    #: The token index of its sentence's start.
+    sentence: int
+    options: list[Form]
+
+
+def _matches(
+    doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]
+) -> tuple[list[_Match], set[str]]:
+    """The places worth judging, and the lower-cased forms written with capitals somewhere."""
+    text = doc_text(doc)
+    spans = [doc[start:end] for start, end in matcher(doc)]
+    matched = [(span, text[span.start_char : span.end_char]) for span in spans]
+    capitalised_elsewhere = {written.lower() for _span, written in matched if not written.islower()}
+    starts = sentence_starts(doc)
+    table = forms()
+    candidates = []
+    for span, written in matched:
+        sentence = starts[bisect_right(starts, span.start) - 1]
+        # Lower-case words ("robot", "forest") are most matches and can only be a title written
+        # in capitals elsewhere in the text: drop the rest before judging anything.
+        if written.islower() and not (
+            len(span) > 1 and (written in capitalised_elsewhere or sentence in film_cue_sentences)
+        ):
+            continue
+        candidates.append(_Match(span, written, sentence, table.get(written.lower(), [])))
+    return candidates, capitalised_elsewhere
+
+
 def find(doc: Doc, matcher: KnownWorks, film_cue_sentences: set[int]) -> list[Found]:
     """Return the mentions of known works in the doc, judged by the rules in the module doc."""
-    table = forms()
     catalogue = works()
-    matched = [doc[start:end] for start, end in matcher(doc)]
-    capitalised_elsewhere = {span.text.lower() for span in matched if not span.text.islower()}
-    # Lower-case words ("robot", "forest") are most matches and can only be a title written
-    # in capitals elsewhere in the text: drop the rest before judging anything.
-    candidates: list[tuple[Span, list[Form]]] = [
-        (span, table.get(span.text.lower(), []))
-        for span in matched
-        if not span.text.islower()
-        or (
-            len(span) > 1
-            and (span.text in capitalised_elsewhere or _sentence_of(span) in film_cue_sentences)
-        )
-    ]
+    candidates, capitalised_elsewhere = _matches(doc, matcher, film_cue_sentences)
     # First pass: the strong forms name works for certain and give the text its context.
     strong: dict[tuple[int, int], tuple[Span, Form]] = {}
     context: set[int] = set()
     # Titles first, so that a person in several works is credited to the one the text names.
     for role in (TITLE, PERSON):
-        for span, options in candidates:
-            if (span.start, span.end) not in strong:
-                cue_nearby = _sentence_of(span) in film_cue_sentences
+        for match in candidates:
+            if (match.span.start, match.span.end) not in strong:
+                cue_nearby = match.sentence in film_cue_sentences
                 _strong_form(
-                    span,
-                    options,
-                    role,
-                    catalogue,
-                    capitalised_elsewhere,
-                    strong,
-                    context,
-                    cue_nearby,
+                    match, role, catalogue, capitalised_elsewhere, strong, context, cue_nearby
                 )
     accepted: list[Span] = [span for span, _form in strong.values()]
     found: list[Found] = [_mention(span, form, catalogue) for span, form in strong.values()]
-    pending = [(s, o) for s, o in candidates if (s.start, s.end) not in strong]
+    pending = [m for m in candidates if (m.span.start, m.span.end) not in strong]
     found += _weak_pass(pending, accepted, context, capitalised_elsewhere, film_cue_sentences)
     return found
 
 
 def _weak_pass(
-    pending: list[tuple[Span, list[Form]]],
+    pending: list[_Match],
     accepted: list[Span],
     context: set[int],
     capitalised_elsewhere: set[str],
@@ -264,16 +278,16 @@ def _weak_pass(
     found: list[Found] = []
     for _round in range(2):  # a title accepted by a list can vouch for its neighbour
         rest = []
-        for span, options in pending:
+        for match in pending:
             chosen = _weak_choice(
-                span, options, catalogue, context, capitalised_elsewhere, film_cue_sentences
-            ) or _listed_common_title(span, options, catalogue, accepted)
+                match, catalogue, context, capitalised_elsewhere, film_cue_sentences
+            ) or _listed_common_title(match, catalogue, accepted)
             if chosen is None:
-                rest.append((span, options))
+                rest.append(match)
                 continue
-            accepted.append(span)
+            accepted.append(match.span)
             context.add(chosen.work)
-            found.append(_mention(span, chosen, catalogue))
+            found.append(_mention(match.span, chosen, catalogue))
         if len(rest) == len(pending):
             break
         pending = rest
@@ -281,20 +295,20 @@ def _weak_pass(
 
 
 def _listed_common_title(
-    span: Span, options: list[Form], catalogue: tuple[Work, ...], accepted: list[Span]
+    match: _Match, catalogue: tuple[Work, ...], accepted: list[Span]
 ) -> Form | None:
     """ "classics like Alphaville and Her": a common-word title beside an accepted one."""
+    span, options = match.span, match.options
     if not any(f.role == TITLE and catalogue[f.work].common for f in options):
         return None
     title = next(f for f in options if f.role == TITLE)
-    if span.text == title.text and not _sentence_start(span) and _in_list_with(span, accepted):
+    if match.text == title.text and not _sentence_start(span) and _in_list_with(span, accepted):
         return title
     return None
 
 
 def _strong_form(
-    span: Span,
-    options: list[Form],
+    match: _Match,
     role: str,
     catalogue: tuple[Work, ...],
     capitalised_elsewhere: set[str],
@@ -303,11 +317,12 @@ def _strong_form(
     cue_nearby: bool = False,
 ) -> None:
     """Record a full title or a full name as a sure mention, and its work as named."""
+    span = match.span
     wanted = [
         f
-        for f in options
+        for f in match.options
         if f.role == role
-        and _case_ok(span, f, capitalised_elsewhere, cue_nearby)
+        and _case_ok(match.text, f, capitalised_elsewhere, cue_nearby)
         and not (role == TITLE and catalogue[f.work].common)
         and not (role == PERSON and len(f.text.split()) < 2)  # "Kogonada" needs context
     ]
@@ -322,25 +337,25 @@ def _strong_form(
 
 
 def _weak_choice(
-    span: Span,
-    options: list[Form],
+    match: _Match,
     catalogue: tuple[Work, ...],
     context: set[int],
     capitalised_elsewhere: set[str],
     film_cue_sentences: set[int],
 ) -> Form | None:
-    in_context = sorted(options, key=lambda f: f.work not in context)
+    span = match.span
+    in_context = sorted(match.options, key=lambda f: f.work not in context)
     for form in in_context:
-        if not _case_ok(span, form, capitalised_elsewhere):
+        if not _case_ok(match.text, form, capitalised_elsewhere):
             continue
         work = catalogue[form.work]
         if form.role == TITLE and work.common:
-            if _sentence_start(span) or span.text != form.text:
+            if _sentence_start(span) or match.text != form.text:
                 continue
             before = span.doc[span.start - 1].lower_ if span.start else ""
             if before in {"the", "a", "an"}:
                 continue  # "the Moon", "a Contact"
-            if form.work in context or _sentence_of(span) in film_cue_sentences:
+            if form.work in context or match.sentence in film_cue_sentences:
                 return form
             continue
         if form.work not in context:
@@ -354,11 +369,6 @@ def _weak_choice(
         if form.role == TITLE:
             return form
     return None
-
-
-def _sentence_of(span: Span) -> int:
-    starts = sentence_starts(span.doc)
-    return starts[bisect_right(starts, span.start) - 1]
 
 
 def _mention(span: Span, form: Form, catalogue: tuple[Work, ...]) -> Found:

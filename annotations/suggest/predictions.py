@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from annotations.suggest.base import PREDICTION, Candidate, quoted
+from annotations.suggest.base import PREDICTION, Candidate, doc_text, quoted
 from annotations.suggest.clauses import clauses_of, cues_by_sentence
 
 #: Words before "will" that make it a noun ("free will", "against her will").
@@ -114,7 +114,9 @@ def _judge(clause: tuple[int, int, Span], cues: list[Span]) -> Candidate | None:
         ]
     weak_modals = by_label.get("WEAK_MODAL", [])
     past = by_label.get("PAST_TIME", [])
-    is_question = sentence.text.rstrip().endswith("?")
+    # From the text: Span.text would join the sentence's tokens anew for every clause.
+    text = doc_text(sentence.doc)[sentence.start_char : sentence.end_char]
+    is_question = text.rstrip().endswith("?")
 
     score = 0.0
     reasons: list[str] = []
