@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from annotations.suggest.base import Candidate
 from annotations.suggest.evaluation import GoldSpan, Report, matches
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary
+from annotations.suggest.rerank import CUTS
 
 Rules = Callable[[str], tuple[Doc, list[Candidate]]]
 
@@ -97,10 +98,16 @@ class Choice:
     models: frozenset[str] = frozenset()
     #: Tags whose quiet rules stay quiet.
     quiet: frozenset[str] = frozenset()
+    #: The re-ranker's cut per tag (0: every rule's suggestion is kept).
+    cuts: dict[str, float] = field(default_factory=dict)
 
     def trying(self, tag: str, **change: object) -> Choice:
-        """This choice with one tag's setting changed ("threshold", "veto", "model", "quiet")."""
+        """This choice with one tag's setting changed ("threshold", "veto", "model", "quiet",
+        "cut")."""
         thresholds, vetoes = dict(self.thresholds), dict(self.vetoes)
+        cuts = dict(self.cuts)
+        if "cut" in change:
+            cuts[tag] = change["cut"]
         models, quiet = set(self.models), set(self.quiet)
         if "threshold" in change:
             thresholds[tag] = change["threshold"]
@@ -116,6 +123,7 @@ class Choice:
             vetoes=vetoes,
             models=frozenset(models),
             quiet=frozenset(quiet),
+            cuts=cuts,
         )
 
 
@@ -129,6 +137,8 @@ class _Case:
     names: list[Candidate]
     entities: list[Candidate]
     scores: list[tuple[int, int, dict[str, float]]]
+    #: The re-ranker's probability for each of ``base``.
+    ranks: list[float]
 
     def found(self, choice: Choice | None) -> list[Candidate]:
         if choice is None:
@@ -136,8 +146,9 @@ class _Case:
         trial = self.trial
         kept = [
             s
-            for s in self.base
-            if not (s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules)
+            for s, rank in zip(self.base, self.ranks, strict=True)
+            if rank >= choice.cuts.get(s.tag, 0.0)
+            and not (s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules)
         ]
         kept = trial.veto(kept, self.scores, choice.vetoes)
         more = self.names + [e for e in self.entities if e.tag in choice.models]
@@ -163,6 +174,9 @@ class HeldOut:
                         trial.from_names(doc, lesson.text),
                         trial.from_entities(lesson.text),
                         trial.clause_scores(doc, lesson.text),
+                        trial.reranker.scores(doc, lesson.text, base)
+                        if trial.reranker is not None
+                        else [1.0] * len(base),
                     )
                 )
 
@@ -212,6 +226,7 @@ def choose(
             summaries[tag].note = NOT_BETTER
         else:
             choice = better
+    choice = _choose_cuts(held, choice, rules_only, trials)
     _summarise(held, choice, rules_only, summaries, ready)
     return set(choice.quiet)
 
@@ -231,6 +246,27 @@ def _try_tag(held: HeldOut, choice: Choice, tag: str, kind: str) -> Choice | Non
     return best if held.f1(best, tag) >= without + MIN_GAIN else None
 
 
+def _choose_cuts(
+    held: HeldOut,
+    choice: Choice,
+    rules_only: Report,
+    trials: list[tuple[Learned, Sequence[Lesson]]],
+) -> Choice:
+    """Per tag, the re-ranker's cut that did best on the held-out documents, when it beats
+    keeping every rule's suggestion by ``MIN_GAIN`` on enough spans; a tie keeps the lower."""
+    tags = {tag for trial, _held in trials if trial.reranker for tag in trial.reranker.weights}
+    for tag in sorted(tags):
+        gold = rules_only.by_tag[tag].gold if tag in rules_only.by_tag else 0
+        if gold < MIN_HELD_OUT_SPANS:
+            continue
+        without = held.f1(choice, tag)
+        options = [choice.trying(tag, cut=cut) for cut in CUTS]
+        best = max(options, key=lambda o: (held.f1(o, tag), -o.cuts[tag]))
+        if held.f1(best, tag) >= without + MIN_GAIN:
+            choice = best
+    return choice
+
+
 def _summarise(
     held: HeldOut,
     choice: Choice,
@@ -244,6 +280,7 @@ def _summarise(
             summary.threshold = choice.thresholds[tag]
             summary.veto = choice.vetoes[tag]
             summary.use_model = tag in choice.models if summary.kind == "name" else True
+        summary.cut = choice.cuts.get(tag, 0.0)
         score = final.by_tag.get(tag)
         baseline = rules_only.by_tag.get(tag)
         summary.held_out_documents = len(held.cases)
