@@ -32,10 +32,32 @@ RATE = 0.5
 #: Cuts tried on the held-out documents; 0 keeps every hit.
 CUTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
 #: Words of a writer speaking for themselves or to the reader, rare in plot summary.
-PERSONAL = frozenset("i me my we us our you your i'm i've we're".split())
+PERSONAL = frozenset(["i", "me", "my", "we", "us", "our", "you", "your", "i'm", "i've", "we're"])
 #: Capitalised openings that are not names.
 COMMON = frozenset(
-    "the a an in it this that there he she they his her its as when then if but and so".split()
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "it",
+        "this",
+        "that",
+        "there",
+        "he",
+        "she",
+        "they",
+        "his",
+        "her",
+        "its",
+        "as",
+        "when",
+        "then",
+        "if",
+        "but",
+        "and",
+        "so",
+    ]
 )
 PUNCTUATION = ".,;:!?()\"“”'‘’"
 
