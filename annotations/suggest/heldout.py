@@ -32,6 +32,8 @@ MAX_FOLDS = 4
 #: that hold at least this many spans of the tag: one lucky document is not evidence.
 MIN_GAIN = 0.02
 MIN_HELD_OUT_SPANS = 8
+#: A re-ranker's cut must do better on the held-out documents of this many trials (folds).
+MIN_TRIALS = 2
 NOT_BETTER = "model kept aside: it did not beat the rules on the held-out documents"
 #: Choices tried on the held-out documents for a clause tag: add a clause the model scores at
 #: or above the threshold ("off": add none), and drop a rule's suggestion it scores below the veto.
@@ -192,6 +194,24 @@ class HeldOut:
         score = self.report(choice).by_tag.get(tag)
         return score.f1 if score is not None else 0.0
 
+    def by_trial(self, choice: Choice, than: Choice, tag: str) -> tuple[int, int]:
+        """On how many trials' held-out documents ``choice`` scores the tag higher than
+        ``than``, and on how many lower."""
+        better = worse = 0
+        for trial in {id(case.trial): case.trial for case in self.cases}.values():
+            scores = []
+            for option in (choice, than):
+                report = Report()
+                for case in self.cases:
+                    if case.trial is trial:
+                        found = case.found(option)
+                        report.add(case.text, case.gold, [(s.start, s.end, s.tag) for s in found])
+                score = report.by_tag.get(tag)
+                scores.append(score.f1 if score is not None and score.gold else 0.0)
+            better += scores[0] > scores[1]
+            worse += scores[0] < scores[1]
+        return better, worse
+
 
 def choose(
     trials: list[tuple[Learned, Sequence[Lesson]]],
@@ -253,7 +273,9 @@ def _choose_cuts(
     trials: list[tuple[Learned, Sequence[Lesson]]],
 ) -> Choice:
     """Per tag, the re-ranker's cut that did best on the held-out documents, when it beats
-    keeping every rule's suggestion by ``MIN_GAIN`` on enough spans; a tie keeps the lower."""
+    keeping every rule's suggestion by ``MIN_GAIN`` on enough spans, does better on the
+    held-out documents of ``MIN_TRIALS`` trials and worse on none (a gain on one essay, or
+    one that another essay pays for, is luck); a tie keeps the lower cut."""
     tags = {tag for trial, _held in trials if trial.reranker for tag in trial.reranker.weights}
     for tag in sorted(tags):
         gold = rules_only.by_tag[tag].gold if tag in rules_only.by_tag else 0
@@ -262,7 +284,9 @@ def _choose_cuts(
         without = held.f1(choice, tag)
         options = [choice.trying(tag, cut=cut) for cut in CUTS]
         best = max(options, key=lambda o: (held.f1(o, tag), -o.cuts[tag]))
-        if held.f1(best, tag) >= without + MIN_GAIN:
+        better, worse = held.by_trial(best, choice, tag)
+        wanted = min(MIN_TRIALS, len(trials))  # a large project has one split, not folds
+        if held.f1(best, tag) >= without + MIN_GAIN and better >= wanted and not worse:
             choice = best
     return choice
 

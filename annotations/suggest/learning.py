@@ -9,6 +9,9 @@ no database):
   spans. Before the final model is trained on every document, models trained
   without some of the documents are scored on those (heldout.py): that is the
   F1 shown to the project, and it chooses how each tag's model is used.
+- **A re-ranker** (rerank.py) of the rules' own suggestions, per tag, from which of
+  them people kept, rejected or never marked; a tag's cut is chosen on the same
+  held-out documents, and is 0 (every rule suggestion kept) unless it did better.
 
 The result is a ``learned.Learned``, which the worker applies beside the rules.
 Training runs in the background worker; the web process only reads summaries.
