@@ -25,6 +25,7 @@ from annotations.services.learning import (
     NOTHING_TO_LEARN,
     learning_due,
     learning_enqueue,
+    learning_overview,
     learning_sweep,
 )
 from tests import factories
@@ -281,3 +282,38 @@ def test_a_failed_training_is_not_retried_until_new_decisions_come_in(project, o
     assert learning_sweep(now=timezone.now() + timedelta(seconds=1)) == []
     _mark(document, owner, "Ilse Marquardt")
     assert [run.version for run in learning_sweep(now=timezone.now() + timedelta(seconds=1))] == [2]
+
+
+KEPT = ["I think the film is a mirror.", "I think the film never ends."]
+#: A rejected suggestion's words never come back in the project, so each essay has its own.
+LATE = ["is late", "left early", "stop is cold", "is full", "broke down", "is slow",
+        "stop moved", "is empty", "left late", "is loud", "stop is wet", "is old"]  # fmt: skip
+
+
+def test_rejected_suggestions_teach_the_project_which_rule_suggestions_to_drop(project, owner):
+    from annotations.services.decisions import suggestion_reject
+
+    for number in range(4):
+        unkept = [f"I think the bus {words}." for words in LATE[number * 3 : number * 3 + 3]]
+        text = " ".join(KEPT + unkept)
+        document = factories.make_document(project, text=text, title=f"Essay {number}")
+        for sentence in KEPT:
+            start = text.index(sentence)
+            factories.make_span(document, start, start + len(sentence), owner, "claim")
+        for suggestion in document.suggestions.filter(tag__slug="claim", quote__in=unkept):
+            suggestion_reject(suggestion=suggestion, user=owner)
+    assert Suggestion.objects.filter(status=SuggestionStatus.REJECTED).count() == 12
+    learning_enqueue(project=project)
+    run = LearningRun.objects.get(project=project)
+    assert run.status == RunStatus.DONE
+    assert run.summaries["claim"]["cut"] > 0
+    meta = json.loads((version_dir(project.pk, 1) / "meta.json").read_text(encoding="utf-8"))
+    assert set(meta["reranker"]["weights"]) == {"claim"}
+    new = factories.make_document(
+        project, text="I think the bus stop is late. I think the film is a lie.", title="New"
+    )
+    assert SuggestionRun.objects.get(document=new).status == RunStatus.DONE
+    quotes = list(new.suggestions.filter(tag__slug="claim").values_list("quote", flat=True))
+    assert quotes == ["I think the film is a lie."]
+    row = next(r for r in learning_overview(project)["learning_rows"] if r["tag"].slug == "claim")
+    assert row["model_used"]

@@ -10,6 +10,7 @@ from annotations.suggest.learned import Learned, Lesson, Taught
 from annotations.suggest.learning import MIN_SPANS, NO_DOCUMENTS, learn
 from annotations.suggest.naming import short_forms
 from annotations.suggest.pipeline import get_suggester
+from annotations.suggest.rerank import train_reranker
 
 LABELS = {"claim": "Claim", "prediction": "Prediction", "film-reference": "Film reference"}
 
@@ -240,3 +241,59 @@ def test_a_rule_whose_suggestions_people_never_keep_goes_quiet_in_that_project()
     assert any(s.rule == "stance" for s in base)
     assert not any(s.rule == "stance" for s in learned.apply(doc, base))
     assert learned.summaries["claim"].f1 is not None
+
+
+UNKEPT = ["I think the bus is late.", "I think the bus stop is cold.", "I think the bus left."]
+KEPT = ["I think the film is a mirror.", "I think the film never ends.", "I think the film lies."]
+
+
+def test_the_reranker_learns_which_of_a_rules_suggestions_the_project_rejects():
+    essays = []
+    for number in range(3):
+        text = " ".join(KEPT + UNKEPT)
+        essays.append(
+            lesson(
+                f"Essay {number}",
+                text,
+                dict.fromkeys(KEPT, "claim"),
+                dict.fromkeys(UNKEPT, "claim"),
+            )
+        )
+    reranker = train_reranker(essays, rules)
+    assert reranker is not None
+    assert set(reranker.weights) == {"claim"}
+    text = "I think the bus is slow. I think the film is kind."
+    doc, base = rules(text)
+    hits = [s for s in base if s.tag == "claim"]
+    assert [text[s.start : s.end] for s in hits] == [
+        "I think the bus is slow.",
+        "I think the film is kind.",
+    ]
+    bus, film = reranker.scores(doc, text, hits)
+    assert bus < 0.5 < film
+    assert reranker.keep(doc, text, hits, {"claim": 0.5}) == [hits[1]]
+    assert reranker.keep(doc, text, hits, {"claim": 0.0}) == hits
+
+
+def test_a_project_drops_the_rule_suggestions_it_never_keeps_and_stores_how(tmp_path):
+    # Two claims an essay: too few for a clause model, so only the re-ranker can tell.
+    essays = [
+        lesson(f"Essay {n}", " ".join(KEPT[:2] + UNKEPT), dict.fromkeys(KEPT[:2], "claim"))
+        for n in range(4)
+    ]
+    learned = learn(essays, LABELS, rules)
+    summary = learned.summaries["claim"]
+    assert not summary.trained
+    # The stance rule is kept in two of five suggestions: too often to go quiet as a whole.
+    assert not learned.quiet_rules
+    assert summary.cut > 0
+    assert summary.f1 > summary.rules_f1
+    learned.to_disk(tmp_path / "learned")
+    loaded = Learned.from_disk(tmp_path / "learned")
+    assert loaded.reranker == learned.reranker
+    assert loaded.summaries["claim"].cut == summary.cut
+    text = "I think the bus stop is late. I think the film is a lie."
+    for project in (learned, loaded):
+        assert [s for s, _reason in suggested(project, text, "claim")] == [
+            "I think the film is a lie."
+        ]

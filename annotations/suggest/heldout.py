@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from annotations.suggest.base import Candidate
 from annotations.suggest.evaluation import GoldSpan, Report, matches
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary
+from annotations.suggest.rerank import CUTS
 
 Rules = Callable[[str], tuple[Doc, list[Candidate]]]
 
@@ -31,6 +32,8 @@ MAX_FOLDS = 4
 #: that hold at least this many spans of the tag: one lucky document is not evidence.
 MIN_GAIN = 0.02
 MIN_HELD_OUT_SPANS = 8
+#: A re-ranker's cut must do better on the held-out documents of this many trials (folds).
+MIN_TRIALS = 2
 NOT_BETTER = "model kept aside: it did not beat the rules on the held-out documents"
 #: Choices tried on the held-out documents for a clause tag: add a clause the model scores at
 #: or above the threshold ("off": add none), and drop a rule's suggestion it scores below the veto.
@@ -97,10 +100,16 @@ class Choice:
     models: frozenset[str] = frozenset()
     #: Tags whose quiet rules stay quiet.
     quiet: frozenset[str] = frozenset()
+    #: The re-ranker's cut per tag (0: every rule's suggestion is kept).
+    cuts: dict[str, float] = field(default_factory=dict)
 
     def trying(self, tag: str, **change: object) -> Choice:
-        """This choice with one tag's setting changed ("threshold", "veto", "model", "quiet")."""
+        """This choice with one tag's setting changed ("threshold", "veto", "model", "quiet",
+        "cut")."""
         thresholds, vetoes = dict(self.thresholds), dict(self.vetoes)
+        cuts = dict(self.cuts)
+        if "cut" in change:
+            cuts[tag] = change["cut"]
         models, quiet = set(self.models), set(self.quiet)
         if "threshold" in change:
             thresholds[tag] = change["threshold"]
@@ -116,6 +125,7 @@ class Choice:
             vetoes=vetoes,
             models=frozenset(models),
             quiet=frozenset(quiet),
+            cuts=cuts,
         )
 
 
@@ -129,6 +139,8 @@ class _Case:
     names: list[Candidate]
     entities: list[Candidate]
     scores: list[tuple[int, int, dict[str, float]]]
+    #: The re-ranker's probability for each of ``base``.
+    ranks: list[float]
 
     def found(self, choice: Choice | None) -> list[Candidate]:
         if choice is None:
@@ -136,8 +148,9 @@ class _Case:
         trial = self.trial
         kept = [
             s
-            for s in self.base
-            if not (s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules)
+            for s, rank in zip(self.base, self.ranks, strict=True)
+            if rank >= choice.cuts.get(s.tag, 0.0)
+            and not (s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules)
         ]
         kept = trial.veto(kept, self.scores, choice.vetoes)
         more = self.names + [e for e in self.entities if e.tag in choice.models]
@@ -163,6 +176,9 @@ class HeldOut:
                         trial.from_names(doc, lesson.text),
                         trial.from_entities(lesson.text),
                         trial.clause_scores(doc, lesson.text),
+                        trial.reranker.scores(doc, lesson.text, base)
+                        if trial.reranker is not None
+                        else [1.0] * len(base),
                     )
                 )
 
@@ -177,6 +193,24 @@ class HeldOut:
     def f1(self, choice: Choice | None, tag: str) -> float:
         score = self.report(choice).by_tag.get(tag)
         return score.f1 if score is not None else 0.0
+
+    def by_trial(self, choice: Choice, than: Choice, tag: str) -> tuple[int, int]:
+        """On how many trials' held-out documents ``choice`` scores the tag higher than
+        ``than``, and on how many lower."""
+        better = worse = 0
+        for trial in {id(case.trial): case.trial for case in self.cases}.values():
+            scores = []
+            for option in (choice, than):
+                report = Report()
+                for case in self.cases:
+                    if case.trial is trial:
+                        found = case.found(option)
+                        report.add(case.text, case.gold, [(s.start, s.end, s.tag) for s in found])
+                score = report.by_tag.get(tag)
+                scores.append(score.f1 if score is not None and score.gold else 0.0)
+            better += scores[0] > scores[1]
+            worse += scores[0] < scores[1]
+        return better, worse
 
 
 def choose(
@@ -212,6 +246,7 @@ def choose(
             summaries[tag].note = NOT_BETTER
         else:
             choice = better
+    choice = _choose_cuts(held, choice, rules_only, trials)
     _summarise(held, choice, rules_only, summaries, ready)
     return set(choice.quiet)
 
@@ -231,6 +266,31 @@ def _try_tag(held: HeldOut, choice: Choice, tag: str, kind: str) -> Choice | Non
     return best if held.f1(best, tag) >= without + MIN_GAIN else None
 
 
+def _choose_cuts(
+    held: HeldOut,
+    choice: Choice,
+    rules_only: Report,
+    trials: list[tuple[Learned, Sequence[Lesson]]],
+) -> Choice:
+    """Per tag, the re-ranker's cut that did best on the held-out documents, when it beats
+    keeping every rule's suggestion by ``MIN_GAIN`` on enough spans, does better on the
+    held-out documents of ``MIN_TRIALS`` trials and worse on none (a gain on one essay, or
+    one that another essay pays for, is luck); a tie keeps the lower cut."""
+    tags = {tag for trial, _held in trials if trial.reranker for tag in trial.reranker.weights}
+    for tag in sorted(tags):
+        gold = rules_only.by_tag[tag].gold if tag in rules_only.by_tag else 0
+        if gold < MIN_HELD_OUT_SPANS:
+            continue
+        without = held.f1(choice, tag)
+        options = [choice.trying(tag, cut=cut) for cut in CUTS]
+        best = max(options, key=lambda o: (held.f1(o, tag), -o.cuts[tag]))
+        better, worse = held.by_trial(best, choice, tag)
+        wanted = min(MIN_TRIALS, len(trials))  # a large project has one split, not folds
+        if held.f1(best, tag) >= without + MIN_GAIN and better >= wanted and not worse:
+            choice = best
+    return choice
+
+
 def _summarise(
     held: HeldOut,
     choice: Choice,
@@ -244,6 +304,7 @@ def _summarise(
             summary.threshold = choice.thresholds[tag]
             summary.veto = choice.vetoes[tag]
             summary.use_model = tag in choice.models if summary.kind == "name" else True
+        summary.cut = choice.cuts.get(tag, 0.0)
         score = final.by_tag.get(tag)
         baseline = rules_only.by_tag.get(tag)
         summary.held_out_documents = len(held.cases)

@@ -22,6 +22,7 @@ from annotations.suggest.base import Candidate, doc_text, joined_to_a_name, quot
 from annotations.suggest.clauses import units
 from annotations.suggest.evaluation import GoldSpan, matches
 from annotations.suggest.pipeline import CUES_KEY, fix_tokenizer
+from annotations.suggest.rerank import Reranker
 
 #: A clause tag's threshold that adds nothing: the model only vetoes, or is unused.
 OFF = 1.01
@@ -64,6 +65,8 @@ class TagSummary:
     held_out_documents: int = 0
     threshold: float = DEFAULT_THRESHOLD
     veto: float = 0.0
+    #: The re-ranker's cut: a rule's suggestion it scores below this is dropped (0: none is).
+    cut: float = 0.0
     #: For a name-like tag: whether the entity model's own finds are used (names always are).
     use_model: bool = True
     #: Why there is no model yet, in words for the page.
@@ -96,6 +99,7 @@ class Learned:
     clause_nlp: Language | None = None
     #: (tag, rule) pairs whose suggestions this project's people almost never keep.
     quiet_rules: set[tuple[str, str]] = field(default_factory=set)
+    reranker: Reranker | None = None
     trained_seconds: float = 0.0
     _matchers: dict[int, PhraseMatcher] = field(default_factory=dict, repr=False)
 
@@ -106,7 +110,9 @@ class Learned:
         text = doc_text(doc)
         found = [
             s
-            for s in base
+            for s in self.rerank(
+                doc, text, list(base), {t: s.cut for t, s in self.summaries.items()}
+            )
             if (text[s.start : s.end], s.tag) not in self.rejected
             and (s.tag, s.rule) not in self.quiet_rules
         ]
@@ -118,6 +124,12 @@ class Learned:
         extra += self.from_entities(text)
         extra += self.from_clauses(doc, text, self._thresholds(), scores)
         return self.merge(found, extra, text)
+
+    def rerank(
+        self, doc: Doc, text: str, found: list[Candidate], cuts: dict[str, float]
+    ) -> list[Candidate]:
+        """The rules' suggestions the project's re-ranker keeps at these cuts."""
+        return found if self.reranker is None else self.reranker.keep(doc, text, found, cuts)
 
     def veto(
         self,
@@ -291,6 +303,8 @@ class Learned:
             self.name_nlp.to_disk(path / "names")
         if self.clause_nlp is not None:
             self.clause_nlp.to_disk(path / "clauses")
+        if self.reranker is not None:
+            meta["reranker"] = self.reranker.as_json()
         # Written last: a folder without meta.json is an unfinished one and is never loaded.
         (path / "meta.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -307,6 +321,8 @@ class Learned:
             summaries={tag: TagSummary(**s) for tag, s in meta["summaries"].items()},
             trained_seconds=meta.get("trained_seconds", 0.0),
         )
+        if "reranker" in meta:
+            learned.reranker = Reranker.from_json(meta["reranker"])
         if (path / "names").is_dir():
             learned.name_nlp = _load(path / "names")
         if (path / "clauses").is_dir():

@@ -9,6 +9,9 @@ no database):
   spans. Before the final model is trained on every document, models trained
   without some of the documents are scored on those (heldout.py): that is the
   F1 shown to the project, and it chooses how each tag's model is used.
+- **A re-ranker** (rerank.py) of the rules' own suggestions, per tag, from which of
+  them people kept, rejected or never marked; a tag's cut is chosen on the same
+  held-out documents, and is 0 (every rule suggestion kept) unless it did better.
 
 The result is a ``learned.Learned``, which the worker applies beside the rules.
 Training runs in the background worker; the web process only reads summaries.
@@ -26,6 +29,7 @@ from annotations.suggest.base import Candidate
 from annotations.suggest.heldout import choose, folds, quiet_rules
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary, clause_units
 from annotations.suggest.naming import learn_names, name_like_tags
+from annotations.suggest.rerank import train_reranker
 from annotations.suggest.training import (
     FINAL_EPOCHS,
     clause_examples,
@@ -94,6 +98,7 @@ class _Project:
         learned = Learned(
             labels=dict(self.labels), names=names, rejected=rejected, summaries=self.summaries
         )
+        learned.reranker = train_reranker(lessons, self.rules)
         for tag in self.ready:
             self.summaries[tag].trained = True
         optimizers: dict[str, object] = {}
@@ -114,6 +119,7 @@ class _Project:
         """The trial models carry on with every document for a few epochs: about half
         the cost of training them again from scratch."""
         learned.names, learned.rejected = learn_names(self.lessons, self.name_tags)
+        learned.reranker = train_reranker(self.lessons, self.rules)
         learned._matchers.clear()
         self._fit_more(learned.name_nlp, optimizers.get("names"), self._name_examples)
         self._fit_more(learned.clause_nlp, optimizers.get("clauses"), self._clause_examples)
