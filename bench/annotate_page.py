@@ -32,29 +32,26 @@ import platform
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from html import escape
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from common import (
+    CHROMIUM_ARGS,
+    ESSAY_WORDS,
+    ROOT,
+    Placed,
+    bench_env,
+    django_setup,
+    replace_section,
+    start_gunicorn,
+)
 
-from common import bench_env  # noqa: E402
+BENCH_ENV = bench_env(Path(tempfile.mkdtemp(prefix="herlens-bench-")))
+django_setup(BENCH_ENV)
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="herlens-bench-"))
-BENCH_ENV = bench_env(WORKDIR)
-os.environ.update(BENCH_ENV)
-os.environ.pop("DATABASE_URL", None)
-
-import django  # noqa: E402
-
-django.setup()
-
-from common import CHROMIUM_ARGS, ESSAY_WORDS, Placed, replace_section, start_gunicorn  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402

@@ -28,7 +28,6 @@ import platform
 import random
 import re
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -36,21 +35,19 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from common import (
+    ESSAY_WORDS,
+    ROOT,
+    Placed,
+    bench_env,
+    cpu_seconds,
+    django_setup,
+    replace_section,
+    start_gunicorn,
+)
 
-from common import bench_env, cpu_seconds, start_gunicorn  # noqa: E402
+django_setup(bench_env(Path(tempfile.mkdtemp(prefix="herlens-bench-class-"))))
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="herlens-bench-class-"))
-os.environ.update(bench_env(WORKDIR))
-os.environ.pop("DATABASE_URL", None)
-
-import django  # noqa: E402
-
-django.setup()
-
-from common import ESSAY_WORDS, Placed, replace_section  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: docs/benchmarks.md sections, ports, Chromium flags."""
+"""What the benchmark scripts share: the path to herlens, Django set up in the script's own
+process, docs/benchmarks.md sections, ports, Chromium flags."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+#: The repository, where the scripts run manage.py and gunicorn and write docs/benchmarks.md.
+ROOT = Path(__file__).resolve().parent.parent
+# A script run as `python bench/x.py` finds this module (Python puts bench/ on the path), but
+# not herlens one folder up: put the repository first, so the scripts time this checkout.
+sys.path.insert(0, str(ROOT))
 
 HEADER = (
     "# Benchmarks\n\n"
@@ -65,6 +72,20 @@ def bench_env(workdir: Path) -> dict[str, str]:
         "HERLENS_VAR_DIR": str(workdir),
         "STATIC_ROOT": str(workdir / "static"),
     }
+
+
+def django_setup(env: dict[str, str]) -> None:
+    """Set Django up in this process with the settings in env (see bench_env).
+
+    A DATABASE_URL left in the environment is dropped unless env names one, so a script's
+    throw-away herlens never writes to a developer's database.
+    """
+    os.environ.update(env)
+    if "DATABASE_URL" not in env:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
 
 
 #: Words the benchmarks build their essays from (film criticism's vocabulary, shuffled).

@@ -41,11 +41,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import load  # noqa: E402
-from common import bench_env, replace_section, stop_group, wait_for_port  # noqa: E402
+import load
+from common import ROOT, bench_env, replace_section, stop_group, wait_for_port
 
 PG_BIN = Path(os.environ.get("HERLENS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_PORT = 8189

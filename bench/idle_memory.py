@@ -28,10 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import bench_env, free_port, publish, start_gunicorn  # noqa: E402
+from common import ROOT, bench_env, free_port, publish, start_gunicorn
 
 #: The child process's idle time in this run (production default: 60 s).
 IDLE_SECONDS = 10

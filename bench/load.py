@@ -45,10 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import bench_env, replace_section, stop_group, wait_for_port  # noqa: E402
+from common import ROOT, bench_env, replace_section, stop_group, wait_for_port
 
 PG_PORT, SQLITE_PORT = 8170, 8171
 DOCUMENTS = 10

@@ -25,20 +25,15 @@ import argparse
 import difflib
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import diff_match_patch
+from common import ESSAY_WORDS, ROOT, replace_section
 
-import diff_match_patch  # noqa: E402
-from common import ESSAY_WORDS, replace_section  # noqa: E402
-
-from annotations.anchoring import (  # noqa: E402
+from annotations.anchoring import (
     AnchorState,
     Opcode,
     Reanchorer,
@@ -155,17 +150,11 @@ def database_revise_seconds(
 ) -> tuple[float, float]:
     """Time document_revise with every span stored: (best, median) of the revisions from
     the old text to the new one (each followed by one back, not timed)."""
-    import os
     import tempfile
 
-    from common import bench_env
+    from common import bench_env, django_setup
 
-    workdir = Path(tempfile.mkdtemp(prefix="herlens-bench-revisions-"))
-    os.environ.update(bench_env(workdir))
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
+    django_setup(bench_env(Path(tempfile.mkdtemp(prefix="herlens-bench-revisions-"))))
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 

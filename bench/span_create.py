@@ -29,14 +29,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import (  # noqa: E402
+from common import (
     ESSAY_WORDS,
+    ROOT,
     Placed,
     bench_env,
+    django_setup,
     fresh_postgres,
     replace_section,
     server_cpu,
@@ -66,10 +64,7 @@ def essay(characters: int, seed: int) -> str:
 
 def prepare(env: dict[str, str]) -> dict:
     """Make the user, project, essay and its 2,000 spans, an API token and a logged-in session."""
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connections

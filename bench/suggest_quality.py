@@ -23,23 +23,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, bench_env, django_setup, replace_section
 
-import random  # noqa: E402
-
-from annotations.suggest.base import TAG_SLUGS  # noqa: E402
-from annotations.suggest.evaluation import GoldSpan, Report, parse_gold  # noqa: E402
-from annotations.suggest.learned import Lesson, Taught  # noqa: E402
-from annotations.suggest.learning import learn  # noqa: E402
-from annotations.suggest.pipeline import Suggester, get_suggester  # noqa: E402
-from bench.common import bench_env, replace_section  # noqa: E402
+from annotations.suggest.base import TAG_SLUGS
+from annotations.suggest.evaluation import GoldSpan, Report, parse_gold
+from annotations.suggest.learned import Lesson, Taught
+from annotations.suggest.learning import learn
+from annotations.suggest.pipeline import Suggester, get_suggester
 
 DATA = ROOT / "tests" / "data" / "suggest"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -207,10 +204,7 @@ def end_to_end(model: str) -> tuple[Report, Report]:
             "HERLENS_LEARN_AFTER": "0",
             "LOG_LEVEL": "WARNING",
         }
-        os.environ.update(env)
-        import django
-
-        django.setup()
+        django_setup(env)
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
 

@@ -30,8 +30,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, django_setup
 
 SENTENCES = [
     "I think the film {title} is less about machines than about the people who build them.",
@@ -87,7 +86,7 @@ def make_essay(rng: random.Random, words: int = 1000) -> str:
 
 
 def setup_django(database: Path) -> None:
-    os.environ.update(
+    django_setup(
         {
             "DJANGO_SETTINGS_MODULE": "herlens.settings",
             # DEBUG off: with it on, Django keeps every query in memory.
@@ -99,9 +98,6 @@ def setup_django(database: Path) -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -261,7 +257,7 @@ def main() -> None:
     ]
     print("\n".join(body))
     if not args.no_write:
-        from bench.common import replace_section
+        from common import replace_section
 
         replace_section(ROOT / "docs" / "benchmarks.md", "Suggestion throughput", "\n".join(body))
 

@@ -28,10 +28,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from common import ESSAY_WORDS, bench_env, publish, start_gunicorn  # noqa: E402
+from common import ESSAY_WORDS, ROOT, bench_env, publish, start_gunicorn
 
 PASSWORD = "bench-upload-pass-77"
 SETUP = """
