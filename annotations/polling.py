@@ -173,6 +173,14 @@ def poll_state(token: dict, session_key: str = "") -> PollState:
     )
 
 
+def known_state(request: HttpRequest, token: dict) -> PollState:
+    """Return the poll state the middleware read for this very token, or read it now."""
+    known = getattr(request, "herlens_poll_state", None)
+    if known is not None and known[0] == token:
+        return known[1]
+    return poll_state(token)
+
+
 def nothing_new(request: HttpRequest, document_id: int) -> bool:
     """Whether a poll may be answered 204 without the session, the user or the full view.
 
@@ -188,6 +196,9 @@ def nothing_new(request: HttpRequest, document_id: int) -> bool:
     if "p" not in token or not constant_time_compare(token.get("s", ""), session_mark(session_key)):
         return False
     state = poll_state(token, session_key)
+    # A poll that finds something new goes on to the full view, which takes this state
+    # rather than asking again (the fingerprint reads every span the reader may see).
+    request.herlens_poll_state = (token, state)
     reader_revision = request.GET.get("rv", "")
     return (
         state.member

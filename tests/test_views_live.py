@@ -97,6 +97,23 @@ def test_new_span_of_classmate_is_sent_in_open_class():
     assert client.get(again, **HTMX).status_code == 204
 
 
+def test_poll_that_finds_a_new_span_reads_the_fingerprint_once():
+    # The fingerprint reads every span the reader may see: on a long essay it is most of a
+    # poll's cost, so the view takes the one the middleware read instead of asking again.
+    c = make_class(visibility="open")
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    fingerprints = [q["sql"] for q in queries if "MAX(" in q["sql"] and "updated_at" in q["sql"]]
+    assert len(fingerprints) == 1, fingerprints
+    # Still right: the fingerprint sent back is the spans' current one.
+    again = re.search(r'hx-get="([^"]+)"', response.text).group(1).replace("&amp;", "&")
+    assert client.get(again, **HTMX).status_code == 204
+
+
 def test_classmate_span_in_blind_class_does_not_wake_the_poll():
     c = make_class(visibility="blind")
     client = client_for(c.alice)

@@ -339,10 +339,19 @@ def suggest_context(document: Document, role: str, tags: list[Tag]) -> dict[str,
 
 
 def live_context(
-    request: HttpRequest, document: Document, role: str, layers: Layers
+    request: HttpRequest,
+    document: Document,
+    role: str,
+    layers: Layers,
+    fingerprint: str | None = None,
 ) -> dict[str, Any]:
-    """Return what the page's poller element needs: its URL with the current fingerprint."""
-    fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
+    """Return what the page's poller element needs: its URL with the current fingerprint.
+
+    ``fingerprint``: the spans' fingerprint when the caller read it already, for this role,
+    before reading the spans it draws.
+    """
+    if fingerprint is None:
+        fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
     token = live_token(document, request.user.pk, role, request.session.session_key)
     query = {"v": fingerprint, "t": token}
     # The revision the reader has open: a newer one stops the poll with a notice.

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 
 from annotations.models import Document, SpanRemoval
 from annotations.permissions import spans_visible_in
-from annotations.polling import NOTHING_CHANGED, poll_state, read_live_token
+from annotations.polling import NOTHING_CHANGED, known_state, read_live_token
 from annotations.rendering import (
     document_html,
     paragraph_bounds,
@@ -80,7 +80,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     valid = token and token["d"] == document_id and token["u"] == request.user.pk and "p" in token
     # The middleware's one query, here after the session and user were loaded as for any view
     # (polling.py): still a member in the same role, the revision, the spans' fingerprint.
-    state = poll_state(token) if valid else None
+    state = known_state(request, token) if valid else None
     if state is not None and state.member:
         if state.revision is not None and reader_revision not in ("", str(state.revision)):
             return _revision_notice(request, document_id, reader_revision)
@@ -98,9 +98,11 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         return HttpResponse(LIVE_STOPPED_HTML, status=STOP_POLLING)
     tags = list(document.project.tags.all())
     since = _redraw_since(token, document, role, document_id, request)
+    # Read before the spans are, so a change made meanwhile shows as new on the next poll.
+    fingerprint = state.fingerprint if state is not None and token["r"] == role else None
     if since is None:
         shown = layers.page_layers(request, document, role, tags)
-        live = live_context(request, document, role, shown)
+        live = live_context(request, document, role, shown, fingerprint)
         if live["live_fingerprint"] == since_fingerprint(request):
             # Same spans under a renewed token: swap in the new poller, no paragraphs.
             paragraphs = ""
@@ -112,7 +114,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             )
     else:
         paragraphs, shown = changed_since(request, document, role, tags, since)
-        live = live_context(request, document, role, shown)
+        live = live_context(request, document, role, shown, fingerprint)
     context = {
         **live,
         "document": document,
