@@ -45,6 +45,7 @@ from common import (
     Placed,
     bench_env,
     django_setup,
+    label_studio,
     replace_section,
     start_gunicorn,
 )
@@ -71,10 +72,6 @@ WORDS = [
 ]
 #: A token the bench sends as both the CSRF cookie and header (Django accepts the bare secret).
 CSRF = "b" * 32
-#: Label Studio 1.23.2 drawing the same essay and spans on this kind of machine: quiet, and
-#: with the machine busy (published runs; it cannot be installed here).
-LABEL_STUDIO_DRAW_S = 11.96
-LABEL_STUDIO_DRAW_LOADED_S = 15.6
 
 
 def essay(length: int, seed: int) -> str:
@@ -541,15 +538,14 @@ def main() -> None:
                 f"{row['essay']:.0f} | {row['dcl']:.0f} | {row['drawn']:.0f} |"
             )
         drawn = browser["herlens"]["drawn"]
+        peer = label_studio()
         lines += [
             "",
             f"herlens draws all 2,000 highlights in {drawn:.0f} ms: "
             f"{drawn / browser['bare']['drawn']:.2f}x the bare text, "
             f"{drawn / browser['plain']['drawn']:.2f}x the plain marks. Label Studio needs "
-            f"{LABEL_STUDIO_DRAW_S} s on a quiet machine and {LABEL_STUDIO_DRAW_LOADED_S} s on a "
-            "busy one (published runs; not measured here): "
-            f"{LABEL_STUDIO_DRAW_S * 1000 / drawn:.0f}x and "
-            f"{LABEL_STUDIO_DRAW_LOADED_S * 1000 / drawn:.0f}x herlens (goal: at least 40x). "
+            f"{peer.draw_s:.2f} s ({peer.source}): {peer.draw_s * 1000 / drawn:.0f}x herlens "
+            "(goal: at least 40x). "
             "Paragraphs out of view are laid out when scrolled to (`content-visibility: auto`); "
             '"drawn" is two frames after every highlight is in the page.',
             "",

@@ -3,6 +3,7 @@ process, docs/benchmarks.md sections, ports, Chromium flags."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The repository, where the scripts run manage.py and gunicorn and write docs/benchmarks.md.
@@ -187,3 +189,55 @@ class Placed:
         self.rows.append(
             self.model(document=self.document, start=start, end=end, tag=tag, quote=quote, **fields)
         )
+
+
+@dataclass(frozen=True)
+class PeerFigures:
+    """Label Studio 1.23.2 doing the benchmarks' work on this kind of machine (medians)."""
+
+    #: Where the figures come from, for the text under each table.
+    source: str
+    import_s: float
+    export_csv_s: float
+    #: One annotation saved through its API (the peer saves spans an annotation at a time).
+    create_ms: float
+    #: Every one of the long essay's 2,000 spans drawn in Chromium, from navigation start.
+    draw_s: float
+
+
+#: The side-by-side run of 2026-12-01 (the machine under some load), when no run of today's is at hand.
+RECORDED_LABEL_STUDIO = PeerFigures(
+    source="the side-by-side run of 2026-12-01 on this kind of machine",
+    import_s=2.61,
+    export_csv_s=2.9,
+    create_ms=67.9,
+    draw_s=15.6,
+)
+
+
+def label_studio() -> PeerFigures:
+    """Label Studio's figures from the last side-by-side run on this machine, else the recorded ones.
+
+    The peer benchmark writes its results to HERLENS_PEER_RESULTS (default
+    ~/.cache/herlens-peers/results); ratios against figures measured here the same day are
+    the honest ones, since this machine's speed varies from day to day.
+    """
+    folder = Path(
+        os.environ.get("HERLENS_PEER_RESULTS", Path.home() / ".cache/herlens-peers/results")
+    )
+    path = folder / "label_studio.json"
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        figures = PeerFigures(
+            source=(
+                "its own benchmark run on this machine on "
+                + time.strftime("%Y-%m-%d", time.localtime(path.stat().st_mtime))
+            ),
+            import_s=results["import"]["seconds"]["median"],
+            export_csv_s=results["export"]["CSV"]["seconds"]["median"],
+            create_ms=results["annotate"]["latency_ms"]["median"],
+            draw_s=results["browser"]["all_spans_ms_median"] / 1000,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return RECORDED_LABEL_STUDIO
+    return figures

@@ -36,6 +36,7 @@ from common import (
     bench_env,
     django_setup,
     fresh_postgres,
+    label_studio,
     replace_section,
     server_cpu,
     start_gunicorn,
@@ -46,8 +47,6 @@ SECTION = "Creating a span"
 PORT = int(os.environ.get("HERLENS_BENCH_PORT", "8194"))
 RUNS = 100
 WARM_UP = 10
-#: From the side-by-side run of Label Studio 1.23.2 and herlens on this machine (p50).
-PEER_MS = 67.9
 
 
 def essay(characters: int, seed: int) -> str:
@@ -245,10 +244,10 @@ def run(database: str | None) -> dict[str, float]:
     }
 
 
-def _versus(ms: float) -> str:
-    if ms <= PEER_MS:
-        return f"{PEER_MS / ms:.1f}x faster than Label Studio"
-    return f"{ms / PEER_MS:.1f}x slower than Label Studio"
+def _versus(ms: float, peer_ms: float) -> str:
+    if ms <= peer_ms:
+        return f"{peer_ms / ms:.1f}x faster than Label Studio"
+    return f"{ms / peer_ms:.1f}x slower than Label Studio"
 
 
 def main() -> None:
@@ -264,27 +263,28 @@ def main() -> None:
     if args.postgres:
         results["PostgreSQL"] = run(args.postgres)
     names = list(results)
+    peer = label_studio()
     lines = [
         f"Run `python bench/span_create.py` (CPython {platform.python_version()}, "
         f"{os.cpu_count()} cores, gunicorn with 2 workers, DEBUG off; {time.strftime('%Y-%m-%d')}). "
         f"A 50,000-character essay holding 2,000 spans; each request adds one span of 30 "
         f"characters; p50 of {RUNS} requests after {WARM_UP} to warm up.",
         "",
-        "Label Studio's figure comes from the side-by-side run of Label Studio 1.23.2 and herlens "
-        "on this machine (creating a span through its API); the floor was measured in this run.",
+        f"Label Studio's figure (saving an annotation through its API) comes from {peer.source}; "
+        "the floor was measured in this run.",
         "",
         "| create one span, p50 | Label Studio | goal | "
         + " | ".join(f"herlens ({name})" for name in names)
         + " |",
         "|---|---|---|" + "---|" * len(names),
     ]
-    goal = f"<= {PEER_MS / 5:.1f} ms (5x faster)"
+    goal = f"<= {peer.create_ms / 5:.1f} ms (5x faster)"
     for key, label in (("api", "through the API (JSON)"), ("htmx", "through the htmx endpoint")):
         cells = [
-            f"{r[key]:.1f} ms ({_versus(r[key])}); server CPU {r[key + '_cpu']:.1f} ms a request"
+            f"{r[key]:.1f} ms ({_versus(r[key], peer.create_ms)}); server CPU {r[key + '_cpu']:.1f} ms a request"
             for r in results.values()
         ]
-        lines.append(f"| {label} | {PEER_MS:.1f} ms | {goal} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | {peer.create_ms:.1f} ms | {goal} | " + " | ".join(cells) + " |")
     lines.append(
         "| floor: one INSERT and a commit through the bare driver |  |  | "
         + " | ".join(f"{r['floor']:.2f} ms" for r in results.values())
