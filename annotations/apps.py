@@ -22,7 +22,7 @@ class AnnotationsConfig(AppConfig):
         user_logged_in.connect(note_first_login, dispatch_uid="herlens-note-first-login")
         user_login_failed.connect(note_failed_login, dispatch_uid="herlens-note-failed-login")
         # Everything loaded by now lives as long as the process: set it aside, so that no later
-        # collection walks it again (an export's collections took a tenth of its time), and
+        # collection walks it again (they took a tenth or more of an export's time), and
         # collect from here on (manage.py holds collection off while a command starts).
         gc.freeze()
         gc.enable()
