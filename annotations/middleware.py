@@ -27,7 +27,6 @@ from gzip import GzipFile
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
@@ -40,17 +39,8 @@ from django.utils.deprecation import MiddlewareMixin
 from annotations import params, polling, throttle
 from annotations.imports import uploads
 from annotations.imports.archive import size_words
+from annotations.logins import SESSION_KEY
 from annotations.models import AccountSetup
-
-SESSION_KEY = "herlens_must_change_password"
-
-
-def note_first_login(sender, request: HttpRequest, user, **kwargs) -> None:
-    if request is not None and AccountSetup.objects.filter(user=user).exists():
-        request.session[SESSION_KEY] = True
-
-
-user_logged_in.connect(note_first_login, dispatch_uid="herlens-note-first-login")
 
 
 class OneTimePasswordMiddleware:
@@ -210,14 +200,6 @@ class BadParameterMiddleware(MiddlewareMixin):
         if isinstance(exception, params.BadParameter):
             return HttpResponseBadRequest(str(exception), content_type="text/plain; charset=utf-8")
         return None
-
-
-def note_failed_login(sender, credentials, request: HttpRequest | None = None, **kwargs) -> None:
-    if request is not None:
-        throttle.record_failure(throttle.login_addresses(), throttle.client_key(request))
-
-
-user_login_failed.connect(note_failed_login, dispatch_uid="herlens-note-failed-login")
 
 
 class LoginAddressThrottleMiddleware:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from annotations.exports.context import TextContext, sentence_bounds
+import random
+
+from annotations.exports.context import _SENTENCE_END, TextContext, sentence_bounds
+from annotations.rendering import paragraph_bounds
 
 
 def sentences(text: str) -> list[str]:
@@ -54,3 +57,30 @@ def test_offsets_past_the_end_are_held_to_the_text():
     context = TextContext("Short text. Here.")
     assert context.for_span(30, 40).sentence == ""
     assert context.for_span(12, 40).sentence == "Here."
+
+
+def _breaks_paragraph_by_paragraph(text: str) -> list[int]:
+    """Sentence ends found one paragraph at a time, as the context was first worked out."""
+    breaks = [0]
+    for _gap, p_start, p_end in paragraph_bounds(text):
+        breaks.append(p_start)
+        breaks.extend(match.end() for match in _SENTENCE_END.finditer(text, p_start, p_end))
+        breaks.append(p_end)
+    breaks.append(len(text))
+    return breaks
+
+
+def test_one_scan_of_the_text_places_spans_as_a_scan_per_paragraph_does():
+    pieces = ["Word", "e.g.", "Dr.", "J.", "3.50", ".", "!", "?…", "”", ")", " ", "  ", "\n"]
+    pieces += ["\n\n", " \n \n", "\n\n\n", "\t", "🎬", "end.\n\n", "“go.”\n\n", "Etc.\n \n"]
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        context = TextContext(text)
+        reference = TextContext(text)
+        reference._breaks = _breaks_paragraph_by_paragraph(text)
+        assert set(context._breaks) == set(reference._breaks), text
+        for _ in range(10):
+            start = rng.randint(0, len(text))
+            end = rng.randint(start, len(text))
+            assert context.locate(start, end) == reference.locate(start, end), (text, start, end)

@@ -67,3 +67,25 @@ def test_the_learning_services_threshold_off_is_the_trainers():
     from annotations.suggest.learned import OFF
 
     assert learning.OFF == OFF
+
+
+def test_a_command_collects_garbage_again_once_started_with_start_up_set_aside(tmp_path):
+    # manage.py holds the collector off while Django starts; the app turns it back on.
+    probe = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 10000)"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "herlens.settings",
+        "SECRET_KEY": "tests-only-" + "x" * 40,
+        "DEBUG": "0",
+        "HERLENS_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].split() == ["True", "True"]

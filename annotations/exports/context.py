@@ -36,6 +36,7 @@ _SENTENCE_END = re.compile(
     r"[.!?…]*[\"'”’»)\]]*(?=\s)",
     re.IGNORECASE,
 )
+_MATCH_END = re.Match.end
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -75,12 +76,13 @@ class TextContext:
         paragraphs = paragraph_bounds(text)
         self._paragraph_starts = [start for _gap, start, _end in paragraphs]
         # Every place a sentence may begin or end: paragraph edges and sentence ends.
-        breaks = [0]
-        for _gap, p_start, p_end in paragraphs:
-            breaks.append(p_start)
-            breaks.extend(match.end() for match in _SENTENCE_END.finditer(text, p_start, p_end))
-            breaks.append(p_end)
-        breaks.append(len(text))
+        # One scan of the whole text finds the same ends as one per paragraph (the
+        # blank lines between paragraphs hold none); an end it finds just before a
+        # paragraph break only repeats that paragraph's end, and ``locate`` reads values.
+        breaks = list(map(_MATCH_END, _SENTENCE_END.finditer(text)))
+        breaks += [edge for _gap, p_start, p_end in paragraphs for edge in (p_start, p_end)]
+        breaks += (0, len(text))
+        breaks.sort()
         self._breaks = breaks
 
     def for_span(self, start: int, end: int) -> SpanContext:

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from annotations.exports.context import TextContext
-from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus
+from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, iter_corpus
 
 if TYPE_CHECKING:
     from annotations.models import Project
@@ -56,7 +56,7 @@ def rows(
     documents: Iterable[DocumentRow],
     project_slug: str,
     cell: Callable[[str], str] | None = None,
-) -> Iterator[list[str | int]]:
+) -> Iterator[tuple[str | int, ...]]:
     """Yield the CSV rows of the spans of these documents.
 
     ``cell`` (such as ``guard_cell``) is applied to every value that may hold
@@ -73,34 +73,77 @@ def rows(
         document_id = document.id
         title = cell(document.title)
         for span in document.spans:
-            start, end = span.start, span.end
-            if start is None:  # an orphan, exported on request: no place, its old words
-                sentence, paragraph, start, end = "", "", "", ""
-                words = cell(span.orphan_quote)
-            else:
-                sentence, paragraph = locate(start, end)
-                sentence, words = cell(sentence), cell(text[start:end])
-            note = span.note
-            yield [
+            if span.start is None:  # an orphan, exported on request: no place, its old words
+                yield _orphan_row(span, slug, document_id, title, cell, cached)
+                continue
+            # Unpacked in one step: the loop runs once per span of the corpus.
+            (
+                span_id,
+                start,
+                end,
+                tag,
+                tag_slug,
+                annotator,
+                origin,
+                note,
+                is_reference,
+                created_at,
+                updated_at,
+                anchor,
+                _orphan_quote,
+            ) = span
+            sentence, paragraph = locate(start, end)
+            yield (
                 slug,
                 document_id,
                 title,
-                span.id,
+                span_id,
                 start,
                 end,
-                words,
-                cached[span.tag],
-                cached[span.annotator],
-                cached[span.origin],
+                cell(text[start:end]),
+                cached[tag],
+                cached[annotator],
+                cached[origin],
                 cell(note) if note else "",
-                span.created_at,
-                span.updated_at,
-                sentence,
+                created_at,
+                updated_at,
+                cell(sentence),
                 paragraph,
-                cached[span.tag_slug],
-                "true" if span.is_reference else "false",
-                span.anchor,
-            ]
+                cached[tag_slug],
+                "true" if is_reference else "false",
+                anchor,
+            )
+
+
+def _orphan_row(
+    span: SpanRow,
+    slug: str,
+    document_id: int,
+    title: str,
+    cell: Callable[[str], str],
+    cached: _Cells,
+) -> tuple[str | int, ...]:
+    """Return the row of an orphan: no offsets, sentence or paragraph, its old words."""
+    return (
+        slug,
+        document_id,
+        title,
+        span.id,
+        "",
+        "",
+        cell(span.orphan_quote),
+        cached[span.tag],
+        cached[span.annotator],
+        cached[span.origin],
+        cell(span.note) if span.note else "",
+        span.created_at,
+        span.updated_at,
+        "",
+        "",
+        cached[span.tag_slug],
+        "true" if span.is_reference else "false",
+        span.anchor,
+    )
 
 
 def _same(value: str) -> str:
