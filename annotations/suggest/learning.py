@@ -28,6 +28,7 @@ from spacy.tokens import Doc
 from annotations.suggest.base import Candidate
 from annotations.suggest.heldout import choose, folds, quiet_rules
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary, clause_units
+from annotations.suggest.limits import MIN_SPANS
 from annotations.suggest.naming import learn_names, name_like_tags
 from annotations.suggest.rerank import train_reranker
 from annotations.suggest.training import (
@@ -42,10 +43,6 @@ from annotations.suggest.training import (
 Rules = Callable[[str], tuple[Doc, list[Candidate]]]
 UnitFinder = Callable[[str], list[tuple[int, int, str]]]
 
-#: Human spans a tag needs before a model is trained for it. Ten spans are about one
-#: essay's worth of film references or two of claims; below that a model mostly
-#: learns the essay's own words (see the learning curve in docs/benchmarks.md).
-MIN_SPANS = 10
 NO_DOCUMENTS = "There are no annotated documents to learn from."
 ONE_DOCUMENT = "model kept aside: one document only, nothing to judge it on until a second"
 

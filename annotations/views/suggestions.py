@@ -50,7 +50,7 @@ from annotations.services.learning import (
 )
 from annotations.services.projects import project_film_names_update
 from annotations.services.suggestions import suggestion_run_enqueue, suggestion_runs_enqueue
-from annotations.suggest.learning import MIN_SPANS
+from annotations.suggest.limits import MIN_SPANS
 from annotations.views.access import HtmxHttpRequest, document_for, project_for, require
 from annotations.views.annotate import (
     ANNOUNCE_ACCEPTED,
