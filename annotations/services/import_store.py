@@ -203,96 +203,149 @@ def _store_batch(
 ) -> None:
     """Insert a batch of documents, their first revisions, then their spans.
 
-    The spans go in as raw rows instead of bulk_create: building and preparing a
-    model instance per span cost most of an import's time. The values were
-    checked above as span_create checks them, and the database's own
-    constraints still guard every row.
+    Every row goes in as a plain tuple instead of through bulk_create: building
+    and preparing a model instance per row, field by field, cost most of an
+    import's time. The values were checked above as document_create and
+    span_create check them, and the database's own constraints still guard
+    every row.
     """
     connection = transaction.get_connection()
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        _copy_documents(connection, documents)
-    else:
-        Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
-        Revision.objects.bulk_create(_first_revisions(documents), batch_size=IMPORT_BATCH)
-    room = LINKED_DOCUMENTS - len(outcome.document_ids)
-    outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
-    now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    rows = [
-        (*values, document.pk, now, now)
-        for document, document_spans in zip(documents, span_sets, strict=True)
-        for values in document_spans
-    ]
-    quote = connection.ops.quote_name
-    table = quote(Span._meta.db_table)
-    columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
+    now = timezone.now()
+    stamp = Span._meta.get_field("created_at").get_db_prep_value(now, connection)
+    for document in documents:
+        document.created_at = document.updated_at = now
     with connection.cursor() as cursor:
-        if postgresql:
-            # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        if connection.vendor == "postgresql":
+            _copy_documents(cursor, connection, documents, stamp)
         else:
-            _insert_rows(cursor, connection, f"INSERT INTO {table} ({columns}) VALUES ", rows)
+            _insert_documents(cursor, connection, documents, stamp)
+        revisions = _first_revision_rows(connection, documents, stamp)
+        _write(cursor, connection, Revision, _REVISION_COLUMNS, revisions)
+        room = LINKED_DOCUMENTS - len(outcome.document_ids)
+        outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)])
+        rows = [
+            (*values, document.pk, stamp, stamp)
+            for document, document_spans in zip(documents, span_sets, strict=True)
+            for values in document_spans
+        ]
+        _write(cursor, connection, Span, _SPAN_COLUMNS, rows)
     outcome.documents += len(documents)
     outcome.spans += len(rows)
 
 
-def _insert_rows(cursor: Any, connection: Any, insert: str, rows: list[tuple]) -> None:
-    """Insert rows with many rows per INSERT: one statement per row costs a round trip each."""
-    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
-    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
+_DOCUMENT_COLUMNS = (
+    *("project", "title", "author", "source", "text", "metadata"),
+    *("created_at", "updated_at"),
+)
+#: A first revision: the document's text as imported, made when the document was.
+_REVISION_COLUMNS = (
+    *("document", "text", "created_at", "number", "message", "summary", "lost_suggestions"),
+)
+
+
+def _document_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
+    metadata = Document._meta.get_field("metadata")
+    return [
+        (
+            *(d.project_id, d.title, d.author, d.source, d.text),
+            *(metadata.get_db_prep_save(d.metadata, connection), stamp, stamp),
+        )
+        for d in documents
+    ]
+
+
+def _first_revision_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
+    def prepared(name: str, value: Any) -> Any:
+        return Revision._meta.get_field(name).get_db_prep_save(value, connection)
+
+    # The same for every first revision, so prepared once.
+    defaults = (1, "", prepared("summary", {}), prepared("lost_suggestions", []))
+    return [(d.pk, d.text, stamp, *defaults) for d in documents]
+
+
+def _insert_documents(cursor: Any, connection: Any, documents: list[Document], stamp: Any) -> None:
+    """SQLite: insert the documents, taking their ids back."""
+    rows = _document_rows(connection, documents, stamp)
+    quote = connection.ops.quote_name
+    per_statement = (connection.features.max_query_params or 999) // len(_DOCUMENT_COLUMNS)
     for first in range(0, len(rows), per_statement):
         chunk = rows[first : first + per_statement]
+        marks = ", ".join([_row_marks(_DOCUMENT_COLUMNS)] * len(chunk))
         cursor.execute(
-            insert + ", ".join([row_marks] * len(chunk)), [value for row in chunk for value in row]
+            f"{_insert(connection, Document, _DOCUMENT_COLUMNS)} VALUES {marks} "
+            f"RETURNING {quote('id')}",
+            [value for row in chunk for value in row],
         )
+        # Rows come back in the order of VALUES, as Django's bulk_create relies on too.
+        ids = cursor.fetchall()
+        for document, (pk,) in zip(documents[first : first + per_statement], ids, strict=True):
+            document.pk = pk
 
 
-def _first_revisions(documents: list[Document]) -> list[Revision]:
-    return [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents]
+def _copy_documents(cursor: Any, connection: Any, documents: list[Document], stamp: Any) -> None:
+    """PostgreSQL: store the documents by COPY (their first revisions follow the same way).
 
-
-def _copy_documents(connection: Any, documents: list[Document]) -> None:
-    """PostgreSQL: store documents and their first revisions by COPY.
-
-    bulk_create sends a batch as one array per column, which the driver builds
-    value by value; COPY streams the rows. COPY cannot hand ids back, so the
-    documents' ids are drawn from the table's own sequence first (one query),
-    and later inserts by any other path never collide with them.
+    COPY cannot hand ids back, so the documents' ids are drawn from the table's
+    own sequence first (one query), and later inserts by any other path never
+    collide with them.
 
     The texts are compressed with lz4 where the server has it (for this
     transaction only): the default, pglz, took most of the server's time here,
     and reading either is the same to every query.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
-            "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-        )
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Document._meta.db_table, len(documents)],
-        )
-        for document, (pk,) in zip(documents, cursor.fetchall(), strict=True):
-            document.pk = pk
-        _copy_instances(cursor, connection, Document, documents, with_id=True)
-        _copy_instances(cursor, connection, Revision, _first_revisions(documents), with_id=False)
+    cursor.execute(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+    )
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [Document._meta.db_table, len(documents)],
+    )
+    for document, (pk,) in zip(documents, cursor.fetchall(), strict=True):
+        document.pk = pk
+    rows = [
+        (d.pk, *row)
+        for d, row in zip(documents, _document_rows(connection, documents, stamp), strict=True)
+    ]
+    _write(cursor, connection, Document, ("id", *_DOCUMENT_COLUMNS), rows)
 
 
-def _copy_instances(
-    cursor: Any, connection: Any, model: type[Model], objects: list[Model], *, with_id: bool
+def _write(
+    cursor: Any, connection: Any, model: type[Model], names: tuple[str, ...], rows: list[tuple]
 ) -> None:
-    """COPY unsaved instances into their table, each value prepared as ``save()`` prepares it."""
-    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+    """Insert prepared rows: COPY on PostgreSQL, many rows per INSERT on SQLite."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+        with cursor.cursor.copy(
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # One statement per row costs a round trip each, and executemany still
+    # steps the statement row by row: a thousand rows per INSERT took half the time.
+    per_statement = min(1000, (connection.features.max_query_params or 999) // len(names))
+    insert = _insert(connection, model, names) + " VALUES "
+    for first in range(0, len(rows), per_statement):
+        chunk = rows[first : first + per_statement]
+        cursor.execute(
+            insert + ", ".join([_row_marks(names)] * len(chunk)),
+            [value for row in chunk for value in row],
+        )
+
+
+def _insert(connection: Any, model: type[Model], names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for instance in objects:
-            # pre_save fills the creation times, as an INSERT through the ORM does.
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-            )
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+
+
+def _row_marks(names: tuple[str, ...]) -> str:
+    return "(" + ", ".join(["%s"] * len(names)) + ")"
 
 
 def _refuse_nul(*values: str) -> None:
