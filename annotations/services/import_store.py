@@ -159,32 +159,35 @@ def _span_rows(
 ) -> list[tuple]:
     """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
     title, text = document.title, document.text
+    author_pk = author.pk
     spans: dict[tuple[int, int, int, int], tuple] = {}
     for number, item in enumerate(parsed.spans, start=1):
+        start, end = item.start, item.end
         tag = tags.get(item.tag, item.tag_slug)
         try:
-            if item.start is None:  # an orphan of an exported revision: its words, no place
+            if start is None:  # an orphan of an exported revision: its words, no place
                 _refuse_nul(item.orphan_quote)
             else:
-                check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+                check_span_fields(document=document, start=start, end=end, tag=tag)
             _refuse_nul(item.note)
         except DomainError as error:
             raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
         user_id = members.get(item.annotator) if item.annotator else None
         if user_id is None:
-            user_id = author.pk
+            user_id = author_pk
             outcome.credited_to_importer += bool(item.annotator)
         origin = item.origin if item.origin in _ORIGINS else Origin.MANUAL
         # The reference layer holds one span per place and tag, whoever adjudicated it.
         owner = None if item.is_reference else user_id
-        quote = item.orphan_quote if item.start is None else text[item.start : item.end]
-        key = (item.start, item.end, tag.pk, owner, item.is_reference, quote)
+        quote = item.orphan_quote if start is None else text[start:end]
+        tag_pk = tag.pk
+        key = (start, end, tag_pk, owner, item.is_reference, quote)
         anchor = item.anchor if item.anchor in _ANCHORS else AnchorState.EXACT
         # Columns in _SPAN_COLUMNS order, less the document and timestamps.
         spans.setdefault(
             key,
             (
-                *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
+                *(start, end, tag_pk, user_id, item.note.strip(), quote, origin),
                 item.is_reference,
                 anchor,
             ),
@@ -350,8 +353,9 @@ def _row_marks(names: tuple[str, ...]) -> str:
 
 def _refuse_nul(*values: str) -> None:
     # No database column can hold NUL (PostgreSQL refuses it outright).
-    if any("\x00" in value for value in values):
-        raise DomainError(NUL_CHARACTER)
+    for value in values:
+        if "\x00" in value:
+            raise DomainError(NUL_CHARACTER)
 
 
 def _strings_in(value: Any) -> Iterable[str]:
@@ -379,9 +383,11 @@ class _TagResolver:
             self.by_key[tag.name.casefold()] = tag
 
     def get(self, name: str, slug: str = "") -> Tag:
-        for key in (slug, name, name.casefold()):
-            if key and key in self.by_key:
-                return self.by_key[key]
+        # Asked once per span: the usual hits (the slug, the name as written) come first.
+        if slug and (tag := self.by_key.get(slug)) is not None:
+            return tag
+        if name and (tag := self.by_key.get(name) or self.by_key.get(name.casefold())):
+            return tag
         # Tags in any script, as on the project page (models.tag_slug).
         if (slugged := tag_slug(name)) in self.by_key:
             return self.by_key[slugged]
