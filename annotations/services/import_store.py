@@ -320,12 +320,16 @@ def _write(
     if not rows:
         return
     if connection.vendor == "postgresql":
-        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
+        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row. In its binary
+        # form, with the columns' types named, the driver encodes each value in C: the
+        # text form cost several times more of this process's time for the same rows.
+        fields = [model._meta.get_field(name) for name in names]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-        with cursor.cursor.copy(
-            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy:
+        columns = ", ".join(quote(field.column) for field in fields)
+        table = quote(model._meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            # "varchar(16)" is a varchar to the driver.
+            copy.set_types([field.db_type(connection).split("(")[0] for field in fields])
             for row in rows:
                 copy.write_row(row)
         return
