@@ -97,6 +97,9 @@ _HANGUL_L, _HANGUL_V, _HANGUL_T = (
     range(0x11A8, 0x1200),
 )
 _HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
+#: The first code point that can join a neighbour into one character (U+0300, a combining
+#: accent); every rule below concerns code points from here on.
+_FIRST_JOINING = "\u0300"
 
 
 def _extends(char: str) -> bool:
@@ -132,6 +135,8 @@ def is_grapheme_boundary(text: str, index: int) -> bool:
         return False
     if before in "\r\n" or after in "\r\n":
         return True
+    if before < _FIRST_JOINING and after < _FIRST_JOINING:
+        return True  # most text: nothing below U+0300 joins what is beside it
     if _extends(after):
         return False
     if before == _ZWJ:

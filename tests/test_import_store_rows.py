@@ -14,9 +14,12 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from annotations.imports import IMPORTED
+from annotations.imports.base import ParsedDocument, ParsedSpan
 from annotations.models import Document, Revision, Role, Span
 from annotations.services import import_store
 from annotations.services.documents import document_create
@@ -136,3 +139,18 @@ def test_a_document_added_after_an_import_gets_an_id_of_its_own(project, owner):
     assert later.pk not in imported
     assert later.pk > max(imported)
     assert Revision.objects.filter(document=later, number=1).exists()
+
+
+def test_the_database_still_refuses_a_span_the_checks_let_through(project, owner, monkeypatch):
+    # The rows go in as plain SQL: the constraints must still hold, and the error must be
+    # Django's, as from any other write.
+    monkeypatch.setattr(import_store, "check_span_fields", lambda **fields: None)
+    empty = ParsedSpan(start=4, end=4, tag="claim")
+    parsed = [
+        ParsedDocument(title="First", text="Some words here."),
+        ParsedDocument(title="Second", text="Other words here.", spans=[empty]),
+    ]
+    with pytest.raises(IntegrityError):
+        import_store.documents_import(project=project, author=owner, documents=parsed)
+    assert not Document.with_trash.filter(project=project).exists()
+    assert not Revision.objects.filter(document__project=project).exists()

@@ -12,10 +12,12 @@ import pytest
 from django.db import connection
 
 from annotations.models import RunStatus, SuggestionRun
+from annotations.services import suggestions
 from annotations.services.documents import document_create
 from annotations.services.suggestions import (
     SUGGEST_CHUNK,
     suggestion_runs_enqueue,
+    suggestion_runs_enqueue_new,
 )
 from annotations.tasks import suggest_document
 from tests import factories
@@ -50,6 +52,33 @@ def test_project_task_suggests_many_documents_in_batches(
     counts = {document.suggestions.count() for document in documents}
     assert len(counts) == 1
     assert counts.pop() > 0
+
+
+def test_queueing_new_documents_leaves_those_with_a_run_alone(
+    project, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(suggestions, "TASK_DOCUMENTS", 2)
+    documents = [
+        document_create(project=project, title=f"E{i}", text=f"{TEXT} ({i})", suggest=False)
+        for i in range(4)
+    ]
+    earlier = SuggestionRun.objects.create(
+        document=documents[0], status=RunStatus.FAILED, error="Earlier.", task_id="earlier"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert suggestion_runs_enqueue_new(project=project) == 3
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.error, earlier.task_id) == (
+        RunStatus.FAILED,
+        "Earlier.",
+        "earlier",
+    )
+    runs = SuggestionRun.objects.filter(document__in=documents[1:])
+    # The tests' immediate backend ran the tasks at once: three documents, two per task.
+    assert sorted(runs.values_list("status", flat=True)) == [RunStatus.DONE] * 3
+    assert len({run.task_id for run in runs}) == 2
+    assert all(run.queued_at is not None for run in runs)
+    assert suggestion_runs_enqueue_new(project=project) == 0
 
 
 def test_task_for_a_deleted_document_does_nothing(project):

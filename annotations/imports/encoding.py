@@ -342,9 +342,9 @@ def repair_controls(text: str) -> tuple[str, str]:
     repair). One character becomes one character, so offsets stay valid.
     Raises Rejected for a control that Windows-1252 leaves undefined.
     """
-    found = sorted(set(_C1.findall(text)))
-    if not found:
+    if _C1.search(text) is None:  # almost every text: nothing to list or replace
         return text, ""
+    found = sorted(set(_C1.findall(text)))
     replacements = {}
     for char in found:
         try:

@@ -159,32 +159,35 @@ def _span_rows(
 ) -> list[tuple]:
     """Check a parsed document's spans and return their rows (see ``_SPAN_COLUMNS``)."""
     title, text = document.title, document.text
+    author_pk = author.pk
     spans: dict[tuple[int, int, int, int], tuple] = {}
     for number, item in enumerate(parsed.spans, start=1):
+        start, end = item.start, item.end
         tag = tags.get(item.tag, item.tag_slug)
         try:
-            if item.start is None:  # an orphan of an exported revision: its words, no place
+            if start is None:  # an orphan of an exported revision: its words, no place
                 _refuse_nul(item.orphan_quote)
             else:
-                check_span_fields(document=document, start=item.start, end=item.end, tag=tag)
+                check_span_fields(document=document, start=start, end=end, tag=tag)
             _refuse_nul(item.note)
         except DomainError as error:
             raise DomainError(f"“{title[:80]}”, span {number}: {error}") from None
         user_id = members.get(item.annotator) if item.annotator else None
         if user_id is None:
-            user_id = author.pk
+            user_id = author_pk
             outcome.credited_to_importer += bool(item.annotator)
         origin = item.origin if item.origin in _ORIGINS else Origin.MANUAL
         # The reference layer holds one span per place and tag, whoever adjudicated it.
         owner = None if item.is_reference else user_id
-        quote = item.orphan_quote if item.start is None else text[item.start : item.end]
-        key = (item.start, item.end, tag.pk, owner, item.is_reference, quote)
+        quote = item.orphan_quote if start is None else text[start:end]
+        tag_pk = tag.pk
+        key = (start, end, tag_pk, owner, item.is_reference, quote)
         anchor = item.anchor if item.anchor in _ANCHORS else AnchorState.EXACT
         # Columns in _SPAN_COLUMNS order, less the document and timestamps.
         spans.setdefault(
             key,
             (
-                *(item.start, item.end, tag.pk, user_id, item.note.strip(), quote, origin),
+                *(start, end, tag_pk, user_id, item.note.strip(), quote, origin),
                 item.is_reference,
                 anchor,
             ),
@@ -203,102 +206,166 @@ def _store_batch(
 ) -> None:
     """Insert a batch of documents, their first revisions, then their spans.
 
-    The spans go in as raw rows instead of bulk_create: building and preparing a
-    model instance per span cost most of an import's time. The values were
-    checked above as span_create checks them, and the database's own
-    constraints still guard every row.
+    Every row goes in as a plain tuple instead of through bulk_create: building
+    and preparing a model instance per row, field by field, cost most of an
+    import's time. The values were checked above as document_create and
+    span_create check them, and the database's own constraints still guard
+    every row.
     """
     connection = transaction.get_connection()
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        _copy_documents(connection, documents)
-    else:
-        Document.objects.bulk_create(documents, batch_size=IMPORT_BATCH)
-        Revision.objects.bulk_create(_first_revisions(documents), batch_size=IMPORT_BATCH)
-    room = LINKED_DOCUMENTS - len(outcome.document_ids)
-    outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)] if d.pk is not None)
-    now = Span._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
-    rows = [
-        (*values, document.pk, now, now)
-        for document, document_spans in zip(documents, span_sets, strict=True)
-        for values in document_spans
-    ]
-    quote = connection.ops.quote_name
-    table = quote(Span._meta.db_table)
-    columns = ", ".join(quote(Span._meta.get_field(name).column) for name in _SPAN_COLUMNS)
+    now = timezone.now()
+    stamp = Span._meta.get_field("created_at").get_db_prep_value(now, connection)
+    for document in documents:
+        document.created_at = document.updated_at = now
     with connection.cursor() as cursor:
-        if postgresql:
-            # COPY is PostgreSQL's bulk path: no SQL to build or parse per row.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        if connection.vendor == "postgresql":
+            _copy_documents(cursor, connection, documents, stamp)
         else:
-            _insert_rows(cursor, connection, f"INSERT INTO {table} ({columns}) VALUES ", rows)
+            _insert_documents(connection, documents, stamp)
+        revisions = _first_revision_rows(connection, documents, stamp)
+        _write(cursor, connection, Revision, _REVISION_COLUMNS, revisions)
+        room = LINKED_DOCUMENTS - len(outcome.document_ids)
+        outcome.document_ids.extend(d.pk for d in documents[: max(room, 0)])
+        rows = [
+            (*values, document.pk, stamp, stamp)
+            for document, document_spans in zip(documents, span_sets, strict=True)
+            for values in document_spans
+        ]
+        _write(cursor, connection, Span, _SPAN_COLUMNS, rows)
     outcome.documents += len(documents)
     outcome.spans += len(rows)
 
 
-def _insert_rows(cursor: Any, connection: Any, insert: str, rows: list[tuple]) -> None:
-    """Insert rows with many rows per INSERT: one statement per row costs a round trip each."""
-    row_marks = "(" + ", ".join(["%s"] * len(_SPAN_COLUMNS)) + ")"
-    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(_SPAN_COLUMNS))
-    for first in range(0, len(rows), per_statement):
-        chunk = rows[first : first + per_statement]
-        cursor.execute(
-            insert + ", ".join([row_marks] * len(chunk)), [value for row in chunk for value in row]
+_DOCUMENT_COLUMNS = (
+    *("project", "title", "author", "source", "text", "metadata"),
+    *("created_at", "updated_at"),
+)
+#: A first revision: the document's text as imported, made when the document was.
+_REVISION_COLUMNS = (
+    *("document", "text", "created_at", "number", "message", "summary", "lost_suggestions"),
+)
+
+
+def _document_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
+    metadata = Document._meta.get_field("metadata")
+    return [
+        (
+            *(d.project_id, d.title, d.author, d.source, d.text),
+            *(metadata.get_db_prep_save(d.metadata, connection), stamp, stamp),
         )
+        for d in documents
+    ]
 
 
-def _first_revisions(documents: list[Document]) -> list[Revision]:
-    return [Revision(document=d, number=1, text=d.text, created_at=d.created_at) for d in documents]
+def _first_revision_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
+    def prepared(name: str, value: Any) -> Any:
+        return Revision._meta.get_field(name).get_db_prep_save(value, connection)
+
+    # The same for every first revision, so prepared once.
+    defaults = (1, "", prepared("summary", {}), prepared("lost_suggestions", []))
+    return [(d.pk, d.text, stamp, *defaults) for d in documents]
 
 
-def _copy_documents(connection: Any, documents: list[Document]) -> None:
-    """PostgreSQL: store documents and their first revisions by COPY.
+def _insert_documents(connection: Any, documents: list[Document], stamp: Any) -> None:
+    """SQLite: insert the documents, taking their ids back."""
+    rows = _document_rows(connection, documents, stamp)
+    quote = connection.ops.quote_name
+    insert = _insert(connection, Document, _DOCUMENT_COLUMNS) + " VALUES "
+    per_statement = (connection.features.max_query_params or 999) // len(_DOCUMENT_COLUMNS)
+    with connection.wrap_database_errors:  # the driver's own marks, as in _write
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            marks = ", ".join([_driver_marks(_DOCUMENT_COLUMNS)] * len(chunk))
+            ids = connection.connection.execute(
+                f"{insert}{marks} RETURNING {quote('id')}",
+                [value for row in chunk for value in row],
+            ).fetchall()
+            # Rows come back in the order of VALUES, as Django's bulk_create relies on too.
+            for document, (pk,) in zip(documents[first : first + per_statement], ids, strict=True):
+                document.pk = pk
 
-    bulk_create sends a batch as one array per column, which the driver builds
-    value by value; COPY streams the rows. COPY cannot hand ids back, so the
-    documents' ids are drawn from the table's own sequence first (one query),
-    and later inserts by any other path never collide with them.
+
+def _copy_documents(cursor: Any, connection: Any, documents: list[Document], stamp: Any) -> None:
+    """PostgreSQL: store the documents by COPY (their first revisions follow the same way).
+
+    COPY cannot hand ids back, so the documents' ids are drawn from the table's
+    own sequence first (one query), and later inserts by any other path never
+    collide with them.
 
     The texts are compressed with lz4 where the server has it (for this
     transaction only): the default, pglz, took most of the server's time here,
     and reading either is the same to every query.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
-            "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-        )
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Document._meta.db_table, len(documents)],
-        )
-        for document, (pk,) in zip(documents, cursor.fetchall(), strict=True):
-            document.pk = pk
-        _copy_instances(cursor, connection, Document, documents, with_id=True)
-        _copy_instances(cursor, connection, Revision, _first_revisions(documents), with_id=False)
+    cursor.execute(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+    )
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [Document._meta.db_table, len(documents)],
+    )
+    for document, (pk,) in zip(documents, cursor.fetchall(), strict=True):
+        document.pk = pk
+    rows = [
+        (d.pk, *row)
+        for d, row in zip(documents, _document_rows(connection, documents, stamp), strict=True)
+    ]
+    _write(cursor, connection, Document, ("id", *_DOCUMENT_COLUMNS), rows)
 
 
-def _copy_instances(
-    cursor: Any, connection: Any, model: type[Model], objects: list[Model], *, with_id: bool
+def _write(
+    cursor: Any, connection: Any, model: type[Model], names: tuple[str, ...], rows: list[tuple]
 ) -> None:
-    """COPY unsaved instances into their table, each value prepared as ``save()`` prepares it."""
-    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for instance in objects:
-            # pre_save fills the creation times, as an INSERT through the ORM does.
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    """Insert prepared rows: COPY on PostgreSQL, many rows per INSERT on SQLite."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: no SQL to build or parse per row. In its binary
+        # form, with the columns' types named, the driver encodes each value in C: the
+        # text form cost several times more of this process's time for the same rows.
+        fields = [model._meta.get_field(name) for name in names]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        table = quote(model._meta.db_table)
+        copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        # The driver's cursor: its errors become Django's, as through Django's cursor.
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            # "varchar(16)" is a varchar to the driver.
+            copy.set_types([field.db_type(connection).split("(")[0] for field in fields])
+            for row in rows:
+                copy.write_row(row)
+        return
+    # One statement per row costs a round trip each, and executemany still
+    # steps the statement row by row: a thousand rows per INSERT took 60% of its time.
+    per_statement = min(1000, (connection.features.max_query_params or 999) // len(names))
+    insert = _insert(connection, model, names) + " VALUES "
+    # Written with SQLite's own "?" marks for the driver itself: Django's cursor rewrites
+    # "%s" marks with a regular expression on every statement, and for statements of
+    # twelve thousand marks that took a third of these statements' time.
+    marks = _driver_marks(names)
+    with connection.wrap_database_errors:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            connection.connection.execute(
+                insert + ", ".join([marks] * len(chunk)), [value for row in chunk for value in row]
             )
+
+
+def _insert(connection: Any, model: type[Model], names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+
+
+def _driver_marks(names: tuple[str, ...]) -> str:
+    return "(" + ", ".join("?" * len(names)) + ")"
 
 
 def _refuse_nul(*values: str) -> None:
     # No database column can hold NUL (PostgreSQL refuses it outright).
-    if any("\x00" in value for value in values):
-        raise DomainError(NUL_CHARACTER)
+    for value in values:
+        if "\x00" in value:
+            raise DomainError(NUL_CHARACTER)
 
 
 def _strings_in(value: Any) -> Iterable[str]:
@@ -326,9 +393,11 @@ class _TagResolver:
             self.by_key[tag.name.casefold()] = tag
 
     def get(self, name: str, slug: str = "") -> Tag:
-        for key in (slug, name, name.casefold()):
-            if key and key in self.by_key:
-                return self.by_key[key]
+        # Asked once per span: the usual hits (the slug, the name as written) come first.
+        if slug and (tag := self.by_key.get(slug)) is not None:
+            return tag
+        if name and (tag := self.by_key.get(name) or self.by_key.get(name.casefold())):
+            return tag
         # Tags in any script, as on the project page (models.tag_slug).
         if (slugged := tag_slug(name)) in self.by_key:
             return self.by_key[slugged]

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -66,18 +67,46 @@ def suggestion_run_enqueue(*, document: Document) -> SuggestionRun:
 TASK_DOCUMENTS = 64
 
 
+@transaction.atomic
 def suggestion_runs_enqueue_new(*, project: Project) -> int:
     """Queue suggestions for the project's documents that never had any (after an import)."""
-    # project_id too: the related manager reads it to attach the project to each document,
-    # and a deferred field would cost one query per document.
-    documents = list(project.documents.filter(suggestion_run__isnull=True).only("pk", "project_id"))
-    return suggestion_runs_enqueue(documents=documents) if documents else 0
+    new = project.documents.filter(suggestion_run__isnull=True)
+    ids = _runs_insert(new.values("pk").order_by())
+    transaction.on_commit(lambda: _tasks_enqueue(ids))
+    return len(ids)
+
+
+def _runs_insert(documents: QuerySet) -> list[int]:
+    """Insert a queued run for each of the documents (a query of their pks); return their ids.
+
+    One INSERT ... SELECT in the database: fetching the ids and sending a row per
+    document back cost more than the queueing itself. A run that another
+    queueing made meanwhile is queued already, so it is left out.
+    """
+    fields = [SuggestionRun._meta.get_field(name) for name in _NEW_RUN]
+    queued = {**_queued_fields(), "added": 0, "pending": 0, "model": ""}
+    values = [field.get_db_prep_save(queued[field.name], connection) for field in fields]
+    select, params = documents.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(SuggestionRun._meta.db_table)} ({quote('document_id')}, {columns}) "
+            f"SELECT {quote('pk')}, {', '.join(['%s'] * len(values))} FROM ({select}) AS documents "
+            # WHERE: SQLite reads ON CONFLICT after a bare FROM as a join's ON.
+            f"WHERE true ON CONFLICT DO NOTHING RETURNING {quote('document_id')}",
+            [*values, *params],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+_NEW_RUN = ("status", "error", "queued_at", "task_id", "added", "pending", "model")
 
 
 def suggestion_runs_enqueue(*, documents: list[Document]) -> int:
     """Queue suggestions for many documents: their runs show "queued", tasks go out on commit."""
     ids = [document.pk for document in documents]
-    queued = {"status": RunStatus.QUEUED, "error": "", "queued_at": timezone.now(), "task_id": ""}
+    queued = _queued_fields()
     runs = SuggestionRun.objects.filter(document_id__in=ids)
     runs.update(**queued)
     have = set(runs.values_list("document_id", flat=True))
@@ -85,17 +114,20 @@ def suggestion_runs_enqueue(*, documents: list[Document]) -> int:
         [SuggestionRun(document_id=pk, **queued) for pk in ids if pk not in have],
         ignore_conflicts=True,
     )
-
-    def enqueue() -> None:
-        for offset in range(0, len(ids), TASK_DOCUMENTS):
-            chunk = ids[offset : offset + TASK_DOCUMENTS]
-            result = suggest_documents.enqueue(chunk)
-            SuggestionRun.objects.filter(document_id__in=chunk, task_id="").update(
-                task_id=result.id
-            )
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: _tasks_enqueue(ids))
     return len(ids)
+
+
+def _queued_fields() -> dict:
+    return {"status": RunStatus.QUEUED, "error": "", "queued_at": timezone.now(), "task_id": ""}
+
+
+def _tasks_enqueue(ids: list[int]) -> None:
+    """Send the queued runs' documents to the workers, TASK_DOCUMENTS to a task."""
+    for offset in range(0, len(ids), TASK_DOCUMENTS):
+        chunk = ids[offset : offset + TASK_DOCUMENTS]
+        result = suggest_documents.enqueue(chunk)
+        SuggestionRun.objects.filter(document_id__in=chunk, task_id="").update(task_id=result.id)
 
 
 def document_suggest(*, document_id: int, model: str) -> dict[str, int]:
