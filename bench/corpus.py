@@ -31,7 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT
+from common import ROOT, label_studio
 
 ESSAYS = 1000
 WORDS = 1000
@@ -43,9 +43,6 @@ REPEATS = 5
 #: Another free port can be given in HERLENS_BENCH_PORT (several runs on one machine).
 PORT = int(os.environ.get("HERLENS_BENCH_PORT", "8190"))
 WORKERS = 2
-#: From the side-by-side run of Label Studio 1.23.2 and herlens on this machine (medians).
-PEER_IMPORT_SECONDS = 2.61
-PEER_EXPORT_SECONDS = 2.9
 TAGS = ("claim", "prediction", "film-reference")
 SECTION = "Corpus import and export"
 
@@ -388,6 +385,7 @@ def startup(env: dict) -> dict:
 
 def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
     spans = essays * SPANS
+    peer = label_studio()
     lines = [
         f"Measured by `python bench/corpus.py` on {time.strftime('%Y-%m-%d')} "
         f"({os.cpu_count()} cores, CPython {sys.version.split()[0]}). Corpus written by the "
@@ -400,9 +398,8 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
         "the wall time also counts the time other processes held the CPU (load average "
         f"{os.getloadavg()[0]:.1f} at the end of this run).",
         "",
-        "Label Studio figures come from the side-by-side run of Label Studio 1.23.2 and herlens "
-        "on this machine (its HTTP import and export of the same corpus); the floors were "
-        "measured in this run.",
+        f"Label Studio's figures (its HTTP import and CSV export of the same corpus) come from "
+        f"{peer.source}; the floors were measured in this run.",
         "",
         "| work | Label Studio | goal | " + " | ".join(f"herlens ({name})" for name in runs) + " |",
         "|---|---|---|" + "---|" * len(runs),
@@ -418,10 +415,10 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
 
     row(
         f"import {essays:,} essays with {spans:,} spans: `import_documents`, start-up included",
-        f"{PEER_IMPORT_SECONDS:.2f} s",
-        f"<= {PEER_IMPORT_SECONDS / 3:.2f} s (3x faster)",
+        f"{peer.import_s:.2f} s",
+        f"<= {peer.import_s / 3:.2f} s (3x faster)",
         [
-            f"{r['import']['seconds']:.2f} s ({ratio(r['import']['seconds'], PEER_IMPORT_SECONDS)}; "
+            f"{r['import']['seconds']:.2f} s ({ratio(r['import']['seconds'], peer.import_s)}; "
             f"CPU {r['import']['cpu']:.2f} s), peak {r['import']['peak_mb']:.0f} MB"
             for r in runs.values()
         ],
@@ -454,21 +451,21 @@ def report(runs: dict[str, dict], essays: int, floor_start: dict) -> str:
     )
     row(
         f"export {runs[next(iter(runs))]['export']['rows']:,} spans as CSV over HTTP (API)",
-        f"{PEER_EXPORT_SECONDS:.1f} s",
-        f"<= {PEER_EXPORT_SECONDS / 10:.2f} s (10x faster)",
+        f"{peer.export_csv_s:.2f} s",
+        f"<= {peer.export_csv_s / 10:.2f} s (10x faster)",
         [
             f"{r['export_http']['seconds']:.2f} s "
-            f"({ratio(r['export_http']['seconds'], PEER_EXPORT_SECONDS)}; "
+            f"({ratio(r['export_http']['seconds'], peer.export_csv_s)}; "
             f"server CPU {r['export_http']['cpu']:.2f} s)"
             for r in runs.values()
         ],
     )
     row(
         "export the same by `export_corpus`, start-up included",
-        f"{PEER_EXPORT_SECONDS:.1f} s",
-        f"<= {PEER_EXPORT_SECONDS / 10:.2f} s (10x faster)",
+        f"{peer.export_csv_s:.2f} s",
+        f"<= {peer.export_csv_s / 10:.2f} s (10x faster)",
         [
-            f"{r['export']['seconds']:.2f} s ({ratio(r['export']['seconds'], PEER_EXPORT_SECONDS)}; "
+            f"{r['export']['seconds']:.2f} s ({ratio(r['export']['seconds'], peer.export_csv_s)}; "
             f"CPU {r['export']['cpu']:.2f} s), peak {r['export']['peak_mb']:.0f} MB"
             for r in runs.values()
         ],
