@@ -317,3 +317,44 @@ def test_rejected_suggestions_teach_the_project_which_rule_suggestions_to_drop(p
     assert quotes == ["I think the film is a lie."]
     row = next(r for r in learning_overview(project)["learning_rows"] if r["tag"].slug == "claim")
     assert row["model_used"]
+
+
+def test_a_project_that_marks_conditionals_as_claims_switches_them_by_the_commands(
+    project, tmp_path
+):
+    """Imported with spans, ``learn --wait``, ``suggest --document``: the rules' prediction
+    on a conditional comes back as a claim, learned from the other essays only."""
+    from tests.test_suggest_relabel import NEW, essay
+
+    rng = random.Random(7)
+    rows = [
+        {
+            "title": lesson.name,
+            "text": lesson.text,
+            "spans": [{"start": s.start, "end": s.end, "tag": s.tag} for s in lesson.spans],
+        }
+        for lesson in (essay(f"Essay {number}", rng) for number in range(8))
+    ]
+    rows.append({"title": "New", "text": NEW, "spans": []})
+    path = tmp_path / "essays.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    command("import_documents", project.slug, str(path))
+    command("learn", project.slug, "--wait", "--timeout", "120")
+    run = LearningRun.objects.get(project=project)
+    assert run.status == RunStatus.DONE
+    assert run.summaries["prediction"]["switched_to"] == "claim"
+    meta = json.loads((version_dir(project.pk, 1) / "meta.json").read_text(encoding="utf-8"))
+    assert "New" not in meta["relabeller"]["seen_in"]["prediction>claim"]
+    new = project.documents.get(title="New")
+    command("suggest", project.slug, "--document", str(new.pk), "--wait", "--timeout", "60")
+    stored = {s.quote: s for s in new.suggestions.all()}
+    conditional = stored["If the sequel keeps the same crew, the new film will feel like home."]
+    assert conditional.tag.slug == "claim"
+    assert conditional.rule == "learned-tag"
+    assert "not Prediction" in conditional.reason
+    dated = stored["By 2045, most cinemas will show films written with software."]
+    assert dated.tag.slug == "prediction"
+    row = next(
+        r for r in learning_overview(project)["learning_rows"] if r["tag"].slug == "prediction"
+    )
+    assert row["model_used"]
