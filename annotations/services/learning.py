@@ -303,8 +303,7 @@ def learning_overview(project: Project) -> dict[str, Any]:
                     if summary.get("kind") == "name"
                     else summary.get("threshold", OFF) < OFF or summary.get("veto", 0) > 0
                 )
-                or summary.get("cut", 0) > 0
-                or bool(summary.get("switched_to")),
+                or summary.get("cut", 0) > 0,
                 "f1": summary.get("f1"),
                 "rules_f1": summary.get("rules_f1"),
                 "held_out": summary.get("held_out_documents", 0),

@@ -18,11 +18,6 @@ from spacy.tokens import Doc
 from annotations.suggest.base import Candidate
 from annotations.suggest.evaluation import GoldSpan, Report, matches
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary
-from annotations.suggest.relabel import CUTS as SWITCH_CUTS
-from annotations.suggest.relabel import NO_SWITCH as NOTHING_TO_SWITCH
-from annotations.suggest.relabel import OFF as SWITCH_OFF
-from annotations.suggest.relabel import RULE as SWITCHED
-from annotations.suggest.relabel import switches_at
 from annotations.suggest.rerank import CUTS
 
 Rules = Callable[[str], tuple[Doc, list[Candidate]]]
@@ -40,9 +35,6 @@ MIN_HELD_OUT_SPANS = 8
 #: A re-ranker's cut must do better on the held-out documents of this many trials (folds).
 MIN_TRIALS = 2
 NOT_BETTER = "model kept aside: it did not beat the rules on the held-out documents"
-#: A pair of tags switches only when, on the held-out documents, its switched hits that
-#: people marked with the other tag outnumber the ones they did not by this many.
-MIN_NET_SWITCHES = 3
 #: Choices tried on the held-out documents for a clause tag: add a clause the model scores at
 #: or above the threshold ("off": add none), and drop a rule's suggestion it scores below the veto.
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, OFF)
@@ -110,18 +102,14 @@ class Choice:
     quiet: frozenset[str] = frozenset()
     #: The re-ranker's cut per tag (0: every rule's suggestion is kept).
     cuts: dict[str, float] = field(default_factory=dict)
-    #: The relabeller's cut per pair of tags ("prediction>claim"; none: no hit switches).
-    switches: dict[str, float] = field(default_factory=dict)
 
     def trying(self, tag: str, **change: object) -> Choice:
         """This choice with one tag's setting changed ("threshold", "veto", "model", "quiet",
-        "cut"), or one pair's ("switch")."""
+        "cut")."""
         thresholds, vetoes = dict(self.thresholds), dict(self.vetoes)
-        cuts, switches = dict(self.cuts), dict(self.switches)
+        cuts = dict(self.cuts)
         if "cut" in change:
             cuts[tag] = change["cut"]
-        if "switch" in change:
-            switches[tag] = change["switch"]
         models, quiet = set(self.models), set(self.quiet)
         if "threshold" in change:
             thresholds[tag] = change["threshold"]
@@ -138,7 +126,6 @@ class Choice:
             models=frozenset(models),
             quiet=frozenset(quiet),
             cuts=cuts,
-            switches=switches,
         )
 
 
@@ -154,23 +141,17 @@ class _Case:
     scores: list[tuple[int, int, dict[str, float]]]
     #: The re-ranker's probability for each of ``base``.
     ranks: list[float]
-    #: The relabeller's (other tag, probability) for each of ``base``.
-    switches: list[tuple[str, float]]
 
     def found(self, choice: Choice | None) -> list[Candidate]:
         if choice is None:
             return self.base
         trial = self.trial
-        kept, switches = [], []
-        for s, rank, switch in zip(self.base, self.ranks, self.switches, strict=True):
-            if s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules:
-                continue
-            # As Learned.rules_kept: a hit being switched is not the re-ranker's to drop.
-            if rank >= choice.cuts.get(s.tag, 0.0) or switches_at(s, switch, choice.switches):
-                kept.append(s)
-                switches.append(switch)
-        if trial.relabeller is not None and choice.switches:
-            kept = trial.relabeller.switch(kept, switches, choice.switches, trial.labels)
+        kept = [
+            s
+            for s, rank in zip(self.base, self.ranks, strict=True)
+            if rank >= choice.cuts.get(s.tag, 0.0)
+            and not (s.tag in choice.quiet and (s.tag, s.rule) in trial.quiet_rules)
+        ]
         kept = trial.veto(kept, self.scores, choice.vetoes)
         more = self.names + [e for e in self.entities if e.tag in choice.models]
         more += trial.from_clauses(self.doc, self.text, choice.thresholds, self.scores)
@@ -198,9 +179,6 @@ class HeldOut:
                         trial.reranker.scores(doc, lesson.text, base)
                         if trial.reranker is not None
                         else [1.0] * len(base),
-                        trial.relabeller.scores(doc, lesson.text, base)
-                        if trial.relabeller is not None
-                        else [NOTHING_TO_SWITCH] * len(base),
                     )
                 )
 
@@ -216,9 +194,9 @@ class HeldOut:
         score = self.report(choice).by_tag.get(tag)
         return score.f1 if score is not None else 0.0
 
-    def by_trial(self, choice: Choice, than: Choice, *tags: str) -> tuple[int, int]:
-        """On how many trials' held-out documents ``choice`` scores the tags (their F1
-        summed) higher than ``than``, and on how many lower."""
+    def by_trial(self, choice: Choice, than: Choice, tag: str) -> tuple[int, int]:
+        """On how many trials' held-out documents ``choice`` scores the tag higher than
+        ``than``, and on how many lower."""
         better = worse = 0
         for trial in {id(case.trial): case.trial for case in self.cases}.values():
             scores = []
@@ -228,28 +206,11 @@ class HeldOut:
                     if case.trial is trial:
                         found = case.found(option)
                         report.add(case.text, case.gold, [(s.start, s.end, s.tag) for s in found])
-                scores.append(
-                    sum(
-                        score.f1 if score is not None and score.gold else 0.0
-                        for score in (report.by_tag.get(tag) for tag in tags)
-                    )
-                )
+                score = report.by_tag.get(tag)
+                scores.append(score.f1 if score is not None and score.gold else 0.0)
             better += scores[0] > scores[1]
             worse += scores[0] < scores[1]
         return better, worse
-
-    def net_switches(self, choice: Choice) -> int:
-        """The hits ``choice`` switches to a tag people marked them with, less the others."""
-        net = 0
-        for case in self.cases:
-            for s in case.found(choice):
-                if s.rule == SWITCHED:
-                    right = any(
-                        g.tag == s.tag and matches(g.start, g.end, s.start, s.end)
-                        for g in case.gold
-                    )
-                    net += 1 if right else -1
-        return net
 
 
 def choose(
@@ -257,12 +218,11 @@ def choose(
     rules: Rules,
     summaries: dict[str, TagSummary],
     ready: set[str],
-) -> Choice:
+) -> set[str]:
     """Score the trial models on the held-out documents and choose, per tag, how to use them.
 
-    The choice's ``quiet`` are the tags whose quiet rules (see ``quiet_rules``) stay quiet:
-    those where leaving them out did no worse on the held-out documents; its ``switches``
-    the relabeller's cuts.
+    Returns the tags whose quiet rules (see ``quiet_rules``) stay quiet: those where
+    leaving them out did no worse on the held-out documents.
     """
     for summary in summaries.values():
         summary.use_model = True  # score every entity the trial models find
@@ -273,9 +233,6 @@ def choose(
         if held.f1(quieter, tag) >= held.f1(choice, tag):
             choice = quieter
     rules_only = held.report(None)
-    # The rules' own hits under the project's tags first: a model or a cut chosen before
-    # would be judged against hits still under the wrong tag.
-    choice = _choose_switches(held, choice, rules_only, trials)
     for tag in sorted(ready):
         gold = rules_only.by_tag[tag].gold if tag in rules_only.by_tag else 0
         if gold < MIN_HELD_OUT_SPANS:
@@ -291,7 +248,7 @@ def choose(
             choice = better
     choice = _choose_cuts(held, choice, rules_only, trials)
     _summarise(held, choice, rules_only, summaries, ready)
-    return choice
+    return set(choice.quiet)
 
 
 def _try_tag(held: HeldOut, choice: Choice, tag: str, kind: str) -> Choice | None:
@@ -334,49 +291,6 @@ def _choose_cuts(
     return choice
 
 
-def _choose_switches(
-    held: HeldOut,
-    choice: Choice,
-    rules_only: Report,
-    trials: list[tuple[Learned, Sequence[Lesson]]],
-) -> Choice:
-    """Per pair of tags, the relabeller's cut that did best on the held-out documents (the
-    two tags' F1 summed), when it beats switching nothing by ``MIN_GAIN``, lowers neither
-    tag's F1, does better on ``MIN_TRIALS`` trials and worse on none, and its switches
-    were right ``MIN_NET_SWITCHES`` more times than wrong; a tie keeps the higher cut,
-    which switches fewer hits."""
-    pairs = {key for trial, _held in trials if trial.relabeller for key in trial.relabeller.weights}
-    for key in sorted(pairs):
-        tags = tuple(key.split(">"))
-        if min(rules_only.by_tag[t].gold if t in rules_only.by_tag else 0 for t in tags) < (
-            MIN_HELD_OUT_SPANS
-        ):
-            continue
-
-        def both(option: Choice, tags: tuple[str, ...] = tags) -> float:
-            return sum(held.f1(option, tag) for tag in tags)
-
-        options = [choice.trying(key, switch=cut) for cut in SWITCH_CUTS]
-        best = max(options, key=lambda o: (both(o), o.switches[key]))
-        better, worse = held.by_trial(best, choice, *tags)
-        wanted = min(MIN_TRIALS, len(trials))
-        if (
-            both(best) >= both(choice) + MIN_GAIN
-            and all(held.f1(best, tag) >= held.f1(choice, tag) for tag in tags)
-            and better >= wanted
-            and not worse
-            and held.net_switches(best) >= MIN_NET_SWITCHES
-        ):
-            choice = best
-    return choice
-
-
-def chosen_switches(choice: Choice, keys) -> dict[str, float]:
-    """The cut of each of the final relabeller's pairs: off unless the held-out documents
-    chose one."""
-    return {key: choice.switches.get(key, SWITCH_OFF) for key in keys}
-
-
 def _summarise(
     held: HeldOut,
     choice: Choice,
@@ -385,10 +299,6 @@ def _summarise(
     ready: set[str],
 ) -> None:
     final = held.report(choice)
-    for key, cut in choice.switches.items():
-        source, target = key.split(">")
-        if cut < SWITCH_OFF and source in summaries:
-            summaries[source].switched_to = target
     for tag, summary in summaries.items():
         if tag in ready:
             summary.threshold = choice.thresholds[tag]

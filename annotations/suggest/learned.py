@@ -22,7 +22,6 @@ from annotations.suggest.base import Candidate, doc_text, joined_to_a_name, quot
 from annotations.suggest.clauses import units
 from annotations.suggest.evaluation import GoldSpan, matches
 from annotations.suggest.pipeline import CUES_KEY, fix_tokenizer
-from annotations.suggest.relabel import NO_SWITCH, Relabeller, switches_at
 from annotations.suggest.rerank import Reranker
 
 #: A clause tag's threshold that adds nothing: the model only vetoes, or is unused.
@@ -68,8 +67,6 @@ class TagSummary:
     veto: float = 0.0
     #: The re-ranker's cut: a rule's suggestion it scores below this is dropped (0: none is).
     cut: float = 0.0
-    #: The tag some of the rules' suggestions of this tag are switched to (relabel.py), if any.
-    switched_to: str = ""
     #: For a name-like tag: whether the entity model's own finds are used (names always are).
     use_model: bool = True
     #: Why there is no model yet, in words for the page.
@@ -103,8 +100,6 @@ class Learned:
     #: (tag, rule) pairs whose suggestions this project's people almost never keep.
     quiet_rules: set[tuple[str, str]] = field(default_factory=set)
     reranker: Reranker | None = None
-    #: Which of the rules' suggestions this project marks under another tag (relabel.py).
-    relabeller: Relabeller | None = None
     trained_seconds: float = 0.0
     _matchers: dict[int, PhraseMatcher] = field(default_factory=dict, repr=False)
 
@@ -113,8 +108,14 @@ class Learned:
     def apply(self, doc: Doc, base: Iterable[Candidate]) -> list[Candidate]:
         """Return the rules' suggestions with the learned ones added and the rejected removed."""
         text = doc_text(doc)
-        kept = self.rules_kept(doc, text, list(base))
-        found = [s for s in kept if (text[s.start : s.end], s.tag) not in self.rejected]
+        found = [
+            s
+            for s in self.rerank(
+                doc, text, list(base), {t: s.cut for t, s in self.summaries.items()}
+            )
+            if (text[s.start : s.end], s.tag) not in self.rejected
+            and (s.tag, s.rule) not in self.quiet_rules
+        ]
         scores = self.clause_scores(doc, text)
         found = self.veto(
             found, scores, {t: s.veto for t, s in self.summaries.items() if s.trained}
@@ -124,30 +125,11 @@ class Learned:
         extra += self.from_clauses(doc, text, self._thresholds(), scores)
         return self.merge(found, extra, text)
 
-    def rules_kept(self, doc: Doc, text: str, base: list[Candidate]) -> list[Candidate]:
-        """The rules' suggestions but those the re-ranker drops at its cuts and the quiet
-        rules', each the relabeller switches under the tag this project marks it with (a
-        switched one is not the re-ranker's to drop: it judges hits under their own tag)."""
-        cuts = {t: s.cut for t, s in self.summaries.items()}
-        relabeller = self.relabeller
-        if relabeller is not None and not relabeller.active():
-            relabeller = None
-        switches = relabeller.scores(doc, text, base) if relabeller else [NO_SWITCH] * len(base)
-        ranks = [1.0] * len(base)
-        if self.reranker is not None and any(cuts.values()):
-            ranks = self.reranker.scores(doc, text, base)
-        kept, scores = [], []
-        for hit, rank, switch in zip(base, ranks, switches, strict=True):
-            if (hit.tag, hit.rule) in self.quiet_rules:
-                continue
-            if rank >= cuts.get(hit.tag, 0.0) or (
-                relabeller is not None and switches_at(hit, switch, relabeller.cuts)
-            ):
-                kept.append(hit)
-                scores.append(switch)
-        if relabeller is None:
-            return kept
-        return relabeller.switch(kept, scores, relabeller.cuts, self.labels)
+    def rerank(
+        self, doc: Doc, text: str, found: list[Candidate], cuts: dict[str, float]
+    ) -> list[Candidate]:
+        """The rules' suggestions the project's re-ranker keeps at these cuts."""
+        return found if self.reranker is None else self.reranker.keep(doc, text, found, cuts)
 
     def veto(
         self,
@@ -323,8 +305,6 @@ class Learned:
             self.clause_nlp.to_disk(path / "clauses")
         if self.reranker is not None:
             meta["reranker"] = self.reranker.as_json()
-        if self.relabeller is not None:
-            meta["relabeller"] = self.relabeller.as_json()
         # Written last: a folder without meta.json is an unfinished one and is never loaded.
         (path / "meta.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -343,8 +323,6 @@ class Learned:
         )
         if "reranker" in meta:
             learned.reranker = Reranker.from_json(meta["reranker"])
-        if "relabeller" in meta:
-            learned.relabeller = Relabeller.from_json(meta["relabeller"])
         if (path / "names").is_dir():
             learned.name_nlp = _load(path / "names")
         if (path / "clauses").is_dir():

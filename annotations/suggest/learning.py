@@ -26,11 +26,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from annotations.suggest.base import Candidate
-from annotations.suggest.heldout import choose, chosen_switches, folds, quiet_rules
+from annotations.suggest.heldout import choose, folds, quiet_rules
 from annotations.suggest.learned import OFF, Learned, Lesson, TagSummary, clause_units
 from annotations.suggest.limits import MIN_SPANS
 from annotations.suggest.naming import learn_names, name_like_tags
-from annotations.suggest.relabel import train_relabeller
 from annotations.suggest.rerank import train_reranker
 from annotations.suggest.training import (
     FINAL_EPOCHS,
@@ -97,7 +96,6 @@ class _Project:
             labels=dict(self.labels), names=names, rejected=rejected, summaries=self.summaries
         )
         learned.reranker = train_reranker(lessons, self.rules)
-        learned.relabeller = train_relabeller(lessons, self.rules)
         for tag in self.ready:
             self.summaries[tag].trained = True
         optimizers: dict[str, object] = {}
@@ -119,7 +117,6 @@ class _Project:
         the cost of training them again from scratch."""
         learned.names, learned.rejected = learn_names(self.lessons, self.name_tags)
         learned.reranker = train_reranker(self.lessons, self.rules)
-        learned.relabeller = train_relabeller(self.lessons, self.rules)
         learned._matchers.clear()
         self._fit_more(learned.name_nlp, optimizers.get("names"), self._name_examples)
         self._fit_more(learned.clause_nlp, optimizers.get("clauses"), self._clause_examples)
@@ -157,26 +154,20 @@ def learn(
     if len(splits) == 1:
         train, held_out = splits[0]
         trial, optimizers = project.trial(train)
-        choice = choose([(trial, held_out)], project.rules, project.summaries, project.ready)
+        quiet_tags = choose([(trial, held_out)], project.rules, project.summaries, project.ready)
         learned = project.carry_on(trial, optimizers)
     elif splits:
         trials = [(project.trial(train)[0], held_out) for train, held_out in splits]
-        choice = choose(trials, project.rules, project.summaries, project.ready)
+        quiet_tags = choose(trials, project.rules, project.summaries, project.ready)
         learned, _optimizers = project.train(lessons)
     else:
-        choice = None
+        quiet_tags = set()
         learned, _optimizers = project.train(lessons)
         for tag in project.ready:
             # Nothing to judge the model on: it waits, unused, for a second document.
             summary = project.summaries[tag]
             summary.note, summary.threshold, summary.use_model = ONE_DOCUMENT, OFF, False
     everywhere = quiet_rules(lessons, project.rules)
-    quiet_tags = choice.quiet if choice is not None else frozenset()
     learned.quiet_rules = {key for key in everywhere if key[0] in quiet_tags}
-    if learned.relabeller is not None:
-        # Off unless the held-out documents chose a cut: nothing is learned from one document.
-        learned.relabeller.cuts = (
-            chosen_switches(choice, learned.relabeller.weights) if choice else {}
-        )
     learned.trained_seconds = time.perf_counter() - started
     return learned

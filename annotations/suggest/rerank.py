@@ -161,7 +161,7 @@ def labelled_hits(lessons: Sequence, rules) -> dict[str, list[tuple[list[str], i
     return found
 
 
-def fit_logistic(rows: list[tuple[list[str], int]]) -> tuple[dict[str, float], float]:
+def _fit(rows: list[tuple[list[str], int]]) -> tuple[dict[str, float], float]:
     """Logistic regression by gradient descent on binary features, L2 on the weights."""
     names = sorted({f for row, _label in rows for f in row})
     index = {name: i for i, name in enumerate(names)}
@@ -185,5 +185,5 @@ def train_reranker(lessons: Sequence, rules) -> Reranker | None:
         kept = sum(label for _row, label in rows)
         if kept < MIN_EACH or len(rows) - kept < MIN_EACH:
             continue
-        reranker.weights[tag], reranker.bias[tag] = fit_logistic(rows)
+        reranker.weights[tag], reranker.bias[tag] = _fit(rows)
     return reranker if reranker.weights else None
