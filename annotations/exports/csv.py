@@ -59,10 +59,9 @@ def rows(
 ) -> Iterator[tuple[str | int, ...]]:
     """Yield the CSV rows of the spans of these documents.
 
-    ``cell`` (such as ``guard_cell``) is applied to every value that may hold
-    text; numbers and timestamps cannot start a formula and pass as they are.
-    Values that repeat (a document's title, tag and annotator names) go through
-    it once, not once per row.
+    ``cell`` (such as ``guard_cell``) is applied to every value that may hold text, once
+    for values that repeat (title, tag and annotator names); numbers and timestamps
+    cannot start a formula and pass as they are.
     """
     cell = cell or _same
     cached = _Cells(cell)
