@@ -408,7 +408,9 @@ def measure_chromium(
         for run in range(runs):
             for name, (path, marks) in pages.items():
                 separator = "&" if "?" in path else "?"
-                page.goto(f"{base}{path}{separator}n={run}", wait_until="commit")
+                # A URL of its own each time, so no navigation is answered from the cache.
+                fresh = f"{'slow' if network else 'n'}={run}"
+                page.goto(f"{base}{path}{separator}{fresh}", wait_until="commit")
                 samples[name].append(page.evaluate(DRAWN, marks))
         browser.close()
     return {

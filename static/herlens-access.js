@@ -307,7 +307,9 @@
     document.addEventListener("htmx:load", (event) => {
       if (event.detail.elt && event.detail.elt.id === "live") setTimeout(label, 0);
     });
-    label();
+    // The spoken labels change nothing on screen, and writing them walks every span: done once
+    // the highlights have been painted, so a long essay is drawn first.
+    requestAnimationFrame(() => setTimeout(label, 0));
     return label;
   }
 

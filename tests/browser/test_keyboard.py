@@ -206,6 +206,7 @@ def test_a_viewer_hears_whose_highlight_it_is(page, live_server, essay, browser_
     start = ESSAY.index("Blade Runner")
     factories.make_span(essay, start, start + len("Blade Runner"), editor, "film-reference")
     open_page(page, live_server, essay, username="viewer-in-browser")
+    page.wait_for_selector("#essay mark[data-sr-start]", state="attached")
     snapshot = page.locator("#essay").aria_snapshot()
     assert "Film reference, by editor-in-browser: Blade Runner (end of Film reference)" in snapshot
     # The span list is a list of links a screen reader can walk, in reading order.
@@ -238,6 +239,8 @@ def test_highlights_are_named_in_the_lean_markup_too(page):
         ' ["Claim, yours: ", " (end of Claim)", "8"]]</script>' + scripts
     )
     marks = page.locator("#essay mark")
+    # Written once the highlights are painted.
+    page.wait_for_selector("#essay mark[data-sr-start]", state="attached")
     assert marks.nth(0).get_attribute("data-sr-start") == "Film reference, by ana: "
     assert marks.nth(1).get_attribute("data-sr-start") == "Claim, yours: "
     assert marks.nth(1).get_attribute("data-sr-end") == " (end of Claim) (end of Film reference)"

@@ -175,7 +175,9 @@ def test_a_changed_span_shows_a_pencil_on_its_highlight_until_its_words_are_conf
     # Drawn before the words (a shape, not a colour) and read out as words...
     assert "✎" in drawn["content"]
     assert "Words edited by a revision: " in drawn["content"]
-    # The screen reader's words for the span follow (static/herlens-access.js sets them).
+    # The screen reader's words for the span follow (static/herlens-access.js sets them once
+    # the highlights are painted).
+    page.wait_for_selector("#essay mark.chg[data-sr-start]", state="attached")
     assert flagged.get_attribute("data-sr-start").startswith("Claim")
     # ...while the text, and so every offset the page works out, stays the document's.
     assert drawn["text"] == "the city listens"
