@@ -25,17 +25,25 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"spacy", "ninja"
 """
 
 
-def loaded(probe: str, folder) -> str:
-    """Run probe in a fresh production-like interpreter; return what it printed."""
-    env = {
+def production_env(folder) -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "herlens.settings",
         "SECRET_KEY": "tests-only-" + "x" * 40,
         "DEBUG": "0",
         "HERLENS_VAR_DIR": str(folder),
     }
+
+
+def loaded(probe: str, folder) -> str:
+    """Run probe in a fresh production-like interpreter; return what it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=production_env(folder),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -43,6 +51,19 @@ def loaded(probe: str, folder) -> str:
 
 def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_path):
     assert loaded(PROBE, tmp_path) == ""
+
+
+WEB_PROBE = """
+import sys
+import herlens.wsgi
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & {"spacy", "thinc"})))
+"""
+
+
+def test_the_web_process_loads_no_spacy(tmp_path):
+    # spaCy (and thinc, numpy) add about 60 MB to every web worker; only the task worker's
+    # pipeline process needs them. The web application, all its views loaded, must not.
+    assert loaded(WEB_PROBE, tmp_path) == ""
 
 
 PARSERS_PROBE = """
@@ -72,17 +93,10 @@ def test_the_learning_services_threshold_off_is_the_trainers():
 def test_a_command_collects_garbage_again_once_started_with_start_up_set_aside(tmp_path):
     # manage.py holds the collector off while Django starts; the app turns it back on.
     probe = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 10000)"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "herlens.settings",
-        "SECRET_KEY": "tests-only-" + "x" * 40,
-        "DEBUG": "0",
-        "HERLENS_VAR_DIR": str(tmp_path),
-    }
     done = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "shell", "-c", probe],
         cwd=ROOT,
-        env=env,
+        env=production_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
