@@ -17,6 +17,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+import herlens.log
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -292,6 +294,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Applied here rather than by django.setup(), which would first make Django's default
+# handlers, one of which loads the error pages into every command (see herlens/log.py).
+LOGGING_CONFIG = None
+herlens.log.configure(LOGGING)
 
 # Imports: every limit can be set from the environment (bytes and counts).
 HERLENS_IMPORT_LIMITS = {

@@ -46,3 +46,25 @@ def test_data_commands_refuse_a_spacy_model_that_is_not_installed(command, proje
     arguments = [project.slug, "/no/such/file.jsonl"][: 2 if command == "import_documents" else 1]
     with pytest.raises(SystemCheckError, match="herlens.E001"):
         call_command(command, *arguments, skip_checks=False, stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("command", ["import_documents", "export_corpus"])
+def test_data_commands_leave_the_model_checks_to_check_and_migrate(command, project, tmp_path):
+    # The model checks look at the code, which `manage.py check` and `migrate` have checked;
+    # a command that only reads or writes rows starts without them.
+    from django.core.checks import Error, Tags, registry
+
+    def failing_model_check(app_configs=None, **kwargs):
+        return [Error("a model check ran", id="tests.E001")]
+
+    registry.registry.register(failing_model_check, Tags.models)
+    try:
+        with pytest.raises(SystemCheckError, match="tests.E001"):
+            call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+        (tmp_path / "a.txt").write_text("Essay A.", "utf-8")
+        arguments = (
+            [project.slug, str(tmp_path)] if command == "import_documents" else [project.slug]
+        )
+        call_command(command, *arguments, skip_checks=False, stdout=io.StringIO())
+    finally:
+        registry.registry.registered_checks.discard(failing_model_check)

@@ -103,3 +103,44 @@ def test_a_command_collects_garbage_again_once_started_with_start_up_set_aside(t
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].split() == ["True", "True"]
+
+
+DEBUG_PAGES_PROBE = """
+import sys, django
+django.setup()
+from django.core.management import load_command_class
+for name in ("import_documents", "export_corpus"):
+    load_command_class("annotations", name)
+print("django.views.debug" in sys.modules)
+"""
+
+
+def test_commands_start_without_django_s_error_pages(tmp_path):
+    # Django's default logging made its admins' mail handler, which imported the error
+    # report (django.views.debug) in every command; herlens/log.py makes it on first use.
+    assert loaded(DEBUG_PAGES_PROBE, tmp_path) == "False"
+
+
+def test_server_errors_are_still_mailed_to_the_admins_with_django_s_report(settings, mailoutbox):
+    import logging
+
+    settings.ADMINS = [("Operator", "operator@example.org")]
+    try:
+        raise ValueError("the report names this error")
+    except ValueError:
+        logging.getLogger("django.request").error("Internal Server Error: /x", exc_info=True)
+    assert len(mailoutbox) == 1
+    assert "the report names this error" in mailoutbox[0].body
+    assert "Traceback" in mailoutbox[0].body
+
+
+def test_herlens_logging_still_reaches_the_console_and_django_s_defaults_stay():
+    import logging
+
+    from herlens.log import AdminEmailHandlerLoadingItsReporterOnUse
+
+    root_handlers = logging.getLogger().handlers
+    assert any(type(handler) is logging.StreamHandler for handler in root_handlers)
+    django_handlers = logging.getLogger("django").handlers
+    assert any(isinstance(h, AdminEmailHandlerLoadingItsReporterOnUse) for h in django_handlers)
+    assert logging.getLogger("django.server").propagate is False
