@@ -151,6 +151,26 @@ def is_grapheme_boundary(text: str, index: int) -> bool:
     return True
 
 
+def is_plain_span(text: str, start: int, end: int) -> bool:
+    """Return whether [start, end) surely passes check_range, check_graphemes and is not blank.
+
+    The quick test an import runs on each of thousands of spans: whole-number offsets
+    in order inside the text, each end between two characters below U+0300 (which
+    never join), the words not all whitespace. False only means "not surely": the full
+    checks then decide, and word the error.
+    """
+    if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):
+        return False
+    around_start = text[start - 1 : start + 1] if start else ""
+    around_end = text[end - 1 : end + 1]
+    return (
+        (not around_start or max(around_start) < _FIRST_JOINING)
+        and max(around_end) < _FIRST_JOINING
+        and "\r\n" not in (around_start, around_end)
+        and not text[start:end].isspace()
+    )
+
+
 def check_graphemes(text: str, start: int, end: int) -> None:
     """Raise OffsetError if start or end falls inside a character as a reader sees it."""
     for side, offset in (("starts", start), ("ends", end)):

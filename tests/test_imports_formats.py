@@ -184,7 +184,11 @@ def test_jsonl_text_that_normalising_would_change_is_rejected_when_it_has_spans(
         ('{"title": "T"}', "no “text”"),
         (
             '{"title": "T", "text": "x", "spans": [{"start": "1", "end": 2, "tag": "c"}]}',
-            "whole number",
+            "span 1: “start” must be a whole number",
+        ),
+        (
+            '{"title": "T", "text": "xy", "spans": [{"start": 0, "end": true, "tag": "c"}]}',
+            "span 1: “end” must be a whole number",
         ),
         ('{"title": "T", "text": "xy", "spans": [{"start": 0, "end": 1}]}', "no “tag”"),
     ],

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.offsets import OffsetError, check_graphemes, is_grapheme_boundary
+from annotations.offsets import (
+    OffsetError,
+    check_graphemes,
+    check_range,
+    is_grapheme_boundary,
+    is_plain_span,
+)
 
 FLAG_FR = "\U0001f1eb\U0001f1f7"
 FLAG_DE = "\U0001f1e9\U0001f1ea"
@@ -50,3 +56,39 @@ def test_a_span_starting_on_a_skin_tone_is_refused():
     text = f"Hi {WAVE_DARK}"
     with pytest.raises(OffsetError, match="the span starts inside the character"):
         check_graphemes(text, 4, 5)
+
+
+PLAIN_SPAN_TEXTS = (
+    "A plain sentence.  Two spaces.\n\nA new paragraph.",
+    "Zoë and the café: e\u0301 then \u00e9.",
+    "Family 👨\u200d👩\u200d👧 and flags 🇫🇷🇩🇪 here",
+    "Windows\r\nline ends \r and a lone return",
+    "한국어 텍스트, \u1100\u1161\u11a8 jamo",
+    "   \n\t  ",
+    "",
+)
+
+
+@pytest.mark.parametrize("text", PLAIN_SPAN_TEXTS)
+def test_a_span_called_plain_passes_every_full_check(text):
+    # The import's quick test may send a good span to the full checks, never a bad one past them.
+    offsets = [*range(-1, len(text) + 2), True, 1.0]
+    for start in offsets:
+        for end in offsets:
+            if not is_plain_span(text, start, end):
+                continue
+            check_range(text, start, end)
+            check_graphemes(text, start, end)
+            assert text[start:end].strip(), (start, end)
+
+
+def test_most_spans_of_plain_text_are_plain():
+    text = PLAIN_SPAN_TEXTS[0]
+    assert is_plain_span(text, 0, 7)
+    assert is_plain_span(text, 2, len(text))
+    assert not is_plain_span(text, 17, 19)  # two spaces: blank
+    assert not is_plain_span(text, 3, 3)
+    assert not is_plain_span(text, 3, len(text) + 1)
+    assert is_plain_span("Zoë", 0, 3)  # a composed ë is below U+0300
+    assert not is_plain_span("a\r\nb", 0, 2)  # would split the line end
+    assert not is_plain_span("e\u0301 x", 0, 1)  # would split the accent from its letter

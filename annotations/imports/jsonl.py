@@ -121,15 +121,17 @@ def _span(raw: Any, text: str, line: str, index: int) -> ParsedSpan:
         )
     if anchor == "orphaned":
         return _orphan(raw, tag, f"{line}, span {index}")
-    for key, value in (("start", start), ("end", end)):
-        if type(value) is not int:  # True and False are not offsets either
-            raise Rejected(
-                f"{line}, span {index}: “{key}” must be a whole number (a code-point offset)"
-            )
+    if type(start) is not int or type(end) is not int:  # True and False are not offsets either
+        key = "start" if type(start) is not int else "end"
+        raise Rejected(
+            f"{line}, span {index}: “{key}” must be a whole number (a code-point offset)"
+        )
     if type(tag) is not str or not (tag := tag.strip()):
         raise Rejected(f"{line}, span {index} has no “tag”")
     quoted = raw.get("text")
-    if type(quoted) is str:
+    # The words as quoted nearly always equal the text's, and the text has had its controls
+    # repaired: a quote equal to it has none left to repair, and needs no second look.
+    if type(quoted) is str and 0 <= start < end <= len(text) and text[start:end] != quoted:
         quoted = repair_controls(quoted)[0]
     if type(quoted) is str and 0 <= start < end <= len(text) and text[start:end] != quoted:
         raise Rejected(
