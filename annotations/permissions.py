@@ -10,9 +10,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Q, QuerySet
 
+from annotations.compiled import CompiledQuery
 from annotations.models import Comment, Document, Membership, Project, Role, Span, Visibility
+from annotations.params import MAX_ID
 
 
 class Action(StrEnum):
@@ -109,6 +112,44 @@ def visible_documents(user: User, *, with_role: bool = False) -> QuerySet[Docume
     return documents
 
 
+_DOCUMENT_FIELDS = [field.attname for field in Document._meta.concrete_fields]
+_PROJECT_FIELDS = [field.attname for field in Project._meta.concrete_fields]
+
+
+def _document_and_role(user_id: int, document_id: int) -> QuerySet:
+    # The rule of visible_documents(with_role=True), as plain columns: the document, its
+    # project (as select_related would read it) and the role, from the membership the filter joins.
+    return Document.objects.filter(
+        project__memberships__user_id=user_id, pk=document_id
+    ).values_list(
+        *_DOCUMENT_FIELDS,
+        *(f"project__{name}" for name in _PROJECT_FIELDS),
+        "project__memberships__role",
+    )[:1]
+
+
+_DOCUMENT_AND_ROLE = CompiledQuery(_document_and_role, "user_id", "document_id")
+
+
+def document_with_role(user: User, document_id: int) -> Document | None:
+    """Return a document of the user's projects with its project and ``member_role`` set, or None.
+
+    ``visible_documents(user, with_role=True).select_related("project")`` for one document,
+    without compiling that query again on every request (annotations/compiled.py).
+    """
+    if not user.is_authenticated or not 0 < document_id <= MAX_ID:
+        return None
+    rows = _DOCUMENT_AND_ROLE.rows(user_id=user.pk, document_id=document_id)
+    if not rows:
+        return None
+    row, split = rows[0], len(_DOCUMENT_FIELDS)
+    document = Document.from_db(DEFAULT_DB_ALIAS, _DOCUMENT_FIELDS, row[:split])
+    project = Project.from_db(DEFAULT_DB_ALIAS, _PROJECT_FIELDS, row[split:-1])
+    Document.project.field.set_cached_value(document, project)
+    document.member_role = row[-1]
+    return document
+
+
 # --------------------------------------------------------------------------- who sees which span
 #
 # Blind mode is decided here and nowhere else. Pages, fragments, the live poll,
@@ -125,13 +166,17 @@ def sees_every_span(role: str | None) -> bool:
 
 
 def _member_span_rule(user: User) -> Q:
+    return member_span_rule(user.pk)
+
+
+def member_span_rule(user_id: int) -> Q:
     """Return the spans a member outside SEES_ALL_ROLES may see (the blind rule).
 
     Their own spans always; other readers' spans when the project is open or the
     document revealed; the reference layer only once the document is revealed.
     """
     return (
-        Q(author_id=user.pk, is_reference=False)
+        Q(author_id=user_id, is_reference=False)
         | Q(is_reference=False, document__project__visibility=Visibility.OPEN)
         | Q(document__revealed_at__isnull=False)
     )

@@ -12,10 +12,12 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField, Count, Max, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from annotations.compiled import CompiledQuery
 from annotations.models import (
     Assignment,
     Document,
@@ -32,6 +34,21 @@ from annotations.models import (
 from annotations.permissions import sees_every_span
 
 SUBMITTED_LOCK = "You submitted this document; ask your teacher to reopen it to change your spans."
+
+_TAG_FIELDS = [field.attname for field in Tag._meta.concrete_fields]
+_PROJECT_TAGS = CompiledQuery(
+    lambda project_id: Tag.objects.filter(project_id=project_id).values_list(*_TAG_FIELDS),
+    "project_id",
+)
+
+
+def project_tags(project: Project) -> list[Tag]:
+    """Return ``list(project.tags.all())``, in the same order, from a query compiled once:
+    every span action reads them (annotations/compiled.py)."""
+    return [
+        Tag.from_db(DEFAULT_DB_ALIAS, _TAG_FIELDS, row)
+        for row in _PROJECT_TAGS.rows(project_id=project.pk)
+    ]
 
 
 def assignments_for(user: AbstractBaseUser, project: Project) -> list[Assignment]:

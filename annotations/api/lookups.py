@@ -16,11 +16,12 @@ from annotations.permissions import (
     Action,
     allows,
     can_edit_span,
+    document_with_role,
     role_in,
-    visible_documents,
     visible_projects,
     visible_spans,
 )
+from annotations.selectors import project_tags
 from annotations.services import revisions
 
 NO_PROJECT = "You have no project with the address “{slug}”."
@@ -64,8 +65,7 @@ def project_for(request: HttpRequest, slug: str) -> tuple[Project, str]:
 def document_for(request: HttpRequest, document_id: int) -> tuple[Document, str]:
     document = None
     if 0 < document_id <= MAX_ID:
-        documents = visible_documents(request.auth, with_role=True).select_related("project")
-        document = documents.filter(pk=document_id).first()
+        document = document_with_role(request.auth, document_id)
     if document is None:
         raise HttpError(404, NO_DOCUMENT.format(id=document_id))
     return document, document.member_role
@@ -89,9 +89,11 @@ def require(role: str, action: Action) -> None:
 
 
 def tag_in(project: Project, name: str) -> Tag:
-    tag = project.tags.find(name)
+    tags = project_tags(project)
+    # By slug, as a script names tags, from the tags read already; by id or name as find() does.
+    tag = next((tag for tag in tags if tag.slug == name), None) or project.tags.find(name)
     if tag is None:
-        names = ", ".join(f"{t.name} ({t.slug})" for t in project.tags.all()) or "none yet"
+        names = ", ".join(f"{t.name} ({t.slug})" for t in tags) or "none yet"
         raise HttpError(400, NO_TAG.format(tag=name, tags=names))
     return tag
 

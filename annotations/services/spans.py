@@ -106,6 +106,8 @@ def span_create(
                 note=note,
                 origin=origin,
             )
+        # A span made now has no history yet: the panel that shows it need not ask for one.
+        span._prefetched_objects_cache = {"events": SpanEvent.objects.none()}
         return span, True
     except IntegrityError as error:
         span = Span.objects.filter(**place, is_reference=False).first()

@@ -6,6 +6,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Expression
 from django.utils import timezone
 
 from annotations.models import (
@@ -48,16 +49,28 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_user(raw: str) -> AbstractBaseUser | None:
-    """Return the active user a raw token belongs to, or None; note when it was used."""
-    token = (
+def api_token_find(raw: str, **also: Expression) -> ApiToken | None:
+    """Return the active token a raw token names, with its user, or None.
+
+    ``also``: expressions to read in the same query (the caller's throttle), as attributes.
+    """
+    return (
         ApiToken.objects.select_related("user")
         .filter(key_hash=token_hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .annotate(**also)
         .first()
     )
-    if token is None:
-        return None
+
+
+def api_token_used(token: ApiToken) -> AbstractBaseUser:
+    """Note that the token was used (at most once a minute, not a write per request); return its user."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def api_token_user(raw: str) -> AbstractBaseUser | None:
+    """Return the active user a raw token belongs to, or None; note when it was used."""
+    token = api_token_find(raw)
+    return None if token is None else api_token_used(token)

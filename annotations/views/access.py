@@ -17,6 +17,7 @@ from annotations.permissions import (
     Action,
     allows,
     can_edit_span,
+    document_with_role,
     visible_documents,
     visible_projects,
     visible_spans,
@@ -36,10 +37,13 @@ def project_for(request: HttpRequest, slug: str) -> tuple[Project, str]:
 def document_for(
     request: HttpRequest, document_id: int, slug: str | None = None
 ) -> tuple[Document, str]:
+    if slug is None:
+        document = document_with_role(request.user, document_id)
+        if document is None:
+            raise Http404("No Document matches the given query.")
+        return document, document.member_role
     documents = visible_documents(request.user, with_role=True).select_related("project")
-    if slug is not None:
-        documents = documents.filter(project__slug=slug)
-    document = get_object_or_404(documents, pk=document_id)
+    document = get_object_or_404(documents.filter(project__slug=slug), pk=document_id)
     return document, document.member_role
 
 

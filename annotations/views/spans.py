@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from annotations.forms import SpanCreateForm, SpanEditForm
 from annotations.models import Document, Span
 from annotations.permissions import Action
+from annotations.selectors import project_tags
 from annotations.services import spans as span_services
 from annotations.services.errors import DomainError, EditConflict, Gone
 from annotations.services.spans import span_update
@@ -44,7 +45,7 @@ def span_create(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     require(role, Action.ANNOTATE)
     require_unlocked(request, document, role)
     # Read once: the form finds the tag among them, the answer draws them.
-    tags = list(document.project.tags.all())
+    tags = project_tags(document.project)
     form = SpanCreateForm(request.POST, project=document.project, tags=tags)
     if not form.is_valid():
         return bad_request(request, document, form_error(form))
