@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -297,20 +298,9 @@ def _attach_spans(
     pseudonyms: bool,
 ) -> None:
     """Append to each document of a page its matching spans, in reading order."""
-    query = (
-        with_timestamp_text(spans.filter(document_id__in=by_id))
-        # Only an orphan's words are read (the others are sliced from the text).
-        .annotate(
-            orphan_quote=Case(
-                When(anchor=AnchorState.ORPHANED, then=F("quote")),
-                default=Value("", output_field=TextField()),
-                output_field=TextField(),
-            )
-        )
-        .order_by("document_id", F("start").asc(nulls_last=True), "-end", "id")
-        .values_list(*_SPAN_FIELDS)
-    )
     append_to = {pk: document.spans.append for pk, document in by_id.items()}
+    # tuple.__new__ skips the named tuple's own __new__, a Python call per span.
+    new_span_row = partial(tuple.__new__, SpanRow)
     for (
         document_id,
         span_id,
@@ -325,29 +315,59 @@ def _attach_spans(
         updated_at,
         anchor,
         orphan_quote,
-    ) in _raw_rows(query):
+    ) in _raw_rows(_span_query(spans, by_id)):
         # Names come from small maps, not from a join repeated on every row.
         if tag_id not in tags or author_id not in authors:
             _add_names(tags, authors, tag_id, author_id, pseudonyms=pseudonyms)
         tag, tag_slug = tags[tag_id]
         append_to[document_id](
             # bool(): SQLite hands over 0 or 1.
-            SpanRow(
-                span_id,
-                start,
-                end,
-                tag,
-                tag_slug,
-                authors[author_id],
-                origin,
-                note,
-                bool(is_ref),
-                created_at,
-                updated_at,
-                anchor,
-                orphan_quote,
+            new_span_row(
+                (
+                    span_id,
+                    start,
+                    end,
+                    tag,
+                    tag_slug,
+                    authors[author_id],
+                    origin,
+                    note,
+                    bool(is_ref),
+                    created_at,
+                    updated_at,
+                    anchor,
+                    orphan_quote,
+                )
             )
         )
+    for document in by_id.values():
+        document.spans.sort(key=_reading_order)
+
+
+def _reading_order(span: SpanRow) -> tuple[bool, int, int, int]:
+    """Start, longest first, then id; orphans (no offsets) last, by id."""
+    if span.start is None:
+        return (True, 0, 0, span.id)
+    return (False, span.start, -span.end, span.id)
+
+
+def _span_query(spans: QuerySet[Span], by_id: dict[int, DocumentRow]) -> QuerySet:
+    """Return the values of the spans of these documents, in reading order."""
+    return (
+        with_timestamp_text(spans.filter(document_id__in=by_id))
+        # Only an orphan's words are read (the others are sliced from the text).
+        .annotate(
+            orphan_quote=Case(
+                When(anchor=AnchorState.ORPHANED, then=F("quote")),
+                default=Value("", output_field=TextField()),
+                output_field=TextField(),
+            )
+        )
+        # No order: sorting whole rows costs the database (SQLite) more than Python
+        # takes to sort the spans of each document (``_reading_order``).
+        .order_by()
+        .values_list(*_SPAN_FIELDS)
+    )
 
 
 def _add_names(
