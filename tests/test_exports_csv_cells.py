@@ -151,3 +151,15 @@ def test_rows_split_into_chunks_join_to_the_same_bytes(hostile_project):
     chunks = list(csv_export.stream(hostile_project, batch=1))
     assert len(chunks) > 1
     assert b"".join(chunks) == whole == expected_export(hostile_project, exact=False)
+
+
+def test_reading_only_the_texts_gives_the_same_documents_and_spans(hostile_project):
+    from annotations.exports import iter_corpus
+
+    full = list(iter_corpus(hostile_project, only_with_spans=True))
+    light = list(iter_corpus(hostile_project, only_with_spans=True, text_only=True))
+    assert [(d.id, d.title, d.text, d.spans) for d in light] == [
+        (d.id, d.title, d.text, d.spans) for d in full
+    ]
+    assert all(d.created_at is None and d.metadata == {} for d in light)
+    assert all(d.created_at is not None for d in full)

@@ -209,7 +209,8 @@ class DocumentRow:
     source: str
     text: str
     metadata: dict[str, Any]
-    created_at: datetime
+    #: None when read with ``text_only`` (as are author, source and metadata: empty).
+    created_at: datetime | None
     #: The revision whose text this is.
     revision: int = 1
     spans: list[SpanRow] = field(default_factory=list)
@@ -227,6 +228,14 @@ _DOCUMENT_FIELDS = (
     "created_at",
     "revision",
 )
+#: What ``text_only`` reads of a document: all the CSV writes of it.
+_TEXT_FIELDS = ("id", "title", "text")
+
+
+def _text_only_row(pk: int, title: str, text: str) -> DocumentRow:
+    return DocumentRow(pk, title, "", "", text, {}, None)
+
+
 _SPAN_FIELDS = (
     "document_id",
     "id",
@@ -249,12 +258,15 @@ def iter_corpus(
     export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
     *,
     only_with_spans: bool = False,
+    text_only: bool = False,
     page: int | None = None,
 ) -> Iterator[DocumentRow]:
     """Yield the project's documents in id order, each with its matching spans.
 
     ``only_with_spans`` leaves out documents without a matching span (the CSV
     needs none of them; JSONL keeps them so a re-import brings every text back).
+    ``text_only`` reads only the id, title and text of the current documents, which
+    is all the CSV needs of them; an older revision is read whole.
     """
     page = page or DOCUMENT_PAGE
     tags: dict[int, tuple[str, str]] = {
@@ -273,11 +285,11 @@ def iter_corpus(
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
     spans = export_filter.narrow(export_filter.all_spans())
+    fields, make = (_TEXT_FIELDS, _text_only_row) if text_only else (_DOCUMENT_FIELDS, DocumentRow)
     last_id = 0
     while True:
         batch = [
-            DocumentRow(*values)
-            for values in documents.filter(pk__gt=last_id).values_list(*_DOCUMENT_FIELDS)[:page]
+            make(*values) for values in documents.filter(pk__gt=last_id).values_list(*fields)[:page]
         ]
         if not batch:
             return

@@ -165,7 +165,7 @@ def stream(
     header = ",".join(map(quote_cell, COLUMNS)) + "\r\n"
     parts = [header if exact else BOM + header]
     rows = 0
-    documents = iter_corpus(project, export_filter, only_with_spans=True)
+    documents = iter_corpus(project, export_filter, only_with_spans=True, text_only=True)
     for count, lines in document_lines(documents, project.slug, cell):
         parts.append(lines)
         rows += count
