@@ -24,7 +24,7 @@ from annotations.models import AnchorState, Document, Origin, Project, Revision,
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
-#: Rows the database driver hands over at a time.
+#: Rows the database driver turns into Python values at a time.
 SPAN_CHUNK = 2000
 
 FORMATS = ("csv", "jsonl", "spacy", "w3c")
@@ -490,10 +490,12 @@ def _raw_rows(query: QuerySet) -> Iterator[tuple]:
 
     Skips Django's per-row converters, which cost more than the rest of reading a
     span; the caller converts the one value that needs it (SQLite's 0/1 booleans).
-    On PostgreSQL the rows come from a server-side cursor, a chunk at a time.
+    A plain cursor, not a server-side one: the spans of a page are all held until
+    its documents are yielded anyway, and on PostgreSQL a server-side cursor cost a
+    round trip per chunk (its wall time was half as much again).
     """
     sql, params = query.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(SPAN_CHUNK):
             yield from chunk
