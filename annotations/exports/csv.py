@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from annotations.exports.context import TextContext
-from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, iter_corpus
+from annotations.exports.corpus import ExportFilter, iter_corpus
+from annotations.exports.rows import DocumentRow, SpanRow
 
 if TYPE_CHECKING:
     from annotations.models import Project
