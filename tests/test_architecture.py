@@ -30,6 +30,7 @@ PURE = (
     "annotations.suggest",
     "annotations.exports.csv",
     "annotations.exports.context",
+    "annotations.exports.rows",
     "annotations.exports.jsonl",
     "annotations.exports.spacy",
     "annotations.exports.w3c",

@@ -12,14 +12,12 @@ from annotations.exports.corpus import (
     DOCUMENT_PAGE,
     FORMATS,
     MAX_ID,
-    DocumentRow,
     ExportError,
     ExportFilter,
-    SpanRow,
     count_spans,
     iter_corpus,
-    span_fields,
 )
+from annotations.exports.rows import DocumentRow, SpanRow, span_fields
 from annotations.models import Project
 
 __all__ = [

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 
 from annotations.exports.pseudonyms import project_pseudonyms
+from annotations.exports.rows import DocumentRow, SpanRow
 from annotations.exports.timestamps import with_timestamp_text
 from annotations.models import AnchorState, Document, Origin, Project, Revision, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
 DOCUMENT_PAGE = 200
-#: Rows the database driver hands over at a time.
+#: Rows the database driver turns into Python values at a time.
 SPAN_CHUNK = 2000
 
 FORMATS = ("csv", "jsonl", "spacy", "w3c")
@@ -161,61 +162,6 @@ class ExportFilter:
         return documents
 
 
-class SpanRow(NamedTuple):
-    """One span as every format reads it; a tuple, so the CSV unpacks it in one step."""
-
-    id: int
-    #: None for an orphan.
-    start: int | None
-    end: int | None
-    tag: str
-    tag_slug: str
-    annotator: str
-    origin: str
-    note: str
-    is_reference: bool
-    #: ISO 8601 in UTC, as every format writes them.
-    created_at: str
-    updated_at: str
-    #: exact, changed or orphaned (annotations.models.AnchorState).
-    anchor: str = "exact"
-    #: An orphan's words (it has no place in the text to slice them from); else "".
-    orphan_quote: str = ""
-
-    def text_in(self, text: str) -> str:
-        """Return the span's words: text[start:end], or an orphan's old words."""
-        return self.orphan_quote if self.start is None else text[self.start : self.end]
-
-
-def span_fields(span: SpanRow) -> dict[str, Any]:
-    """Return what JSON-shaped exports say of a span beyond its offsets and text."""
-    return {
-        "tag": span.tag,
-        "tag_slug": span.tag_slug,
-        "annotator": span.annotator,
-        "origin": span.origin,
-        "note": span.note,
-        "is_reference": span.is_reference,
-        "anchor": span.anchor,
-    }
-
-
-@dataclass(slots=True)
-class DocumentRow:
-    id: int
-    title: str
-    author: str
-    source: str
-    text: str
-    metadata: dict[str, Any]
-    created_at: datetime
-    #: The revision whose text this is.
-    revision: int = 1
-    spans: list[SpanRow] = field(default_factory=list)
-    #: False for an older revision read from its snapshot (``ExportFilter.revision``).
-    current: bool = True
-
-
 _DOCUMENT_FIELDS = (
     "id",
     "title",
@@ -226,6 +172,14 @@ _DOCUMENT_FIELDS = (
     "created_at",
     "revision",
 )
+#: What ``text_only`` reads of a document: all the CSV writes of it.
+_TEXT_FIELDS = ("id", "title", "text")
+
+
+def _text_only_row(pk: int, title: str, text: str) -> DocumentRow:
+    return DocumentRow(pk, title, "", "", text, {}, None)
+
+
 _SPAN_FIELDS = (
     "document_id",
     "id",
@@ -248,12 +202,15 @@ def iter_corpus(
     export_filter: ExportFilter = ExportFilter(),  # noqa: B008 - frozen, so a safe default
     *,
     only_with_spans: bool = False,
+    text_only: bool = False,
     page: int | None = None,
 ) -> Iterator[DocumentRow]:
     """Yield the project's documents in id order, each with its matching spans.
 
     ``only_with_spans`` leaves out documents without a matching span (the CSV
     needs none of them; JSONL keeps them so a re-import brings every text back).
+    ``text_only`` reads only the id, title and text of the current documents, which
+    is all the CSV needs of them; an older revision is read whole.
     """
     page = page or DOCUMENT_PAGE
     tags: dict[int, tuple[str, str]] = {
@@ -272,11 +229,11 @@ def iter_corpus(
     documents = export_filter.documents_of(project).order_by("pk")
     # The page's document ids already confine the spans to the project.
     spans = export_filter.narrow(export_filter.all_spans())
+    fields, make = (_TEXT_FIELDS, _text_only_row) if text_only else (_DOCUMENT_FIELDS, DocumentRow)
     last_id = 0
     while True:
         batch = [
-            DocumentRow(*values)
-            for values in documents.filter(pk__gt=last_id).values_list(*_DOCUMENT_FIELDS)[:page]
+            make(*values) for values in documents.filter(pk__gt=last_id).values_list(*fields)[:page]
         ]
         if not batch:
             return
@@ -297,20 +254,9 @@ def _attach_spans(
     pseudonyms: bool,
 ) -> None:
     """Append to each document of a page its matching spans, in reading order."""
-    query = (
-        with_timestamp_text(spans.filter(document_id__in=by_id))
-        # Only an orphan's words are read (the others are sliced from the text).
-        .annotate(
-            orphan_quote=Case(
-                When(anchor=AnchorState.ORPHANED, then=F("quote")),
-                default=Value("", output_field=TextField()),
-                output_field=TextField(),
-            )
-        )
-        .order_by("document_id", F("start").asc(nulls_last=True), "-end", "id")
-        .values_list(*_SPAN_FIELDS)
-    )
     append_to = {pk: document.spans.append for pk, document in by_id.items()}
+    # tuple.__new__ skips the named tuple's own __new__, a Python call per span.
+    new_span_row = partial(tuple.__new__, SpanRow)
     for (
         document_id,
         span_id,
@@ -325,29 +271,59 @@ def _attach_spans(
         updated_at,
         anchor,
         orphan_quote,
-    ) in _raw_rows(query):
+    ) in _raw_rows(_span_query(spans, by_id)):
         # Names come from small maps, not from a join repeated on every row.
         if tag_id not in tags or author_id not in authors:
             _add_names(tags, authors, tag_id, author_id, pseudonyms=pseudonyms)
         tag, tag_slug = tags[tag_id]
         append_to[document_id](
             # bool(): SQLite hands over 0 or 1.
-            SpanRow(
-                span_id,
-                start,
-                end,
-                tag,
-                tag_slug,
-                authors[author_id],
-                origin,
-                note,
-                bool(is_ref),
-                created_at,
-                updated_at,
-                anchor,
-                orphan_quote,
+            new_span_row(
+                (
+                    span_id,
+                    start,
+                    end,
+                    tag,
+                    tag_slug,
+                    authors[author_id],
+                    origin,
+                    note,
+                    bool(is_ref),
+                    created_at,
+                    updated_at,
+                    anchor,
+                    orphan_quote,
+                )
             )
         )
+    for document in by_id.values():
+        document.spans.sort(key=_reading_order)
+
+
+def _reading_order(span: SpanRow) -> tuple[bool, int, int, int]:
+    """Start, longest first, then id; orphans (no offsets) last, by id."""
+    if span.start is None:
+        return (True, 0, 0, span.id)
+    return (False, span.start, -span.end, span.id)
+
+
+def _span_query(spans: QuerySet[Span], by_id: dict[int, DocumentRow]) -> QuerySet:
+    """Return the values of the spans of these documents, in reading order."""
+    return (
+        with_timestamp_text(spans.filter(document_id__in=by_id))
+        # Only an orphan's words are read (the others are sliced from the text).
+        .annotate(
+            orphan_quote=Case(
+                When(anchor=AnchorState.ORPHANED, then=F("quote")),
+                default=Value("", output_field=TextField()),
+                output_field=TextField(),
+            )
+        )
+        # No order: sorting whole rows costs the database (SQLite) more than Python
+        # takes to sort the spans of each document (``_reading_order``).
+        .order_by()
+        .values_list(*_SPAN_FIELDS)
+    )
 
 
 def _add_names(
@@ -458,10 +434,12 @@ def _raw_rows(query: QuerySet) -> Iterator[tuple]:
 
     Skips Django's per-row converters, which cost more than the rest of reading a
     span; the caller converts the one value that needs it (SQLite's 0/1 booleans).
-    On PostgreSQL the rows come from a server-side cursor, a chunk at a time.
+    A plain cursor, not a server-side one: the spans of a page are all held until
+    its documents are yielded anyway, and on PostgreSQL a server-side cursor cost a
+    round trip per chunk (its wall time was half as much again).
     """
     sql, params = query.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(SPAN_CHUNK):
             yield from chunk

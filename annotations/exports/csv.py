@@ -7,14 +7,13 @@ The *exact* flavour changes no value: use it for pandas, R and scripts.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from typing import TYPE_CHECKING
 
 from annotations.exports.context import TextContext
-from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, iter_corpus
+from annotations.exports.corpus import ExportFilter, iter_corpus
+from annotations.exports.rows import DocumentRow, SpanRow
 
 if TYPE_CHECKING:
     from annotations.models import Project
@@ -43,6 +42,8 @@ COLUMNS = (
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+#: What makes ``csv.writer`` quote a cell: the delimiter, the quote, a line end.
+_NEEDS_QUOTES = re.compile(r'[",\r\n]').search
 
 
 def guard_cell(value: str) -> str:
@@ -52,28 +53,52 @@ def guard_cell(value: str) -> str:
     return value
 
 
-def rows(
+def quote_cell(value: str) -> str:
+    """Return value as ``csv.writer`` writes a cell (minimal quoting, rows ending in CRLF).
+
+    A cell holding a comma, a double quote, CR or LF goes between double quotes, its
+    quotes doubled; any other cell is written as it is.
+    """
+    if _NEEDS_QUOTES(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def spreadsheet_cell(value: str) -> str:
+    """Return the cell of the spreadsheet flavour: formula guard, then quoting.
+
+    ``quote_cell(guard_cell(value))`` in one call: it runs for three cells of every row.
+    """
+    if value.startswith(FORMULA_TRIGGERS):
+        value = "'" + value
+    if _NEEDS_QUOTES(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def document_lines(
     documents: Iterable[DocumentRow],
     project_slug: str,
-    cell: Callable[[str], str] | None = None,
-) -> Iterator[tuple[str | int, ...]]:
-    """Yield the CSV rows of the spans of these documents.
+    cell: Callable[[str], str] = quote_cell,
+) -> Iterator[tuple[int, str]]:
+    """Yield (row count, CSV text) of the spans of each document, one document at a time.
 
-    ``cell`` (such as ``guard_cell``) is applied to every value that may hold text, once
-    for values that repeat (title, tag and annotator names); numbers and timestamps
-    cannot start a formula and pass as they are.
+    The rows are the bytes ``csv.writer`` would write (``cell`` quotes, and guards
+    in the spreadsheet flavour, every value that may hold text); written here rather
+    than by the csv module, because most cells of a row repeat from row to row (project,
+    document, tag, annotator) and are quoted once, not once per row. Numbers and the
+    database's ISO timestamps hold no character that needs quoting.
     """
-    cell = cell or _same
     cached = _Cells(cell)
     slug = cell(project_slug)
     for document in documents:
         text = document.text
         locate = TextContext(text).locate
-        document_id = document.id
-        title = cell(document.title)
+        head = f"{slug},{document.id},{cell(document.title)},"
+        lines = []
         for span in document.spans:
             if span.start is None:  # an orphan, exported on request: no place, its old words
-                yield _orphan_row(span, slug, document_id, title, cell, cached)
+                lines.append(head + _orphan_line(span, cell, cached))
                 continue
             # Unpacked in one step: the loop runs once per span of the corpus.
             (
@@ -92,61 +117,25 @@ def rows(
                 _orphan_quote,
             ) = span
             sentence, paragraph = locate(start, end)
-            yield (
-                slug,
-                document_id,
-                title,
-                span_id,
-                start,
-                end,
-                cell(text[start:end]),
-                cached[tag],
-                cached[annotator],
-                cached[origin],
-                cell(note) if note else "",
-                created_at,
-                updated_at,
-                cell(sentence),
-                paragraph,
-                cached[tag_slug],
-                "true" if is_reference else "false",
-                anchor,
+            lines.append(
+                f"{head}{span_id},{start},{end},{cell(text[start:end])},"
+                f"{cached[tag]},{cached[annotator]},{cached[origin]},"
+                f"{cell(note) if note else ''},{created_at},{updated_at},"
+                f"{cell(sentence)},{paragraph},{cached[tag_slug]},"
+                f"{'true' if is_reference else 'false'},{cached[anchor]}\r\n"
             )
+        yield len(lines), "".join(lines)
 
 
-def _orphan_row(
-    span: SpanRow,
-    slug: str,
-    document_id: int,
-    title: str,
-    cell: Callable[[str], str],
-    cached: _Cells,
-) -> tuple[str | int, ...]:
-    """Return the row of an orphan: no offsets, sentence or paragraph, its old words."""
+def _orphan_line(span: SpanRow, cell: Callable[[str], str], cached: _Cells) -> str:
+    """Return an orphan's row after its document's cells: no offsets, sentence or paragraph."""
     return (
-        slug,
-        document_id,
-        title,
-        span.id,
-        "",
-        "",
-        cell(span.orphan_quote),
-        cached[span.tag],
-        cached[span.annotator],
-        cached[span.origin],
-        cell(span.note) if span.note else "",
-        span.created_at,
-        span.updated_at,
-        "",
-        "",
-        cached[span.tag_slug],
-        "true" if span.is_reference else "false",
-        span.anchor,
+        f"{span.id},,,{cell(span.orphan_quote)},"
+        f"{cached[span.tag]},{cached[span.annotator]},{cached[span.origin]},"
+        f"{cell(span.note) if span.note else ''},{span.created_at},{span.updated_at},"
+        f",,{cached[span.tag_slug]},{'true' if span.is_reference else 'false'},"
+        f"{cached[span.anchor]}\r\n"
     )
-
-
-def _same(value: str) -> str:
-    return value
 
 
 class _Cells(dict[str, str]):
@@ -168,19 +157,23 @@ def stream(
     exact: bool = False,
     batch: int = 500,
 ) -> Iterator[bytes]:
-    """Yield the CSV as UTF-8 bytes, ``batch`` rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if not exact:
-        buffer.write(BOM)
-    writer.writerow(COLUMNS)
-    documents = iter_corpus(project, export_filter, only_with_spans=True)
-    all_rows = rows(documents, project.slug, None if exact else guard_cell)
-    while chunk := list(islice(all_rows, batch)):
-        # The csv module writes the numbers itself, faster than str() in Python.
-        writer.writerows(chunk)
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
+    """Yield the CSV as UTF-8 bytes, about ``batch`` rows at a time.
+
+    Every document's rows go out in the chunk it starts, so a chunk holds at most
+    ``batch`` rows plus those of one document. Chunks of 2,000 rows (half a megabyte)
+    made the peak memory of an export grow with the corpus (72 MB at 1,000 essays,
+    77 MB at 10,000 on PostgreSQL); 500 rows keep it flat and cost no more time.
+    """
+    cell = quote_cell if exact else spreadsheet_cell
+    header = ",".join(map(quote_cell, COLUMNS)) + "\r\n"
+    parts = [header if exact else BOM + header]
+    rows = 0
+    documents = iter_corpus(project, export_filter, only_with_spans=True, text_only=True)
+    for count, lines in document_lines(documents, project.slug, cell):
+        parts.append(lines)
+        rows += count
+        if rows >= batch:
+            yield "".join(parts).encode("utf-8")
+            parts, rows = [], 0
+    if parts:
+        yield "".join(parts).encode("utf-8")

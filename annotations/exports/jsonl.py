@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus, span_fields
+from annotations.exports.corpus import ExportFilter, iter_corpus
+from annotations.exports.rows import DocumentRow, span_fields
 
 if TYPE_CHECKING:
     from annotations.models import Project

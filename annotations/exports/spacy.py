@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import spacy
 from spacy.tokens import Doc, DocBin, Span
 
-from annotations.exports.corpus import DocumentRow, ExportFilter, iter_corpus, span_fields
+from annotations.exports.corpus import ExportFilter, iter_corpus
+from annotations.exports.rows import DocumentRow, span_fields
 
 if TYPE_CHECKING:
     from annotations.models import Project

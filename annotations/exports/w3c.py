@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from annotations.exports.corpus import DocumentRow, ExportFilter, SpanRow, count_spans, iter_corpus
+from annotations.exports.corpus import ExportFilter, count_spans, iter_corpus
+from annotations.exports.rows import DocumentRow, SpanRow
 from annotations.offsets import quote_for
 
 if TYPE_CHECKING:
