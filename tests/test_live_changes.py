@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from django.db import connection
@@ -18,8 +19,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from annotations import polling
 from annotations.imports.base import ParsedDocument, ParsedSpan
+from annotations.middleware import polled_document
 from annotations.models import Span, Suggestion
+from annotations.polling import LIVE_MAX_AGE, live_token, read_live_token
 from annotations.selectors import document_span_changes
 from annotations.services.classes import class_settings_update, document_reveal
 from annotations.services.decisions import (
@@ -279,3 +283,32 @@ def test_the_triggers_exist_after_every_migration():
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         names = {row[0] for row in cursor.fetchall()}
     assert names >= TRIGGERS
+
+
+# ---- the signed token, remembered per worker once checked -----------------------------
+
+
+def test_a_remembered_token_still_expires(monkeypatch):
+    c = make_class(visibility="open")
+    token = live_token(c.document, c.alice.pk, "annotator", "some-session", 0)
+    assert read_live_token(token)["d"] == c.document.pk
+    later = time.time() + LIVE_MAX_AGE + 1
+    monkeypatch.setattr(polling.time, "time", lambda: later)
+    assert read_live_token(token) is None
+
+
+def test_a_forged_or_re_keyed_token_is_refused(settings):
+    c = make_class(visibility="open")
+    token = live_token(c.document, c.alice.pk, "annotator", "some-session", 0)
+    assert read_live_token(token) is not None
+    assert read_live_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    settings.SECRET_KEY = "another-key-" + "y" * 40
+    assert read_live_token(token) is None
+
+
+def test_only_live_poll_paths_are_taken_for_polls():
+    c = make_class(visibility="open")
+    live = reverse("annotations:live", args=[c.document.pk])
+    assert polled_document(live) == c.document.pk
+    assert polled_document(c.document.get_absolute_url()) is None
+    assert polled_document("/no/such/page/") is None
