@@ -212,6 +212,41 @@ class Student:
             self.connection = None
 
 
+def pollers(document, students, *, through_view: bool, static_path: str) -> list[tuple[str, str]]:
+    """Each student's (poll URL, session cookie), from the annotate page they opened."""
+    url = document.get_absolute_url()
+    polls = []
+    for student in students:
+        client = Client()
+        client.force_login(student)
+        page = client.get(url).content.decode()
+        poll = re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+        if through_view:
+            client = Client()
+            client.force_login(student)
+        polls.append((static_path or poll, client.cookies["sessionid"].value))
+    return polls
+
+
+def on_schedule(browsers: list[Student], send, pids: list[int]) -> tuple[float, float]:
+    """Send the polls for POLL_SECONDS, each student every POLL_PERIOD, spread evenly.
+
+    Return the server's CPU seconds meanwhile and the seconds it took.
+    """
+    gap = POLL_PERIOD / len(browsers)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        began_cpu = cpu_seconds(pids)
+        began = time.perf_counter()
+        sent = 0
+        while (due := sent * gap) < POLL_SECONDS:
+            delay = began + due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, browsers[sent % len(browsers)])
+            sent += 1
+    return cpu_seconds(pids) - began_cpu, time.perf_counter() - began
+
+
 def poll_load(
     project,
     document,
@@ -228,21 +263,10 @@ def poll_load(
     is answered before the session and user are loaded (the baseline: every poll goes to
     views/live.py, which answers 204 after the same check). ``static_path``: every request
     asks for that static file instead (the floor: what any request costs this server).
-    ``keep_alive``: gunicorn as ``make run`` serves (threads, keep-alive longer than the
-    poll interval), each student keeping its connection; else gunicorn's default (sync)
-    workers, which close every connection after its answer, as before.
+    ``keep_alive``: gunicorn as ``make run`` serves (SERVE_OPTIONS), each student keeping
+    its connection; else gunicorn's default (sync) workers, a connection per answer.
     """
-    url = document.get_absolute_url()
-    polls = []
-    for student in students:
-        client = Client()
-        client.force_login(student)
-        page = client.get(url).content.decode()
-        poll = re.search(r'id="live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-        if through_view:
-            client = Client()
-            client.force_login(student)
-        polls.append((static_path or poll, client.cookies["sessionid"].value))
+    polls = pollers(document, students, through_view=through_view, static_path=static_path)
     options = SERVE_OPTIONS if keep_alive else ()
     server = start_gunicorn(ROOT, port, {**os.environ}, workers=2, options=options)
     browsers = [Student(port, poll, session, keep_alive) for poll, session in polls]
@@ -266,19 +290,7 @@ def poll_load(
             send(browser)
         statuses.clear()
         opened_before = sum(browser.opened for browser in browsers)
-        gap = POLL_PERIOD / len(browsers)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            began_cpu = cpu_seconds(pids)
-            began = time.perf_counter()
-            sent = 0
-            while (due := sent * gap) < POLL_SECONDS:
-                delay = began + due - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(send, browsers[sent % len(browsers)])
-                sent += 1
-        busy = cpu_seconds(pids) - began_cpu
-        elapsed = time.perf_counter() - began
+        busy, elapsed = on_schedule(browsers, send, pids)
         opened = sum(browser.opened for browser in browsers) - opened_before
     finally:
         for browser in browsers:
@@ -295,6 +307,45 @@ def poll_load(
         "cpu_ms_per_poll": (busy - idle * elapsed / IDLE_SECONDS) / len(statuses) * 1000,
         "connections": opened,
     }
+
+
+def class_rows(load: dict, full: dict, floor: dict, kept: dict, kept_floor: dict) -> list:
+    """The table rows of the polling class, its baseline and its floors."""
+    return [
+        (
+            f"**A class of {POLLING_STUDENTS} polling every {POLL_PERIOD:.0f} s** "
+            f"({load['polls']:,} polls in {load['seconds']:.0f} s, all 204), gunicorn with 2 "
+            "workers (sync, its default: a new connection for every poll): server CPU as a "
+            "share of one core (goal: under 5%)",
+            f"**{load['busy_share']:.1%}** ({load['cpu_ms_per_poll']:.2f} ms of CPU per poll)",
+        ),
+        (
+            "baseline, same run: the same polls, each through the full view (session and user "
+            "loaded first, as every poll was before)",
+            f"{full['busy_share']:.1%} ({full['cpu_ms_per_poll']:.2f} ms of CPU per poll); "
+            f"the class costs {load['cpu_ms_per_poll'] / full['cpu_ms_per_poll']:.2f}x that",
+        ),
+        (
+            "floor, same run: a small static file (whitenoise) asked for at the same rate",
+            f"{floor['busy_share']:.1%} ({floor['cpu_ms_per_poll']:.2f} ms of CPU per request)",
+        ),
+        (
+            f"**The same class, each student keeping its connection as a browser does**, gunicorn "
+            f"with 2 workers as `make run` serves (gthread, keep-alive {KEEP_ALIVE_SECONDS} s, "
+            f"longer than the poll interval; {kept['polls']:,} polls, "
+            f"{kept['connections']} connections opened)",
+            f"**{kept['busy_share']:.1%}** ({kept['cpu_ms_per_poll']:.2f} ms of CPU per poll)",
+        ),
+        (
+            "floor, same run: the static file at the same rate on kept connections",
+            f"{kept_floor['busy_share']:.1%} ({kept_floor['cpu_ms_per_poll']:.2f} ms of CPU "
+            "per request)",
+        ),
+        (
+            f"floor: the same server idle for {IDLE_SECONDS} s",
+            f"{load['idle_share']:.1%} of one core",
+        ),
+    ]
 
 
 def main() -> None:
@@ -358,46 +409,14 @@ def main() -> None:
         ),
         (
             "Live poll, nothing changed (204), median of 200",
-            f"{poll_ms:.2f} ms, {poll_queries} queries (session, membership, revision and spans at once)",
+            f"{poll_ms:.2f} ms, {poll_queries} queries (session, membership, revision and the count of span changes at once)",
         ),
         (
             "Plain annotate page view by the same student (open class), median of 5",
             f"{page_ms:.0f} ms, {page_queries} queries",
         ),
         ("Poll cost / page view cost (time)", f"{poll_ms / page_ms:.3f}"),
-        (
-            f"**A class of {POLLING_STUDENTS} polling every {POLL_PERIOD:.0f} s** "
-            f"({load['polls']:,} polls in {load['seconds']:.0f} s, all 204), gunicorn with 2 "
-            "workers (sync, its default: a new connection for every poll): server CPU as a "
-            "share of one core (goal: under 5%)",
-            f"**{load['busy_share']:.1%}** ({load['cpu_ms_per_poll']:.2f} ms of CPU per poll)",
-        ),
-        (
-            "baseline, same run: the same polls, each through the full view (session and user "
-            "loaded first, as every poll was before)",
-            f"{full['busy_share']:.1%} ({full['cpu_ms_per_poll']:.2f} ms of CPU per poll); "
-            f"the class costs {load['cpu_ms_per_poll'] / full['cpu_ms_per_poll']:.2f}x that",
-        ),
-        (
-            "floor, same run: a small static file (whitenoise) asked for at the same rate",
-            f"{floor['busy_share']:.1%} ({floor['cpu_ms_per_poll']:.2f} ms of CPU per request)",
-        ),
-        (
-            f"**The same class, each student keeping its connection as a browser does**, gunicorn "
-            f"with 2 workers as `make run` serves (gthread, keep-alive {KEEP_ALIVE_SECONDS} s, "
-            f"longer than the poll interval; {kept['polls']:,} polls, "
-            f"{kept['connections']} connections opened)",
-            f"**{kept['busy_share']:.1%}** ({kept['cpu_ms_per_poll']:.2f} ms of CPU per poll)",
-        ),
-        (
-            "floor, same run: the static file at the same rate on kept connections",
-            f"{kept_floor['busy_share']:.1%} ({kept_floor['cpu_ms_per_poll']:.2f} ms of CPU "
-            "per request)",
-        ),
-        (
-            f"floor: the same server idle for {IDLE_SECONDS} s",
-            f"{load['idle_share']:.1%} of one core",
-        ),
+        *class_rows(load, full, floor, kept, kept_floor),
     ]
     body = (
         f"Run `python bench/class_mode.py` (CPython {platform.python_version()}, "
