@@ -540,6 +540,25 @@ class SpanRemoval(models.Model):
         return f"removed {self.start}-{self.end} in {self.document_id}"
 
 
+class SpanChanges(models.Model):
+    """How many times the spans a reader of one document may see have changed: a number
+    the live poll compares instead of reading every span (annotations/polling.py).
+
+    Written only by database triggers (migration 0017), in the transaction of the write,
+    so every path counts: the ORM, imports by COPY or bulk insert, undo, the trash,
+    re-anchoring after a revision. The triggers count every insert, update and delete of
+    a span, a change of a document's ``revealed_at`` and of a project's ``visibility``
+    (what permissions.py's blind rule reads besides the spans). No foreign key: a span
+    deleted with its document still counts, after the document's row may be gone.
+    """
+
+    document_id = models.BigIntegerField(primary_key=True)
+    changes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.changes} span changes in {self.document_id}"
+
+
 @receiver(post_delete, sender=Span)
 def remember_removed_span(sender, instance: Span, origin=None, **kwargs) -> None:
     """Keep a deleted span's place (see SpanRemoval), whichever code deleted it.

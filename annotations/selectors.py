@@ -25,6 +25,7 @@ from annotations.models import (
     Project,
     Role,
     Span,
+    SpanChanges,
     SpanDeletion,
     Submission,
     SubmissionState,
@@ -143,6 +144,15 @@ def live_fingerprint(spans) -> str:
     edits (an undo re-saves the span, so it counts as new).
     """
     return spans.aggregate(fingerprint=fingerprint_expression())["fingerprint"] or EMPTY_FINGERPRINT
+
+
+def document_span_changes(document_id: int) -> int:
+    """Return how many times the document's spans (or what decides who sees them) changed.
+
+    Database triggers keep the count (models.SpanChanges); 0 before the first change.
+    """
+    counted = SpanChanges.objects.filter(document_id=document_id).values_list("changes", flat=True)
+    return counted.first() or 0
 
 
 def spans_with_tags_and_authors(

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,12 +158,15 @@ def fresh_postgres(url: str) -> str:
 
 
 def start_gunicorn(
-    root: Path, port: int, env: dict[str, str], workers: int = 1
+    root: Path, port: int, env: dict[str, str], workers: int = 1, options: Sequence[str] = ()
 ) -> subprocess.Popen:
-    """Start herlens under gunicorn on 127.0.0.1:port with its workers, as in production."""
+    """Start herlens under gunicorn on 127.0.0.1:port with its workers, as in production.
+
+    ``options``: more gunicorn options (another worker class, a keep-alive).
+    """
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "herlens.wsgi"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), *options],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,

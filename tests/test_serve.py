@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +14,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from annotations.management.commands.serve import WORKER_RESTARTED
+from annotations.management.commands.serve import (
+    KEEP_ALIVE_SECONDS,
+    WORKER_RESTARTED,
+    _web_command,
+)
+from annotations.views.annotate import POLL_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PIDS = (
@@ -73,3 +80,44 @@ def test_serve_starts_a_killed_worker_again(tmp_path):
             serve.wait(timeout=30)
         except subprocess.TimeoutExpired:
             serve.kill()
+
+
+def test_the_web_server_keeps_a_polling_browser_s_connection_open(tmp_path):
+    # The annotate page polls every POLL_SECONDS: with the connection still open, the next
+    # poll goes out on it instead of paying for a new one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "herlens.settings",
+    }
+    web = subprocess.Popen(
+        _web_command("127.0.0.1", str(port), development=False),
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                assert web.poll() is None
+                time.sleep(0.1)
+        browser = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        browser.request("GET", "/accounts/login/")
+        browser.getresponse().read()
+        first = browser.sock
+        time.sleep(POLL_SECONDS + 0.5)
+        # A connection the server had closed would fail here (RemoteDisconnected).
+        browser.request("GET", "/accounts/login/")
+        browser.getresponse().read()
+        assert browser.sock is first
+        assert KEEP_ALIVE_SECONDS > POLL_SECONDS
+        browser.close()
+    finally:
+        web.terminate()
+        web.wait(timeout=10)

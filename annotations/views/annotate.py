@@ -56,6 +56,7 @@ from annotations.rendering import (
 )
 from annotations.selectors import (
     SUBMITTED_LOCK,
+    document_span_changes,
     is_assigned,
     is_locked,
     live_fingerprint,
@@ -344,18 +345,18 @@ def live_context(
     role: str,
     layers: Layers,
     fingerprint: str | None = None,
+    changes: int | None = None,
 ) -> dict[str, Any]:
     """Return what the page's poller element needs: its URL with the current fingerprint.
 
-    ``fingerprint``: the spans' fingerprint when the caller read it already, for this role,
-    before reading the spans it draws.
+    ``fingerprint``, ``changes``: the spans' fingerprint and count of changes (polling.py)
+    when the caller read them already, for this role, before reading the spans it draws.
     """
-    if fingerprint is None:
+    if fingerprint is None or changes is None:  # the count first: a later change moves it
+        changes = document_span_changes(document.pk)
         fingerprint = live_fingerprint(spans_visible_in(request.user, role, document=document))
-    token = live_token(document, request.user.pk, role, request.session.session_key)
-    query = {"v": fingerprint, "t": token}
-    # The revision the reader has open: a newer one stops the poll with a notice.
-    query["rv"] = document.revision
+    token = live_token(document, request.user.pk, role, request.session.session_key, changes)
+    query = {"v": fingerprint, "t": token, "rv": document.revision}  # a newer rv stops the poll
     if layers.selected:
         query["layers"] = ",".join(sorted(layers.selected))
     return {

@@ -99,10 +99,12 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     tags = list(document.project.tags.all())
     since = _redraw_since(token, document, role, document_id, request)
     # Read before the spans are, so a change made meanwhile shows as new on the next poll.
-    fingerprint = state.fingerprint if state is not None and token["r"] == role else None
+    same_role = state is not None and token["r"] == role
+    fingerprint = state.fingerprint if same_role else None
+    changes = state.changes if same_role else None
     if since is None:
         shown = layers.page_layers(request, document, role, tags)
-        live = live_context(request, document, role, shown, fingerprint)
+        live = live_context(request, document, role, shown, fingerprint, changes)
         if live["live_fingerprint"] == since_fingerprint(request):
             # Same spans under a renewed token: swap in the new poller, no paragraphs.
             paragraphs = ""
@@ -114,7 +116,7 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
             )
     else:
         paragraphs, shown = changed_since(request, document, role, tags, since)
-        live = live_context(request, document, role, shown, fingerprint)
+        live = live_context(request, document, role, shown, fingerprint, changes)
     context = {
         **live,
         "document": document,

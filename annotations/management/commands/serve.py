@@ -22,6 +22,11 @@ HEALTHY_AFTER = 60.0
 #: requests/s with 2 x 8 threads against 89 with 1 x 16 for 50 clients (bench/load.py).
 WEB_WORKERS = 1
 WEB_THREADS = 16
+#: How long an idle connection stays open: longer than the annotate page's live poll
+#: interval (3 s, views/annotate.py), so a browser sends its next poll on the same
+#: connection. gunicorn's 2 s closed it between polls, and every poll paid for a new
+#: connection (bench/class_mode.py measures both).
+KEEP_ALIVE_SECONDS = 5
 
 
 class Command(BaseCommand):
@@ -102,6 +107,7 @@ def _web_command(host: str, port: str, *, development: bool) -> list[str]:
         sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"{host}:{port}",
         "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS),
         "--worker-class", "gthread", "--timeout", "60",
+        "--keep-alive", str(KEEP_ALIVE_SECONDS),
     ]  # fmt: skip
     if settings.DEBUG and os.environ.get("HERLENS_RELOAD", "1") == "1":
         command.append("--reload")
