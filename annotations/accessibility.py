@@ -57,7 +57,13 @@ def span_labels(
     per span they were over half the page.
     """
     grouped: dict[tuple[str, str], list[str]] = {}
+    # Spans of one tag by one reader share their label: make it once per such pair.
+    label_of: dict[tuple[bool, int | None, int], tuple[str, str]] = {}
     for span in spans:
-        label = span_label(span, viewer, tag_names, author_names)
-        grouped.setdefault((label["start"], label["end"]), []).append(str(span.pk))
+        key = (span.is_reference, span.author_id, span.tag_id)
+        words = label_of.get(key)
+        if words is None:
+            label = span_label(span, viewer, tag_names, author_names)
+            words = label_of[key] = (label["start"], label["end"])
+        grouped.setdefault(words, []).append(str(span.pk))
     return [(start, end, " ".join(ids)) for (start, end), ids in grouped.items()]

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from itertools import islice
 from typing import NamedTuple
 
 #: A blank line (possibly holding spaces) separates paragraphs; single newlines stay inside.
@@ -104,6 +105,15 @@ def split_runs(
     only: Iterable[int] | None = None,
 ) -> list[Paragraph]:
     """Split text into paragraphs of runs; ``only`` limits the output to those paragraph indexes."""
+    return list(iter_paragraphs(text, spans, only))
+
+
+def iter_paragraphs(
+    text: str,
+    spans: Iterable[SpanMark],
+    only: Iterable[int] | None = None,
+) -> Iterator[Paragraph]:
+    """``split_runs`` one paragraph at a time: the spans are sorted once, before the first."""
     bounds = paragraph_bounds(text)
     wanted = set(range(len(bounds))) if only is None else set(only)
     ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
@@ -117,7 +127,6 @@ def split_runs(
     key_of = {span.id: (span.start - span.end, span.start, span.id) for span in ordered}
     active: list[tuple[int, int, int]] = []
     active_ids: set[int] = set()
-    paragraphs: list[Paragraph] = []
     next_start = 0
     next_end = 0
     for index, (gap_start, p_start, p_end) in enumerate(bounds):
@@ -142,8 +151,7 @@ def split_runs(
                 next_start += 1
             runs.append(Run(run_start, run_end, tuple([key[2] for key in active])))
         starting = ordered[bisect_left(starts, gap_start) : bisect_left(starts, p_end)]
-        paragraphs.append(Paragraph(index, p_start, p_end, gap_start, tuple(runs), tuple(starting)))
-    return paragraphs
+        yield Paragraph(index, p_start, p_end, gap_start, tuple(runs), tuple(starting))
 
 
 def layer_classes(keys: Sequence[object]) -> str:
@@ -263,10 +271,12 @@ def document_html_chunks(
         len(bounds),
     )
     first = max(first, 1)
+    # One pass over the spans for both pieces: the second goes on where the first stopped.
+    every_paragraph = iter_paragraphs(text, spans)
     for indexes in (range(first), range(first, len(bounds))):
         if not indexes:
             continue
-        paragraphs = split_runs(text, spans, only=indexes)
+        paragraphs = list(islice(every_paragraph, len(indexes)))
         here = (
             target if target is not None and any(_covers(p, target) for p in paragraphs) else None
         )

@@ -43,3 +43,13 @@ def test_page_lists_every_drawn_span_once_in_its_labels():
     data = json.loads(re.search(r'id="span-labels"[^>]*>([^<]*)<', page).group(1))
     ids = [int(i) for _start, _end, listed in data for i in listed.split()]
     assert sorted(ids) == sorted(span.pk for span in spans)
+
+
+def test_references_by_different_readers_share_one_label_in_page_order():
+    viewer = SimpleNamespace(pk=1)
+    spans = [row(20, 1, 2, True), row(21, 1, 1), row(22, 1, 3, True), row(23, 1, 2, True)]
+    labels = span_labels(spans, viewer, {1: "Claim"}, {2: "Zoë", 3: "Ana"})
+    assert labels == [
+        ("Claim, reference: ", " (end of Claim)", "20 22 23"),
+        ("Claim, yours: ", " (end of Claim)", "21"),
+    ]

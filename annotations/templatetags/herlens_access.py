@@ -32,12 +32,14 @@ def span_label_data(
     """
     spans = list(spans)
     viewer = context["request"].user
+    # request.user is a lazy proxy: read its id once, not once per span.
+    viewer_id = viewer.pk
     tag_names = {tag.pk: tag.name for tag in tags}
     if any(span.tag_id not in tag_names for span in spans):
         tag_names.update(
             Tag.objects.filter(pk__in={span.tag_id for span in spans}).values_list("pk", "name")
         )
-    others = {s.author_id for s in spans if not s.is_reference and s.author_id != viewer.pk}
+    others = {s.author_id for s in spans if not s.is_reference and s.author_id != viewer_id}
     author_names: dict[int, str] = {}
     if others:
         author_names = dict(
