@@ -35,10 +35,10 @@ def production_env(folder) -> dict[str, str]:
     }
 
 
-def loaded(probe: str, folder) -> str:
-    """Run probe in a fresh production-like interpreter; return what it printed."""
+def run_fresh(arguments: list[str], folder) -> str:
+    """Run Python with these arguments in a fresh production-like process; return its output."""
     done = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=production_env(folder),
         capture_output=True,
@@ -47,6 +47,11 @@ def loaded(probe: str, folder) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def loaded(probe: str, folder) -> str:
+    """Run probe in a fresh production-like interpreter; return what it printed."""
+    return run_fresh(["-c", probe], folder)
 
 
 def test_commands_and_the_worker_start_without_spacy_or_the_api_libraries(tmp_path):
@@ -93,16 +98,8 @@ def test_the_learning_services_threshold_off_is_the_trainers():
 def test_a_command_collects_garbage_again_once_started_with_start_up_set_aside(tmp_path):
     # manage.py holds the collector off while Django starts; the app turns it back on.
     probe = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 10000)"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", probe],
-        cwd=ROOT,
-        env=production_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1].split() == ["True", "True"]
+    printed = run_fresh([str(ROOT / "manage.py"), "shell", "-c", probe], tmp_path)
+    assert printed.splitlines()[-1].split() == ["True", "True"]
 
 
 DEBUG_PAGES_PROBE = """

@@ -10,7 +10,7 @@ annotations_project must create them again (tests/test_live_changes.py checks th
 they exist after every migration).
 """
 
-from django.db import migrations, models
+from django.db import NotSupportedError, migrations, models
 
 SQLITE_BUMP = (
     "INSERT INTO annotations_spanchanges (document_id, changes) VALUES ({document}, 1) "
@@ -124,7 +124,8 @@ def _run(statements_by_vendor: dict[str, list[str]]):
     def run(apps, schema_editor) -> None:
         vendor = schema_editor.connection.vendor
         if vendor not in statements_by_vendor:
-            raise NotImplementedError(f"No span-change triggers for {vendor}.")
+            # herlens runs on SQLite and PostgreSQL only; the live poll needs these triggers.
+            raise NotSupportedError(f"herlens supports SQLite and PostgreSQL, not {vendor}.")
         for statement in statements_by_vendor[vendor]:
             schema_editor.execute(statement, params=None)
 
