@@ -292,6 +292,10 @@ class Document(models.Model):
     deleted_by = optional_user()
     #: In a class, the student who wrote the essay (may hand in new drafts when allowed).
     written_by = optional_user(related_name="written_documents")
+    #: Where the sentences and paragraphs of ``text`` begin and end
+    #: (annotations.sentences.text_breaks), so an export need not scan the text again;
+    #: kept by save() and the import. Null: not worked out (the export scans the text).
+    sentence_breaks = models.JSONField(null=True, blank=True, editable=False)
 
     objects = LiveDocumentManager()
     #: Documents in the trash too.
@@ -306,6 +310,15 @@ class Document(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.text = normalise_text(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "text" in update_fields:
+            # Imported here: the splitter's expression is compiled on first use, not
+            # in the start-up of every command.
+            from annotations.sentences import text_breaks
+
+            self.sentence_breaks = text_breaks(self.text)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sentence_breaks"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

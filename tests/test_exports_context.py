@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import random
 
-from annotations.exports.context import _SENTENCE_END, TextContext, sentence_bounds
+from annotations.exports.context import TextContext
 from annotations.rendering import paragraph_bounds
+from annotations.sentences import SENTENCE_END, sentence_bounds
 
 
 def sentences(text: str) -> list[str]:
@@ -64,7 +65,7 @@ def _breaks_paragraph_by_paragraph(text: str) -> list[int]:
     breaks = [0]
     for _gap, p_start, p_end in paragraph_bounds(text):
         breaks.append(p_start)
-        breaks.extend(match.end() for match in _SENTENCE_END.finditer(text, p_start, p_end))
+        breaks.extend(match.end() for match in SENTENCE_END.finditer(text, p_start, p_end))
         breaks.append(p_end)
     breaks.append(len(text))
     return breaks

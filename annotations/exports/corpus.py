@@ -172,12 +172,13 @@ _DOCUMENT_FIELDS = (
     "created_at",
     "revision",
 )
-#: What ``text_only`` reads of a document: all the CSV writes of it.
-_TEXT_FIELDS = ("id", "title", "text")
+#: What ``text_only`` reads of a document: all the CSV writes of it, and the stored
+#: sentence breaks of its text (which spare the CSV a scan of every text).
+_TEXT_FIELDS = ("id", "title", "text", "sentence_breaks")
 
 
-def _text_only_row(pk: int, title: str, text: str) -> DocumentRow:
-    return DocumentRow(pk, title, "", "", text, {}, None)
+def _text_only_row(pk: int, title: str, text: str, breaks: dict[str, Any] | None) -> DocumentRow:
+    return DocumentRow(pk, title, "", "", text, {}, None, sentence_breaks=breaks)
 
 
 _SPAN_FIELDS = (
@@ -209,8 +210,9 @@ def iter_corpus(
 
     ``only_with_spans`` leaves out documents without a matching span (the CSV
     needs none of them; JSONL keeps them so a re-import brings every text back).
-    ``text_only`` reads only the id, title and text of the current documents, which
-    is all the CSV needs of them; an older revision is read whole.
+    ``text_only`` reads only the id, title, text and stored sentence breaks of the
+    current documents, which is all the CSV needs of them; an older revision is read
+    whole (its breaks are not stored: the CSV scans its text).
     """
     page = page or DOCUMENT_PAGE
     tags: dict[int, tuple[str, str]] = {

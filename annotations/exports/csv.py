@@ -93,7 +93,7 @@ def document_lines(
     slug = cell(project_slug)
     for document in documents:
         text = document.text
-        locate = TextContext(text).locate
+        locate = TextContext(text, document.sentence_breaks).locate
         head = f"{slug},{document.id},{cell(document.title)},"
         lines = []
         for span in document.spans:

@@ -61,3 +61,5 @@ class DocumentRow:
     spans: list[SpanRow] = field(default_factory=list)
     #: False for an older revision read from its snapshot (``ExportFilter.revision``).
     current: bool = True
+    #: The breaks the document stores of its text (annotations.sentences), if read.
+    sentence_breaks: dict[str, Any] | None = None

@@ -31,6 +31,7 @@ from annotations.models import (
     tag_slug,
 )
 from annotations.offsets import is_plain_span, normalise_text
+from annotations.sentences import text_breaks
 from annotations.services.documents import project_fingerprints, text_fingerprint
 from annotations.services.errors import EMPTY_TEXT, EMPTY_TITLE, NUL_CHARACTER, DomainError
 from annotations.services.spans import check_span_fields
@@ -242,7 +243,7 @@ def _store_batch(
 
 _DOCUMENT_COLUMNS = (
     *("project", "title", "author", "source", "text", "metadata"),
-    *("created_at", "updated_at"),
+    *("created_at", "updated_at", "sentence_breaks"),
 )
 #: A first revision: the document's text as imported, made when the document was.
 _REVISION_COLUMNS = (
@@ -252,10 +253,13 @@ _REVISION_COLUMNS = (
 
 def _document_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
     metadata = Document._meta.get_field("metadata")
+    # As Document.save keeps them: an export reads these instead of scanning each text.
+    breaks = Document._meta.get_field("sentence_breaks")
     return [
         (
             *(d.project_id, d.title, d.author, d.source, d.text),
             *(metadata.get_db_prep_save(d.metadata, connection), stamp, stamp),
+            breaks.get_db_prep_save(text_breaks(d.text), connection),
         )
         for d in documents
     ]
