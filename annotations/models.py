@@ -295,7 +295,7 @@ class Document(models.Model):
     #: Where the sentences and paragraphs of ``text`` begin and end
     #: (annotations.sentences.text_breaks), so an export need not scan the text again;
     #: kept by save() and the import. Null: not worked out (the export scans the text).
-    sentence_breaks = models.JSONField(null=True, blank=True, editable=False)
+    sentence_breaks = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = LiveDocumentManager()
     #: Documents in the trash too.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Any
 
 from annotations.sentences import scan_breaks, stored_breaks
 
@@ -25,7 +24,7 @@ class SpanContext:
 class TextContext:
     """Answer "which sentence, which paragraph" for many spans of one text."""
 
-    def __init__(self, text: str, stored: Any = None) -> None:
+    def __init__(self, text: str, stored: bytes | memoryview | None = None) -> None:
         """``stored``: the breaks the document keeps of this text (``sentences.text_breaks``).
 
         Without them, or with breaks of another text or version, the text is scanned.

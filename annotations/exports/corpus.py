@@ -177,7 +177,9 @@ _DOCUMENT_FIELDS = (
 _TEXT_FIELDS = ("id", "title", "text", "sentence_breaks")
 
 
-def _text_only_row(pk: int, title: str, text: str, breaks: dict[str, Any] | None) -> DocumentRow:
+def _text_only_row(
+    pk: int, title: str, text: str, breaks: bytes | memoryview | None
+) -> DocumentRow:
     return DocumentRow(pk, title, "", "", text, {}, None, sentence_breaks=breaks)
 
 

@@ -62,4 +62,4 @@ class DocumentRow:
     #: False for an older revision read from its snapshot (``ExportFilter.revision``).
     current: bool = True
     #: The breaks the document stores of its text (annotations.sentences), if read.
-    sentence_breaks: dict[str, Any] | None = None
+    sentence_breaks: bytes | memoryview | None = None

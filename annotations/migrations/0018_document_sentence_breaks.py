@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="document",
             name="sentence_breaks",
-            field=models.JSONField(blank=True, editable=False, null=True),
+            field=models.BinaryField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(store_breaks, migrations.RunPython.noop, elidable=True),
     ]

@@ -253,13 +253,12 @@ _REVISION_COLUMNS = (
 
 def _document_rows(connection: Any, documents: list[Document], stamp: Any) -> list[tuple]:
     metadata = Document._meta.get_field("metadata")
-    # As Document.save keeps them: an export reads these instead of scanning each text.
-    breaks = Document._meta.get_field("sentence_breaks")
     return [
         (
             *(d.project_id, d.title, d.author, d.source, d.text),
             *(metadata.get_db_prep_save(d.metadata, connection), stamp, stamp),
-            breaks.get_db_prep_save(text_breaks(d.text), connection),
+            # As Document.save keeps them: an export reads these instead of scanning the text.
+            text_breaks(d.text),
         )
         for d in documents
     ]
