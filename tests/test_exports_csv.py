@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -149,8 +150,6 @@ def test_empty_project_exports_only_the_header(project):
 
 
 def test_timestamps_are_iso_8601_utc_exactly_as_stored(built):
-    from datetime import UTC, datetime
-
     project, _ = built
     whole_second = Span.objects.filter(document__project=project).order_by("pk").first()
     Span.objects.filter(pk=whole_second.pk).update(
@@ -164,3 +163,31 @@ def test_timestamps_are_iso_8601_utc_exactly_as_stored(built):
     assert next(r for r in rows if r["span_id"] == str(whole_second.pk))["created_at"] == (
         "2026-01-02T03:04:05+00:00"
     )
+
+
+def test_timestamps_are_the_same_however_the_database_writes_dates(built):
+    """PostgreSQL's plain text of a timestamp follows its DateStyle: any but ISO is
+    written in SQL instead; SQLite always writes its stored text."""
+    from django.db import connection
+
+    from annotations.exports.timestamps import PlainText, with_timestamp_text
+
+    project, _ = built
+    Span.objects.filter(document__project=project).update(
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 2, 3, 4, 5, 250000, tzinfo=UTC),
+    )
+    iso, _ = read(project)
+    assert b",2026-01-02T03:04:05+00:00,2026-01-02T03:04:05.250000+00:00," in iso
+    query, finish = with_timestamp_text(Span.objects.all())
+    plain = isinstance(query.query.annotations["created_text"], PlainText)
+    assert plain == (connection.vendor in ("sqlite", "postgresql"))
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for style in ("SQL, DMY", "Postgres, MDY", "German"):
+            cursor.execute(f"SET DateStyle = '{style}'")
+            query, finish = with_timestamp_text(Span.objects.all())
+            assert not isinstance(query.query.annotations["created_text"], PlainText)
+            assert read(project)[0] == iso, style
+        cursor.execute("SET DateStyle = 'ISO, MDY'")

@@ -8,7 +8,7 @@ order a reader meets them (start, longest first, then id).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -19,7 +19,7 @@ from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 
 from annotations.exports.pseudonyms import project_pseudonyms
 from annotations.exports.rows import DocumentRow, SpanRow
-from annotations.exports.timestamps import with_timestamp_text
+from annotations.exports.timestamps import IsoStamps, with_timestamp_text
 from annotations.models import AnchorState, Document, Origin, Project, Revision, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
@@ -261,6 +261,8 @@ def _attach_spans(
     append_to = {pk: document.spans.append for pk, document in by_id.items()}
     # tuple.__new__ skips the named tuple's own __new__, a Python call per span.
     new_span_row = partial(tuple.__new__, SpanRow)
+    query, finish = _span_query(spans, by_id)
+    iso = IsoStamps(finish)
     for (
         document_id,
         span_id,
@@ -275,7 +277,7 @@ def _attach_spans(
         updated_at,
         anchor,
         orphan_quote,
-    ) in _raw_rows(_span_query(spans, by_id)):
+    ) in _raw_rows(query):
         # Names come from small maps, not from a join repeated on every row.
         if tag_id not in tags or author_id not in authors:
             _add_names(tags, authors, tag_id, author_id, pseudonyms=pseudonyms)
@@ -293,8 +295,8 @@ def _attach_spans(
                     origin,
                     note,
                     bool(is_ref),
-                    created_at,
-                    updated_at,
+                    iso[created_at],
+                    iso[updated_at],
                     anchor,
                     orphan_quote,
                 )
@@ -311,12 +313,14 @@ def _reading_order(span: SpanRow) -> tuple[bool, int, int, int]:
     return (False, span.start, -span.end, span.id)
 
 
-def _span_query(spans: QuerySet[Span], by_id: dict[int, DocumentRow]) -> QuerySet:
-    """Return the values of the spans of these documents, in reading order."""
-    return (
-        with_timestamp_text(spans.filter(document_id__in=by_id))
+def _span_query(
+    spans: QuerySet[Span], by_id: dict[int, DocumentRow]
+) -> tuple[QuerySet, Callable[[str], str]]:
+    """Return the values of the spans of these documents, and how to finish their timestamps."""
+    query, finish = with_timestamp_text(spans.filter(document_id__in=by_id))
+    query = (
         # Only an orphan's words are read (the others are sliced from the text).
-        .annotate(
+        query.annotate(
             orphan_quote=Case(
                 When(anchor=AnchorState.ORPHANED, then=F("quote")),
                 default=Value("", output_field=TextField()),
@@ -328,6 +332,7 @@ def _span_query(spans: QuerySet[Span], by_id: dict[int, DocumentRow]) -> QuerySe
         .order_by()
         .values_list(*_SPAN_FIELDS)
     )
+    return query, finish
 
 
 def _add_names(
