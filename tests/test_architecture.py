@@ -20,6 +20,7 @@ PURE = (
     "annotations.anchoring",
     "annotations.revision_diff",
     "annotations.rendering",
+    "annotations.sentences",
     "annotations.agreement",
     "annotations.feedback",
     "annotations.wording",
