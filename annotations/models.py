@@ -311,6 +311,8 @@ class Document(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.text = normalise_text(self.text)
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None:  # any iterable: read once
+            update_fields = kwargs["update_fields"] = set(update_fields)
         if update_fields is None or "text" in update_fields:
             # Imported here: the splitter's expression is compiled on first use, not
             # in the start-up of every command.
@@ -318,7 +320,7 @@ class Document(models.Model):
 
             self.sentence_breaks = text_breaks(self.text)
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "sentence_breaks"}
+                update_fields.add("sentence_breaks")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
