@@ -118,4 +118,6 @@ def stored_breaks(stored: bytes | memoryview, text: str) -> tuple[list[int], lis
     if len(values) < 3 or values[0] != BREAKS_VERSION or values[1] != len(text):
         return None
     count = values[2]
+    if not 2 <= count <= len(values) - 3:  # cut short: 0 and len(text) are always breaks
+        return None
     return values[3 : 3 + count], values[3 + count :]

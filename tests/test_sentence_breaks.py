@@ -69,6 +69,7 @@ def test_the_context_reads_breaks_made_for_its_text_and_no_others():
         pack(BREAKS_VERSION, len(TEXT) + 1, 2, 0, len(TEXT), 0),
         pack(BREAKS_VERSION + 1, len(TEXT), 2, 0, len(TEXT), 0),
         pack(BREAKS_VERSION),
+        pack(BREAKS_VERSION, len(TEXT), 3, 0, len(TEXT)),
         whole[:-1],
         b"",
     ]
