@@ -282,19 +282,56 @@
       return { first, last };
     }
 
-    function label() {
+    /** Every span's two labels, in reading order: [[first mark, start words, last mark, end words]]. */
+    function labelWrites() {
+      const writes = [];
+      const { first, last } = essay.querySelector("p[data-spans]") ? edgesFromParagraphs() : edgesFromMarks();
+      for (const [id, mark] of first) {
+        const words = labels.get(id);
+        if (words) writes.push([mark, words.start, last.get(id), words.end]);
+      }
+      return writes;
+    }
+
+    function clearLabels() {
       for (const mark of essay.querySelectorAll("mark[data-sr-start], mark[data-sr-end]")) {
         delete mark.dataset.srStart;
         delete mark.dataset.srEnd;
       }
-      const { first, last } = essay.querySelector("p[data-spans]") ? edgesFromParagraphs() : edgesFromMarks();
-      for (const [id, mark] of first) {
-        const words = labels.get(id);
-        if (!words) continue;
-        mark.dataset.srStart = (mark.dataset.srStart || "") + words.start;
-        const end = last.get(id);
-        end.dataset.srEnd = words.end + (end.dataset.srEnd || "");
-      }
+    }
+
+    // A mark where several spans begin or end reads them outermost first, innermost last
+    // (the ends the other way round): writes are made in reading order, and appended.
+    function write([mark, start, end, words]) {
+      mark.dataset.srStart = (mark.dataset.srStart || "") + start;
+      end.dataset.srEnd = words + (end.dataset.srEnd || "");
+    }
+
+    // The spoken labels change nothing on screen, and writing them walks every span and
+    // restyles every highlight (on a long essay, more time than drawing it): they are written
+    // in idle time, a slice at a time, so the highlights are drawn first and the page answers
+    // input meanwhile. Requests made meanwhile are folded into one; a newer one restarts.
+    const idle =
+      window.requestIdleCallback || ((callback) => setTimeout(() => callback({ timeRemaining: () => 8 }), 1));
+    let job = 0;
+
+    function label() {
+      const mine = ++job;
+      let writes = null;
+      let next = 0;
+      const slice = (deadline) => {
+        if (mine !== job) return;
+        if (!writes) {
+          clearLabels();
+          writes = labelWrites();
+        }
+        // At least a batch each time: a slice run by its timeout has no time remaining.
+        do {
+          for (const stop = Math.min(writes.length, next + 50); next < stop; next++) write(writes[next]);
+        } while (next < writes.length && deadline.timeRemaining() > 1);
+        if (next < writes.length) idle(slice, { timeout: 500 });
+      };
+      idle(slice, { timeout: 500 });
     }
 
     document.body.addEventListener("spanLabel", (event) => {
@@ -305,11 +342,9 @@
     // Paragraphs re-drawn after an action or a live update.
     document.body.addEventListener("htmx:afterSettle", () => label());
     document.addEventListener("htmx:load", (event) => {
-      if (event.detail.elt && event.detail.elt.id === "live") setTimeout(label, 0);
+      if (event.detail.elt && event.detail.elt.id === "live") label();
     });
-    // The spoken labels change nothing on screen, and writing them walks every span: done once
-    // the highlights have been painted, so a long essay is drawn first.
-    requestAnimationFrame(() => setTimeout(label, 0));
+    label();
     return label;
   }
 
