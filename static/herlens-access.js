@@ -238,27 +238,32 @@
       return { first, last };
     }
 
+    // Spans are labelled in reading order, so where several begin or end on one mark they are
+    // read outermost first, innermost last (the ends the other way round).
+    function write(id, first, last) {
+      const words = labels.get(id);
+      if (!words) return;
+      first.dataset.srStart = (first.dataset.srStart || "") + words.start;
+      last.dataset.srEnd = words.end + (last.dataset.srEnd || "");
+    }
+
+    function* labelMarks() {
+      const { first, last } = edgesFromMarks();
+      for (const [id, mark] of first) write(id, mark, last.get(id));
+    }
+
     /**
-     * The same where paragraphs list the spans that begin in them (data-spans: "id offset
+     * Where paragraphs list the spans that begin in them (data-spans: "id offset
      * length" triples from the paragraph's data-start) and highlights are bare <mark> runs:
-     * one walk over the runs, then a binary search per span.
+     * one walk over the runs, a paragraph at a time (yielding after each), and a span is
+     * labelled as soon as the walk has passed its end (a binary search for its first and last
+     * run), in the order the spans are listed.
      */
-    function edgesFromParagraphs() {
+    function* labelParagraphs() {
       const runs = [];
-      const spans = [];
-      for (const paragraph of essay.querySelectorAll("p[data-start]")) {
-        let position = Number(paragraph.dataset.start);
-        for (const child of paragraph.childNodes) {
-          const length = window.herlens.codePointLength(child.textContent);
-          if (child.nodeName === "MARK") runs.push({ mark: child, start: position, end: position + length });
-          position += length;
-        }
-        const numbers = (paragraph.dataset.spans || "").split(" ").filter(Boolean).map(Number);
-        for (let i = 0; i + 2 < numbers.length; i += 3) {
-          const start = Number(paragraph.dataset.start) + numbers[i + 1];
-          spans.push({ id: String(numbers[i]), start, end: start + numbers[i + 2] });
-        }
-      }
+      const waiting = [];
+      let head = 0;
+      let reached = 0;
       const firstAtOrAfter = (offset) => {
         let low = 0;
         let high = runs.length;
@@ -269,28 +274,32 @@
         }
         return low;
       };
-      const first = new Map();
-      const last = new Map();
-      for (const span of spans) {
-        const from = firstAtOrAfter(span.start);
-        const to = firstAtOrAfter(span.end) - 1;
-        if (from < runs.length && from <= to) {
-          first.set(span.id, runs[from].mark);
-          last.set(span.id, runs[to].mark);
+      const flush = (all) => {
+        while (head < waiting.length && (all || waiting[head].end <= reached)) {
+          const span = waiting[head++];
+          const from = firstAtOrAfter(span.start);
+          const to = firstAtOrAfter(span.end) - 1;
+          if (from < runs.length && from <= to) write(span.id, runs[from].mark, runs[to].mark);
         }
+      };
+      for (const paragraph of essay.querySelectorAll("p[data-start]")) {
+        const base = Number(paragraph.dataset.start);
+        let position = base;
+        for (const child of paragraph.childNodes) {
+          const length = window.herlens.codePointLength(child.textContent);
+          if (child.nodeName === "MARK") runs.push({ mark: child, start: position, end: position + length });
+          position += length;
+        }
+        const numbers = (paragraph.dataset.spans || "").split(" ").filter(Boolean).map(Number);
+        for (let i = 0; i + 2 < numbers.length; i += 3) {
+          const start = base + numbers[i + 1];
+          waiting.push({ id: String(numbers[i]), start, end: start + numbers[i + 2] });
+        }
+        reached = position;
+        flush(false);
+        yield;
       }
-      return { first, last };
-    }
-
-    /** Every span's two labels, in reading order: [[first mark, start words, last mark, end words]]. */
-    function labelWrites() {
-      const writes = [];
-      const { first, last } = essay.querySelector("p[data-spans]") ? edgesFromParagraphs() : edgesFromMarks();
-      for (const [id, mark] of first) {
-        const words = labels.get(id);
-        if (words) writes.push([mark, words.start, last.get(id), words.end]);
-      }
-      return writes;
+      flush(true);
     }
 
     function clearLabels() {
@@ -298,13 +307,6 @@
         delete mark.dataset.srStart;
         delete mark.dataset.srEnd;
       }
-    }
-
-    // A mark where several spans begin or end reads them outermost first, innermost last
-    // (the ends the other way round): writes are made in reading order, and appended.
-    function write([mark, start, end, words]) {
-      mark.dataset.srStart = (mark.dataset.srStart || "") + start;
-      end.dataset.srEnd = words + (end.dataset.srEnd || "");
     }
 
     // The spoken labels change nothing on screen, and writing them walks every span and
@@ -317,19 +319,19 @@
 
     function label() {
       const mine = ++job;
-      let writes = null;
-      let next = 0;
+      let steps = null;
       const slice = (deadline) => {
         if (mine !== job) return;
-        if (!writes) {
+        if (!steps) {
           clearLabels();
-          writes = labelWrites();
+          steps = essay.querySelector("p[data-spans]") ? labelParagraphs() : labelMarks();
         }
-        // At least a batch each time: a slice run by its timeout has no time remaining.
+        // At least a step each time: a slice run by its timeout has no time remaining.
+        let done;
         do {
-          for (const stop = Math.min(writes.length, next + 50); next < stop; next++) write(writes[next]);
-        } while (next < writes.length && deadline.timeRemaining() > 1);
-        if (next < writes.length) idle(slice, { timeout: 500 });
+          done = steps.next().done;
+        } while (!done && deadline.timeRemaining() > 1);
+        if (!done) idle(slice, { timeout: 500 });
       };
       idle(slice, { timeout: 500 });
     }
