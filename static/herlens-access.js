@@ -16,6 +16,12 @@
   const WORD = /[\p{L}\p{N}\p{M}'’-]/u;
   const SNAP_KEY = "herlens.snapWords";
 
+  /** Run a callback in idle time (at the latest after half a second), with its deadline. */
+  const whenIdle = (callback) =>
+    window.requestIdleCallback
+      ? window.requestIdleCallback(callback, { timeout: 500 })
+      : setTimeout(() => callback({ timeRemaining: () => 8 }), 1);
+
   // --- Code points in the essay's paragraphs -------------------------------------------------
   const charCache = new WeakMap();
 
@@ -142,7 +148,8 @@
   function setupSnapping(essay) {
     const toggle = document.getElementById("snap-words");
     if (toggle) {
-      toggle.checked = window.localStorage?.getItem(SNAP_KEY) !== "off";
+      // Reading the stored choice opens the page's storage (milliseconds): after the first paint.
+      whenIdle(() => (toggle.checked = window.localStorage?.getItem(SNAP_KEY) !== "off"));
       toggle.addEventListener("change", () => window.localStorage?.setItem(SNAP_KEY, toggle.checked ? "on" : "off"));
     }
     const snapping = (event) => (!toggle || toggle.checked) && !event.altKey;
@@ -313,8 +320,6 @@
     // restyles every highlight (on a long essay, more time than drawing it): they are written
     // in idle time, a slice at a time, so the highlights are drawn first and the page answers
     // input meanwhile. Requests made meanwhile are folded into one; a newer one restarts.
-    const idle =
-      window.requestIdleCallback || ((callback) => setTimeout(() => callback({ timeRemaining: () => 8 }), 1));
     let job = 0;
 
     function label() {
@@ -331,9 +336,9 @@
         do {
           done = steps.next().done;
         } while (!done && deadline.timeRemaining() > 1);
-        if (!done) idle(slice, { timeout: 500 });
+        if (!done) whenIdle(slice);
       };
-      idle(slice, { timeout: 500 });
+      whenIdle(slice);
     }
 
     document.body.addEventListener("spanLabel", (event) => {

@@ -294,7 +294,11 @@
       draw();
     });
     // A document without suggestions asks for none until the suggestionsChanged event says so.
-    if (document.getElementById("suggestion-total")?.textContent.trim() !== "0") load();
+    // Asked for in idle time: drawing them walks the whole essay, which is drawn first.
+    if (document.getElementById("suggestion-total")?.textContent.trim() !== "0") {
+      if (window.requestIdleCallback) window.requestIdleCallback(() => load(), { timeout: 500 });
+      else setTimeout(load, 0);
+    }
     window.herlensSuggest = { load, start, stop, state: () => ({ items, index, edit, active, shown }) };
   }
 
