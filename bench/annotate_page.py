@@ -345,18 +345,6 @@ class Actions:
 # --------------------------------------------------------------------------- Chromium
 
 DRAWN = """([expected, labels]) => new Promise((resolve) => {
-  // When every highlight where a span begins carries its spoken label (herlens-access.js
-  // writes them in idle time, after the highlights are drawn).
-  let labelled = NaN;
-  const observer = new MutationObserver(() => {
-    if (document.querySelectorAll("#essay mark[data-sr-start]").length >= labels) {
-      labelled = performance.now();
-      observer.disconnect();
-    }
-  });
-  if (labels) {
-    observer.observe(document, { subtree: true, attributes: true, attributeFilter: ["data-sr-start"] });
-  }
   const check = () => {
     if (document.readyState === "loading") { setTimeout(check, 5); return; }
     const essay = document.getElementById("essay");
@@ -375,15 +363,20 @@ DRAWN = """([expected, labels]) => new Promise((resolve) => {
       }).observe({ type: "largest-contentful-paint", buffered: true });
       // Paint timings are reported a little after the frame; read them once they are in.
       setTimeout(function finish() {
-        if (labels && Number.isNaN(labelled) && performance.now() - drawn < 5000) {
+        // When the spoken labels were all written (herlens-access.js marks it: idle time,
+        // after the highlights are drawn), and how many highlights carry one where a span begins.
+        const mark = performance.getEntriesByName("herlens:spoken-labels-written")[0];
+        if (labels && !mark && performance.now() - drawn < 5000) {
           setTimeout(finish, 20);
           return;
         }
+        const labelled = mark ? mark.startTime : NaN;
+        const written = document.querySelectorAll("#essay mark[data-sr-start]").length;
         const nav = performance.getEntriesByType("navigation")[0];
         const fcp = performance.getEntriesByName("first-contentful-paint")[0];
         resolve({drawn, essay, ttfb: nav.responseStart, html: nav.responseEnd,
                  dcl: nav.domContentLoadedEventStart, fcp: fcp ? fcp.startTime : NaN,
-                 labelled});
+                 labelled, written});
       }, 100);
     }));
   };
@@ -444,7 +437,11 @@ def measure_chromium(
                 # A URL of its own each time, so no navigation is answered from the cache.
                 fresh = f"{'slow' if network else 'n'}={run}"
                 page.goto(f"{base}{path}{separator}{fresh}", wait_until="commit")
-                samples[name].append(page.evaluate(DRAWN, [marks, labels]))
+                sample = page.evaluate(DRAWN, [marks, labels])
+                # Where labels are timed, every highlight where a span begins was named.
+                written = sample.pop("written")
+                assert not labels or written == labels, (name, written, labels)
+                samples[name].append(sample)
         browser.close()
     return {
         name: {key: statistics.median(s[key] for s in rows) for key in rows[0]}
