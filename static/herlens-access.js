@@ -255,7 +255,15 @@
       last.dataset.srEnd = words.end + (last.dataset.srEnd || "");
     }
 
+    function clearLabels(root) {
+      for (const mark of root.querySelectorAll("mark[data-sr-start], mark[data-sr-end]")) {
+        delete mark.dataset.srStart;
+        delete mark.dataset.srEnd;
+      }
+    }
+
     function* labelMarks() {
+      clearLabels(essay);
       const { first, last } = edgesFromMarks();
       for (const [id, mark] of first) write(id, mark, last.get(id));
     }
@@ -291,6 +299,9 @@
         }
       };
       for (const paragraph of essay.querySelectorAll("p[data-start]")) {
+        // Cleared here rather than all at first, so a relabel leaves no paragraph unnamed for
+        // longer than a slice: a paragraph's marks are written only once the walk has reached it.
+        clearLabels(paragraph);
         const base = Number(paragraph.dataset.start);
         let position = base;
         for (const child of paragraph.childNodes) {
@@ -310,13 +321,6 @@
       flush(true);
     }
 
-    function clearLabels() {
-      for (const mark of essay.querySelectorAll("mark[data-sr-start], mark[data-sr-end]")) {
-        delete mark.dataset.srStart;
-        delete mark.dataset.srEnd;
-      }
-    }
-
     // The spoken labels change nothing on screen, and writing them walks every span and
     // restyles every highlight (on a long essay, more time than drawing it): they are written
     // in idle time, a slice at a time, so the highlights are drawn first and the page answers
@@ -328,10 +332,7 @@
       let steps = null;
       const slice = (deadline) => {
         if (mine !== job) return;
-        if (!steps) {
-          clearLabels();
-          steps = essay.querySelector("p[data-spans]") ? labelParagraphs() : labelMarks();
-        }
+        if (!steps) steps = essay.querySelector("p[data-spans]") ? labelParagraphs() : labelMarks();
         // At least a step each time: a slice run by its timeout has no time remaining.
         let done;
         do {
