@@ -9,7 +9,8 @@ one, starts gunicorn (DEBUG off) and measures in one run:
 - the page's size, raw and as sent gzipped;
 - in Chromium, from navigation start: first byte, HTML received, first
   contentful paint, DOMContentLoaded, and "drawn" (the document parsed, every
-  highlight in the DOM, two frames later), median of 9 cold navigations; the
+  highlight in the DOM, two frames later) and when the spoken labels are all
+  written (idle time, after drawing), median of 9 cold navigations; the
   same for two baselines served by the same gunicorn: a bare static page with
   the same text and no highlights, and a plain static page of the same spans
   (one <mark> per run carrying its span ids and colours inline, no script);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import math
 import os
 import platform
 import random
@@ -119,6 +121,18 @@ def add_suggestions(document, count: int, seed: int) -> list[int]:
     return list(
         Suggestion.objects.filter(document=document).order_by("pk").values_list("pk", flat=True)
     )
+
+
+def first_highlights(text: str, spans: list[Span]) -> int:
+    """Count the highlights where a span begins: each carries that span's spoken label."""
+    seen: set[int] = set()
+    count = 0
+    for paragraph in split_runs(text, [SpanMark(s.pk, s.start, s.end, s.tag_id) for s in spans]):
+        for run in paragraph.runs:
+            fresh = set(run.span_ids) - seen
+            count += bool(fresh)
+            seen |= fresh
+    return count
 
 
 def median_ms(samples: list[float]) -> float:
@@ -330,7 +344,7 @@ class Actions:
 
 # --------------------------------------------------------------------------- Chromium
 
-DRAWN = """(expected) => new Promise((resolve) => {
+DRAWN = """([expected, labels]) => new Promise((resolve) => {
   const check = () => {
     if (document.readyState === "loading") { setTimeout(check, 5); return; }
     const essay = document.getElementById("essay");
@@ -348,11 +362,21 @@ DRAWN = """(expected) => new Promise((resolve) => {
         }
       }).observe({ type: "largest-contentful-paint", buffered: true });
       // Paint timings are reported a little after the frame; read them once they are in.
-      setTimeout(() => {
+      setTimeout(function finish() {
+        // When the spoken labels were all written (herlens-access.js marks it: idle time,
+        // after the highlights are drawn), and how many highlights carry one where a span begins.
+        const mark = performance.getEntriesByName("herlens:spoken-labels-written")[0];
+        if (labels && !mark && performance.now() - drawn < 5000) {
+          setTimeout(finish, 20);
+          return;
+        }
+        const labelled = mark ? mark.startTime : NaN;
+        const written = document.querySelectorAll("#essay mark[data-sr-start]").length;
         const nav = performance.getEntriesByType("navigation")[0];
         const fcp = performance.getEntriesByName("first-contentful-paint")[0];
         resolve({drawn, essay, ttfb: nav.responseStart, html: nav.responseEnd,
-                 dcl: nav.domContentLoadedEventStart, fcp: fcp ? fcp.startTime : NaN});
+                 dcl: nav.domContentLoadedEventStart, fcp: fcp ? fcp.startTime : NaN,
+                 labelled, written});
       }, 100);
     }));
   };
@@ -368,11 +392,13 @@ CLASSROOM_NETWORK = (40.0, 4.0)
 def measure_chromium(
     base: str,
     session: str,
-    pages: dict[str, tuple[str, int]],
+    pages: dict[str, tuple[str, int, int]],
     runs: int = 9,
     network: tuple[float, float] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Navigate to each page ``runs`` times (round robin); return median timings in ms per page.
+
+    ``pages``: name -> (path, highlights, highlights where a span begins, 0 for no labels).
 
     ``network``: (round trip ms, Mbit/s) to emulate once the static files are cached.
     """
@@ -390,7 +416,7 @@ def measure_chromium(
             ]
         )
         page = context.new_page()
-        for path, _marks in pages.values():
+        for path, _marks, _labels in pages.values():
             page.goto(base + path)  # warm: static files cached, as for a returning reader
         if network is not None:
             latency, megabits = network
@@ -406,12 +432,16 @@ def measure_chromium(
                 },
             )
         for run in range(runs):
-            for name, (path, marks) in pages.items():
+            for name, (path, marks, labels) in pages.items():
                 separator = "&" if "?" in path else "?"
                 # A URL of its own each time, so no navigation is answered from the cache.
                 fresh = f"{'slow' if network else 'n'}={run}"
                 page.goto(f"{base}{path}{separator}{fresh}", wait_until="commit")
-                samples[name].append(page.evaluate(DRAWN, marks))
+                sample = page.evaluate(DRAWN, [marks, labels])
+                # Where labels are timed, every highlight where a span begins was named.
+                written = sample.pop("written")
+                assert not labels or written == labels, (name, written, labels)
+                samples[name].append(sample)
         browser.close()
     return {
         name: {key: statistics.median(s[key] for s in rows) for key in rows[0]}
@@ -515,6 +545,7 @@ def main() -> None:
         page_gzip = wire if wire != page_raw else len(gzip.compress(page, 6))
         gzip_sent = wire != page_raw
         marks = page.count(b"<mark")
+        labelled = first_highlights(long_doc.text, spans)
         # After a revision that edited words inside every span: each highlight carries its
         # pencil (the worst case; a real revision flags a few).
         Span.objects.filter(document=long_doc).update(anchor="changed")
@@ -540,17 +571,17 @@ def main() -> None:
                 base,
                 session,
                 {
-                    "herlens": (long_doc.get_absolute_url(), marks),
-                    "bare": ("/static/bench-bare.html", 0),
-                    "plain": ("/static/bench-plain.html", marks),
+                    "herlens": (long_doc.get_absolute_url(), marks, labelled),
+                    "bare": ("/static/bench-bare.html", 0, 0),
+                    "plain": ("/static/bench-plain.html", marks, 0),
                 },
             )
             slow = measure_chromium(
                 base,
                 session,
                 {
-                    "herlens": (long_doc.get_absolute_url(), marks),
-                    "bare": ("/static/bench-bare.html", 0),
+                    "herlens": (long_doc.get_absolute_url(), marks, 0),
+                    "bare": ("/static/bench-bare.html", 0, 0),
                 },
                 runs=5,
                 network=CLASSROOM_NETWORK,
@@ -599,8 +630,8 @@ def main() -> None:
             "Chromium, from navigation start, median of 9 cold navigations (ms):",
             "",
             "| page | first byte | HTML received | first contentful paint | essay text painted "
-            "| DOMContentLoaded | all highlights drawn |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| DOMContentLoaded | all highlights drawn | spoken labels written |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         names = {
             "herlens": "herlens annotate page",
@@ -611,7 +642,8 @@ def main() -> None:
             row = browser[key]
             lines.append(
                 f"| {label} | {row['ttfb']:.0f} | {row['html']:.0f} | {row['fcp']:.0f} | "
-                f"{row['essay']:.0f} | {row['dcl']:.0f} | {row['drawn']:.0f} |"
+                f"{row['essay']:.0f} | {row['dcl']:.0f} | {row['drawn']:.0f} | "
+                f"{'–' if math.isnan(row['labelled']) else format(row['labelled'], '.0f')} |"
             )
         drawn = browser["herlens"]["drawn"]
         peer = label_studio()
@@ -623,7 +655,9 @@ def main() -> None:
             f"{peer.draw_s:.2f} s ({peer.source}): {peer.draw_s * 1000 / drawn:.0f}x herlens "
             "(goal: at least 40x). "
             "Paragraphs out of view are laid out when scrolled to (`content-visibility: auto`); "
-            '"drawn" is two frames after every highlight is in the page.',
+            '"drawn" is two frames after every highlight is in the page; the spoken labels '
+            "(what a screen reader hears of each highlight) are written after that, in idle time "
+            f"({labelled:,} highlights where a span begins).",
             "",
             _first_screen_line(browser),
             "",

@@ -97,7 +97,14 @@
     async function load() {
       // The text does not change under the page: fetch it once, then only the suggestions.
       const url = chars.length ? `${review.dataset.listUrl}?text=0` : review.dataset.listUrl;
-      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      let response;
+      try {
+        response = await fetch(url, { headers: { Accept: "application/json" } });
+      } catch (_error) {
+        // No connection (the live status says so): ask again once it is back.
+        window.addEventListener("online", () => load(), { once: true });
+        return;
+      }
       if (!response.ok) return;
       const data = await response.json();
       if (data.text !== undefined) chars = Array.from(data.text);
@@ -294,7 +301,11 @@
       draw();
     });
     // A document without suggestions asks for none until the suggestionsChanged event says so.
-    if (document.getElementById("suggestion-total")?.textContent.trim() !== "0") load();
+    // Asked for in idle time: drawing them walks the whole essay, which is drawn first.
+    if (document.getElementById("suggestion-total")?.textContent.trim() !== "0") {
+      if (window.requestIdleCallback) window.requestIdleCallback(() => load(), { timeout: 500 });
+      else setTimeout(load, 0);
+    }
     window.herlensSuggest = { load, start, stop, state: () => ({ items, index, edit, active, shown }) };
   }
 

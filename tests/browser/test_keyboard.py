@@ -244,3 +244,46 @@ def test_highlights_are_named_in_the_lean_markup_too(page):
     assert marks.nth(0).get_attribute("data-sr-start") == "Film reference, by ana: "
     assert marks.nth(1).get_attribute("data-sr-start") == "Claim, yours: "
     assert marks.nth(1).get_attribute("data-sr-end") == " (end of Claim) (end of Film reference)"
+
+
+def test_a_span_across_paragraphs_is_named_at_both_ends_and_once(page):
+    """Labels are written a paragraph at a time: a span waits until the walk has passed its end."""
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[2] / "static"
+    scripts = "".join(
+        f"<script>{(static / name).read_text('utf-8')}</script>"
+        for name in ("herlens.js", "herlens-access.js")
+    )
+    page.set_content(
+        '<div id="annotate" data-can-annotate="1"><article id="essay" tabindex="0">'
+        # "Alpha beta\n\ngamma delta": span 5 covers "beta\n\ngamma" (offset 6, 11 code points),
+        # span 6 covers "gamma" inside it, in the second paragraph.
+        '<p class="para" data-start="0" data-end="10" data-spans="5 6 11">'
+        "Alpha <mark>beta</mark></p>"
+        '<p class="para" data-start="12" data-end="23" data-before="\n\n" data-spans="6 0 5">'
+        "<mark>gamma</mark> delta</p>"
+        "</article></div>"
+        '<script type="application/json" id="span-labels">'
+        '[["Claim, yours: ", " (end of Claim)", "5"],'
+        ' ["Film reference, by ana: ", " (end of Film reference)", "6"]]</script>' + scripts
+    )
+    marks = page.locator("#essay mark")
+    page.wait_for_selector("#essay mark[data-sr-end]", state="attached")
+    assert marks.nth(0).get_attribute("data-sr-start") == "Claim, yours: "
+    assert marks.nth(0).get_attribute("data-sr-end") is None
+    assert marks.nth(1).get_attribute("data-sr-start") == "Film reference, by ana: "
+    assert marks.nth(1).get_attribute("data-sr-end") == " (end of Film reference) (end of Claim)"
+    # Asked again (a new label arrives): written afresh, not added to what was there.
+    page.evaluate(
+        "document.body.dispatchEvent(new CustomEvent('spanLabel', {detail: "
+        "{id: 6, start: 'Prediction, yours: ', end: ' (end of Prediction)'}}))"
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#essay mark')[1].dataset.srStart === 'Prediction, yours: '"
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#essay mark')[1].dataset.srEnd"
+        " === ' (end of Prediction) (end of Claim)'"
+    )
+    assert marks.nth(0).get_attribute("data-sr-start") == "Claim, yours: "
