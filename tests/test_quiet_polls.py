@@ -232,6 +232,21 @@ def test_plain_http_poll_is_sent_to_https_when_django_would():
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=3600")
 
 
+def test_only_a_poll_over_https_gets_hsts():
+    c = make_class(visibility="open")
+    url, session = poll_of(c.alice, c.document)
+    with override_settings(SECURE_HSTS_SECONDS=3600):
+        application = QuietPolls(wsgi.get_wsgi_application())
+        secure = Served(application, environ_for(url, session, **{"wsgi.url_scheme": "https"}))
+        plain = Served(application, environ_for(url, session))
+        again = Served(application, environ_for(url, session, **{"wsgi.url_scheme": "https"}))
+    assert [served.status for served in (secure, plain, again)] == [204, 204, 204]
+    assert not any(served.through_django for served in (secure, plain, again))
+    assert "Strict-Transport-Security" in secure.headers
+    assert "Strict-Transport-Security" not in plain.headers
+    assert again.headers == secure.headers
+
+
 def test_the_test_client_offered_to_quiet_polls_answers_there():
     c = make_class(visibility="open")
     url, session = poll_of(c.alice, c.document)
