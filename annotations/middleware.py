@@ -43,6 +43,9 @@ from annotations.imports.archive import size_words
 from annotations.logins import SESSION_KEY
 from annotations.models import AccountSetup
 
+#: Where a poll checked in front of Django (quiet_polls.py) carries what its query read.
+POLL_STATE_KEY = "herlens.poll_state"
+
 
 class OneTimePasswordMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -120,7 +123,11 @@ class LivePollMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "GET" and "t" in request.GET:
+        checked = request.META.get(POLL_STATE_KEY)
+        if checked is not None:
+            # Checked in front of Django (quiet_polls.py) and found something new.
+            request.herlens_poll_state = checked
+        elif request.method == "GET" and "t" in request.GET:
             document_id = polled_document(request.path_info)
             if document_id is not None and polling.nothing_new(request, document_id):
                 return HttpResponse(status=polling.NOTHING_CHANGED)

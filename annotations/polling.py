@@ -5,8 +5,9 @@ spans it shows (``v``), the revision it shows (``rv``) and a token signed here
 naming the document, its project, the reader, their role, when the page read
 its spans and the session it was issued to. A class of a hundred polling every
 three seconds is most of what the server does, and almost every poll finds
-nothing new; ``LivePollMiddleware`` answers those with 204 before the session,
-the user or the rest of the middleware are loaded, after one query
+nothing new; ``quiet_polls.QuietPolls`` answers those with 204 before Django handles
+the request (``LivePollMiddleware`` where a request reaches Django without it, before
+the session, the user or the rest of the middleware are loaded), after one query
 (``poll_state``) that checks, on indexes:
 
 - the session the token was issued to still exists and has not expired (a

@@ -9,17 +9,21 @@ would disagree). Measures in one run:
 
 - server time to render the agreement page (all pairs, all tags, heat maps,
   disputed passages), median of 5, and its SQL queries;
-- one live poll when nothing changed: SQL queries and time (median of 200),
-  against a plain view of the annotate page by the same student in the same run;
+- one live poll when nothing changed: SQL queries and time (median of 200) through
+  Django's test client, and CPU time through the WSGI application gunicorn serves
+  (herlens/wsgi.py, which answers it before Django's handler), against a plain view of
+  the annotate page by the same student in the same run;
 - a class of 100 polling every 3 s, as production runs it: gunicorn (2 workers,
   DEBUG off) on 127.0.0.1, each student's poll sent on schedule for POLL_SECONDS,
   and the CPU time the server processes used meanwhile, against the same server
   left idle, against the same polls sent from another session than their page's,
-  which the full view answers after loading the session and user, and against a
-  small static file asked for at the same rate (the floor of any request);
+  which the full view answers after loading the session and user, against a
+  small static file asked for at the same rate (the floor of any request through
+  Django), and against gunicorn serving an empty WSGI application (bench/empty_wsgi.py:
+  what gunicorn itself costs per request);
 - the same class with each student keeping its connection, as a browser does, on
   gunicorn as ``make run`` serves (threads, keep-alive longer than the poll
-  interval), and the static floor the same way.
+  interval), and both floors the same way.
 
 Results replace the "Class mode" section of docs/benchmarks.md.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import io
 import os
 import platform
 import random
@@ -78,6 +83,8 @@ POLL_SECONDS = 30
 #: How long each server is watched idle before its class polls (its idle CPU is taken off).
 IDLE_SECONDS = 10
 PORT = 8191
+#: What gunicorn itself costs per request: an application that answers 204 without Django.
+EMPTY_APP = "bench.empty_wsgi"
 #: gunicorn as ``make run`` serves (management/commands/serve.py), with the benchmark's workers.
 SERVE_OPTIONS = (
     *("--worker-class", "gthread", "--threads", str(WEB_THREADS)),
@@ -164,6 +171,49 @@ def timed_get(client: Client, url: str, runs: int, **headers) -> tuple[float, in
             cpu.append(time.process_time() - started_cpu)
     LAST_CPU_MS[0] = median_ms(cpu)
     return median_ms(samples), len(queries), response.status_code
+
+
+def wsgi_poll_cpu_ms(poll: str, session: str, runs: int) -> tuple[float, str]:
+    """Median CPU ms of one poll through herlens/wsgi.py's application, and its status.
+
+    What gunicorn calls for each request, with an environ as gunicorn builds it.
+    """
+    from herlens.wsgi import application
+
+    path, _, query = poll.partition("?")
+    answered: list[str] = []
+
+    def start_response(status: str, headers: list, exc_info=None) -> None:
+        answered.append(status)
+
+    samples = []
+    for _ in range(runs):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(PORT),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": f"127.0.0.1:{PORT}",
+            "HTTP_COOKIE": f"sessionid={session}",
+            "HTTP_HX_REQUEST": "true",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        started = time.process_time()
+        result = application(environ, start_response)
+        b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+        samples.append(time.process_time() - started)
+    return median_ms(samples), answered[-1]
 
 
 def server_pids(pid: int) -> list[int]:
@@ -256,6 +306,7 @@ def poll_load(
     through_view: bool = False,
     static_path: str = "",
     keep_alive: bool = False,
+    app: str = "herlens.wsgi",
 ) -> dict[str, float]:
     """Run a class polling its server; return the server's share of one core, busy and idle.
 
@@ -265,10 +316,11 @@ def poll_load(
     asks for that static file instead (the floor: what any request costs this server).
     ``keep_alive``: gunicorn as ``make run`` serves (SERVE_OPTIONS), each student keeping
     its connection; else gunicorn's default (sync) workers, a connection per answer.
+    ``app``: another WSGI application to serve them (the floor of gunicorn alone).
     """
     polls = pollers(document, students, through_view=through_view, static_path=static_path)
     options = SERVE_OPTIONS if keep_alive else ()
-    server = start_gunicorn(ROOT, port, {**os.environ}, workers=2, options=options)
+    server = start_gunicorn(ROOT, port, {**os.environ}, workers=2, options=options, app=app)
     browsers = [Student(port, poll, session, keep_alive) for poll, session in polls]
     statuses: list[int] = []
     lock = threading.Lock()
@@ -309,7 +361,9 @@ def poll_load(
     }
 
 
-def class_rows(load: dict, full: dict, floor: dict, kept: dict, kept_floor: dict) -> list:
+def class_rows(
+    load: dict, full: dict, floor: dict, bare: dict, kept: dict, kept_floor: dict, kept_bare: dict
+) -> list:
     """The table rows of the polling class, its baseline and its floors."""
     return [
         (
@@ -330,6 +384,11 @@ def class_rows(load: dict, full: dict, floor: dict, kept: dict, kept_floor: dict
             f"{floor['busy_share']:.1%} ({floor['cpu_ms_per_poll']:.2f} ms of CPU per request)",
         ),
         (
+            "floor, same run: gunicorn alone, serving an empty WSGI application (every request "
+            "answered 204, no Django) at the same rate",
+            f"{bare['busy_share']:.1%} ({bare['cpu_ms_per_poll']:.2f} ms of CPU per request)",
+        ),
+        (
             f"**The same class, each student keeping its connection as a browser does**, gunicorn "
             f"with 2 workers as `make run` serves (gthread, keep-alive {KEEP_ALIVE_SECONDS} s, "
             f"longer than the poll interval; {kept['polls']:,} polls, "
@@ -339,6 +398,11 @@ def class_rows(load: dict, full: dict, floor: dict, kept: dict, kept_floor: dict
         (
             "floor, same run: the static file at the same rate on kept connections",
             f"{kept_floor['busy_share']:.1%} ({kept_floor['cpu_ms_per_poll']:.2f} ms of CPU "
+            "per request)",
+        ),
+        (
+            "floor, same run: gunicorn alone (the empty WSGI application) on kept connections",
+            f"{kept_bare['busy_share']:.1%} ({kept_bare['cpu_ms_per_poll']:.2f} ms of CPU "
             "per request)",
         ),
         (
@@ -380,6 +444,8 @@ def main() -> None:
     htmx = {"HTTP_HX_REQUEST": "true"}
     poll_ms, poll_queries, poll_status = timed_get(student, poll, 200, **htmx)
     assert poll_status == 204, poll_status
+    wsgi_ms, wsgi_status = wsgi_poll_cpu_ms(poll, student.cookies["sessionid"].value, 200)
+    assert wsgi_status.startswith("204"), wsgi_status
     page_ms, page_queries, _ = timed_get(student, document.get_absolute_url(), 5)
 
     User = get_user_model()
@@ -392,10 +458,12 @@ def main() -> None:
     load = poll_load(project, document, polling, args.port)
     full = poll_load(project, document, polling, args.port, through_view=True)
     floor = poll_load(project, document, polling, args.port, static_path=favicon)
+    bare = poll_load(project, document, polling, args.port, app=EMPTY_APP)
     kept = poll_load(project, document, polling, args.port, keep_alive=True)
     kept_floor = poll_load(
         project, document, polling, args.port, static_path=favicon, keep_alive=True
     )
+    kept_bare = poll_load(project, document, polling, args.port, keep_alive=True, app=EMPTY_APP)
 
     rows = [
         (
@@ -412,11 +480,16 @@ def main() -> None:
             f"{poll_ms:.2f} ms, {poll_queries} queries (session, membership, revision and the count of span changes at once)",
         ),
         (
+            "The same poll through herlens/wsgi.py's application (what gunicorn calls; "
+            "answered before Django's handler), median of 200",
+            f"{wsgi_ms:.3f} ms of CPU",
+        ),
+        (
             "Plain annotate page view by the same student (open class), median of 5",
             f"{page_ms:.0f} ms, {page_queries} queries",
         ),
         ("Poll cost / page view cost (time)", f"{poll_ms / page_ms:.3f}"),
-        *class_rows(load, full, floor, kept, kept_floor),
+        *class_rows(load, full, floor, bare, kept, kept_floor, kept_bare),
     ]
     body = (
         f"Run `python bench/class_mode.py` (CPython {platform.python_version()}, "

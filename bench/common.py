@@ -158,14 +158,20 @@ def fresh_postgres(url: str) -> str:
 
 
 def start_gunicorn(
-    root: Path, port: int, env: dict[str, str], workers: int = 1, options: Sequence[str] = ()
+    root: Path,
+    port: int,
+    env: dict[str, str],
+    workers: int = 1,
+    options: Sequence[str] = (),
+    app: str = "herlens.wsgi",
 ) -> subprocess.Popen:
     """Start herlens under gunicorn on 127.0.0.1:port with its workers, as in production.
 
-    ``options``: more gunicorn options (another worker class, a keep-alive).
+    ``options``: more gunicorn options (another worker class, a keep-alive). ``app``:
+    another WSGI application to serve the same way (a floor).
     """
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "herlens.wsgi"]
+        [sys.executable, "-m", "gunicorn", app]
         + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), *options],
         cwd=root,
         env=env,

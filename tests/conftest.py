@@ -6,6 +6,7 @@ import pytest
 
 from annotations.models import Role
 from tests import factories
+from tests.wsgi_client import both_ways  # noqa: F401  (a fixture for the live poll's tests)
 
 SKIP_NOTES: list[str] = []
 

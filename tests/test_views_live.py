@@ -19,7 +19,8 @@ from annotations.views.live import LIVE_STOPPED, LIVE_STOPPED_HTML
 from tests import factories
 from tests.factories import client_for, drawn_span_ids, make_class, phrase
 
-pytestmark = pytest.mark.django_db
+# Each test runs twice: through Django, and offered first to herlens/wsgi.py's quiet-poll check.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_ways")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -3,8 +3,8 @@
 The page's poller asks every few seconds with the fingerprint of what it shows
 (``v``) and a signed token naming the document, the reader and their role
 (``t``). Most polls find nothing changed and are answered 204 No Content by
-``middleware.LivePollMiddleware`` after one query, before the session or the user
-are loaded (annotations/polling.py says what that query checks: the membership in
+``quiet_polls.QuietPolls`` (or ``middleware.LivePollMiddleware``) after one query,
+before the session or the user are loaded (annotations/polling.py says what that query checks: the membership in
 the same role among others, so a reader removed or given another role falls through
 to this view at once; htmx swaps nothing on 204 and keeps polling). Here, after the
 session and user: the same query, then 204 if nothing changed. Something changed: the
