@@ -148,12 +148,25 @@
 
   function setupSnapping(essay) {
     const toggle = document.getElementById("snap-words");
+    // Reading the stored choice opens the page's storage (milliseconds): after the first
+    // paint, or at once if the reader selects before then, so no selection misses it.
+    let stored = false;
+    const readStored = () => {
+      if (stored || !toggle) return;
+      stored = true;
+      toggle.checked = window.localStorage?.getItem(SNAP_KEY) !== "off";
+    };
     if (toggle) {
-      // Reading the stored choice opens the page's storage (milliseconds): after the first paint.
-      whenIdle(() => (toggle.checked = window.localStorage?.getItem(SNAP_KEY) !== "off"));
-      toggle.addEventListener("change", () => window.localStorage?.setItem(SNAP_KEY, toggle.checked ? "on" : "off"));
+      whenIdle(readStored);
+      toggle.addEventListener("change", () => {
+        stored = true; // the reader's own choice, stored now, wins over the stored one
+        window.localStorage?.setItem(SNAP_KEY, toggle.checked ? "on" : "off");
+      });
     }
-    const snapping = (event) => (!toggle || toggle.checked) && !event.altKey;
+    const snapping = (event) => {
+      readStored();
+      return (!toggle || toggle.checked) && !event.altKey;
+    };
     essay.addEventListener("mouseup", (event) => {
       if (event.button === 0 && snapping(event)) snapOutwards(essay);
     });

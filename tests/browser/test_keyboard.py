@@ -149,6 +149,9 @@ def test_a_mouse_selection_snaps_to_whole_words_unless_asked_not_to(page, live_s
     select_text(page, "ritic")
     assert page.evaluate(SELECTED) == "ritic"
     page.reload()
+    # The stored choice is applied after the first paint, or by the first selection.
+    select_text(page, "lade Runne")
+    assert page.evaluate(SELECTED) == "lade Runne"
     assert not page.is_checked("#snap-words")
 
 
