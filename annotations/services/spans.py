@@ -99,7 +99,8 @@ def span_create(
     in_transaction = transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic() if in_transaction else nullcontext():
-            span = Span.objects.create(
+            # The plain manager: the default one would build its filters only to insert.
+            span = Span.with_trash.create(
                 **place,
                 is_reference=False,
                 quote=document.text[start:end],
