@@ -26,6 +26,7 @@ from annotations.models import (
 )
 from annotations.permissions import document_with_role, visible_documents
 from annotations.selectors import project_tags
+from annotations.services.revisions import document_revise
 from annotations.services.spans import span_create
 from annotations.services.tokens import (
     api_token_create,
@@ -71,7 +72,8 @@ def test_htmx_create_reads_only_the_spans_of_the_paragraphs_it_redraws(
     start, end = factories.phrase(document, "It will")
     data = {"start": start, "end": end, "tag": "claim", "quote": "It will"}
     # Session, user, document with the role, tags, INSERT, the spans of the touched paragraphs;
-    # a span made now has no history to ask for.
+    # a span made now has no history to ask for. The text was read once already (by the page).
+    document_with_role(owner, document.pk)
     with django_assert_num_queries(6):
         response = client.post(reverse("annotations:span-create", args=[document.pk]), data, **HTMX)
     assert response.status_code == 201
@@ -130,10 +132,31 @@ def test_document_with_role_agrees_with_visible_documents(project, members, docu
 def test_document_with_role_carries_its_project_without_another_query(
     owner, document, django_assert_num_queries
 ):
+    # The first time, a second query reads the text; then it is known until the next revision.
+    with django_assert_num_queries(2):
+        assert document_with_role(owner, document.pk).text == document.text
     with django_assert_num_queries(1):
         found = document_with_role(owner, document.pk)
         assert found.project.name == document.project.name
         assert found.member_role == Role.OWNER
+        assert found.text == document.text
+
+
+def test_document_with_role_reads_the_text_of_each_new_revision(
+    owner, document, django_assert_num_queries
+):
+    first = document.text
+    assert document_with_role(owner, document.pk).text == first
+    document_revise(document=document, text="Another essay.\n\n" + first, user=owner)
+    found = document_with_role(owner, document.pk)
+    assert found.revision == 2
+    assert found.text == "Another essay.\n\n" + first
+    assert found.get_deferred_fields() == set()
+    # A document made again under the same id (an emptied database) has its own text.
+    Document.with_trash.filter(pk=document.pk).update(
+        text="Made again.", revision=1, created_at=timezone.now(), updated_at=timezone.now()
+    )
+    assert document_with_role(owner, document.pk).text == "Made again."
 
 
 @pytest.mark.parametrize("document_id", [0, -1, 2**63], ids=["zero", "negative", "too-large"])
