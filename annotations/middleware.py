@@ -67,7 +67,8 @@ UNCOMPRESSED_BELOW = 1024
 
 
 class FlushingGZipMiddleware(GZipMiddleware):
-    """Django's gzip, except that short answers are not compressed and a streamed page asking for it goes out piece by piece.
+    """Django's gzip, except that short answers are not compressed and that a streamed page
+    asking for it goes out piece by piece.
 
     Django compresses a stream into one gzip member and sends whatever the compressor
     lets out, which for a page is nothing until tens of kilobytes are in: the annotate

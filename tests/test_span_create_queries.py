@@ -267,3 +267,18 @@ def test_the_token_of_an_inactive_user_is_not_found(owner):
     owner.save(update_fields=["is_active"])
     assert api_token_for_client(raw, "10.0.0.1") is None
     assert api_token_find(raw) is None
+
+
+def test_a_text_longer_than_what_a_process_keeps_is_read_each_time(
+    owner, document, monkeypatch, django_assert_num_queries
+):
+    from annotations import permissions
+
+    monkeypatch.setattr(permissions, "TEXTS_KEPT_CHARACTERS", len(document.text) - 1)
+    for _ in range(2):
+        with django_assert_num_queries(2):
+            assert document_with_role(owner, document.pk).text == document.text
+    monkeypatch.setattr(permissions, "TEXTS_KEPT_CHARACTERS", len(document.text))
+    document_with_role(owner, document.pk)
+    with django_assert_num_queries(1):
+        assert document_with_role(owner, document.pk).text == document.text
