@@ -63,8 +63,15 @@ class OneTimePasswordMiddleware:
         return self.get_response(request)
 
 
+#: Answers shorter than this go out as they are (Django's own limit is 200 bytes): with its
+#: headers such an answer fits one network packet compressed or not, so compressing it (and
+#: padding it against BREACH) would cost the server time and save nothing.
+UNCOMPRESSED_BELOW = 1024
+
+
 class FlushingGZipMiddleware(GZipMiddleware):
-    """Django's gzip, except that a streamed page asking for it goes out piece by piece.
+    """Django's gzip, except that short answers are not compressed and that a streamed page
+    asking for it goes out piece by piece.
 
     Django compresses a stream into one gzip member and sends whatever the compressor
     lets out, which for a page is nothing until tens of kilobytes are in: the annotate
@@ -75,6 +82,8 @@ class FlushingGZipMiddleware(GZipMiddleware):
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.streaming and len(response.content) < UNCOMPRESSED_BELOW:
+            return response
         if not getattr(response, "flush_each_chunk", False) or response.has_header(
             "Content-Encoding"
         ):

@@ -8,7 +8,7 @@ guessing would simply go on and be told when it succeeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -57,8 +57,8 @@ def client_key(request: HttpRequest) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def _blocking(rule: Rule, key: str) -> QuerySet[Throttle]:
-    since = timezone.now() - rule.window
+def _blocking(rule: Rule, key: str, since: datetime | None = None) -> QuerySet[Throttle]:
+    since = since or timezone.now() - rule.window
     return Throttle.objects.filter(
         scope=rule.scope, key=key, window_start__gt=since, failures__gte=rule.limit
     )
@@ -69,9 +69,12 @@ def is_blocked(rule: Rule, key: str) -> bool:
     return _blocking(rule, key).exists()
 
 
-def blocked(rule: Rule, key: str) -> Exists:
-    """``is_blocked`` as a condition another query can carry: one round trip, not two."""
-    return Exists(_blocking(rule, key))
+def blocked(rule: Rule, key: str, since: datetime | None = None) -> Exists:
+    """``is_blocked`` as a condition another query can carry: one round trip, not two.
+
+    ``since``: when the current window began (now minus ``rule.window``), for a query
+    built once and run later."""
+    return Exists(_blocking(rule, key, since))
 
 
 def record_failure(rule: Rule, key: str) -> None:

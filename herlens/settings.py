@@ -286,6 +286,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, loaded by a query compiled once (annotations/sessions.py).
+SESSION_ENGINE = "annotations.sessions"
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ The counts are pinned: a query more on the path of the most frequent action fail
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -13,11 +14,26 @@ from django.utils import timezone
 
 from annotations import throttle
 from annotations.compiled import CompiledQuery
-from annotations.models import ApiToken, Document, Project, Role, Span, Tag, Visibility
+from annotations.models import (
+    ApiToken,
+    Document,
+    Project,
+    Role,
+    Span,
+    Tag,
+    Throttle,
+    Visibility,
+)
 from annotations.permissions import document_with_role, visible_documents
 from annotations.selectors import project_tags
+from annotations.services.revisions import document_revise
 from annotations.services.spans import span_create
-from annotations.services.tokens import api_token_create
+from annotations.services.tokens import (
+    api_token_create,
+    api_token_find,
+    api_token_for_client,
+    api_token_revoke,
+)
 from annotations.services.trash import document_trash
 from tests import factories
 
@@ -56,7 +72,8 @@ def test_htmx_create_reads_only_the_spans_of_the_paragraphs_it_redraws(
     start, end = factories.phrase(document, "It will")
     data = {"start": start, "end": end, "tag": "claim", "quote": "It will"}
     # Session, user, document with the role, tags, INSERT, the spans of the touched paragraphs;
-    # a span made now has no history to ask for.
+    # a span made now has no history to ask for. The text was read once already (by the page).
+    document_with_role(owner, document.pk)
     with django_assert_num_queries(6):
         response = client.post(reverse("annotations:span-create", args=[document.pk]), data, **HTMX)
     assert response.status_code == 201
@@ -115,10 +132,31 @@ def test_document_with_role_agrees_with_visible_documents(project, members, docu
 def test_document_with_role_carries_its_project_without_another_query(
     owner, document, django_assert_num_queries
 ):
+    # The first time, a second query reads the text; then it is known until the next revision.
+    with django_assert_num_queries(2):
+        assert document_with_role(owner, document.pk).text == document.text
     with django_assert_num_queries(1):
         found = document_with_role(owner, document.pk)
         assert found.project.name == document.project.name
         assert found.member_role == Role.OWNER
+        assert found.text == document.text
+
+
+def test_document_with_role_reads_the_text_of_each_new_revision(
+    owner, document, django_assert_num_queries
+):
+    first = document.text
+    assert document_with_role(owner, document.pk).text == first
+    document_revise(document=document, text="Another essay.\n\n" + first, user=owner)
+    found = document_with_role(owner, document.pk)
+    assert found.revision == 2
+    assert found.text == "Another essay.\n\n" + first
+    assert found.get_deferred_fields() == set()
+    # A document made again under the same id (an emptied database) has its own text.
+    Document.with_trash.filter(pk=document.pk).update(
+        text="Made again.", revision=1, created_at=timezone.now(), updated_at=timezone.now()
+    )
+    assert document_with_role(owner, document.pk).text == "Made again."
 
 
 @pytest.mark.parametrize("document_id", [0, -1, 2**63], ids=["zero", "negative", "too-large"])
@@ -178,3 +216,69 @@ def test_a_span_made_now_shows_an_empty_history(owner, document, django_assert_n
     assert created
     with django_assert_num_queries(0):
         assert list(span.events.all()) == []
+
+
+def test_a_compiled_query_takes_text_and_moments_as_the_orm_does(owner):
+    now = timezone.now()
+    Throttle.objects.create(scope="api-token", key="10.0.0.1", window_start=now, failures=3)
+    Throttle.objects.create(
+        scope="api-token", key="10.0.0.2", window_start=now - timedelta(hours=1), failures=3
+    )
+    recent = CompiledQuery(
+        lambda key, since: Throttle.objects.filter(key=key, window_start__gt=since).values_list(
+            "failures"
+        ),
+        text=("key",),
+        moments=("since",),
+    )
+    since = now - timedelta(minutes=10)
+    assert recent.rows(key="10.0.0.1", since=since) == [[3]]
+    assert recent.rows(key="10.0.0.2", since=since) == []
+    assert recent.rows(key="10.0.0.2", since=now - timedelta(hours=2)) == [[3]]
+    assert recent.rows(key="10.0.0.1", since=now) == []
+
+
+def test_the_token_read_with_its_block_is_api_token_find_and_is_blocked(owner):
+    token, raw = api_token_create(user=owner, name="read")
+    found = api_token_for_client(raw, "10.0.0.1")
+    assert (found.pk, found.key_hash, found.user, found.client_blocked) == (
+        token.pk,
+        token.key_hash,
+        owner,
+        False,
+    )
+    assert found.user.get_username() == owner.get_username()
+    assert found.created_at == api_token_find(raw).created_at
+    for _ in range(throttle.API_TOKENS.limit):
+        throttle.record_failure(throttle.API_TOKENS, "10.0.0.1")
+    assert api_token_for_client(raw, "10.0.0.1").client_blocked
+    assert not api_token_for_client(raw, "10.0.0.2").client_blocked
+    # A window that ended blocks no more.
+    Throttle.objects.update(window_start=timezone.now() - throttle.API_TOKENS.window)
+    assert not api_token_for_client(raw, "10.0.0.1").client_blocked
+    assert api_token_for_client("hl_not-a-token", "10.0.0.2") is None
+    api_token_revoke(token=token)
+    assert api_token_for_client(raw, "10.0.0.2") is None
+
+
+def test_the_token_of_an_inactive_user_is_not_found(owner):
+    _token, raw = api_token_create(user=owner, name="read")
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    assert api_token_for_client(raw, "10.0.0.1") is None
+    assert api_token_find(raw) is None
+
+
+def test_a_text_longer_than_what_a_process_keeps_is_read_each_time(
+    owner, document, monkeypatch, django_assert_num_queries
+):
+    from annotations import permissions
+
+    monkeypatch.setattr(permissions, "TEXTS_KEPT_CHARACTERS", len(document.text) - 1)
+    for _ in range(2):
+        with django_assert_num_queries(2):
+            assert document_with_role(owner, document.pk).text == document.text
+    monkeypatch.setattr(permissions, "TEXTS_KEPT_CHARACTERS", len(document.text))
+    document_with_role(owner, document.pk)
+    with django_assert_num_queries(1):
+        assert document_with_role(owner, document.pk).text == document.text

@@ -420,3 +420,31 @@ def test_pages_go_out_gzipped_when_the_browser_accepts_it(owner, document):
     assert packed["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in packed["Vary"]
     assert b"Her (2013)" in gzip.decompress(packed.content)
+
+
+def test_a_short_answer_goes_out_as_it_is_a_longer_one_gzipped(owner, document):
+    import gzip
+
+    from annotations.middleware import UNCOMPRESSED_BELOW
+    from annotations.services.tokens import api_token_create
+
+    _token, raw = api_token_create(user=owner, name="short")
+    short = Client().post(
+        f"/api/v1/documents/{document.pk}/spans",
+        data=json.dumps({"start": 0, "end": 3, "tag": "claim"}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}", "Accept-Encoding": "gzip"},
+    )
+    assert short.status_code == 201
+    assert len(short.content) < UNCOMPRESSED_BELOW
+    assert "Content-Encoding" not in short
+    assert short.json()["start"] == 0
+    longer = client_for(owner).post(
+        create_url(document),
+        {"start": 4, "end": 8, "tag": "claim"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_ENCODING="gzip",
+    )
+    assert longer.status_code == 201
+    assert longer["Content-Encoding"] == "gzip"
+    assert len(gzip.decompress(longer.content)) >= UNCOMPRESSED_BELOW

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from annotations import throttle
-from annotations.services.tokens import api_token_find, api_token_used
+from annotations.services.tokens import api_token_for_client, api_token_used
 
 TOKEN_MISSING = (
     "Send your API token in the header “Authorization: Bearer <token>”; "
@@ -31,7 +31,7 @@ def token_user(request: HttpRequest, token: str) -> Any:
     read in one query; a wrong token asks about the block again, as there is no row to carry it.
     """
     rule, key = throttle.API_TOKENS, throttle.client_key(request)
-    found = api_token_find(token, client_blocked=throttle.blocked(rule, key))
+    found = api_token_for_client(token, key)
     if found is None:
         if throttle.is_blocked(rule, key):
             raise HttpError(429, rule.message)

@@ -99,7 +99,8 @@ def span_create(
     in_transaction = transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic() if in_transaction else nullcontext():
-            span = Span.objects.create(
+            # The plain manager: the default one would build its filters only to insert.
+            span = Span.with_trash.create(
                 **place,
                 is_reference=False,
                 quote=document.text[start:end],
@@ -107,13 +108,22 @@ def span_create(
                 origin=origin,
             )
         # A span made now has no history yet: the panel that shows it need not ask for one.
-        span._prefetched_objects_cache = {"events": SpanEvent.objects.none()}
+        span._prefetched_objects_cache = {"events": _no_events()}
         return span, True
     except IntegrityError as error:
         span = Span.objects.filter(**place, is_reference=False).first()
         if span is None:  # pragma: no cover - the database's last word
             raise DomainError(f"The span could not be saved: {error}") from None
         return span, False
+
+
+def _no_events() -> Any:
+    """An empty history, already evaluated as prefetch_related leaves one: iterating even
+    ``none()`` would still have the ORM compile the query before finding it empty."""
+    events = SpanEvent.objects.none()
+    events._result_cache = []
+    events._prefetch_done = True
+    return events
 
 
 def span_get_or_create(
