@@ -32,6 +32,17 @@ def open_page(page, live_server, essay, username="editor-in-browser"):
     page.goto(live_server.url + essay.get_absolute_url())
 
 
+def page_scripts() -> str:
+    """The annotate page's scripts, inline, for a page made by hand with set_content."""
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[2] / "static"
+    return "".join(
+        f"<script>{(static / name).read_text('utf-8')}</script>"
+        for name in ("herlens.js", "herlens-access.js")
+    )
+
+
 def tab_to_essay(page) -> None:
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -222,13 +233,7 @@ def test_a_viewer_hears_whose_highlight_it_is(page, live_server, essay, browser_
 
 def test_highlights_are_named_in_the_lean_markup_too(page):
     """Paragraphs that list their spans (data-spans) and bare <mark> runs, as long essays use."""
-    from pathlib import Path
-
-    static = Path(__file__).resolve().parents[2] / "static"
-    scripts = "".join(
-        f"<script>{(static / name).read_text('utf-8')}</script>"
-        for name in ("herlens.js", "herlens-access.js")
-    )
+    scripts = page_scripts()
     page.set_content(
         '<div id="annotate" data-can-annotate="1"><article id="essay" tabindex="0">'
         # "Ké 🤖 Blade Runner" : span 7 covers "Blade Runner" (offset 5, 12 code points),
@@ -251,13 +256,7 @@ def test_highlights_are_named_in_the_lean_markup_too(page):
 
 def test_a_span_across_paragraphs_is_named_at_both_ends_and_once(page):
     """Labels are written a paragraph at a time: a span waits until the walk has passed its end."""
-    from pathlib import Path
-
-    static = Path(__file__).resolve().parents[2] / "static"
-    scripts = "".join(
-        f"<script>{(static / name).read_text('utf-8')}</script>"
-        for name in ("herlens.js", "herlens-access.js")
-    )
+    scripts = page_scripts()
     page.set_content(
         '<div id="annotate" data-can-annotate="1"><article id="essay" tabindex="0">'
         # "Alpha beta\n\ngamma delta": span 5 covers "beta\n\ngamma" (offset 6, 11 code points),
