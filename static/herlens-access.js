@@ -370,7 +370,13 @@
     // Paragraphs re-drawn after an action or a live update.
     document.body.addEventListener("htmx:afterSettle", () => label());
     document.addEventListener("htmx:load", (event) => {
-      if (event.detail.elt && event.detail.elt.id === "live") label();
+      const poller = event.detail.elt;
+      if (!poller || poller.id !== "live") return;
+      // A live update names the spans it re-draws: another reader's new span among them.
+      for (const [start, end, ids] of poller.dataset.labels ? JSON.parse(poller.dataset.labels) : []) {
+        for (const id of ids.split(" ")) labels.set(id, { start, end });
+      }
+      label();
     });
     label();
     return label;

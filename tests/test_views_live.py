@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.models import Document, Membership, Project, Role, Span, SpanRemoval
+from annotations.models import Document, Membership, Project, Role, Span, SpanRemoval, Tag
 from annotations.services.classes import document_reveal
 from annotations.services.spans import span_delete
 from annotations.services.trash import span_trash, span_untrash
@@ -97,6 +99,37 @@ def test_new_span_of_classmate_is_sent_in_open_class():
     # The new poller carries the new fingerprint: polling it again is quiet.
     again = re.search(r'hx-get="([^"]+)"', response.text).group(1).replace("&amp;", "&")
     assert client.get(again, **HTMX).status_code == 204
+
+
+def test_a_live_update_carries_the_spoken_labels_of_what_it_re_draws_escaped():
+    c = make_class(visibility="open")
+    hostile = '"><img src=x onerror=alert(1)> Claim'
+    Tag.objects.filter(project=c.document.project, slug="claim").update(name=hostile)
+    client = client_for(c.alice)
+    url = poll_url(client, c.document)
+    span = factories.make_span(c.document, *phrase(c.document, "design problem"), c.bob)
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert "<img" not in response.text
+    attribute = re.search(r'id="live"[^>]*data-labels="([^"]*)"', response.text).group(1)
+    labels = {
+        span_id: (start, end)
+        for start, end, ids in json.loads(html.unescape(attribute))
+        for span_id in ids.split()
+    }
+    start, end = labels[str(span.pk)]
+    assert hostile in start
+    assert c.bob.username in start
+    assert "end of" in end
+
+
+def test_a_poller_that_re_draws_nothing_carries_no_labels():
+    c = make_class(visibility="open")
+    client = client_for(c.alice)
+    url = re.sub(r"t=[^&]+", "t=expired", poll_url(client, c.document))
+    response = client.get(url, **HTMX)
+    assert response.status_code == 200
+    assert "data-labels" not in response.text
 
 
 def test_poll_that_finds_a_new_span_reads_the_fingerprint_once():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,27 @@ def span_label_data(
     """Write every shown span's spoken label as JSON (#span-labels), for static/herlens-access.js.
 
     Each distinct label once, with its spans' ids: ``[[start, end, "id id ..."], ...]``.
-
-    The page draws plain rows (views/layers.py): tags are named from ``tags``, readers other
-    than the viewer with one query.
     """
+    return json_script(_label_rows(context, spans, tags), "span-labels")
+
+
+@register.simple_tag(takes_context=True)
+def span_label_json(
+    context: template.Context, spans: Iterable[Span | DrawnSpan], tags: Iterable[Tag] = ()
+) -> str:
+    """The same labels as plain JSON, for an attribute (escaped there like any other text).
+
+    A live update carries the labels of the spans it re-draws: a span another reader
+    has just added is named like every span the page was sent with.
+    """
+    return json.dumps(_label_rows(context, spans, tags), ensure_ascii=False)
+
+
+def _label_rows(
+    context: template.Context, spans: Iterable[Span | DrawnSpan], tags: Iterable[Tag]
+) -> list[tuple[str, str, str]]:
+    """The labels of the spans; the page draws plain rows (views/layers.py): tags are named
+    from ``tags``, readers other than the viewer with one query."""
     spans = list(spans)
     viewer = context["request"].user
     # request.user is a lazy proxy: read its id once, not once per span.
@@ -45,4 +63,4 @@ def span_label_data(
         author_names = dict(
             get_user_model().objects.filter(pk__in=others).values_list("pk", "username")
         )
-    return json_script(span_labels(spans, viewer, tag_names, author_names), "span-labels")
+    return span_labels(spans, viewer, tag_names, author_names)

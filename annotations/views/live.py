@@ -122,6 +122,9 @@ def live_poll(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
         "document": document,
         "paragraphs": paragraphs,
         "tag_css": layers.layer_css(shown),
+        # The re-drawn spans' spoken labels (static/herlens-access.js).
+        "labelled_spans": shown.spans if paragraphs else (),
+        "tags": tags,
     }
     response = render(request, "annotations/_live.html", context)
     response["HX-Trigger-After-Settle"] = "liveSpansChanged" if paragraphs else "liveRenewed"

@@ -61,6 +61,13 @@ def test_span_of_one_student_appears_for_the_other_without_reload(browser, live_
         first = Span.objects.get(author=ben)
         ada_page.wait_for_function("(id) => window.herlens.marksOf(id).length > 0", arg=first.pk)
         assert ada_page.evaluate("window.getSelection().toString()") == "the ending was too neat"
+        # A screen reader names Ben's span like every other: the live update carried its label.
+        ada_page.wait_for_function(
+            """(id) => { const marks = window.herlens.marksOf(id);
+                 return marks.length && (marks[0].dataset.srStart || "").includes("by ben")
+                   && (marks[marks.length - 1].dataset.srEnd || "").includes("end of"); }""",
+            arg=first.pk,
+        )
         assert ada_page.evaluate("window.__sameDocument") is True
 
         # Ben tags inside the paragraph Ada is selecting in: it waits for her selection.
