@@ -18,8 +18,8 @@ from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 
 from annotations.exports.pseudonyms import project_pseudonyms
-from annotations.exports.rows import DocumentRow, SpanRow
-from annotations.exports.timestamps import IsoStamps, with_timestamp_text
+from annotations.exports.rows import DocumentRow, EachOnce, SpanRow
+from annotations.exports.timestamps import with_timestamp_text
 from annotations.models import AnchorState, Document, Origin, Project, Revision, Span, Tag
 
 #: Documents read per query; the peak memory of an export is about this many texts.
@@ -262,7 +262,7 @@ def _attach_spans(
     # tuple.__new__ skips the named tuple's own __new__, a Python call per span.
     new_span_row = partial(tuple.__new__, SpanRow)
     query, finish = _span_query(spans, by_id)
-    iso = IsoStamps(finish)
+    iso = EachOnce(finish)
     for (
         document_id,
         span_id,

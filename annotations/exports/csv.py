@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from annotations.exports.context import TextContext
 from annotations.exports.corpus import ExportFilter, iter_corpus
-from annotations.exports.rows import DocumentRow, SpanRow
+from annotations.exports.rows import DocumentRow, EachOnce, SpanRow
 
 if TYPE_CHECKING:
     from annotations.models import Project
@@ -89,7 +89,7 @@ def document_lines(
     document, tag, annotator) and are quoted once, not once per row. Numbers and the
     database's ISO timestamps hold no character that needs quoting.
     """
-    cached = _Cells(cell)
+    cached = EachOnce(cell)
     slug = cell(project_slug)
     for document in documents:
         text = document.text
@@ -127,7 +127,7 @@ def document_lines(
         yield len(lines), "".join(lines)
 
 
-def _orphan_line(span: SpanRow, cell: Callable[[str], str], cached: _Cells) -> str:
+def _orphan_line(span: SpanRow, cell: Callable[[str], str], cached: EachOnce) -> str:
     """Return an orphan's row after its document's cells: no offsets, sentence or paragraph."""
     return (
         f"{span.id},,,{cell(span.orphan_quote)},"
@@ -136,18 +136,6 @@ def _orphan_line(span: SpanRow, cell: Callable[[str], str], cached: _Cells) -> s
         f",,{cached[span.tag_slug]},{'true' if span.is_reference else 'false'},"
         f"{cached[span.anchor]}\r\n"
     )
-
-
-class _Cells(dict[str, str]):
-    """The cells of values that repeat, each worked out once (a miss calls ``cell``)."""
-
-    def __init__(self, cell: Callable[[str], str]) -> None:
-        super().__init__()
-        self.cell = cell
-
-    def __missing__(self, value: str) -> str:
-        done = self[value] = self.cell(value)
-        return done
 
 
 def stream(

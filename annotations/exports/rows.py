@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
+
+
+class EachOnce(dict[str, str]):
+    """``make`` of each value, worked out once (a miss calls it): for values that repeat
+    down an export, such as a tag's cell or the timestamp shared by an import's spans."""
+
+    def __init__(self, make: Callable[[str], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: str) -> str:
+        done = self[value] = self.make(value)
+        return done
 
 
 class SpanRow(NamedTuple):

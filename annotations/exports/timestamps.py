@@ -1,7 +1,7 @@
 """Timestamps as every export format writes them: ISO 8601 text in UTC.
 
 The database writes each timestamp as text in the cheapest form that holds it
-exactly (``PlainText``), and ``IsoStamps`` turns each distinct text into ISO 8601
+exactly (``PlainText``), and the export turns each distinct text into ISO 8601
 once: reading two datetimes per row only to format them again cost a third of an
 export's time, and formatting them in SQL (``IsoText``) cost PostgreSQL about as
 much as the rest of the span query (20 ms per 20,000 spans), where the spans of
@@ -23,7 +23,7 @@ def with_timestamp_text(spans: QuerySet[Span]) -> tuple[QuerySet[Span], Callable
 
     ``finish`` turns one of those values into ISO 8601 text in UTC, as
     ``datetime.isoformat`` writes it ("2026-12-01T06:40:00.123456+00:00",
-    microseconds left out when they are 0); ``IsoStamps`` calls it once per value.
+    microseconds left out when they are 0); the export calls it once per distinct value.
     """
     finish = _plain_finish()
     expression = IsoText if finish is None else PlainText
@@ -31,18 +31,6 @@ def with_timestamp_text(spans: QuerySet[Span]) -> tuple[QuerySet[Span], Callable
         created_text=expression("created_at"), updated_text=expression("updated_at")
     )
     return annotated, finish or str
-
-
-class IsoStamps(dict[str, str]):
-    """The ISO 8601 text of each timestamp text, each worked out once (a miss calls ``finish``)."""
-
-    def __init__(self, finish: Callable[[str], str]) -> None:
-        super().__init__()
-        self.finish = finish
-
-    def __missing__(self, value: str) -> str:
-        done = self[value] = self.finish(value)
-        return done
 
 
 def _plain_finish() -> Callable[[str], str] | None:
