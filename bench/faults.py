@@ -97,7 +97,7 @@ class Postgres:
     def restart(self) -> None:
         self._pg_ctl("restart", "-m", "fast")
 
-    def stop_group(self) -> None:
+    def stop(self) -> None:
         if self.data.exists():
             self._pg_ctl("stop", "-m", "fast")
 
