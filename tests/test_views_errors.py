@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
 from annotations import forms
+from annotations.middleware import DATABASE_UNAVAILABLE
 from annotations.models import Role, SpanDeletion, Tag
 from annotations.selectors import SPAN_GONE, span_deletion_note
 from annotations.views import errors
@@ -176,6 +178,28 @@ def test_a_crash_in_an_htmx_action_is_a_plain_message(owner, project, monkeypatc
     response = client.post(reverse("annotations:span-edit", args=[span.pk]), {"note": "x"}, **HTMX)
     assert response.status_code == 500
     assert response.text == errors.SERVER_ERROR
+
+
+def test_a_database_gone_mid_action_is_a_503_saying_try_again_not_a_crash(
+    owner, project, monkeypatch
+):
+    """A restart between writing the span and drawing its paragraph: the span is kept, and
+    the reader is told to try again (which finds the span already there), not "it broke"."""
+    document = factories.make_document(project)
+
+    def restarting(*_args, **_kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr("annotations.views.annotate.changed_paragraphs", restarting)
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    url = reverse("annotations:span-create", args=[document.pk])
+    data = {"start": 0, "end": 7, "tag": "claim", "quote": document.text[0:7]}
+    response = client.post(url, data, **HTMX)
+    assert response.status_code == 503
+    assert response.text == DATABASE_UNAVAILABLE
+    assert response["Retry-After"]
+    assert document.spans.count() == 1
 
 
 def test_w3c_annotation_ids_resolve_to_the_span_for_members_only(owner, project):

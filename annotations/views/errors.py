@@ -142,6 +142,10 @@ class HtmxErrorMiddleware:
         if isinstance(exception, Http404):
             message, next_step = not_found_message(request)
             return plain_text(message, status=404, next_step=next_step)
+        from annotations.middleware import is_outage
+
+        if is_outage(exception):
+            return None  # DatabaseUnavailableMiddleware: 503, try again (not "something broke")
         logger.error("htmx request failed: %s %s", request.method, request.path, exc_info=exception)
         got_request_exception.send(sender=None, request=request)
         return plain_text(SERVER_ERROR, status=500)
