@@ -45,7 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import ROOT, bench_env, replace_section, stop_group, wait_for_port
+from common import ROOT, bench_env, fresh_postgres, replace_section, stop_group, wait_for_port
 
 PG_PORT, SQLITE_PORT = 8170, 8171
 DOCUMENTS = 10
@@ -368,14 +368,6 @@ def shell(env: dict, code: str, argument: str = "") -> str:
     return manage(env, "shell", "--no-imports", "-c", script).strip().splitlines()[-1]
 
 
-def reset_postgres(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
 def start_server(kind: str, env: dict, port: int, log: Path) -> subprocess.Popen:
     if kind == "postgres":
         command = [sys.executable, "-m", "gunicorn", "herlens.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -433,7 +425,7 @@ def run(kind: str, args) -> dict:
     port = PG_PORT if kind == "postgres" else SQLITE_PORT
     if kind == "postgres":
         env["DATABASE_URL"] = args.pg_url
-        reset_postgres(args.pg_url)
+        fresh_postgres(args.pg_url)
     else:
         env.pop("DATABASE_URL", None)
         env["DEBUG"] = "1"  # as make run
